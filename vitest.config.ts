@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config'
+
+// Workspace packages resolve to their TypeScript sources in tests (the
+// `@tarmac/source` export condition), so no build is needed before `npm test`.
+export default defineConfig({
+  resolve: { conditions: ['@tarmac/source', 'node', 'import', 'default'] },
+  ssr: { resolve: { conditions: ['@tarmac/source', 'node', 'import', 'default'] } },
+  test: {
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      'services/*/src/**/*.test.ts',
+      'services/*/test/**/*.test.ts',
+    ],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    reporters: process.env.CI ? ['default', 'junit'] : ['default'],
+    outputFile: { junit: 'test-results/junit.xml' },
+  },
+})
