@@ -1,10 +1,11 @@
+import { defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
 
 // Workspace packages resolve to their TypeScript sources in tests (the
 // `@tarmac/source` export condition), so no build is needed before `npm test`.
 export default defineConfig({
-  resolve: { conditions: ['@tarmac/source', 'node', 'import', 'default'] },
-  ssr: { resolve: { conditions: ['@tarmac/source', 'node', 'import', 'default'] } },
+  resolve: { conditions: ['@tarmac/source', ...defaultServerConditions] },
+  ssr: { resolve: { conditions: ['@tarmac/source', ...defaultServerConditions] } },
   test: {
     include: [
       'packages/*/src/**/*.test.ts',
