@@ -10,6 +10,7 @@ export default tseslint.config(
       '.tarmac/**',
       'test-results/**',
       'eslint.config.js',
+      '.ci/**',
     ],
   },
   js.configs.recommended,
