@@ -1,0 +1,102 @@
+import { PostgresError, redactUrl, type PostgresErrorCode } from './errors.js'
+
+/** SQLSTATEs with a code of their own; everything else the server says is `PG_ERR_QUERY_FAILED`. */
+const SQLSTATE_CODES: Readonly<Record<string, PostgresErrorCode>> = {
+  '28P01': 'PG_ERR_AUTH_FAILED',
+  '28000': 'PG_ERR_AUTH_FAILED',
+  '3D000': 'PG_ERR_DATABASE_NOT_FOUND',
+  '53300': 'PG_ERR_TOO_MANY_CONNECTIONS',
+  '53400': 'PG_ERR_TOO_MANY_CONNECTIONS',
+  '57P03': 'PG_ERR_STARTING_UP',
+  '57P01': 'PG_ERR_CONNECTION_LOST',
+  '57014': 'PG_ERR_TIMEOUT',
+}
+
+/** `@tarmac/probe` error classes (its `ProbeError.code`) → our codes. Unknown classes fall through to patterns. */
+const PROBE_CLASS_CODES: Readonly<Record<string, PostgresErrorCode>> = {
+  TIMEOUT: 'PG_ERR_TIMEOUT',
+  ABORTED: 'PG_ERR_ABORTED',
+  TCP_REFUSED: 'PG_ERR_UNREACHABLE',
+  DNS_NOT_FOUND: 'PG_ERR_HOST_NOT_FOUND',
+  PG_AUTH_FAILED: 'PG_ERR_AUTH_FAILED',
+  PG_TOO_MANY_CONNECTIONS: 'PG_ERR_TOO_MANY_CONNECTIONS',
+  PG_STARTING_UP: 'PG_ERR_STARTING_UP',
+  PG_DB_NOT_FOUND: 'PG_ERR_DATABASE_NOT_FOUND',
+}
+
+/** Node's `errno` codes of a failed socket. */
+const ERRNO_CODES: Readonly<Record<string, PostgresErrorCode>> = {
+  ECONNREFUSED: 'PG_ERR_UNREACHABLE',
+  EHOSTUNREACH: 'PG_ERR_UNREACHABLE',
+  ENETUNREACH: 'PG_ERR_UNREACHABLE',
+  ECONNRESET: 'PG_ERR_CONNECTION_LOST',
+  EPIPE: 'PG_ERR_CONNECTION_LOST',
+  ENOTFOUND: 'PG_ERR_HOST_NOT_FOUND',
+  EAI_AGAIN: 'PG_ERR_TIMEOUT',
+  ETIMEDOUT: 'PG_ERR_TIMEOUT',
+  ABORT_ERR: 'PG_ERR_ABORTED',
+}
+
+interface ErrorFacts {
+  code?: unknown
+  phase?: unknown
+  sqlState?: unknown
+  message?: unknown
+  name?: unknown
+}
+
+function codeFromClass(errorClass: string): PostgresErrorCode {
+  const known = PROBE_CLASS_CODES[errorClass]
+  if (known) return known
+  if (errorClass.includes('TIMEOUT')) return 'PG_ERR_TIMEOUT'
+  if (errorClass.includes('ABORT')) return 'PG_ERR_ABORTED'
+  if (errorClass.startsWith('TLS')) return 'PG_ERR_TLS_FAILED'
+  if (errorClass.startsWith('DNS'))
+    return errorClass.includes('NOT_FOUND') ? 'PG_ERR_HOST_NOT_FOUND' : 'PG_ERR_TIMEOUT'
+  if (/RESET|CLOSED|LOST/.test(errorClass)) return 'PG_ERR_CONNECTION_LOST'
+  if (/REFUSED|UNREACHABLE/.test(errorClass)) return 'PG_ERR_UNREACHABLE'
+  return 'PG_ERR_CONNECT_FAILED'
+}
+
+/**
+ * Turns whatever a connect or query threw — a `@tarmac/probe` `ProbeError`, a pg `DatabaseError`, a Node
+ * socket error — into a `PostgresError`, keeping the original as `cause`. A `PostgresError` passes through.
+ */
+export function toPostgresError(
+  error: unknown,
+  context: { phase?: string; what?: string } = {},
+): PostgresError {
+  if (error instanceof PostgresError) return error
+  const facts: ErrorFacts = typeof error === 'object' && error !== null ? error : {}
+  const rawCode = typeof facts.code === 'string' ? facts.code : undefined
+  const phase = typeof facts.phase === 'string' ? facts.phase : context.phase
+  const sqlState =
+    typeof facts.sqlState === 'string'
+      ? facts.sqlState
+      : rawCode && /^[0-9A-Z]{5}$/.test(rawCode) && /\d/.test(rawCode)
+        ? rawCode
+        : undefined
+  const message = redactUrl(typeof facts.message === 'string' ? facts.message : String(error))
+  let code: PostgresErrorCode
+  let errorClass = rawCode
+  if (sqlState !== undefined) {
+    code =
+      SQLSTATE_CODES[sqlState] ??
+      (rawCode === sqlState ? 'PG_ERR_QUERY_FAILED' : codeFromClass(rawCode ?? ''))
+    if (rawCode === sqlState) errorClass = `SQLSTATE_${sqlState}`
+  } else if (rawCode && ERRNO_CODES[rawCode]) {
+    code = ERRNO_CODES[rawCode]
+  } else if (facts.name === 'AbortError') {
+    code = 'PG_ERR_ABORTED'
+  } else if (/timeout|timed out/i.test(message)) {
+    code = 'PG_ERR_TIMEOUT'
+  } else if (/terminated unexpectedly|Connection terminated|ended unexpectedly/i.test(message)) {
+    code = 'PG_ERR_CONNECTION_LOST'
+  } else if (rawCode) {
+    code = codeFromClass(rawCode)
+  } else {
+    code = 'PG_ERR_CONNECT_FAILED'
+  }
+  const prefix = context.what ? `${context.what}: ` : ''
+  return new PostgresError(code, `${prefix}${message}`, { cause: error, errorClass, phase, sqlState })
+}
