@@ -1,1 +1,17 @@
-export {}
+export { createConnector, Connector } from './connector.js'
+export type { ConnectorAddress, ConnectorEvents, DownOptions } from './connector.js'
+export { CONNECTOR_DEFAULTS } from './options.js'
+export type {
+  ConnectorOptions,
+  DelayMs,
+  ResolvedConnectorOptions,
+  ResolvedDelay,
+  ScaleUpOptions,
+} from './options.js'
+export type { ConnectorStats, RefuseReason } from './stats.js'
+export { REFUSE_REASONS } from './stats.js'
+export type { Percentiles } from './sample-window.js'
+export type { ConnectionState } from './connection.js'
+export { CONNECTION_STATES } from './connection.js'
+export { ConnectorError, CONNECTOR_ERROR_CODES, isConnectorError } from './errors.js'
+export type { ConnectorErrorCode } from './errors.js'

@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  Cleanup,
+  connectTo,
+  openSocket,
+  roundTrip,
+  sleep,
+  startConnector,
+  startEchoServer,
+  until,
+} from './support.js'
+
+// Real sockets and real time: bounds are loose (2 shared cores), lower bounds tight.
+const cleanup = new Cleanup()
+afterEach(() => cleanup.run())
+
+describe('establishment delay', () => {
+  it('holds the client bytes until the delay has passed, then reaches the upstream', async () => {
+    const echo = await startEchoServer(cleanup)
+    const { connector, port } = await startConnector(cleanup, echo.port, { establishDelayMs: 300 })
+    const client = await connectTo(cleanup, port)
+    const outcome = roundTrip(client, 'hello')
+    await sleep(100)
+    expect(echo.accepted()).toBe(0)
+    expect(connector.stats()).toMatchObject({ establishing: 1, open: 0 })
+    const result = await outcome
+    expect(result.kind).toBe('echoed')
+    if (result.kind !== 'echoed') return
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(280)
+    expect(result.elapsedMs).toBeLessThan(3000)
+    const stats = connector.stats()
+    expect(stats).toMatchObject({
+      accepted: 1,
+      establishedTotal: 1,
+      open: 1,
+      establishing: 0,
+      bytesIn: 5,
+      bytesOut: 5,
+    })
+    expect(stats.establishMs.p50).toBeGreaterThanOrEqual(280)
+  })
+
+  it('draws each delay uniformly from { minMs, maxMs } with the injected random source', async () => {
+    const echo = await startEchoServer(cleanup)
+    const { connector, port } = await startConnector(cleanup, echo.port, {
+      establishDelayMs: { minMs: 100, maxMs: 500 },
+      random: () => 0.5,
+    })
+    const result = await roundTrip(await connectTo(cleanup, port), 'x')
+    expect(result.kind).toBe('echoed')
+    expect(connector.stats().establishMs.p50).toBeGreaterThanOrEqual(280)
+  })
+})
+
+describe('capacity', () => {
+  it('establishes 6 clients in three FIFO waves when capacity is 2', async () => {
+    const echo = await startEchoServer(cleanup)
+    const { connector, port } = await startConnector(cleanup, echo.port, {
+      establishDelayMs: 300,
+      capacity: 2,
+    })
+    const established: { id: number; establishMs: number }[] = []
+    connector.on('established', (event) => established.push(event))
+    const clients = []
+    for (let i = 0; i < 6; i++) clients.push(await connectTo(cleanup, port))
+    const outcomes = await Promise.all(clients.map((client, i) => roundTrip(client, `client ${i}`)))
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(Array(6).fill('echoed'))
+    expect(established.map((event) => event.id)).toEqual([1, 2, 3, 4, 5, 6])
+    established.forEach((event, index) => {
+      const wave = Math.floor(index / 2) + 1
+      expect(event.establishMs).toBeGreaterThanOrEqual(300 * wave - 20)
+      expect(event.establishMs).toBeLessThan(300 * wave + 2000)
+    })
+    const stats = connector.stats()
+    expect(stats.peakEstablishing).toBe(2)
+    expect(stats.queueWaitMs.p95).toBeGreaterThanOrEqual(580)
+    expect(stats.queueWaitMs.p95).toBeLessThan(2500)
+    expect(stats.queueWaitMs.p50).toBeGreaterThanOrEqual(280)
+    expect(echo.accepted()).toBe(6)
+  })
+
+  it('refuses connections beyond maxQueue', async () => {
+    const echo = await startEchoServer(cleanup)
+    const { connector, port } = await startConnector(cleanup, echo.port, {
+      establishDelayMs: 2000,
+      capacity: 1,
+      maxQueue: 1,
+    })
+    await connectTo(cleanup, port)
+    await connectTo(cleanup, port)
+    expect(await roundTrip(openSocket(cleanup, port), 'x')).toEqual({ kind: 'reset' })
+    expect(connector.stats()).toMatchObject({ refusedBy: { queueFull: 1 }, queued: 1, establishing: 1 })
+  })
+})
+
+describe('scale-up', () => {
+  it('raises capacity from 1 to 4 after afterMs, so later connections establish in parallel', async () => {
+    const echo = await startEchoServer(cleanup)
+    const { connector, port } = await startConnector(cleanup, echo.port, {
+      establishDelayMs: 600,
+      capacity: 1,
+      scaleUp: { toCapacity: 4, afterMs: 200 },
+    })
+    const established: { id: number; queueWaitMs: number }[] = []
+    connector.on('established', (event) => established.push(event))
+    const clients = []
+    for (let i = 0; i < 5; i++) clients.push(await connectTo(cleanup, port))
+    const outcomes = await Promise.all(clients.map((client) => roundTrip(client, 'x')))
+    expect(outcomes.every((outcome) => outcome.kind === 'echoed')).toBe(true)
+    const stats = connector.stats()
+    expect(stats.capacity).toBe(4)
+    expect(stats.peakEstablishing).toBe(4)
+    // Clients 2–4 got their slots when capacity grew (~200 ms), not one by one every 600 ms.
+    const waits = established
+      .filter((event) => event.id >= 2 && event.id <= 4)
+      .map((event) => event.queueWaitMs)
+    expect(waits).toHaveLength(3)
+    for (const waitMs of waits) {
+      expect(waitMs).toBeGreaterThanOrEqual(150)
+      expect(waitMs).toBeLessThan(590)
+    }
+  })
+})
+
+describe('accept loop', () => {
+  it('accepts and establishes a second connection while the first is stuck in a 5 s delay', async () => {
+    const echo = await startEchoServer(cleanup)
+    const { connector, port } = await startConnector(cleanup, echo.port, {
+      establishDelayMs: 5000,
+      capacity: 2,
+    })
+    const stuck = await connectTo(cleanup, port)
+    const stuckOutcome = roundTrip(stuck, 'stuck')
+    await until(() => connector.stats().establishing === 1)
+    connector.update({ establishDelayMs: 0 })
+    const startedMs = performance.now()
+    const prompt = await roundTrip(await connectTo(cleanup, port), 'prompt')
+    expect(prompt.kind).toBe('echoed')
+    expect(performance.now() - startedMs).toBeLessThan(1500)
+    expect(connector.stats()).toMatchObject({ establishing: 1, open: 1 })
+    expect(echo.accepted()).toBe(1)
+    void stuckOutcome
+  })
+})
