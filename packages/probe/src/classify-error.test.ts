@@ -1,0 +1,83 @@
+import pg from 'pg'
+import { describe, expect, it } from 'vitest'
+import { classifyError } from './classify-error.js'
+import { PROBE_ERROR_CLASSES, ProbeError } from './errors.js'
+import { FAULT_DOMAINS, faultDomainOf } from './fault-domain.js'
+
+function serverError(sqlState: string, message: string): pg.DatabaseError {
+  const error = new pg.DatabaseError(message, message.length, 'error')
+  error.code = sqlState
+  error.severity = 'FATAL'
+  return error
+}
+
+function systemError(code: string): Error {
+  return Object.assign(new Error(`connect ${code}`), { code })
+}
+
+describe('classifyError', () => {
+  // 57P03 needs a server caught mid-startup; the mapping is checked with pg's own DatabaseError instead.
+  it.each([
+    ['28P01', 'PG_AUTH_FAILED'],
+    ['28000', 'PG_AUTH_FAILED'],
+    ['53300', 'PG_TOO_MANY_CONNECTIONS'],
+    ['57P03', 'PG_STARTING_UP'],
+    ['3D000', 'PG_DB_NOT_FOUND'],
+    ['42501', 'PG_ERROR'],
+  ])('maps SQLSTATE %s to %s and keeps the SQLSTATE', (sqlState, errorClass) => {
+    const failure = classifyError(serverError(sqlState, 'the database system is starting up'), 'auth')
+    expect(failure).toMatchObject({ class: errorClass, phase: 'auth', sqlState })
+  })
+
+  it.each([
+    ['ENOTFOUND', 'dns', 'DNS_NOT_FOUND'],
+    ['EAI_AGAIN', 'dns', 'DNS_TIMEOUT'],
+    ['ECONNREFUSED', 'tcp', 'TCP_REFUSED'],
+    ['EHOSTUNREACH', 'tcp', 'TCP_UNREACHABLE'],
+    ['ECONNRESET', 'auth', 'TCP_RESET'],
+    ['EPIPE', 'ttfb', 'TCP_RESET'],
+    ['ETIMEDOUT', 'tcp', 'TCP_TIMEOUT'],
+    ['ETIMEDOUT', 'dns', 'DNS_TIMEOUT'],
+    ['ETIMEDOUT', 'auth', 'TIMEOUT'],
+    ['ERR_SSL_WRONG_VERSION_NUMBER', 'tls', 'TLS_FAILED'],
+    ['CERT_HAS_EXPIRED', 'ssl', 'TLS_FAILED'],
+    ['HPE_INVALID_CONSTANT', 'ttfb', 'PROTOCOL_ERROR'],
+    ['EWHATEVER', 'auth', 'UNKNOWN'],
+  ] as const)('maps %s during %s to %s', (code, phase, errorClass) => {
+    expect(classifyError(systemError(code), phase)).toMatchObject({ class: errorClass, phase, code })
+  })
+
+  it('treats a server that hangs up during startup as a reset', () => {
+    expect(classifyError(new Error('Connection terminated unexpectedly'), 'auth').class).toBe('TCP_RESET')
+  })
+
+  it('keeps the class and phase of a ProbeError', () => {
+    const error = new ProbeError('TIMEOUT', 'slow', { phase: 'ssl', cause: systemError('ABORT_ERR') })
+    expect(classifyError(error, 'auth')).toEqual({
+      class: 'TIMEOUT',
+      phase: 'ssl',
+      message: 'slow',
+      code: 'ABORT_ERR',
+    })
+  })
+
+  it('classifies non-errors as UNKNOWN without throwing', () => {
+    expect(classifyError('boom', 'dns')).toEqual({ class: 'UNKNOWN', phase: 'dns', message: 'boom' })
+  })
+})
+
+describe('faultDomainOf', () => {
+  it('gives every class a domain from the closed list', () => {
+    for (const errorClass of PROBE_ERROR_CLASSES) expect(FAULT_DOMAINS).toContain(faultDomainOf(errorClass))
+  })
+
+  it('puts the network and server capacity on the infrastructure side, credentials and names on the application side', () => {
+    expect(faultDomainOf('TCP_TIMEOUT')).toBe('infrastructure')
+    expect(faultDomainOf('PG_TOO_MANY_CONNECTIONS')).toBe('infrastructure')
+    expect(faultDomainOf('PG_STARTING_UP')).toBe('infrastructure')
+    expect(faultDomainOf('PG_AUTH_FAILED')).toBe('application')
+    expect(faultDomainOf('PG_DB_NOT_FOUND')).toBe('application')
+    expect(faultDomainOf('HTTP_STATUS')).toBe('application')
+    expect(faultDomainOf('UNKNOWN')).toBe('unknown')
+  })
+})

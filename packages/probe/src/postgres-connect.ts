@@ -1,0 +1,183 @@
+import { Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
+import pg from 'pg'
+import { classifyError } from './classify-error.js'
+import { Deadline } from './deadline.js'
+import { ProbeError, isProbeErrorClass } from './errors.js'
+import { PROBE_DEFAULTS, resolveProbeOptions } from './options.js'
+import { PhaseClock } from './phase-clock.js'
+import type { PhaseTimings } from './phases.js'
+import { redactUrl } from './redact.js'
+import { resolveHost } from './resolve-host.js'
+import { connectTcp } from './tcp-connect.js'
+
+export interface PostgresConnectOptions {
+  /** Aborting it destroys the socket at once and rejects with the phase in progress. */
+  signal?: AbortSignal
+  /** Deadline for the whole connect (dns → first query), default 30 000 ms. */
+  timeoutMs?: number
+  applicationName?: string
+  /** Passed to `pg.Client`; `connectionString` and `stream` are set by connectPostgres. */
+  clientConfig?: Partial<pg.ClientConfig>
+}
+
+/** Milliseconds per phase, rounded to 0.1; a phase that did not run (no SSL) is 0. */
+export interface PostgresConnectTimings {
+  dnsMs: number
+  tcpMs: number
+  sslMs: number
+  authMs: number
+  firstQueryMs: number
+  totalMs: number
+}
+
+export interface PostgresConnection {
+  /** Connected and ready; the caller owns it (attach an `error` listener, `end()` it). */
+  client: pg.Client
+  timings: PostgresConnectTimings
+  serverVersion: string
+}
+
+const CONNECT_KEYS = ['applicationName', 'clientConfig'] as const
+
+/**
+ * Opens a timed Postgres connection: resolves DNS and opens the TCP socket itself, hands the socket
+ * to `pg.Client` (`stream` option), times SSL negotiation (when sslmode asks for it), startup +
+ * authentication, and a first `select 1`. On timeout or abort the socket is destroyed at once, so
+ * the server backend goes away too (node-postgres #3543), and it rejects with a `ProbeError` whose
+ * `phase` is the phase in progress. Every failure is a `ProbeError` with a classified `code`,
+ * `phase`, `sqlState` (server errors), `phases` so far and `cause`.
+ * @example
+ * const { client, timings } = await connectPostgres(process.env.DATABASE_URL!, { timeoutMs: 30_000 })
+ */
+export async function connectPostgres(
+  url: string,
+  options: PostgresConnectOptions = {},
+): Promise<PostgresConnection> {
+  const { signal, timeoutMs } = resolveProbeOptions(
+    options,
+    CONNECT_KEYS,
+    PROBE_DEFAULTS.postgresTimeoutMs,
+    checkConnectOptions,
+  )
+  const socket = new Socket()
+  const client = createClient(url, options, socket)
+  const clock = new PhaseClock('dns')
+  const deadline = new Deadline(timeoutMs, signal)
+  const connection = client.connection
+  let serverVersion: string | undefined
+  connection.on('parameterStatus', (message: { parameterName?: string; parameterValue?: string }) => {
+    if (message.parameterName === 'server_version') serverVersion = message.parameterValue
+  })
+  const destroy = (): void => {
+    client.on('error', () => undefined) // the client is discarded: its late 'error' must not crash the process
+    connection.stream.destroy()
+    socket.destroy()
+  }
+  try {
+    const addresses = await resolveHost(client.host, deadline, clock)
+    await connectTcp(addresses, client.port, deadline, socket)
+    handOver(socket)
+    if (client.ssl) {
+      clock.lap('ssl')
+      connection.once('sslconnect', () => {
+        ;(connection.stream as TLSSocket).once('secureConnect', () => clock.lap('auth'))
+      })
+    } else {
+      clock.lap('auth')
+    }
+    await deadline.guard(client.connect(), () => clock.current, destroy)
+    clock.lap('firstQuery')
+    await deadline.guard(client.query('select 1'), () => 'firstQuery', destroy)
+    clock.stop()
+    const timings = timingsOf(clock.phases, clock.totalMs)
+    if (serverVersion === undefined) {
+      const { rows } = await deadline.guard(
+        client.query<{ server_version: string }>('show server_version'),
+        () => 'firstQuery',
+        destroy,
+      )
+      serverVersion = rows[0]?.server_version ?? 'unknown'
+    }
+    return { client, timings, serverVersion }
+  } catch (error) {
+    destroy()
+    if (error instanceof ProbeError && !isProbeErrorClass(error.code)) throw error
+    const failure = classifyError(error, clock.current)
+    clock.stop()
+    throw new ProbeError(failure.class, failure.message, {
+      phase: failure.phase,
+      sqlState: failure.sqlState,
+      phases: clock.phases,
+      cause: error instanceof ProbeError ? error.cause : error,
+    })
+  } finally {
+    deadline.dispose()
+  }
+}
+
+function createClient(url: string, options: PostgresConnectOptions, socket: Socket): pg.Client {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch (error) {
+    throw new ProbeError('PROBE_ERR_INVALID_TARGET', `invalid Postgres URL: ${redactUrl(String(url))}`, {
+      cause: error,
+    })
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new ProbeError('PROBE_ERR_INVALID_TARGET', `expected a postgres: URL, got ${parsed.protocol}`)
+  }
+  let client: pg.Client
+  try {
+    client = new pg.Client({
+      ...options.clientConfig,
+      ...(options.applicationName === undefined ? {} : { application_name: options.applicationName }),
+      connectionString: url,
+      stream: () => socket,
+    })
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new ProbeError('PROBE_ERR_INVALID_TARGET', `invalid Postgres URL ${redactUrl(url)}: ${reason}`, {
+      cause: error,
+    })
+  }
+  if (!client.host || client.host.startsWith('/')) {
+    throw new ProbeError(
+      'PROBE_ERR_INVALID_TARGET',
+      'connectPostgres needs a TCP host (Unix sockets are not supported)',
+    )
+  }
+  return client
+}
+
+function checkConnectOptions(options: Record<string, unknown>, problems: string[]): void {
+  const { applicationName, clientConfig } = options
+  if (applicationName !== undefined && typeof applicationName !== 'string')
+    problems.push('applicationName must be a string')
+  if (clientConfig !== undefined && (typeof clientConfig !== 'object' || clientConfig === null)) {
+    problems.push('clientConfig must be an object')
+  }
+}
+
+/**
+ * pg calls `stream.connect(port, host)` and waits for `connect`; the socket is connected already,
+ * so that call only re-announces it (on the next tick, after pg has attached its listener).
+ */
+function handOver(socket: Socket): void {
+  socket.connect = () => {
+    process.nextTick(() => socket.emit('connect'))
+    return socket
+  }
+}
+
+function timingsOf(phases: PhaseTimings, totalMs: number): PostgresConnectTimings {
+  return {
+    dnsMs: phases.dns ?? 0,
+    tcpMs: phases.tcp ?? 0,
+    sslMs: phases.ssl ?? 0,
+    authMs: phases.auth ?? 0,
+    firstQueryMs: phases.firstQuery ?? 0,
+    totalMs,
+  }
+}

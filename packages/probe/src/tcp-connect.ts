@@ -1,0 +1,66 @@
+import { Socket } from 'node:net'
+import type { Deadline } from './deadline.js'
+import type { ResolvedAddress } from './resolve-host.js'
+
+/** Errors after which the next resolved address is tried (as a browser does for `localhost` → ::1, 127.0.0.1). */
+const TRY_NEXT_ADDRESS = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'EAFNOSUPPORT',
+])
+
+/**
+ * Connects `socket` to the first address that accepts, in resolver order, within the deadline.
+ * When the deadline fires the socket is destroyed at once. Resolves with the address connected to.
+ */
+export async function connectTcp(
+  addresses: readonly ResolvedAddress[],
+  port: number,
+  deadline: Deadline,
+  socket: Socket = new Socket(),
+): Promise<{ socket: Socket; address: string }> {
+  let lastError: unknown = new Error('no address to connect to')
+  for (const { address } of addresses) {
+    try {
+      await deadline.guard(
+        connectOnce(socket, address, port),
+        () => 'tcp',
+        () => socket.destroy(),
+      )
+      socket.setNoDelay(true)
+      return { socket, address }
+    } catch (error) {
+      lastError = error
+      const code = (error as { code?: unknown }).code
+      if (deadline.aborted || typeof code !== 'string' || !TRY_NEXT_ADDRESS.has(code)) break
+    }
+  }
+  socket.destroy()
+  throw lastError
+}
+
+function connectOnce(socket: Socket, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failure: Error | undefined
+    const onConnect = (): void => {
+      socket.off('error', onError)
+      socket.off('close', onClose)
+      resolve()
+    }
+    // A failed connect emits 'error' then 'close'; settle on 'close' so that a retry on the same
+    // socket never sees the previous attempt's 'close'.
+    const onError = (error: Error): void => void (failure = error)
+    const onClose = (): void => {
+      socket.off('connect', onConnect)
+      socket.off('error', onError)
+      reject(failure ?? Object.assign(new Error('socket closed while connecting'), { code: 'ECONNABORTED' }))
+    }
+    socket.once('connect', onConnect)
+    socket.once('error', onError)
+    socket.once('close', onClose)
+    // A socket that failed on an earlier address is destroyed; connect() re-initialises it.
+    socket.connect({ host, port })
+  })
+}
