@@ -22,7 +22,7 @@ export interface StartContext {
   readonly attempt: number
   readonly log: StartupLogger
   /** The resource of a component that has already started (an earlier phase, or earlier in this phase). */
-  resource<T = unknown>(componentName: string): T
+  readonly resource: <T = unknown>(componentName: string) => T
 }
 
 /** What `stop` receives. */

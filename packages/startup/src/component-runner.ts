@@ -1,0 +1,161 @@
+import { abortReasonOf, deadlineSignal, raceAbort, sleep } from './abort.js'
+import { StartupError, errorCodeOf, safeMessageOf } from './errors.js'
+import { childLogger } from './logger.js'
+import type { ResolvedComponent, ResolvedStartupOptions } from './options.js'
+import { STARTUP_DEFAULTS } from './options.js'
+import { fullJitterDelayMs } from './retry-policy.js'
+import type { ComponentReport, StartupEvent } from './startup-report.js'
+import { stopResource } from './stop-resource.js'
+
+export type AttemptOutcome = { ok: true; resource: unknown } | { ok: false; error: unknown }
+
+export interface RunnerContext {
+  readonly component: ResolvedComponent
+  readonly record: ComponentReport
+  readonly options: ResolvedStartupOptions
+  readonly emit: (event: Omit<StartupEvent, 'service' | 'atMs'>) => void
+  readonly resourceOf: (name: string) => unknown
+  /** Boot: aborts on the startup deadline or shutdown. Background: aborts on shutdown only. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * Attempts `start` until it succeeds or the policy gives up. At boot, `maxAttempts` and the component's
+ * `retry.deadlineMs` bound the loop; in the background (an optional component recovering) only shutdown does.
+ */
+export async function runAttempts(
+  context: RunnerContext,
+  mode: 'boot' | 'background',
+): Promise<AttemptOutcome> {
+  const { component, record, options, emit } = context
+  const { retry } = component
+  const componentDeadline =
+    mode === 'boot' && Number.isFinite(retry.deadlineMs)
+      ? deadlineSignal(
+          context.signal,
+          retry.deadlineMs,
+          () =>
+            new StartupError(
+              'STARTUP_ERR_COMPONENT_DEADLINE',
+              `"${component.name}" used its retry deadline of ${retry.deadlineMs} ms`,
+            ),
+        )
+      : undefined
+  const signal = componentDeadline?.signal ?? context.signal
+  // The last error that was the component's own, not the loop's deadline or shutdown cutting an attempt short.
+  let lastOwnError: unknown
+  try {
+    for (let attemptsThisLoop = 1; ; attemptsThisLoop++) {
+      const attempt = ++record.attempts
+      const startedAtMs = options.now()
+      const outcome = await attemptOnce(context, attempt, signal)
+      if (outcome.ok) return outcome
+      recordFailedAttempt(context, attempt, outcome.error, options.now() - startedAtMs)
+      if (signal.aborted) return { ok: false, error: gaveUp(signal, lastOwnError ?? outcome.error) }
+      lastOwnError = outcome.error
+      if (!retry.retryable(outcome.error, attempt)) return outcome
+      if (mode === 'boot' && attemptsThisLoop >= retry.maxAttempts) return outcome
+      // Past ~30 doublings every window is the cap; keep the exponent small so it stays exact.
+      const delayMs = fullJitterDelayMs(Math.min(attempt - 1, 30), retry, options.random)
+      if (mode === 'boot') record.state = 'retrying'
+      emit({
+        type: 'component.retry.scheduled',
+        phase: component.phase,
+        component: component.name,
+        attempt,
+        delayMs,
+      })
+      try {
+        await sleep(delayMs, signal)
+      } catch {
+        return { ok: false, error: gaveUp(signal, lastOwnError) }
+      }
+    }
+  } finally {
+    componentDeadline?.dispose()
+  }
+}
+
+async function attemptOnce(
+  context: RunnerContext,
+  attempt: number,
+  loopSignal: AbortSignal,
+): Promise<AttemptOutcome> {
+  const { component, options } = context
+  const { signal, dispose } = deadlineSignal(
+    loopSignal,
+    component.timeoutMs,
+    () =>
+      new StartupError(
+        'STARTUP_ERR_ATTEMPT_TIMEOUT',
+        `attempt ${attempt} of "${component.name}" timed out after ${component.timeoutMs} ms`,
+      ),
+  )
+  const log = childLogger(options.logger, { component: component.name, attempt })
+  const work = Promise.resolve().then(() =>
+    component.definition.start({
+      signal,
+      attempt,
+      log,
+      resource: <T>(name: string) => context.resourceOf(name) as T,
+    }),
+  )
+  try {
+    return { ok: true, resource: await raceAbort(work, signal) }
+  } catch (error) {
+    if (signal.aborted) stopIfLate(context, work)
+    return { ok: false, error }
+  } finally {
+    dispose()
+  }
+}
+
+/** The attempt was abandoned, but `start` may still produce a resource (a connection…): stop it at once. */
+function stopIfLate(context: RunnerContext, work: Promise<unknown>): void {
+  const { component, options, emit } = context
+  work.then(
+    async (resource) => {
+      const outcome = await stopResource(component, resource, 'late resource', options)
+      emit({
+        type: 'component.late-resource.stopped',
+        phase: component.phase,
+        component: component.name,
+        ...(outcome.ok ? {} : { code: outcome.code, message: outcome.message }),
+      })
+    },
+    () => {
+      // The abandoned attempt rejected (most likely with its abort): nothing was produced, nothing to stop.
+    },
+  )
+}
+
+function recordFailedAttempt(
+  context: RunnerContext,
+  attempt: number,
+  error: unknown,
+  durationMs: number,
+): void {
+  const { component, record, options, emit } = context
+  const code = errorCodeOf(error)
+  const message = safeMessageOf(error)
+  record.errors.push({ attempt, code, message, durationMs, at: new Date(options.now()).toISOString() })
+  if (record.errors.length > STARTUP_DEFAULTS.attemptErrorsKept) record.errors.shift()
+  emit({
+    type: 'component.attempt.failed',
+    phase: component.phase,
+    component: component.name,
+    attempt,
+    durationMs,
+    code,
+    message,
+  })
+}
+
+/** The loop's own signal ended it (deadline or shutdown): say so, and keep the last real error as the cause. */
+function gaveUp(signal: AbortSignal, lastError: unknown): unknown {
+  const reason = abortReasonOf(signal)
+  if (reason === lastError || !(reason instanceof StartupError)) return reason
+  const last =
+    lastError === undefined ? '' : `; last error ${errorCodeOf(lastError)}: ${safeMessageOf(lastError)}`
+  return new StartupError(reason.code, `${reason.message}${last}`, { cause: lastError })
+}

@@ -1,0 +1,76 @@
+import type { ComponentState, PhaseState, StartupEventType, StartupState } from './states.js'
+
+/** One failed attempt, as the report keeps it. */
+export interface AttemptError {
+  readonly attempt: number
+  readonly code: string
+  readonly message: string
+  readonly durationMs: number
+  /** ISO time the attempt ended. */
+  readonly at: string
+}
+
+export interface ComponentReport {
+  name: string
+  phase: string
+  critical: boolean
+  state: ComponentState
+  /** ISO time of the first attempt; null until it starts. */
+  startedAt: string | null
+  /** From the first attempt to started (or to giving up). */
+  durationMs: number | null
+  attempts: number
+  /** The last failed attempts (at most 20); `attempts` counts them all. */
+  errors: AttemptError[]
+  /** ISO time an optional component recovered in the background. */
+  recoveredAt?: string
+  /** Set when `stop` failed or timed out. */
+  stopError?: { code: string; message: string }
+}
+
+export interface PhaseReport {
+  name: string
+  parallel: boolean
+  state: PhaseState
+  startedAt: string | null
+  durationMs: number | null
+  components: ComponentReport[]
+}
+
+/** What made startup fail: enough for one human line. */
+export interface StartupFailure {
+  phase: string
+  component: string
+  code: string
+  message: string
+}
+
+/** The whole story of one boot. JSON-serialisable; `/health/startup` serves it. */
+export interface StartupReport {
+  service: string
+  state: StartupState
+  currentPhase: string | null
+  startedAt: string | null
+  durationMs: number | null
+  deadlineMs: number
+  phases: PhaseReport[]
+  failure: StartupFailure | null
+}
+
+/** Every transition, for logs and metrics. `component` and `phase` name what changed. */
+export interface StartupEvent {
+  readonly type: StartupEventType
+  readonly service: string
+  /** Epoch ms (a number, not an ISO string: events are hot and loggers stamp their own time). */
+  readonly atMs: number
+  readonly phase?: string
+  readonly component?: string
+  readonly attempt?: number
+  readonly durationMs?: number
+  readonly delayMs?: number
+  readonly code?: string
+  readonly message?: string
+  readonly reason?: string
+}
+
+export type StartupEventListener = (event: StartupEvent) => void
