@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import { lockDataDir } from './data-dir-lock.js'
+import { keepExtendedQueriesTogether } from './embedded-queue.js'
 import { PostgresError } from './errors.js'
 import { defaults, isNonNegativeInt, isPositiveInt, isString, validateOptions } from './options.js'
 
@@ -56,6 +57,7 @@ export async function startEmbeddedPostgres(
       port: o.port ?? 0,
       maxConnections: o.maxConnections ?? defaults.embeddedMaxConnections,
     })
+    keepExtendedQueriesTogether(server)
     await server.start()
     const port = Number(server.getServerConn().split(':').pop())
     let closing: Promise<void> | undefined

@@ -38,7 +38,7 @@ export interface PoolOptions {
 
 export interface InstrumentedPool {
   readonly pool: pg.Pool
-  stats(): PoolStats
+  readonly stats: () => PoolStats
 }
 
 type ConnectCallback = (
@@ -126,7 +126,7 @@ export function createPool(options: PoolOptions): InstrumentedPool {
 
   return {
     pool,
-    stats(): PoolStats {
+    stats: (): PoolStats => {
       observeWaiting()
       const waitedMs = waitingSinceMs === undefined ? 0 : nowMs() - waitingSinceMs
       return {

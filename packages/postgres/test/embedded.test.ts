@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { capacity, createPool, migrate, startEmbeddedPostgres, type EmbeddedPostgres } from '../src/index.js'
+
+const migrations = [
+  { name: '0001_notes.sql', sql: 'create table notes (id serial primary key, body text not null)' },
+  { name: '0002_seed.sql', sql: "insert into notes (body) values ('kept across restarts')" },
+]
+
+async function withClient<T>(url: string, action: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return await action(client)
+  } finally {
+    await client.end()
+  }
+}
+
+describe('startEmbeddedPostgres (PGlite over the wire protocol)', () => {
+  let folder: string
+  let dataDir: string
+  let embedded: EmbeddedPostgres | undefined
+  let sleeper: ChildProcess | undefined
+
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'tarmac-embedded-'))
+    dataDir = join(folder, 'pgdata')
+    embedded = await startEmbeddedPostgres({ dataDir })
+  })
+  afterAll(async () => {
+    sleeper?.kill()
+    await embedded?.close()
+    await rm(folder, { recursive: true, force: true })
+  })
+
+  it('serves a loopback postgres:// URL that pg connects to', async () => {
+    expect(embedded!.url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/)
+    expect(embedded!.embedded).toBe(true)
+    const version = await withClient(
+      embedded!.url,
+      async (c) => (await c.query<{ v: string }>('select version() as v')).rows[0],
+    )
+    expect(version).toMatchObject({ v: expect.stringContaining('PGlite') })
+  })
+
+  it('runs migrations from 5 concurrent runners once each', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => withClient(embedded!.url, (c) => migrate(c, { migrations }))),
+    )
+    expect(results.reduce((sum, r) => sum + r.applied.length, 0)).toBe(2)
+    const rows = await withClient(
+      embedded!.url,
+      async (c) => (await c.query<{ body: string }>('select body from notes')).rows,
+    )
+    expect(rows).toEqual([{ body: 'kept across restarts' }])
+  })
+
+  it('says "embedded" in capacity instead of counting one shared backend', async () => {
+    const { pool, stats } = createPool({ url: embedded!.url, applicationName: 'embedded_pool', max: 4 })
+    try {
+      await Promise.all([1, 2, 3].map(() => pool.query('select 1')))
+      expect(stats().total).toBeGreaterThanOrEqual(1)
+      expect(stats().total).toBeLessThanOrEqual(3)
+      const facts = await capacity(pool)
+      expect(facts).toMatchObject({ embedded: true, inUse: null, available: null })
+      expect(facts.maxConnections).toBeGreaterThan(0)
+    } finally {
+      await pool.end()
+    }
+  })
+
+  it('keeps concurrent parameterised queries from a pool apart (Parse…Sync stays together)', async () => {
+    const { pool } = createPool({ url: embedded!.url, applicationName: 'embedded_params', max: 10 })
+    try {
+      const values = Array.from({ length: 300 }, (_, i) => i)
+      const results = await Promise.all(
+        values.map(
+          async (i) => (await pool.query<{ n: number }>(`select $1::int + ${i} as n`, [i])).rows[0]?.n,
+        ),
+      )
+      expect(results).toEqual(values.map((i) => 2 * i))
+    } finally {
+      await pool.end()
+    }
+  })
+
+  it('refuses a second opener of the same data dir with PG_ERR_EMBEDDED_FAILED naming the pid', async () => {
+    await expect(startEmbeddedPostgres({ dataDir })).rejects.toMatchObject({
+      code: 'PG_ERR_EMBEDDED_FAILED',
+      message: expect.stringContaining(String(process.pid)),
+    })
+  })
+
+  it('keeps data across a restart on the same data dir', async () => {
+    await embedded!.close()
+    await embedded!.close()
+    expect(existsSync(`${dataDir}.lock`)).toBe(false)
+    embedded = await startEmbeddedPostgres({ dataDir })
+    const rows = await withClient(
+      embedded.url,
+      async (c) => (await c.query<{ body: string }>('select body from notes')).rows,
+    )
+    expect(rows).toEqual([{ body: 'kept across restarts' }])
+    const again = await withClient(embedded.url, (c) => migrate(c, { migrations }))
+    expect(again.applied).toEqual([])
+  })
+
+  it('names another live process that holds the lock, and takes over a dead one', async () => {
+    const other = join(folder, 'other')
+    sleeper = spawn('sleep', ['60'], { stdio: 'ignore' })
+    await writeFile(`${other}.lock`, `${sleeper.pid}\n`)
+    await expect(startEmbeddedPostgres({ dataDir: other })).rejects.toMatchObject({
+      code: 'PG_ERR_EMBEDDED_FAILED',
+      message: expect.stringContaining(`process ${sleeper.pid}`),
+    })
+    sleeper.kill()
+    await new Promise((resolve) => sleeper!.once('exit', resolve))
+    const started = await startEmbeddedPostgres({ dataDir: other })
+    await started.close()
+  }, 60_000)
+})
