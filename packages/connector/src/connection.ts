@@ -184,9 +184,12 @@ export class Connection {
   #onClientClose(hadError: boolean): void {
     this.#clientClosed = true
     this.#freeSlot()
-    if (this.#upstream && !this.#upstream.destroyed) {
-      if (hadError || !this.#upstream.readyState.startsWith('open')) this.#upstream.resetAndDestroy()
-      else this.#upstream.end()
+    const upstream = this.#upstream
+    if (upstream && !upstream.destroyed) {
+      // A reset travels on as a reset; a clean close lets bytes already on their way upstream arrive.
+      if (hadError) upstream.resetAndDestroy()
+      else if (upstream.readyState === 'open') upstream.end()
+      else upstream.destroy()
     }
     this.#maybeEnded()
   }

@@ -15,7 +15,7 @@ export interface ConnectorAddress {
   readonly host: string
   readonly port: number
   /** `upstreamUrl` with its host and port replaced by the connector's (credentials and path kept). */
-  url(upstreamUrl: string): string
+  readonly url: (upstreamUrl: string) => string
 }
 
 /** How to take the connector down. */
@@ -93,7 +93,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     this.#address = Object.freeze({
       host,
       port: boundPort,
-      url(upstreamUrl: string): string {
+      url: (upstreamUrl: string): string => {
         const url = new URL(upstreamUrl)
         url.hostname = host
         url.port = String(boundPort)

@@ -1,3 +1,4 @@
+import { checkCount, checkNonNegative, checkPositive, isInteger, isRecord, unknownKeys } from './checks.js'
 import { ConnectorError } from './errors.js'
 
 /** A fixed delay, or one drawn uniformly from `[minMs, maxMs]` for each connection. */
@@ -218,34 +219,4 @@ function resolveScaleUp(
     stepCapacity: stepCapacity as number,
     stepEveryMs: stepEveryMs as number,
   })
-}
-
-function checkCount(problems: string[], name: string, value: unknown, min: number): void {
-  if (value === Infinity) return
-  if (!isInteger(value) || value < min) problems.push(`${name} must be an integer ≥ ${min}, or Infinity`)
-}
-
-function checkPositive(problems: string[], name: string, value: unknown): void {
-  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0)
-    problems.push(`${name} must be a number > 0`)
-}
-
-function checkNonNegative(problems: string[], name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    problems.push(`${name} must be a finite number ≥ 0`)
-  }
-}
-
-function isInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value)
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function unknownKeys(value: object, known: ReadonlySet<string>, where: string): string[] {
-  return Object.keys(value)
-    .filter((key) => !known.has(key))
-    .map((key) => `${where}: unknown key "${key}"`)
 }
