@@ -1,0 +1,99 @@
+import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import { afterEach, describe, expect, it } from 'vitest'
+import { probeHttp } from '@tarmac/probe'
+import { createSelfSignedCert } from './self-signed-cert.js'
+import { startTestServer, type TestServer } from './servers.js'
+
+const HEAD_DELAY_MS = 150
+const BODY_DELAY_MS = 120
+
+describe('probeHttp', () => {
+  let server: Server | undefined
+  let raw: TestServer | undefined
+  afterEach(async () => {
+    await raw?.close()
+    raw = undefined
+    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()))
+    server = undefined
+  })
+
+  /** Answers after HEAD_DELAY_MS, sends half the body, waits BODY_DELAY_MS, sends the rest. */
+  async function listen(
+    status = 200,
+    make: (handler: RequestListener) => Server = (handler) => createServer(handler),
+  ): Promise<{ port: number; seen: IncomingHttpHeaders[] }> {
+    const seen: IncomingHttpHeaders[] = []
+    server = make((req, res) => {
+      seen.push(req.headers)
+      setTimeout(() => {
+        res.writeHead(status, { 'content-type': 'text/plain' })
+        res.write('x'.repeat(1000))
+        setTimeout(() => res.end('y'.repeat(500)), BODY_DELAY_MS)
+      }, HEAD_DELAY_MS)
+    })
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+    return { port: (server.address() as { port: number }).port, seen }
+  }
+
+  it('times ttfb and transfer against the delays the server injects', async () => {
+    const { port, seen } = await listen()
+    const result = await probeHttp(`http://localhost:${port}/health?x=1`, { headers: { 'x-probe': '1' } })
+    expect(result.ok).toBe(true)
+    expect(Object.keys(result.phases)).toEqual(['dns', 'tcp', 'ttfb', 'transfer'])
+    expect(result.phases.ttfb).toBeGreaterThanOrEqual(HEAD_DELAY_MS - 5)
+    expect(result.phases.transfer).toBeGreaterThanOrEqual(BODY_DELAY_MS - 5)
+    expect(result.details).toMatchObject({
+      status: 200,
+      bodyBytes: 1500,
+      httpVersion: '1.1',
+      address: '127.0.0.1',
+    })
+    expect(seen[0]).toMatchObject({ connection: 'close', 'x-probe': '1', host: `localhost:${port}` })
+    expect(result.totalMs).toBeGreaterThanOrEqual(result.phases.ttfb! + result.phases.transfer!)
+  })
+
+  it('reports HTTP_STATUS for an unexpected status, still timing every phase', async () => {
+    const { port } = await listen(503)
+    const result = await probeHttp(`http://127.0.0.1:${port}/`)
+    expect(result.ok).toBe(false)
+    expect(result.error).toMatchObject({ class: 'HTTP_STATUS', phase: 'ttfb' })
+    expect(result.details?.status).toBe(503)
+    expect(result.phases.transfer).toBeGreaterThan(0)
+  })
+
+  it('accepts the statuses listed in expectStatus', async () => {
+    const { port } = await listen(404)
+    const result = await probeHttp(`http://127.0.0.1:${port}/`, { expectStatus: [200, 404] })
+    expect(result.ok).toBe(true)
+  })
+
+  it('times the TLS handshake for https and reports the certificate', async () => {
+    const cert = await createSelfSignedCert()
+    const { port } = await listen(200, (handler) =>
+      createHttpsServer({ key: cert.key, cert: cert.cert }, handler),
+    )
+    const result = await probeHttp(`https://localhost:${port}/`, { rejectUnauthorized: false })
+    expect(result.ok).toBe(true)
+    expect(Object.keys(result.phases)).toEqual(['dns', 'tcp', 'tls', 'ttfb', 'transfer'])
+    expect(result.details).toMatchObject({ protocol: 'TLSv1.3', subject: 'localhost', status: 200 })
+  })
+
+  it('reports TCP_RESET when the server resets the connection', async () => {
+    raw = await startTestServer((socket) => socket.once('data', () => socket.resetAndDestroy()))
+    const result = await probeHttp(`http://127.0.0.1:${raw.port}/`)
+    expect(result.error).toMatchObject({ class: 'TCP_RESET', phase: 'ttfb', code: 'ECONNRESET' })
+  })
+
+  it('reports PROTOCOL_ERROR when the server does not speak HTTP', async () => {
+    raw = await startTestServer((socket) => socket.once('data', () => socket.end('SSH-2.0-OpenSSH_9.2\r\n')))
+    const result = await probeHttp(`http://127.0.0.1:${raw.port}/`)
+    expect(result.error).toMatchObject({ class: 'PROTOCOL_ERROR', phase: 'ttfb' })
+  })
+
+  it('redacts the password in the target', async () => {
+    const { port } = await listen()
+    const result = await probeHttp(`http://user:hunter2@127.0.0.1:${port}/`)
+    expect(result.target).not.toContain('hunter2')
+  })
+})
