@@ -1,0 +1,53 @@
+import { z } from 'zod'
+import { ConfigError } from './errors.js'
+
+/**
+ * Reads a service's configuration from the environment through a zod schema, once, at `init`.
+ * Every bad variable is reported in one `ConfigError` (names and problems, never values: they may be secrets).
+ * Unknown variables are ignored (the environment is shared with everything else on the machine).
+ * @example
+ * const config = loadConfig(z.object({ PORT: port(8001), DATABASE_URL: z.string().url().optional() }))
+ */
+export function loadConfig<Schema extends z.ZodObject>(
+  schema: Schema,
+  env: Record<string, string | undefined> = process.env,
+): Readonly<z.infer<Schema>> {
+  // Empty strings mean "unset": `FOO= npm start` should behave like no FOO at all.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  )
+  const parsed = schema.safeParse(present)
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: issue.path.map(String).join('.') || '(environment)',
+        problem: issue.message,
+      })),
+    )
+  }
+  return Object.freeze(parsed.data)
+}
+
+/** A TCP port with a default. */
+export const port = (defaultPort: number) => z.coerce.number().int().min(0).max(65535).default(defaultPort)
+
+/** A duration in milliseconds with a default. */
+export const durationMs = (defaultMs: number) => z.coerce.number().int().positive().default(defaultMs)
+
+/** pino's levels. */
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+
+export const nodeEnv = z.enum(['development', 'production', 'test']).default('development')
+
+/** A URL with one of the given protocols, e.g. `url('postgres:', 'postgresql:')`. */
+export const urlWith = (...protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol)
+      } catch {
+        return false
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  )

@@ -1,0 +1,52 @@
+import { pino } from 'pino'
+import type { Logger, LevelWithSilent } from 'pino'
+
+/** Paths never written to logs, whatever a handler logs by mistake. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.password',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.token',
+  '*.apiKey',
+  '*.OPENAI_API_KEY',
+  '*.HEALTH_TOKEN',
+]
+
+const CREDENTIALS_IN_URL = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)[^@/?#\s]*@/gi
+
+/** Errors are logged as code + one-line message: no stack traces in logs (they leak paths and internals). */
+export function serializeError(error: unknown): { type: string; code?: string; message: string } {
+  if (!(error instanceof Error))
+    return { type: typeof error, message: String(error).replace(CREDENTIALS_IN_URL, '$1***@') }
+  const code = (error as { code?: unknown }).code
+  return {
+    type: error.name,
+    ...(typeof code === 'string' ? { code } : {}),
+    message: error.message.replace(/\s+/g, ' ').replace(CREDENTIALS_IN_URL, '$1***@').slice(0, 500),
+  }
+}
+
+/**
+ * A JSON logger for a service: its name on every line, secrets redacted, errors without stacks.
+ * @example const logger = createLogger({ name: 'auth', level: config.LOG_LEVEL })
+ */
+export function createLogger(options: {
+  name: string
+  level?: LevelWithSilent
+  destination?: pino.DestinationStream
+}): Logger {
+  return pino(
+    {
+      name: options.name,
+      level: options.level ?? 'info',
+      redact: { paths: REDACTED_PATHS, censor: '***' },
+      serializers: { err: serializeError, error: serializeError },
+    },
+    options.destination,
+  )
+}
+
+export type { Logger }
