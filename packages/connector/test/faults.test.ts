@@ -123,7 +123,9 @@ describe('hang-ups and upstream failures', () => {
     expect((await first).kind).toBe('echoed')
     await sleep(600)
     expect(echo.accepted()).toBe(1)
-    expect(connector.stats()).toMatchObject({ abandoned: 1, establishedTotal: 1, establishing: 0 })
+    const stats = connector.stats()
+    expect(stats).toMatchObject({ abandoned: 1, establishedTotal: 1, establishing: 0, open: 1 })
+    expect(stats.accepted - stats.closed).toBe(1)
   })
 
   it('resets the client and records CONNECTOR_ERR_UPSTREAM_UNREACHABLE when the upstream refuses', async () => {
