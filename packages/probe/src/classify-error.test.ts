@@ -51,6 +51,10 @@ describe('classifyError', () => {
     expect(classifyError(new Error('Connection terminated unexpectedly'), 'auth').class).toBe('TCP_RESET')
   })
 
+  it("treats pg's own connect timer as a timeout of the phase in progress", () => {
+    expect(classifyError(new Error('timeout expired'), 'auth').class).toBe('TIMEOUT')
+  })
+
   it('keeps the class and phase of a ProbeError', () => {
     const error = new ProbeError('TIMEOUT', 'slow', { phase: 'ssl', cause: systemError('ABORT_ERR') })
     expect(classifyError(error, 'auth')).toEqual({

@@ -39,6 +39,9 @@ const SYSTEM_CODE_CLASSES: Readonly<Record<string, ProbeErrorClass>> = {
   EPIPE: 'TCP_RESET',
 }
 
+/** pg's own timers (`connectionTimeoutMillis`, `query_timeout`), when a caller sets them in `clientConfig`. */
+const PG_TIMEOUT_MESSAGES = new Set(['timeout expired', 'Query read timeout'])
+
 /** What pg says when the server (or a proxy) closes the socket before answering. */
 const PG_CLOSED_MESSAGES = new Set(['Connection terminated unexpectedly', 'Connection terminated'])
 
@@ -74,6 +77,9 @@ function classOf(
 ): ProbeErrorClass {
   const name = error instanceof Error ? error.name : ''
   if (code === 'ETIMEDOUT' || code === 'ABORT_ERR' || name === 'AbortError' || name === 'TimeoutError') {
+    return timeoutClassFor(phase)
+  }
+  if (code === undefined && PG_TIMEOUT_MESSAGES.has(message)) {
     return timeoutClassFor(phase)
   }
   const byCode = code === undefined ? undefined : SYSTEM_CODE_CLASSES[code]

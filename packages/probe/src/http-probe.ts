@@ -124,7 +124,12 @@ function send(
   options?: HttpProbeOptions,
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const headers: OutgoingHttpHeaders = { connection: 'close', ...options?.headers }
+    // Each probe measures a fresh path: whatever the caller's headers say, the connection closes.
+    const headers: OutgoingHttpHeaders = {}
+    for (const [name, value] of Object.entries(options?.headers ?? {})) {
+      if (name.toLowerCase() !== 'connection') headers[name] = value
+    }
+    headers.connection = 'close'
     const req = request({
       method: options?.method ?? 'GET',
       host: url.hostname,

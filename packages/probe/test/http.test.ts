@@ -38,7 +38,9 @@ describe('probeHttp', () => {
 
   it('times ttfb and transfer against the delays the server injects', async () => {
     const { port, seen } = await listen()
-    const result = await probeHttp(`http://localhost:${port}/health?x=1`, { headers: { 'x-probe': '1' } })
+    const result = await probeHttp(`http://localhost:${port}/health?x=1`, {
+      headers: { 'x-probe': '1', Connection: 'keep-alive' },
+    })
     expect(result.ok).toBe(true)
     expect(Object.keys(result.phases)).toEqual(['dns', 'tcp', 'ttfb', 'transfer'])
     expect(result.phases.ttfb).toBeGreaterThanOrEqual(HEAD_DELAY_MS - 5)
