@@ -100,8 +100,9 @@ export function roundTrip(socket: Socket, payload: Buffer | string): Promise<Out
       received += chunk.length
       if (received >= bytes.length) resolve({ kind: 'echoed', elapsedMs: performance.now() - startedMs })
     })
+    // EPIPE: the reset arrived before our write went out; either way the peer reset us.
     socket.once('error', (error: NodeJS.ErrnoException) =>
-      resolve(error.code === 'ECONNRESET' ? { kind: 'reset' } : { kind: 'closed' }),
+      resolve(error.code === 'ECONNRESET' || error.code === 'EPIPE' ? { kind: 'reset' } : { kind: 'closed' }),
     )
     socket.once('close', () => resolve({ kind: 'closed' }))
     socket.write(bytes)
