@@ -16,8 +16,18 @@ const SQLSTATE_CODES: Readonly<Record<string, PostgresErrorCode>> = {
 const PROBE_CLASS_CODES: Readonly<Record<string, PostgresErrorCode>> = {
   TIMEOUT: 'PG_ERR_TIMEOUT',
   ABORTED: 'PG_ERR_ABORTED',
+  DNS_TIMEOUT: 'PG_ERR_TIMEOUT',
+  TCP_TIMEOUT: 'PG_ERR_TIMEOUT',
   TCP_REFUSED: 'PG_ERR_UNREACHABLE',
+  TCP_UNREACHABLE: 'PG_ERR_UNREACHABLE',
+  TCP_RESET: 'PG_ERR_CONNECTION_LOST',
+  TLS_FAILED: 'PG_ERR_TLS_FAILED',
   DNS_NOT_FOUND: 'PG_ERR_HOST_NOT_FOUND',
+  PG_ERROR: 'PG_ERR_QUERY_FAILED',
+  PROTOCOL_ERROR: 'PG_ERR_CONNECT_FAILED',
+  UNKNOWN: 'PG_ERR_CONNECT_FAILED',
+  PROBE_ERR_INVALID_TARGET: 'PG_ERR_INVALID_OPTIONS',
+  PROBE_ERR_INVALID_OPTIONS: 'PG_ERR_INVALID_OPTIONS',
   PG_AUTH_FAILED: 'PG_ERR_AUTH_FAILED',
   PG_TOO_MANY_CONNECTIONS: 'PG_ERR_TOO_MANY_CONNECTIONS',
   PG_STARTING_UP: 'PG_ERR_STARTING_UP',
@@ -48,6 +58,7 @@ interface ErrorFacts {
 function codeFromClass(errorClass: string): PostgresErrorCode {
   const known = PROBE_CLASS_CODES[errorClass]
   if (known) return known
+  if (errorClass === 'PG_ERROR') return 'PG_ERR_QUERY_FAILED'
   if (errorClass.includes('TIMEOUT')) return 'PG_ERR_TIMEOUT'
   if (errorClass.includes('ABORT')) return 'PG_ERR_ABORTED'
   if (errorClass.startsWith('TLS')) return 'PG_ERR_TLS_FAILED'

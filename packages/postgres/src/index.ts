@@ -11,3 +11,7 @@ export { loadMigrations, prepareMigrations, checksumOf, MIGRATION_NAME_PATTERN }
 export type { Migration, MigrationInput } from './migration-source.js'
 export { startEmbeddedPostgres } from './embedded.js'
 export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded.js'
+export { connect } from './connect.js'
+export type { ConnectOptions, PostgresConnection, PostgresConnectTimings } from './connect.js'
+export { createPostgresAdmission } from './admission.js'
+export type { AdmissionFacts, PostgresAdmissionOptions, PostgresHandle } from './admission.js'

@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { capacity, createPool, migrate, startEmbeddedPostgres, type EmbeddedPostgres } from '../src/index.js'
+import { createStartup } from '@tarmac/startup'
+import {
+  capacity,
+  createPool,
+  createPostgresAdmission,
+  migrate,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+  type PostgresHandle,
+} from '../src/index.js'
 
 const migrations = [
   { name: '0001_notes.sql', sql: 'create table notes (id serial primary key, body text not null)' },
@@ -56,7 +65,7 @@ describe('startEmbeddedPostgres (PGlite over the wire protocol)', () => {
     expect(results.reduce((sum, r) => sum + r.applied.length, 0)).toBe(2)
     const rows = await withClient(
       embedded!.url,
-      async (c) => (await c.query<{ body: string }>('select body from notes')).rows,
+      async (c) => (await c.query<{ body: string }>('select body from notes order by id')).rows,
     )
     expect(rows).toEqual([{ body: 'kept across restarts' }])
   })
@@ -90,6 +99,29 @@ describe('startEmbeddedPostgres (PGlite over the wire protocol)', () => {
     }
   })
 
+  it('admits a service through the startup engine, unchanged', async () => {
+    const startup = createStartup({ name: 'svc', phases: ['database'], deadlineMs: 60_000 })
+    const more = [...migrations, { name: '0003_author.sql', sql: 'alter table notes add column author text' }]
+    startup.add(
+      createPostgresAdmission({ url: embedded!.url, applicationName: 'embedded_svc', migrations: more }),
+    )
+    try {
+      await startup.run()
+      const handle = startup.resource<PostgresHandle>('postgres')!
+      expect(handle.admission.capacity).toMatchObject({ embedded: true, inUse: null })
+      expect(handle.admission.migrations).toMatchObject({
+        applied: [{ name: '0003_author.sql' }],
+        skipped: ['0001_notes.sql', '0002_seed.sql'],
+      })
+      expect(handle.poolStats().total).toBe(0)
+      await handle.pool.query('insert into notes (body, author) values ($1, $2)', ['from the pool', 'svc'])
+      expect(handle.poolStats().total).toBe(1)
+      expect(await handle.capacity()).toMatchObject({ embedded: true })
+    } finally {
+      await startup.shutdown('test over')
+    }
+  })
+
   it('refuses a second opener of the same data dir with PG_ERR_EMBEDDED_FAILED naming the pid', async () => {
     await expect(startEmbeddedPostgres({ dataDir })).rejects.toMatchObject({
       code: 'PG_ERR_EMBEDDED_FAILED',
@@ -104,9 +136,9 @@ describe('startEmbeddedPostgres (PGlite over the wire protocol)', () => {
     embedded = await startEmbeddedPostgres({ dataDir })
     const rows = await withClient(
       embedded.url,
-      async (c) => (await c.query<{ body: string }>('select body from notes')).rows,
+      async (c) => (await c.query<{ body: string }>('select body from notes order by id')).rows,
     )
-    expect(rows).toEqual([{ body: 'kept across restarts' }])
+    expect(rows).toEqual([{ body: 'kept across restarts' }, { body: 'from the pool' }])
     const again = await withClient(embedded.url, (c) => migrate(c, { migrations }))
     expect(again.applied).toEqual([])
   })

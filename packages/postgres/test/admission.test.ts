@@ -1,0 +1,122 @@
+import { createStartup } from '@tarmac/startup'
+import { createTestDatabase, getFreePort, type TestDatabase } from '@tarmac/testing'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPostgresAdmission, PostgresError, type PostgresHandle } from '../src/index.js'
+
+const migrations = [
+  { name: '0001_messages.sql', sql: 'create table messages (id serial primary key, body text not null)' },
+  { name: '0002_index.sql', sql: 'create index messages_body on messages (body)' },
+]
+
+describe('createPostgresAdmission (real Postgres, startup engine)', () => {
+  let db: TestDatabase
+  let observer: pg.Client
+  beforeAll(async () => {
+    db = await createTestDatabase('pg_admission')
+    observer = new pg.Client({ connectionString: db.url })
+    await observer.connect()
+  })
+  afterAll(async () => {
+    await observer.end()
+    await db.drop()
+  })
+
+  async function backendsOf(app: string): Promise<number> {
+    const { rows } = await observer.query<{ n: number }>(
+      'select count(*)::int as n from pg_stat_activity where application_name = $1 and datname = $2',
+      [app, db.name],
+    )
+    return rows[0]?.n ?? -1
+  }
+
+  it('admits with exactly one connection, migrates, then hands over a lazy pool', async () => {
+    const app = 'admission_one'
+    let peak = 0
+    const sampler = setInterval(() => {
+      void backendsOf(app).then((n) => (peak = Math.max(peak, n)))
+    }, 5)
+    const startup = createStartup({ name: 'svc', phases: ['database'], deadlineMs: 60_000 })
+    startup.add(createPostgresAdmission({ url: db.url, applicationName: app, migrations, pool: { max: 4 } }))
+    try {
+      await startup.run()
+      const handle = startup.resource<PostgresHandle>('postgres')!
+      clearInterval(sampler)
+      expect(peak).toBeLessThanOrEqual(1)
+      // The admission connection has ended; the server drops its backend a moment later.
+      await expect.poll(() => backendsOf(app), { timeout: 5000 }).toBe(0)
+      expect(handle.poolStats()).toMatchObject({ total: 0, max: 4, waiting: 0, exhausted: false })
+      expect(handle.admission.migrations?.applied.map((m) => m.name)).toEqual([
+        '0001_messages.sql',
+        '0002_index.sql',
+      ])
+      expect(handle.admission.serverVersion).toMatch(/^\d+/)
+      expect(handle.admission.timings.totalMs).toBeGreaterThan(0)
+      expect(handle.admission.capacity).toMatchObject({ embedded: false })
+      expect(handle.admission.capacity.byApplication[app]).toBe(1)
+      await handle.pool.query(`insert into messages (body) values ('hi')`)
+      expect(handle.poolStats().total).toBe(1)
+      expect(await backendsOf(app)).toBe(1)
+      const live = await handle.capacity()
+      expect(live.byApplication[app]).toBeGreaterThanOrEqual(1)
+    } finally {
+      clearInterval(sampler)
+      await startup.shutdown('test over')
+    }
+    await expect.poll(() => backendsOf(app), { timeout: 5000 }).toBe(0)
+  })
+
+  it('retries a retryable failure through the engine and gives up at once on a non-retryable one', async () => {
+    const port = await getFreePort()
+    const refused = createStartup({ name: 'svc', phases: ['database'], deadlineMs: 60_000 })
+    refused.add(
+      createPostgresAdmission({
+        url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        applicationName: 'admission_refused',
+        retry: { baseMs: 1, capMs: 5, maxAttempts: 3 },
+      }),
+    )
+    const refusedError = await refused.run().catch((e: unknown) => e)
+    const refusedReport = refused.report().phases[0]!.components[0]!
+    expect(refusedError).toBeInstanceOf(Error)
+    expect(refusedReport.attempts).toBe(3)
+    expect(refusedReport.errors.map((e) => e.code)).toEqual([
+      'PG_ERR_UNREACHABLE',
+      'PG_ERR_UNREACHABLE',
+      'PG_ERR_UNREACHABLE',
+    ])
+
+    const url = new URL(db.url)
+    url.pathname = '/no_such_database_here'
+    const missing = createStartup({ name: 'svc', phases: ['database'], deadlineMs: 60_000 })
+    missing.add(
+      createPostgresAdmission({
+        url: url.toString(),
+        applicationName: 'admission_missing',
+        retry: { baseMs: 1, capMs: 5, maxAttempts: 5 },
+      }),
+    )
+    await missing.run().catch(() => undefined)
+    const missingReport = missing.report().phases[0]!.components[0]!
+    expect(missingReport.attempts).toBe(1)
+    expect(missingReport.errors[0]?.code).toBe('PG_ERR_DATABASE_NOT_FOUND')
+  })
+
+  it('exposes retry with a predicate built on isRetryablePostgresError, honouring the caller’s', () => {
+    const component = createPostgresAdmission({
+      url: db.url,
+      applicationName: 'x',
+      phase: 'db',
+      name: 'primary',
+      retry: { maxAttempts: 2, retryable: (_e, attempt) => attempt < 2 },
+    })
+    expect(component).toMatchObject({ name: 'primary', phase: 'db', retry: { maxAttempts: 2 } })
+    const timeout = new PostgresError('PG_ERR_TIMEOUT', 'slow')
+    expect(component.retry?.retryable?.(timeout, 1)).toBe(true)
+    expect(component.retry?.retryable?.(timeout, 2)).toBe(false)
+    expect(component.retry?.retryable?.(new PostgresError('PG_ERR_AUTH_FAILED', 'no'), 1)).toBe(false)
+    expect(() => createPostgresAdmission({ url: db.url } as never)).toThrow(
+      expect.objectContaining({ code: 'PG_ERR_INVALID_OPTIONS' }),
+    )
+  })
+})
