@@ -1,8 +1,8 @@
-import type { Component, RetryOptions } from '@tarmac/startup'
+import { StartupError, type Component, type RetryOptions } from '@tarmac/startup'
 import type pg from 'pg'
 import { capacity, type ServerCapacity } from './capacity.js'
 import { connect, type PostgresConnectTimings } from './connect.js'
-import { isRetryablePostgresError } from './errors.js'
+import { PostgresError, isRetryablePostgresError } from './errors.js'
 import { migrate, type MigrationResult } from './migrate.js'
 import type { MigrationInput } from './migration-source.js'
 import { defaults, isAny, isBoolean, isObject, isPositiveInt, isString, validateOptions } from './options.js'
@@ -20,7 +20,7 @@ export interface PostgresAdmissionOptions {
   readonly critical?: boolean
   /** Per attempt: the admission connect, migrations included. Default 30 000. */
   readonly timeoutMs?: number
-  /** Passed to the engine, with `retryable` narrowed by `isRetryablePostgresError`. Default base 250, cap 10 000. */
+  /** Passed to the engine, with `retryable` narrowed by `isRetryableAdmissionError`. Default base 250, cap 10 000. */
   readonly retry?: RetryOptions
   /** A directory of `NNNN_name.sql` files or an in-memory list, run under the advisory lock. */
   readonly migrations?: string | readonly MigrationInput[]
@@ -46,6 +46,15 @@ export interface PostgresHandle {
   readonly capacity: () => Promise<ServerCapacity>
   /** Ends the pool. Idempotent. */
   readonly close: () => Promise<void>
+}
+
+/**
+ * The admission's retry predicate: a retryable `PostgresError`, or the engine's own attempt timeout
+ * (`STARTUP_ERR_ATTEMPT_TIMEOUT`: the engine rejects a timed-out attempt with that, not our error).
+ */
+export function isRetryableAdmissionError(error: unknown): boolean {
+  if (error instanceof StartupError) return error.code === 'STARTUP_ERR_ATTEMPT_TIMEOUT'
+  return isRetryablePostgresError(error)
 }
 
 /**
@@ -84,7 +93,7 @@ export function createPostgresAdmission(options: PostgresAdmissionOptions): Comp
     retry: {
       ...retry,
       retryable: (error, attempt) =>
-        isRetryablePostgresError(error) && (userRetryable?.(error, attempt) ?? true),
+        isRetryableAdmissionError(error) && (userRetryable?.(error, attempt) ?? true),
     },
     async start({ signal }) {
       const { client, timings, serverVersion } = await connect(o.url, {
@@ -93,7 +102,9 @@ export function createPostgresAdmission(options: PostgresAdmissionOptions): Comp
         applicationName: o.applicationName,
       })
       // Abort (attempt timeout, deadline, shutdown) must cut a migration or lock wait short, too.
-      const destroy = (): void => void client.end().catch(() => undefined)
+      // Destroying the socket (not a polite end()) makes the server drop the backend at once.
+      const destroy = (): void =>
+        (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy()
       signal.addEventListener('abort', destroy, { once: true })
       let facts: AdmissionFacts
       try {
@@ -103,6 +114,15 @@ export function createPostgresAdmission(options: PostgresAdmissionOptions): Comp
             ? null
             : await migrate(client, { migrations: o.migrations, lockName: o.migrationLockName, signal })
         facts = Object.freeze({ timings, serverVersion, capacity: serverCapacity, migrations })
+      } catch (error) {
+        if (!signal.aborted) throw error
+        throw new PostgresError(
+          'PG_ERR_ABORTED',
+          'admission aborted (attempt timeout, deadline or shutdown)',
+          {
+            cause: error,
+          },
+        )
       } finally {
         signal.removeEventListener('abort', destroy)
         await client.end().catch(() => undefined)

@@ -5,6 +5,9 @@ import { PostgresError } from './errors.js'
 import { prepareMigrations, loadMigrations, type Migration, type MigrationInput } from './migration-source.js'
 import { defaults } from './options.js'
 
+/** How often a runner that does not hold the migration lock tries again. */
+const LOCK_POLL_MS = 100
+
 /** The bookkeeping table: one row per applied migration. */
 export const MIGRATIONS_TABLE = 'tarmac_migrations'
 
@@ -45,7 +48,7 @@ export async function migrate(client: Queryable, options: MigrateOptions): Promi
       ? await loadMigrations(options.migrations)
       : prepareMigrations(options.migrations)
   const key = advisoryLockKey(options.lockName ?? defaults.migrationLockName)
-  await run(() => client.query('select pg_advisory_lock($1::bigint)', [key]), 'taking the migration lock')
+  await takeLock(client, key, options.signal)
   try {
     await run(() => client.query(CREATE_TABLE), `creating ${MIGRATIONS_TABLE}`)
     const applied: { name: string; durationMs: number }[] = []
@@ -63,6 +66,34 @@ export async function migrate(client: Queryable, options: MigrateOptions): Promi
     return { applied, skipped }
   } finally {
     await client.query('select pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined)
+  }
+}
+
+/**
+ * `pg_try_advisory_lock` every `LOCK_POLL_MS` rather than a blocking `pg_advisory_lock`: a backend
+ * blocked on a lock does not notice its client leaving, so an aborted attempt would keep its slot.
+ */
+async function takeLock(client: Queryable, key: string, signal: AbortSignal | undefined): Promise<void> {
+  for (;;) {
+    const { rows } = await run(
+      () => client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [key]),
+      'taking the migration lock',
+    )
+    if (rows[0]?.locked) return
+    if (signal?.aborted) {
+      throw new PostgresError('PG_ERR_ABORTED', 'aborted while waiting for the migration lock', {
+        cause: signal.reason,
+      })
+    }
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = setTimeout(done, LOCK_POLL_MS)
+      signal?.addEventListener('abort', done, { once: true })
+    })
   }
 }
 

@@ -1,8 +1,8 @@
-import { createStartup } from '@tarmac/startup'
+import { createStartup, StartupError } from '@tarmac/startup'
 import { createTestDatabase, getFreePort, type TestDatabase } from '@tarmac/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPostgresAdmission, PostgresError, type PostgresHandle } from '../src/index.js'
+import { advisoryLockKey, createPostgresAdmission, PostgresError, type PostgresHandle } from '../src/index.js'
 
 const migrations = [
   { name: '0001_messages.sql', sql: 'create table messages (id serial primary key, body text not null)' },
@@ -102,6 +102,35 @@ describe('createPostgresAdmission (real Postgres, startup engine)', () => {
     expect(missingReport.errors[0]?.code).toBe('PG_ERR_DATABASE_NOT_FOUND')
   })
 
+  it('cancels attempts stuck behind the migration lock, retries them, and leaves no backend', async () => {
+    const app = 'admission_stuck'
+    const key = advisoryLockKey('stuck_lock')
+    await observer.query('select pg_advisory_lock($1::bigint)', [key])
+    try {
+      const startup = createStartup({ name: 'svc', phases: ['database'], deadlineMs: 60_000 })
+      startup.add(
+        createPostgresAdmission({
+          url: db.url,
+          applicationName: app,
+          migrations,
+          migrationLockName: 'stuck_lock',
+          timeoutMs: 1000,
+          retry: { maxAttempts: 2, baseMs: 1, capMs: 5 },
+        }),
+      )
+      await expect(startup.run()).rejects.toBeInstanceOf(Error)
+      const report = startup.report().phases[0]!.components[0]!
+      expect(report.attempts).toBe(2)
+      expect(report.errors.map((e) => e.code)).toEqual([
+        'STARTUP_ERR_ATTEMPT_TIMEOUT',
+        'STARTUP_ERR_ATTEMPT_TIMEOUT',
+      ])
+      await expect.poll(() => backendsOf(app), { timeout: 5000 }).toBe(0)
+    } finally {
+      await observer.query('select pg_advisory_unlock($1::bigint)', [key])
+    }
+  })
+
   it('exposes retry with a predicate built on isRetryablePostgresError, honouring the caller’s', () => {
     const component = createPostgresAdmission({
       url: db.url,
@@ -115,6 +144,9 @@ describe('createPostgresAdmission (real Postgres, startup engine)', () => {
     expect(component.retry?.retryable?.(timeout, 1)).toBe(true)
     expect(component.retry?.retryable?.(timeout, 2)).toBe(false)
     expect(component.retry?.retryable?.(new PostgresError('PG_ERR_AUTH_FAILED', 'no'), 1)).toBe(false)
+    const engineTimeout = new StartupError('STARTUP_ERR_ATTEMPT_TIMEOUT', 'attempt 1 timed out')
+    expect(component.retry?.retryable?.(engineTimeout, 1)).toBe(true)
+    expect(component.retry?.retryable?.(new StartupError('STARTUP_ERR_INVALID_OPTIONS', 'x'), 1)).toBe(false)
     expect(() => createPostgresAdmission({ url: db.url } as never)).toThrow(
       expect.objectContaining({ code: 'PG_ERR_INVALID_OPTIONS' }),
     )
