@@ -1,0 +1,217 @@
+import type { ChatEvent, ChatState, ServerFrame, StoredMessage } from './chat-machine.js'
+import { CLOSE_UNAUTHORIZED, chatReducer, initialChatState, pendingSends } from './chat-machine.js'
+
+/** What the connection needs of a WebSocket (the browser's, or a fake in tests). */
+export interface SocketLike {
+  readonly readyState: number
+  send(data: string): void
+  close(code?: number, reason?: string): void
+  onopen: ((event: unknown) => void) | null
+  onmessage: ((event: { data: unknown }) => void) | null
+  onclose: ((event: { code: number }) => void) | null
+  onerror: ((event: unknown) => void) | null
+}
+
+export interface ChatConnectionOptions {
+  /** ws(s)://host/ws */
+  url: string
+  /** The current access token; called on every (re)connect so a refreshed one is used. */
+  token: () => string | null
+  createSocket: (url: string, protocols: string[]) => SocketLike
+  /** Reloads a thread's stored messages: after opening a thread and after every reconnect. */
+  loadHistory: (threadId: string) => Promise<readonly StoredMessage[]>
+  /** Called on close code 4401; resolves true when a fresh token is available to reconnect with. */
+  refreshToken?: () => Promise<boolean>
+  /** Full-jitter backoff: sleep before retry n = random(0, min(capMs, baseMs · 2ⁿ)). */
+  backoff?: { baseMs: number; capMs: number }
+  /** Consecutive failed connects after which the page says chat is unavailable (it keeps retrying). */
+  unavailableAfterFailures?: number
+  random?: () => number
+  now?: () => number
+}
+
+export const CONNECTION_DEFAULTS = Object.freeze({ baseMs: 500, capMs: 10_000, unavailableAfterFailures: 2 })
+
+const OPEN = 1
+
+/** Full jitter: a uniformly random sleep in [0, min(cap, base · 2^attempt)). */
+export function reconnectDelayMs(attempt: number, baseMs: number, capMs: number, random = Math.random) {
+  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** attempt))
+}
+
+/**
+ * The chat WebSocket with its state machine: authenticates with the `bearer.<token>` subprotocol, follows one
+ * thread, sends optimistically, resends unacknowledged messages (same clientMsgId) after every reconnect, and
+ * reconnects with full-jitter backoff. Subscribe for state changes (React: `useSyncExternalStore`).
+ */
+export class ChatConnection {
+  #options: ChatConnectionOptions
+  #state: ChatState = initialChatState
+  #listeners = new Set<() => void>()
+  #socket: SocketLike | null = null
+  #failures = 0
+  #timer: ReturnType<typeof setTimeout> | null = null
+  #closed = false
+  #sentOnSocket = new Set<string>()
+
+  constructor(options: ChatConnectionOptions) {
+    this.#options = options
+  }
+
+  get state(): ChatState {
+    return this.#state
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  getState = (): ChatState => this.#state
+
+  connect(): void {
+    this.#closed = false
+    if (this.#socket) return
+    this.#clearTimer()
+    this.#dispatch({ type: 'socket.connecting' })
+    const token = this.#options.token()
+    const protocols = ['tarmac.v1', ...(token ? [`bearer.${token}`] : [])]
+    let socket: SocketLike
+    try {
+      socket = this.#options.createSocket(this.#options.url, protocols)
+    } catch {
+      this.#scheduleReconnect(1006)
+      return
+    }
+    this.#socket = socket
+    this.#sentOnSocket.clear()
+    socket.onmessage = (event) => this.#onMessage(event.data)
+    socket.onclose = (event) => {
+      if (this.#socket !== socket) return
+      this.#socket = null
+      void this.#onClose(event.code)
+    }
+    socket.onerror = () => undefined // a close event always follows
+  }
+
+  /** Retry now (the "Try again" button), resetting the backoff. */
+  retryNow(): void {
+    this.#failures = 0
+    this.#clearTimer()
+    this.connect()
+  }
+
+  openThread(threadId: string): void {
+    this.#dispatch({ type: 'thread.opened', threadId })
+    this.#subscribeThread()
+    void this.#reloadHistory()
+  }
+
+  /** Shows the message at once and sends it when (and every time) the socket is open until it is acknowledged. */
+  send(text: string, clientMsgId: string = crypto.randomUUID()): string {
+    this.#dispatch({ type: 'send', clientMsgId, text })
+    this.#flush()
+    return clientMsgId
+  }
+
+  close(): void {
+    this.#closed = true
+    this.#clearTimer()
+    const socket = this.#socket
+    this.#socket = null
+    socket?.close(1000, 'page closed')
+  }
+
+  #dispatch(event: ChatEvent): void {
+    const next = chatReducer(this.#state, event)
+    if (next === this.#state) return
+    this.#state = next
+    for (const listener of this.#listeners) listener()
+  }
+
+  #onMessage(data: unknown): void {
+    let frame: ServerFrame
+    try {
+      frame = JSON.parse(String(data)) as ServerFrame
+    } catch {
+      return
+    }
+    if (typeof frame?.type !== 'string') return
+    if (frame.type === 'auth.ok') {
+      this.#failures = 0
+      this.#dispatch({ type: 'socket.open' })
+      this.#subscribeThread()
+      this.#flush()
+      void this.#reloadHistory()
+      return
+    }
+    this.#dispatch({ type: 'frame', frame })
+  }
+
+  async #onClose(code: number): Promise<void> {
+    if (this.#closed) return
+    if (code === CLOSE_UNAUTHORIZED && this.#options.refreshToken && (await this.#options.refreshToken())) {
+      if (!this.#closed) this.connect()
+      return
+    }
+    this.#scheduleReconnect(code)
+  }
+
+  #scheduleReconnect(code: number): void {
+    if (code === CLOSE_UNAUTHORIZED) {
+      this.#dispatch({ type: 'socket.closed', code, retryAtMs: null, unavailable: false })
+      return
+    }
+    const { baseMs, capMs } = this.#options.backoff ?? CONNECTION_DEFAULTS
+    const threshold = this.#options.unavailableAfterFailures ?? CONNECTION_DEFAULTS.unavailableAfterFailures
+    const delayMs = reconnectDelayMs(this.#failures, baseMs, capMs, this.#options.random)
+    this.#failures += 1
+    const now = this.#options.now ?? Date.now
+    this.#dispatch({
+      type: 'socket.closed',
+      code,
+      retryAtMs: now() + delayMs,
+      unavailable: this.#failures >= threshold,
+    })
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      this.connect()
+    }, delayMs)
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
+  }
+
+  #send(frame: Record<string, unknown>): void {
+    if (this.#socket?.readyState === OPEN) this.#socket.send(JSON.stringify(frame))
+  }
+
+  #subscribeThread(): void {
+    const { threadId, connection } = this.#state
+    if (threadId !== null && connection === 'open') this.#send({ type: 'thread.subscribe', threadId })
+  }
+
+  /** Sends each unacknowledged message once per socket; a new socket sends them all again. */
+  #flush(): void {
+    const { threadId } = this.#state
+    if (threadId === null) return
+    for (const message of pendingSends(this.#state)) {
+      if (message.clientMsgId === undefined || this.#sentOnSocket.has(message.clientMsgId)) continue
+      this.#sentOnSocket.add(message.clientMsgId)
+      this.#send({ type: 'message.send', threadId, clientMsgId: message.clientMsgId, text: message.text })
+    }
+  }
+
+  async #reloadHistory(): Promise<void> {
+    const { threadId } = this.#state
+    if (threadId === null) return
+    try {
+      const items = await this.#options.loadHistory(threadId)
+      this.#dispatch({ type: 'history.loaded', threadId, items })
+    } catch {
+      // The page shows the connection state; the next reconnect reloads again.
+    }
+  }
+}

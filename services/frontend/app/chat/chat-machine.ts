@@ -1,0 +1,172 @@
+/**
+ * The chat state machine: a pure reducer from server frames and user actions to what the chat page shows.
+ * No DOM, no sockets, no clocks: the socket driver (`chat-socket.ts`) feeds it events and reads `outbox` to know
+ * what to (re)send, so every transition is testable in plain Node.
+ */
+import { applyFrame } from './chat-frames.js'
+
+/** Where the WebSocket is, as the page explains it to the user. */
+export const CONNECTION_STATES = [
+  'connecting',
+  'open',
+  'reconnecting',
+  'unavailable',
+  'unauthorized',
+] as const
+export type ConnectionState = (typeof CONNECTION_STATES)[number]
+
+/** A message's lifecycle: user messages go sending → sent; assistant replies go streaming → complete | failed. */
+export const MESSAGE_STATUSES = ['sending', 'sent', 'streaming', 'complete', 'failed'] as const
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number]
+
+export interface ChatMessage {
+  /** Stable React key: the clientMsgId for our own messages, the run id for replies, else the server id. */
+  key: string
+  /** The stored message id, once the server has one. */
+  id: string | null
+  role: 'user' | 'assistant'
+  text: string
+  status: MessageStatus
+  clientMsgId?: string
+  runId?: string
+  /** Set when status is failed: the server's code (`run.failed`, an error frame). */
+  errorCode?: string
+  /** A reply whose socket closed mid-stream: the next history load replaces it with the stored one. */
+  interrupted?: boolean
+}
+
+export interface ChatState {
+  connection: ConnectionState
+  threadId: string | null
+  messages: ChatMessage[]
+  /** clientMsgIds sent (or waiting to be sent) but not acknowledged: resent, same id, after every reconnect. */
+  outbox: string[]
+  /** The last error frame or connection problem, for the banner. */
+  error: { code: string; message: string } | null
+  /** When the socket will try again (ms since epoch), while reconnecting. */
+  retryAtMs: number | null
+}
+
+/** A message as `GET /api/threads/:id/messages` returns it. */
+export interface StoredMessage {
+  id: string
+  role: 'user' | 'assistant'
+  text: string
+  createdAt?: string
+  /** Present when the backend echoes it: matches a local message that never saw its ack. */
+  clientMsgId?: string
+}
+
+export type ChatEvent =
+  | { type: 'thread.opened'; threadId: string }
+  | { type: 'history.loaded'; threadId: string; items: readonly StoredMessage[] }
+  | { type: 'send'; clientMsgId: string; text: string }
+  | { type: 'socket.connecting' }
+  | { type: 'socket.open' }
+  | { type: 'socket.closed'; code: number; retryAtMs: number | null; unavailable: boolean }
+  | { type: 'frame'; frame: ServerFrame }
+
+/** Frames from the backend, read liberally: unknown fields are ignored, unknown types change nothing. */
+export interface ServerFrame {
+  type: string
+  [field: string]: unknown
+}
+
+export const initialChatState: ChatState = Object.freeze({
+  connection: 'connecting',
+  threadId: null,
+  messages: [],
+  outbox: [],
+  error: null,
+  retryAtMs: null,
+})
+
+/** The close code the backend uses for a missing, bad or expired token. */
+export const CLOSE_UNAUTHORIZED = 4401
+
+/** Applies one event. Never mutates `state`; returns it unchanged when the event changes nothing. */
+export function chatReducer(state: ChatState, event: ChatEvent): ChatState {
+  switch (event.type) {
+    case 'thread.opened':
+      if (event.threadId === state.threadId) return state
+      return { ...state, threadId: event.threadId, messages: [], outbox: [], error: null }
+    case 'history.loaded':
+      if (event.threadId !== state.threadId) return state
+      return { ...state, messages: mergeHistory(state.messages, event.items) }
+    case 'send': {
+      if (state.messages.some((m) => m.clientMsgId === event.clientMsgId)) return state
+      const message: ChatMessage = {
+        key: event.clientMsgId,
+        id: null,
+        role: 'user',
+        text: event.text,
+        status: 'sending',
+        clientMsgId: event.clientMsgId,
+      }
+      return {
+        ...state,
+        messages: [...state.messages, message],
+        outbox: [...state.outbox, event.clientMsgId],
+      }
+    }
+    case 'socket.connecting':
+      return state.connection === 'connecting' ? state : { ...state, connection: 'connecting' }
+    case 'socket.open':
+      return { ...state, connection: 'open', error: null, retryAtMs: null }
+    case 'socket.closed':
+      return closed(state, event)
+    case 'frame':
+      return applyFrame(state, event.frame)
+  }
+}
+
+function closed(state: ChatState, event: Extract<ChatEvent, { type: 'socket.closed' }>): ChatState {
+  // A reply that was streaming when the socket dropped is replaced by the history reload after reconnecting.
+  const messages = state.messages.some((m) => m.status === 'streaming')
+    ? state.messages.map((m) => (m.status === 'streaming' ? { ...m, interrupted: true } : m))
+    : state.messages
+  if (event.code === CLOSE_UNAUTHORIZED) {
+    const error = { code: 'UNAUTHORIZED', message: 'Your session has expired. Log in again.' }
+    return { ...state, messages, connection: 'unauthorized', error, retryAtMs: null }
+  }
+  const connection: ConnectionState = event.unavailable ? 'unavailable' : 'reconnecting'
+  return { ...state, messages, connection, retryAtMs: event.retryAtMs }
+}
+
+/** The ids the page must send now: everything unacknowledged, oldest first, only while the socket is open. */
+export function pendingSends(state: ChatState): ChatMessage[] {
+  if (state.connection !== 'open') return []
+  const byClientId = new Map(state.messages.map((m) => [m.clientMsgId, m]))
+  return state.outbox.flatMap((id) => {
+    const message = byClientId.get(id)
+    return message ? [message] : []
+  })
+}
+
+/** History from the server wins for stored messages; local ones it does not know yet stay, in order, after it. */
+export function mergeHistory(local: readonly ChatMessage[], items: readonly StoredMessage[]): ChatMessage[] {
+  const storedIds = new Set(items.map((item) => item.id))
+  const storedClientIds = new Set(items.flatMap((item) => (item.clientMsgId ? [item.clientMsgId] : [])))
+  const merged: ChatMessage[] = items.map((item) => {
+    const mine = local.find(
+      (m) => m.id === item.id || (item.clientMsgId !== undefined && m.clientMsgId === item.clientMsgId),
+    )
+    const clientMsgId = mine?.clientMsgId ?? item.clientMsgId
+    return {
+      key: mine?.key ?? item.id,
+      id: item.id,
+      role: item.role,
+      text: item.text,
+      status: item.role === 'user' ? 'sent' : 'complete',
+      ...(clientMsgId !== undefined && { clientMsgId }),
+      ...(mine?.runId !== undefined && { runId: mine.runId }),
+    }
+  })
+  const unstored = local.filter(
+    (m) =>
+      !(m.id !== null && storedIds.has(m.id)) &&
+      !(m.clientMsgId !== undefined && storedClientIds.has(m.clientMsgId)) &&
+      !m.interrupted,
+  )
+  return [...merged, ...unstored]
+}

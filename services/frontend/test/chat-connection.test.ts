@@ -1,0 +1,153 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { SocketLike } from '../app/chat/chat-connection.js'
+import { ChatConnection, reconnectDelayMs } from '../app/chat/chat-connection.js'
+
+/** An in-memory WebSocket: the test plays the server. */
+class FakeSocket implements SocketLike {
+  readyState = 0
+  sent: Record<string, unknown>[] = []
+  onopen: SocketLike['onopen'] = null
+  onmessage: SocketLike['onmessage'] = null
+  onclose: SocketLike['onclose'] = null
+  onerror: SocketLike['onerror'] = null
+  constructor(readonly protocols: string[]) {}
+  send(data: string) {
+    this.sent.push(JSON.parse(data) as Record<string, unknown>)
+  }
+  close() {
+    this.readyState = 3
+  }
+  accept(userId = 'u1') {
+    this.readyState = 1
+    this.onopen?.({})
+    this.receive({ type: 'auth.ok', userId })
+  }
+  receive(frame: Record<string, unknown>) {
+    this.onmessage?.({ data: JSON.stringify(frame) })
+  }
+  drop(code = 1006) {
+    this.readyState = 3
+    this.onclose?.({ code })
+  }
+  sends() {
+    return this.sent.filter((f) => f.type === 'message.send')
+  }
+}
+
+function setup(overrides: { refreshToken?: () => Promise<boolean> } = {}) {
+  const sockets: FakeSocket[] = []
+  const history: { id: string; role: 'user' | 'assistant'; text: string }[] = []
+  const connection = new ChatConnection({
+    url: 'ws://test/ws',
+    token: () => 'tok',
+    createSocket: (_url, protocols) => {
+      const socket = new FakeSocket(protocols)
+      sockets.push(socket)
+      return socket
+    },
+    loadHistory: async () => [...history],
+    backoff: { baseMs: 1_000, capMs: 8_000 },
+    unavailableAfterFailures: 2,
+    random: () => 0.5,
+    ...overrides,
+  })
+  return { connection, sockets, history, last: () => sockets.at(-1)! }
+}
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('ChatConnection', () => {
+  it('authenticates with the bearer subprotocol, subscribes and sends', async () => {
+    const { connection, last } = setup()
+    connection.connect()
+    connection.openThread('t1')
+    expect(last().protocols).toEqual(['tarmac.v1', 'bearer.tok'])
+    last().accept()
+    expect(connection.state.connection).toBe('open')
+    expect(last().sent[0]).toEqual({ type: 'thread.subscribe', threadId: 't1' })
+    const id = connection.send('hello')
+    expect(last().sends()).toEqual([{ type: 'message.send', threadId: 't1', clientMsgId: id, text: 'hello' }])
+    await vi.runAllTimersAsync()
+  })
+
+  it('reconnects with jittered backoff and resends the unacknowledged message with the same clientMsgId', async () => {
+    const { connection, sockets, last } = setup()
+    connection.connect()
+    connection.openThread('t1')
+    last().accept()
+    const id = connection.send('hello')
+    last().drop()
+    expect(connection.state.connection).toBe('reconnecting')
+    // attempt 0: random 0.5 × min(8000, 1000) = 500 ms
+    await vi.advanceTimersByTimeAsync(499)
+    expect(sockets).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(sockets).toHaveLength(2)
+    last().accept()
+    expect(last().sends()).toEqual([{ type: 'message.send', threadId: 't1', clientMsgId: id, text: 'hello' }])
+    last().receive({ type: 'message.ack', clientMsgId: id, messageId: 'm1' })
+    last().receive({ type: 'message.ack', clientMsgId: id, messageId: 'm1' })
+    expect(connection.state.messages).toHaveLength(1)
+    expect(connection.state.messages[0]).toMatchObject({ id: 'm1', status: 'sent' })
+  })
+
+  it('says unavailable after repeated failures and keeps retrying with growing windows', async () => {
+    const { connection, sockets, last } = setup()
+    connection.connect()
+    last().drop()
+    expect(connection.state.connection).toBe('reconnecting')
+    await vi.advanceTimersByTimeAsync(500)
+    last().drop()
+    expect(connection.state.connection).toBe('unavailable')
+    // attempt 1: 0.5 × 2000 = 1000 ms
+    await vi.advanceTimersByTimeAsync(999)
+    expect(sockets).toHaveLength(2)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(sockets).toHaveLength(3)
+    last().accept()
+    expect(connection.state.connection).toBe('open')
+  })
+
+  it('reloads history after reconnecting', async () => {
+    const { connection, history, last } = setup()
+    connection.connect()
+    connection.openThread('t1')
+    last().accept()
+    last().drop()
+    history.push({ id: 'm1', role: 'assistant', text: 'stored while you were away' })
+    await vi.advanceTimersByTimeAsync(500)
+    last().accept()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(connection.state.messages).toMatchObject([{ id: 'm1', text: 'stored while you were away' }])
+  })
+
+  it('refreshes the token on close code 4401 and reconnects at once', async () => {
+    const refreshToken = vi.fn(async () => true)
+    const { connection, sockets, last } = setup({ refreshToken })
+    connection.connect()
+    last().drop(4401)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(refreshToken).toHaveBeenCalledOnce()
+    expect(sockets).toHaveLength(2)
+  })
+
+  it('stops at unauthorized when the token cannot be refreshed', async () => {
+    const { connection, sockets, last } = setup({ refreshToken: async () => false })
+    connection.connect()
+    last().drop(4401)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(connection.state.connection).toBe('unauthorized')
+    expect(sockets).toHaveLength(1)
+  })
+
+  it('computes full-jitter delays within the capped window', () => {
+    expect(reconnectDelayMs(0, 500, 10_000, () => 0.999)).toBe(499)
+    expect(reconnectDelayMs(10, 500, 10_000, () => 0.5)).toBe(5_000)
+    expect(reconnectDelayMs(3, 500, 10_000, () => 0)).toBe(0)
+  })
+})

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest'
+import type { ChatEvent, ChatState } from '../app/chat/chat-machine.js'
+import { chatReducer, initialChatState, pendingSends } from '../app/chat/chat-machine.js'
+
+const run = (events: ChatEvent[], from: ChatState = initialChatState) => events.reduce(chatReducer, from)
+const frame = (f: Record<string, unknown> & { type: string }): ChatEvent => ({ type: 'frame', frame: f })
+const opened: ChatEvent[] = [{ type: 'thread.opened', threadId: 't1' }, { type: 'socket.open' }]
+
+describe('chat state machine', () => {
+  it('shows a sent message at once and marks it sent on ack', () => {
+    const sending = run([...opened, { type: 'send', clientMsgId: 'c1', text: 'hi' }])
+    expect(sending.messages).toMatchObject([
+      { key: 'c1', role: 'user', text: 'hi', status: 'sending', id: null },
+    ])
+    expect(pendingSends(sending).map((m) => m.clientMsgId)).toEqual(['c1'])
+    const acked = run([frame({ type: 'message.ack', clientMsgId: 'c1', messageId: 'm1' })], sending)
+    expect(acked.messages).toMatchObject([{ key: 'c1', id: 'm1', status: 'sent' }])
+    expect(acked.outbox).toEqual([])
+  })
+
+  it('streams deltas into one reply and completes it with the stored id', () => {
+    const state = run([
+      ...opened,
+      frame({ type: 'run.started', runId: 'r1', threadId: 't1' }),
+      frame({ type: 'run.delta', runId: 'r1', delta: 'Hel' }),
+      frame({ type: 'run.delta', runId: 'r1', delta: 'lo' }),
+    ])
+    expect(state.messages).toMatchObject([{ role: 'assistant', text: 'Hello', status: 'streaming' }])
+    const done = run([frame({ type: 'run.completed', runId: 'r1', messageId: 'm2' })], state)
+    expect(done.messages).toEqual([
+      { key: 'run:r1', id: 'm2', role: 'assistant', text: 'Hello', status: 'complete', runId: 'r1' },
+    ])
+    const late = run([frame({ type: 'run.delta', runId: 'r1', delta: '!' })], done)
+    expect(late).toBe(done)
+  })
+
+  it('marks a failed run with its code', () => {
+    const state = run([
+      ...opened,
+      frame({ type: 'run.started', runId: 'r1' }),
+      frame({ type: 'run.failed', runId: 'r1', code: 'LLM_TIMEOUT' }),
+    ])
+    expect(state.messages).toMatchObject([{ status: 'failed', errorCode: 'LLM_TIMEOUT' }])
+  })
+
+  it('ignores frames for another thread', () => {
+    const state = run([...opened, frame({ type: 'run.started', runId: 'r9', threadId: 'other' })])
+    expect(state.messages).toEqual([])
+  })
+
+  it('resends unacknowledged messages after a reconnect and keeps one copy when acked twice', () => {
+    const beforeDrop = run([...opened, { type: 'send', clientMsgId: 'c1', text: 'hi' }])
+    const dropped = run(
+      [{ type: 'socket.closed', code: 1006, retryAtMs: 1_000, unavailable: false }],
+      beforeDrop,
+    )
+    expect(dropped.connection).toBe('reconnecting')
+    expect(pendingSends(dropped)).toEqual([])
+    const back = run([{ type: 'socket.open' }], dropped)
+    expect(pendingSends(back).map((m) => m.clientMsgId)).toEqual(['c1'])
+    const ack = frame({ type: 'message.ack', clientMsgId: 'c1', messageId: 'm1' })
+    const twice = run([ack, ack], back)
+    expect(twice.messages).toHaveLength(1)
+    expect(twice.messages[0]).toMatchObject({ id: 'm1', status: 'sent' })
+  })
+
+  it('keeps the stored copy when history arrived before the resent ack', () => {
+    const pending = run([...opened, { type: 'send', clientMsgId: 'c1', text: 'hi' }])
+    const withHistory = run(
+      [{ type: 'history.loaded', threadId: 't1', items: [{ id: 'm1', role: 'user', text: 'hi' }] }],
+      pending,
+    )
+    expect(withHistory.messages).toHaveLength(2) // the server copy, and ours until its ack says they are one
+    const acked = run([frame({ type: 'message.ack', clientMsgId: 'c1', messageId: 'm1' })], withHistory)
+    expect(acked.messages).toEqual([
+      { key: 'm1', id: 'm1', role: 'user', text: 'hi', status: 'sent', clientMsgId: 'c1' },
+    ])
+    expect(acked.outbox).toEqual([])
+  })
+
+  it('replaces a reply interrupted by a disconnect with the stored one from history', () => {
+    const streaming = run([
+      ...opened,
+      frame({ type: 'run.started', runId: 'r1' }),
+      frame({ type: 'run.delta', runId: 'r1', delta: 'Par' }),
+      { type: 'socket.closed', code: 1006, retryAtMs: 10, unavailable: false },
+      { type: 'socket.open' },
+    ])
+    const reloaded = run(
+      [
+        {
+          type: 'history.loaded',
+          threadId: 't1',
+          items: [{ id: 'm2', role: 'assistant', text: 'Partial answer, complete' }],
+        },
+      ],
+      streaming,
+    )
+    expect(reloaded.messages).toEqual([
+      { key: 'm2', id: 'm2', role: 'assistant', text: 'Partial answer, complete', status: 'complete' },
+    ])
+    const replayed = run([frame({ type: 'run.completed', runId: 'r1', messageId: 'm2' })], reloaded)
+    expect(replayed.messages).toHaveLength(1)
+  })
+
+  it('says unavailable, then unauthorized on close code 4401', () => {
+    const down = run([...opened, { type: 'socket.closed', code: 1006, retryAtMs: 5, unavailable: true }])
+    expect(down.connection).toBe('unavailable')
+    const denied = run([{ type: 'socket.closed', code: 4401, retryAtMs: null, unavailable: false }], down)
+    expect(denied.connection).toBe('unauthorized')
+    expect(denied.error?.code).toBe('UNAUTHORIZED')
+  })
+
+  it('does not resend a message the server rejected', () => {
+    const state = run([
+      ...opened,
+      { type: 'send', clientMsgId: 'c1', text: 'x'.repeat(10) },
+      frame({ type: 'error', code: 'MESSAGE_TOO_LARGE', message: 'too large', ref: 'c1' }),
+    ])
+    expect(state.outbox).toEqual([])
+    expect(state.messages[0]).toMatchObject({ status: 'failed', errorCode: 'MESSAGE_TOO_LARGE' })
+    expect(state.error?.code).toBe('MESSAGE_TOO_LARGE')
+  })
+
+  it('ignores a second send with the same clientMsgId', () => {
+    const once = run([...opened, { type: 'send', clientMsgId: 'c1', text: 'hi' }])
+    expect(run([{ type: 'send', clientMsgId: 'c1', text: 'hi' }], once)).toBe(once)
+  })
+})
