@@ -1,0 +1,67 @@
+import type { StartupEventListener, StartupLogger, StartupReport, StartupState } from '@tarmac/startup'
+import { errorCodeOf, safeMessageOf } from '@tarmac/startup'
+import type { HealthCheck } from './check.js'
+import type { HealthRegistry } from './registry.js'
+
+/** What health needs of a startup engine; `createStartup()` from `@tarmac/startup` satisfies it. */
+export interface StartupLike {
+  readonly state: StartupState
+  report(): StartupReport
+  on(listener: StartupEventListener): () => void
+  resource<T = unknown>(componentName: string): T | undefined
+}
+
+const REGISTER_ON = new Set(['component.started', 'component.recovered'])
+const REMOVE_ON = new Set([
+  'component.stopping',
+  'component.stopped',
+  'component.failed',
+  'component.degraded',
+])
+
+/**
+ * Keeps a component's checks registered exactly while the component is up. The startup engine knows nothing of
+ * health: this side listens to its events. A check's `critical` defaults to the component's own.
+ */
+export function contributeChecks<Resource>(
+  registry: HealthRegistry,
+  logger: StartupLogger,
+  startup: StartupLike,
+  componentName: string,
+  factory: (resource: Resource) => readonly HealthCheck[],
+): () => void {
+  let removers: (() => void)[] = []
+  const unregister = () => {
+    for (const remove of removers) remove()
+    removers = []
+  }
+  const register = () => {
+    unregister()
+    const resource = startup.resource<Resource>(componentName)
+    const component = startup
+      .report()
+      .phases.flatMap((phase) => phase.components)
+      .find((c) => c.name === componentName)
+    try {
+      removers = factory(resource as Resource).map((check) =>
+        registry.add({ ...check, critical: check.critical ?? component?.critical ?? true }),
+      )
+    } catch (error) {
+      unregister()
+      logger.error(
+        { component: componentName, code: 'HEALTH_ERR_CONTRIBUTION_FAILED', cause: errorCodeOf(error) },
+        `health checks of ${componentName} could not be registered: ${safeMessageOf(error)}`,
+      )
+    }
+  }
+  const off = startup.on((event) => {
+    if (event.component !== componentName) return
+    if (REGISTER_ON.has(event.type)) register()
+    else if (REMOVE_ON.has(event.type)) unregister()
+  })
+  if (startup.resource(componentName) !== undefined) register()
+  return () => {
+    off()
+    unregister()
+  }
+}
