@@ -125,7 +125,7 @@ export function createPostgresAdmission(options: PostgresAdmissionOptions): Comp
         )
       } finally {
         signal.removeEventListener('abort', destroy)
-        await client.end().catch(() => undefined)
+        if (!signal.aborted) await client.end().catch(() => undefined)
       }
       const { pool, stats } = createPool({ ...o.pool, url: o.url, applicationName: o.applicationName })
       let ending: Promise<void> | undefined
