@@ -1,0 +1,49 @@
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { installErrorHandler, installReadinessGate, type Logger, type ServingState } from '@tarmac/service'
+import type { AuthConfig } from './options.js'
+import { AUTH_DEFAULTS } from './options.js'
+import { installRateLimits } from './rate-limits.js'
+import { registerAuthRoutes, type AuthRuntime } from './routes.js'
+
+/** The HTTP side of the service before any dependency is up: routes, protections, the readiness gate. */
+export interface AuthApp {
+  readonly app: FastifyInstance
+  readonly gate: { set(state: ServingState): void; readonly state: ServingState }
+  /** Where the `keys` phase puts the account operations and the signing keys. */
+  readonly runtime: AuthRuntime
+}
+
+/**
+ * Builds the Fastify app: helmet, the CORS allowlist, a 16 KiB body limit, strict JSON schemas (no type
+ * coercion), rate limits, the shared error handler and readiness gate, and the routes.
+ * @example const { app, gate, runtime } = await createAuthApp(config, logger)
+ */
+export async function createAuthApp(config: AuthConfig, logger: Logger): Promise<AuthApp> {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: AUTH_DEFAULTS.bodyLimitBytes,
+    // `{"email": 12}` is a client error, not the string "12".
+    ajv: { customOptions: { coerceTypes: false } },
+    // Behind a platform load balancer the client IP is in x-forwarded-for; rate limits key on it.
+    trustProxy: config.NODE_ENV === 'production',
+  }) as unknown as FastifyInstance // pino's Logger is wider than FastifyBaseLogger
+  installErrorHandler(app)
+  const gate = installReadinessGate(app)
+  await app.register(helmet, { global: true })
+  await app.register(cors, {
+    origin: config.CORS_ORIGINS.length > 0 ? [...config.CORS_ORIGINS] : false,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['authorization', 'content-type'],
+    maxAge: 600,
+  })
+  const limit = await installRateLimits(app, {
+    windowMs: config.RATE_LIMIT_WINDOW_MS,
+    perIp: config.RATE_LIMIT_PER_IP,
+    perAccount: config.RATE_LIMIT_PER_ACCOUNT,
+  })
+  const runtime: AuthRuntime = {}
+  registerAuthRoutes(app, runtime, limit)
+  return { app, gate, runtime }
+}

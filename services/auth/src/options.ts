@@ -1,0 +1,67 @@
+import { z } from 'zod'
+import { durationMs, loadConfig, logLevel, nodeEnv, port, urlWith } from '@tarmac/service'
+
+/** Defaults of every setting, units in the names. The README's config table repeats them. */
+export const AUTH_DEFAULTS = Object.freeze({
+  port: 8001,
+  startupDeadlineMs: 120_000,
+  dbConnectTimeoutMs: 30_000,
+  dbQueryTimeoutMs: 5_000,
+  accessTokenTtlS: 15 * 60,
+  refreshTokenTtlS: 30 * 24 * 60 * 60,
+  dataDir: '.tarmac',
+  bodyLimitBytes: 16 * 1024,
+  rateLimitWindowMs: 60_000,
+  rateLimitPerIp: 30,
+  rateLimitPerAccount: 10,
+  poolMax: 10,
+  keyRefreshIntervalMs: 60_000,
+})
+
+const positiveInt = (defaultValue: number) => z.coerce.number().int().positive().default(defaultValue)
+
+/** Origins as a comma list; each must be an http(s) origin without a path. */
+const origins = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
+  .refine((list) => list.every((origin) => /^https?:\/\/[^/\s]+$/.test(origin)), {
+    message: 'must be a comma list of origins like https://chat.example.com (no path)',
+  })
+
+/** The environment the service reads, validated once at `init`. */
+export const authConfigSchema = z.object({
+  PORT: port(AUTH_DEFAULTS.port),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: urlWith('postgres:', 'postgresql:').optional(),
+  HEALTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  LOG_LEVEL: logLevel,
+  NODE_ENV: nodeEnv,
+  STARTUP_DEADLINE_MS: durationMs(AUTH_DEFAULTS.startupDeadlineMs),
+  DB_CONNECT_TIMEOUT_MS: durationMs(AUTH_DEFAULTS.dbConnectTimeoutMs),
+  DB_QUERY_TIMEOUT_MS: durationMs(AUTH_DEFAULTS.dbQueryTimeoutMs),
+  DB_POOL_MAX: positiveInt(AUTH_DEFAULTS.poolMax),
+  CORS_ORIGINS: origins,
+  ACCESS_TOKEN_TTL_S: positiveInt(AUTH_DEFAULTS.accessTokenTtlS),
+  REFRESH_TOKEN_TTL_S: positiveInt(AUTH_DEFAULTS.refreshTokenTtlS),
+  TARMAC_DATA_DIR: z.string().default(AUTH_DEFAULTS.dataDir),
+  RATE_LIMIT_WINDOW_MS: durationMs(AUTH_DEFAULTS.rateLimitWindowMs),
+  RATE_LIMIT_PER_IP: positiveInt(AUTH_DEFAULTS.rateLimitPerIp),
+  RATE_LIMIT_PER_ACCOUNT: positiveInt(AUTH_DEFAULTS.rateLimitPerAccount),
+})
+
+/** The validated, frozen configuration. */
+export type AuthConfig = Readonly<z.infer<typeof authConfigSchema>>
+
+/**
+ * Reads the configuration from the environment (or `env`); throws `ConfigError` naming every bad variable.
+ * @example const config = loadAuthConfig({ PORT: '0', DATABASE_URL: db.url })
+ */
+export function loadAuthConfig(env: Record<string, string | undefined> = process.env): AuthConfig {
+  return loadConfig(authConfigSchema, env)
+}

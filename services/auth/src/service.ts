@@ -1,0 +1,139 @@
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import {
+  createPostgresAdmission,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+  type PostgresHandle,
+} from '@tarmac/postgres'
+import { createHttpServerComponent, createLogger, type Logger } from '@tarmac/service'
+import { createStartup, type Component, type Startup } from '@tarmac/startup'
+import { createAccounts } from './accounts.js'
+import { createAuthApp, type AuthApp } from './app.js'
+import { createAuthDatabase } from './database.js'
+import type { AuthConfig } from './options.js'
+import { AUTH_DEFAULTS } from './options.js'
+import { createPasswordHasher } from './password.js'
+import { createRefreshTokenStore } from './refresh-tokens.js'
+import { loadSigningKeys, type SigningKeys } from './signing-keys.js'
+
+/** The phases, in order. */
+export const AUTH_PHASES = ['init', 'database', 'keys', 'http'] as const
+
+/** Where the migrations live (in the source tree and in the published package alike). */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url))
+
+/** A built but not yet started service: run `startup` (or hand it to `runMain`). */
+export interface AuthService extends AuthApp {
+  readonly startup: Startup
+  readonly config: AuthConfig
+  readonly logger: Logger
+}
+
+export interface AuthServiceOptions {
+  /** Default: a JSON logger at `LOG_LEVEL`. */
+  readonly logger?: Logger
+}
+
+/**
+ * Builds the auth service: `init` (HTTP listening behind the readiness gate), `database` (embedded Postgres
+ * when `DATABASE_URL` is unset, then admission + migrations), `keys` (signing keys loaded or created), `http`
+ * (the gate opens). Nothing runs until `startup.run()`.
+ * @example
+ * const service = await createAuthService(loadAuthConfig())
+ * await runMain(service.startup)
+ */
+export async function createAuthService(
+  config: AuthConfig,
+  options: AuthServiceOptions = {},
+): Promise<AuthService> {
+  const logger = options.logger ?? createLogger({ name: 'auth', level: config.LOG_LEVEL })
+  const authApp = await createAuthApp(config, logger)
+  const { app, gate, runtime } = authApp
+  const startup = createStartup({
+    name: 'auth',
+    phases: [...AUTH_PHASES],
+    deadlineMs: config.STARTUP_DEADLINE_MS,
+    logger,
+  })
+
+  startup.add(createHttpServerComponent({ app, port: config.PORT, host: config.HOST, phase: 'init' }))
+
+  if (config.DATABASE_URL === undefined) {
+    startup.add<EmbeddedPostgres>({
+      name: 'embedded-postgres',
+      phase: 'database',
+      timeoutMs: 60_000,
+      start: () => startEmbeddedPostgres({ dataDir: resolve(join(config.TARMAC_DATA_DIR, 'auth-pgdata')) }),
+      stop: (embedded) => embedded.close(),
+    })
+  }
+  startup.add(postgresComponent(config))
+
+  startup.add<SigningKeys>({
+    name: 'signing-keys',
+    phase: 'keys',
+    timeoutMs: 10_000,
+    retry: { baseMs: 250, capMs: 5_000 },
+    async start({ resource }) {
+      const handle = resource<PostgresHandle>('postgres')
+      const db = createAuthDatabase(handle.pool)
+      const keys = await loadSigningKeys({ db, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S })
+      runtime.keys = keys
+      runtime.accounts = createAccounts({
+        db,
+        keys,
+        refreshTokens: createRefreshTokenStore(db, { ttlS: config.REFRESH_TOKEN_TTL_S }),
+        passwords: createPasswordHasher(),
+        accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
+      })
+      // Another instance may rotate: pick its key up within a minute (verification reloads on an unknown kid).
+      const timer = setInterval(() => {
+        keys.refresh().catch((error: unknown) => logger.warn({ err: error }, 'signing keys refresh failed'))
+      }, AUTH_DEFAULTS.keyRefreshIntervalMs)
+      timer.unref()
+      keysTimer = timer
+      return keys
+    },
+    stop() {
+      clearInterval(keysTimer)
+    },
+  })
+  let keysTimer: NodeJS.Timeout | undefined
+
+  startup.add({
+    name: 'open',
+    phase: 'http',
+    start: () => gate.set('serving'),
+    stop: () => gate.set('stopping'),
+  })
+
+  return { ...authApp, startup, config, logger }
+}
+
+/** Admission to `DATABASE_URL`, or to the embedded server started just before in the same phase. */
+function postgresComponent(config: AuthConfig): Component<PostgresHandle> {
+  const admissionFor = (url: string) =>
+    createPostgresAdmission({
+      url,
+      applicationName: 'auth',
+      timeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+      retry: { baseMs: 250, capMs: 10_000 },
+      migrations: MIGRATIONS_DIR,
+      migrationLockName: 'tarmac_auth_migrations',
+      pool: {
+        max: config.DB_POOL_MAX,
+        // A request must fail fast with 503 when Postgres is away, not hang for the 30 s connect budget.
+        acquireTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
+        poolConfig: { query_timeout: config.DB_QUERY_TIMEOUT_MS },
+      },
+    })
+  const template = admissionFor(config.DATABASE_URL ?? 'postgres://embedded')
+  return {
+    ...template,
+    start: (context) => {
+      const url = config.DATABASE_URL ?? context.resource<EmbeddedPostgres>('embedded-postgres').url
+      return admissionFor(url).start(context)
+    },
+  }
+}

@@ -1,0 +1,130 @@
+import { decodeProtectedHeader } from 'jose'
+import pg from 'pg'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { newAccount, startAuth, type RunningAuth } from './support.js'
+
+let auth: RunningAuth
+beforeAll(async () => {
+  auth = await startAuth({ ACCESS_TOKEN_TTL_S: '2' })
+})
+
+const refresh = (refreshToken: string) => auth.post('/auth/refresh', { refreshToken })
+
+describe('refresh tokens', () => {
+  it('rotates on every use and answers the session shape', async () => {
+    const signup = await auth.post('/auth/signup', newAccount())
+    const first = await refresh(signup.body.refreshToken)
+    expect(first.status).toBe(200)
+    expect(first.body.refreshToken).not.toBe(signup.body.refreshToken)
+    expect(first.body.user).toEqual(signup.body.user)
+    expect(first.body.expiresIn).toBe(2)
+    const second = await refresh(first.body.refreshToken)
+    expect(second.status).toBe(200)
+    expect(second.body.refreshToken).not.toBe(first.body.refreshToken)
+  })
+
+  it('revokes the whole family when a rotated token is presented again', async () => {
+    const signup = await auth.post('/auth/signup', newAccount())
+    const stolen = signup.body.refreshToken
+    const rotated = await refresh(stolen) // the legitimate client moves on
+    const reuse = await refresh(stolen) // the thief replays the old one
+    expect(reuse.status).toBe(401)
+    expect(reuse.body.code).toBe('TOKEN_REUSED')
+    // The newest token of the family is dead too: both parties must log in again.
+    const afterwards = await refresh(rotated.body.refreshToken)
+    expect(afterwards.status).toBe(401)
+    expect(afterwards.body.code).toBe('INVALID_TOKEN')
+  })
+
+  it('leaves other sessions of the same user alone when one family is revoked', async () => {
+    const account = newAccount()
+    const phone = await auth.post('/auth/signup', account)
+    const laptop = await auth.post('/auth/login', account)
+    await refresh(phone.body.refreshToken)
+    expect((await refresh(phone.body.refreshToken)).body.code).toBe('TOKEN_REUSED')
+    expect((await refresh(laptop.body.refreshToken)).status).toBe(200)
+  })
+
+  it('treats exactly one of two concurrent uses of a token as the rotation', async () => {
+    const signup = await auth.post('/auth/signup', newAccount())
+    const answers = await Promise.all([refresh(signup.body.refreshToken), refresh(signup.body.refreshToken)])
+    const statuses = answers.map((a) => a.status).sort()
+    expect(statuses).toEqual([200, 401])
+    expect(answers.find((a) => a.status === 401)!.body.code).toBe('TOKEN_REUSED')
+  })
+
+  it('logs out by revoking the family (204), after which the token is invalid', async () => {
+    const signup = await auth.post('/auth/signup', newAccount())
+    const rotated = await refresh(signup.body.refreshToken)
+    const logout = await auth.post('/auth/logout', { refreshToken: rotated.body.refreshToken })
+    expect(logout.status).toBe(204)
+    const after = await refresh(rotated.body.refreshToken)
+    expect(after.status).toBe(401)
+    expect(after.body.code).toBe('INVALID_TOKEN')
+  })
+
+  it('rejects tokens it never issued with INVALID_TOKEN', async () => {
+    for (const token of ['', 'garbage', 'tarmac_rt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']) {
+      for (const path of ['/auth/refresh', '/auth/logout']) {
+        const response = await auth.post(path, { refreshToken: token })
+        expect(response.status).toBe(401)
+        expect(response.body.code).toBe('INVALID_TOKEN')
+      }
+    }
+  })
+
+  it('rejects a refresh token past its expiry (backdated in the database) with INVALID_TOKEN', async () => {
+    const signup = await auth.post('/auth/signup', newAccount())
+    const client = new pg.Client({ connectionString: auth.db.url })
+    await client.connect()
+    await client.query(`update auth_refresh_tokens set expires_at = now() - interval '1 second'`)
+    await client.end()
+    const expired = await refresh(signup.body.refreshToken)
+    expect(expired.status).toBe(401)
+    expect(expired.body.code).toBe('INVALID_TOKEN')
+  })
+})
+
+describe('access tokens and signing keys', () => {
+  it('rejects an expired access token with INVALID_TOKEN', async () => {
+    const signup = await auth.post('/auth/signup', newAccount())
+    expect((await auth.get('/auth/me', { authorization: `Bearer ${signup.body.accessToken}` })).status).toBe(
+      200,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 3_100)) // ACCESS_TOKEN_TTL_S is 2
+    const me = await auth.get('/auth/me', { authorization: `Bearer ${signup.body.accessToken}` })
+    expect(me.status).toBe(401)
+    expect(me.body.code).toBe('INVALID_TOKEN')
+  })
+
+  it('rotates the signing key without logging anyone out', async () => {
+    const before = await auth.post('/auth/signup', newAccount())
+    const oldKid = decodeProtectedHeader(before.body.accessToken).kid
+    const newKid = await auth.service.runtime.keys!.rotate()
+    expect(newKid).not.toBe(oldKid)
+    const jwks = await auth.get('/.well-known/jwks.json')
+    expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).toEqual(
+      expect.arrayContaining([oldKid, newKid]),
+    )
+    // a token signed with the retired key still works
+    expect((await auth.get('/auth/me', { authorization: `Bearer ${before.body.accessToken}` })).status).toBe(
+      200,
+    )
+    const after = await refresh(before.body.refreshToken)
+    expect(decodeProtectedHeader(after.body.accessToken).kid).toBe(newKid)
+  })
+
+  it('persists keys: a second instance on the same database signs with the same key', async () => {
+    const other = await startAuth({}, { db: auth.db, manualStop: true })
+    const mine = await auth.get('/.well-known/jwks.json')
+    const theirs = await other.get('/.well-known/jwks.json')
+    expect(theirs.body.keys.map((k: { kid: string }) => k.kid).sort()).toEqual(
+      mine.body.keys.map((k: { kid: string }) => k.kid).sort(),
+    )
+    const signup = await other.post('/auth/signup', newAccount())
+    expect((await auth.get('/auth/me', { authorization: `Bearer ${signup.body.accessToken}` })).status).toBe(
+      200,
+    )
+    await other.stop()
+  })
+})
