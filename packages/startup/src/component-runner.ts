@@ -53,7 +53,9 @@ export async function runAttempts(
       recordFailedAttempt(context, attempt, outcome.error, options.now() - startedAtMs)
       if (signal.aborted) return { ok: false, error: gaveUp(signal, lastOwnError ?? outcome.error) }
       lastOwnError = outcome.error
-      if (!retry.retryable(outcome.error, attempt)) return outcome
+      // The engine's own attempt timeout is always worth another attempt: a slow hop is what retries are for.
+      // Only the component's errors go through its predicate, which cannot know the engine's codes.
+      if (!isAttemptTimeout(outcome.error) && !retry.retryable(outcome.error, attempt)) return outcome
       if (mode === 'boot' && attemptsThisLoop >= retry.maxAttempts) return outcome
       // Past ~30 doublings every window is the cap; keep the exponent small so it stays exact.
       const delayMs = fullJitterDelayMs(Math.min(attempt - 1, 30), retry, options.random)
@@ -158,4 +160,8 @@ function gaveUp(signal: AbortSignal, lastError: unknown): unknown {
   const last =
     lastError === undefined ? '' : `; last error ${errorCodeOf(lastError)}: ${safeMessageOf(lastError)}`
   return new StartupError(reason.code, `${reason.message}${last}`, { cause: lastError })
+}
+
+function isAttemptTimeout(error: unknown): boolean {
+  return error instanceof StartupError && error.code === 'STARTUP_ERR_ATTEMPT_TIMEOUT'
 }

@@ -134,6 +134,21 @@ describe('retries', () => {
     expect(attempts).toBe(1)
   })
 
+  it("retries its own attempt timeouts whatever the component's predicate says", async () => {
+    const startup = createStartup({ name: 'svc', phases: ['a'] })
+    const seenByPredicate: unknown[] = []
+    startup.add({
+      name: 'db',
+      phase: 'a',
+      timeoutMs: 100,
+      retry: { maxAttempts: 3, retryable: (error) => (seenByPredicate.push(error), false) },
+      start: ({ attempt }) => (attempt < 3 ? new Promise(() => {}) : 'connected'),
+    })
+    const { value } = await settle(startup.run())
+    expect(value?.state).toBe('started')
+    expect(seenByPredicate).toEqual([])
+  })
+
   it('bounds all attempts and sleeps by the startup deadline', async () => {
     const startup = createStartup({ name: 'svc', phases: ['a', 'b'], deadlineMs: 5000 })
     const startedAt = Date.now()
