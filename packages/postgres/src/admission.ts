@@ -25,6 +25,8 @@ export interface PostgresAdmissionOptions {
   /** A directory of `NNNN_name.sql` files or an in-memory list, run under the advisory lock. */
   readonly migrations?: string | readonly MigrationInput[]
   readonly migrationLockName?: string
+  /** The migrations bookkeeping table; give each service sharing a database its own. Default `tarmac_migrations`. */
+  readonly migrationsTable?: string
   /** Pool settings; the pool opens no connection until the first query. */
   readonly pool?: Omit<PoolOptions, 'url' | 'applicationName'>
 }
@@ -78,6 +80,7 @@ export function createPostgresAdmission(options: PostgresAdmissionOptions): Comp
       retry: isObject,
       migrations: isAny,
       migrationLockName: isString,
+      migrationsTable: isString,
       pool: isObject,
     },
     ['url', 'applicationName'],
@@ -112,7 +115,12 @@ export function createPostgresAdmission(options: PostgresAdmissionOptions): Comp
         const migrations =
           o.migrations === undefined
             ? null
-            : await migrate(client, { migrations: o.migrations, lockName: o.migrationLockName, signal })
+            : await migrate(client, {
+                migrations: o.migrations,
+                lockName: o.migrationLockName,
+                table: o.migrationsTable,
+                signal,
+              })
         facts = Object.freeze({ timings, serverVersion, capacity: serverCapacity, migrations })
       } catch (error) {
         if (!signal.aborted) throw error

@@ -16,6 +16,11 @@ export interface MigrateOptions {
   readonly migrations: string | readonly MigrationInput[]
   /** Names the advisory lock; services sharing a database and a lock name never migrate at once. */
   readonly lockName?: string
+  /**
+   * The bookkeeping table. Default `tarmac_migrations`. Services that share one database (auth and backend on
+   * the embedded server under `tarmac up`) each need their own, or their `0001_…` files would collide.
+   */
+  readonly table?: string
   /** Stops before the next migration when it fires (the one running finishes or rolls back). */
   readonly signal?: AbortSignal
 }
@@ -31,7 +36,21 @@ export function advisoryLockKey(lockName: string): string {
   return createHash('sha256').update(lockName).digest().readBigInt64BE(0).toString()
 }
 
-const CREATE_TABLE = `create table if not exists ${MIGRATIONS_TABLE} (
+const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/
+
+/** The bookkeeping table's name, checked: it is interpolated into SQL. */
+function tableOf(options: MigrateOptions): string {
+  const table = options.table ?? MIGRATIONS_TABLE
+  if (!TABLE_NAME.test(table)) {
+    throw new PostgresError(
+      'PG_ERR_INVALID_OPTIONS',
+      `migrations table "${table}" must match ${TABLE_NAME.source}`,
+    )
+  }
+  return table
+}
+
+const createTable = (table: string) => `create table if not exists ${table} (
   name text primary key, checksum text not null,
   applied_at timestamptz not null default now(), duration_ms integer not null)`
 
@@ -47,10 +66,11 @@ export async function migrate(client: Queryable, options: MigrateOptions): Promi
     typeof options.migrations === 'string'
       ? await loadMigrations(options.migrations)
       : prepareMigrations(options.migrations)
+  const table = tableOf(options)
   const key = advisoryLockKey(options.lockName ?? defaults.migrationLockName)
   await takeLock(client, key, options.signal)
   try {
-    await run(() => client.query(CREATE_TABLE), `creating ${MIGRATIONS_TABLE}`)
+    await run(() => client.query(createTable(table)), `creating ${table}`)
     const applied: { name: string; durationMs: number }[] = []
     const skipped: string[] = []
     for (const migration of list) {
@@ -59,7 +79,7 @@ export async function migrate(client: Queryable, options: MigrateOptions): Promi
           cause: options.signal.reason,
         })
       }
-      const durationMs = await applyOne(client, migration)
+      const durationMs = await applyOne(client, migration, table)
       if (durationMs === undefined) skipped.push(migration.name)
       else applied.push({ name: migration.name, durationMs })
     }
@@ -98,12 +118,12 @@ async function takeLock(client: Queryable, key: string, signal: AbortSignal | un
 }
 
 /** Applies one migration in a transaction; returns its duration, or undefined if it was already applied. */
-async function applyOne(client: Queryable, migration: Migration): Promise<number | undefined> {
+async function applyOne(client: Queryable, migration: Migration, table: string): Promise<number | undefined> {
   await run(() => client.query('begin'), 'beginning a migration')
   try {
-    await client.query(`lock table ${MIGRATIONS_TABLE} in share row exclusive mode`)
+    await client.query(`lock table ${table} in share row exclusive mode`)
     const existing = await client.query<{ checksum: string }>(
-      `select checksum from ${MIGRATIONS_TABLE} where name = $1`,
+      `select checksum from ${table} where name = $1`,
       [migration.name],
     )
     const recorded = existing.rows[0]
@@ -131,7 +151,7 @@ async function applyOne(client: Queryable, migration: Migration): Promise<number
       )
     }
     const durationMs = Math.round(performance.now() - startedMs)
-    await client.query(`insert into ${MIGRATIONS_TABLE} (name, checksum, duration_ms) values ($1, $2, $3)`, [
+    await client.query(`insert into ${table} (name, checksum, duration_ms) values ($1, $2, $3)`, [
       migration.name,
       migration.checksum,
       durationMs,

@@ -64,6 +64,23 @@ describe('migrate (real Postgres)', () => {
     })
   })
 
+  it('keeps services that share a database apart with their own tables', async () => {
+    const authMigrations = [{ name: '0001_init.sql', sql: 'create table accounts (id serial primary key)' }]
+    const chatMigrations = [{ name: '0001_init.sql', sql: 'create table threads (id serial primary key)' }]
+    await withClient(db.url, (client) =>
+      migrate(client, { migrations: authMigrations, table: 'auth_migrations' }),
+    )
+    const chat = await withClient(db.url, (client) =>
+      migrate(client, { migrations: chatMigrations, table: 'backend_migrations' }),
+    )
+    expect(chat.applied.map((m) => m.name)).toEqual(['0001_init.sql'])
+    await expect(
+      withClient(db.url, (client) =>
+        migrate(client, { migrations: chatMigrations, table: 'x; drop table users' }),
+      ),
+    ).rejects.toMatchObject({ code: 'PG_ERR_INVALID_OPTIONS' })
+  })
+
   it('rolls a failing migration back and reports PG_ERR_MIGRATION_FAILED', async () => {
     const failing = [
       ...migrations,
