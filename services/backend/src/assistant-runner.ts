@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto'
+import type { AssistantProvider } from './assistant.js'
+import type { ChatStore, Message } from './chat-store.js'
+import { codeOf } from './errors.js'
+import { threadTopic, type EventBus } from './event-bus.js'
+
+/** The run events every subscriber of a thread receives, in this order: started, deltas, completed | failed. */
+export const RUN_EVENT_TYPES = ['run.started', 'run.delta', 'run.completed', 'run.failed'] as const
+
+export type RunOutcome =
+  | { readonly status: 'completed'; readonly runId: string; readonly message: Message }
+  | { readonly status: 'failed'; readonly runId: string; readonly code: string; readonly message: string }
+
+export interface RunHandle {
+  readonly runId: string
+  readonly done: Promise<RunOutcome>
+}
+
+const FAILURE_CODES = new Set(['PROVIDER_UNAVAILABLE', 'PROVIDER_ERROR', 'PROVIDER_TIMEOUT'])
+
+/**
+ * Runs the assistant on a thread: reads the recent history, streams the provider's answer as `run.delta`
+ * events on the thread's topic, stores the reply, then publishes `run.completed` with the stored id — or
+ * `run.failed` with a code. Tracks runs in flight so shutdown can let them finish, then abort the rest.
+ */
+export class AssistantRunner {
+  readonly #store: ChatStore
+  readonly #bus: EventBus
+  readonly #provider: AssistantProvider
+  readonly #historyMessages: number
+  readonly #active = new Map<string, { controller: AbortController; done: Promise<RunOutcome> }>()
+
+  constructor(options: {
+    store: ChatStore
+    bus: EventBus
+    provider: AssistantProvider
+    historyMessages: number
+  }) {
+    this.#store = options.store
+    this.#bus = options.bus
+    this.#provider = options.provider
+    this.#historyMessages = options.historyMessages
+  }
+
+  get activeRuns(): number {
+    return this.#active.size
+  }
+
+  /** Starts a run answering `replyTo`; never rejects (a failure is an outcome and a `run.failed` event). */
+  start(threadId: string, replyTo: string): RunHandle {
+    const runId = randomUUID()
+    const controller = new AbortController()
+    const done = this.#run(runId, threadId, replyTo, controller.signal).finally(() =>
+      this.#active.delete(runId),
+    )
+    this.#active.set(runId, { controller, done })
+    return { runId, done }
+  }
+
+  async #run(runId: string, threadId: string, replyTo: string, signal: AbortSignal): Promise<RunOutcome> {
+    const topic = threadTopic(threadId)
+    const base = { runId, threadId }
+    try {
+      await this.#bus.publish(topic, { type: 'run.started', ...base, replyTo })
+      const history = await this.#store.recentMessages(threadId, this.#historyMessages)
+      let text = ''
+      let index = 0
+      for await (const delta of this.#provider.stream(history, signal)) {
+        text += delta
+        await this.#bus.publish(topic, { type: 'run.delta', ...base, index: index++, delta })
+      }
+      signal.throwIfAborted()
+      const message = await this.#store.addAssistantMessage(threadId, text, {
+        ...this.#provider.metadata,
+        runId,
+      })
+      await this.#bus.publish(topic, {
+        type: 'run.completed',
+        ...base,
+        messageId: message.id,
+        text,
+        metadata: message.metadata,
+      })
+      return { status: 'completed', runId, message }
+    } catch (error) {
+      const code = signal.aborted
+        ? 'RUN_ABORTED'
+        : FAILURE_CODES.has(codeOf(error))
+          ? codeOf(error)
+          : 'RUN_FAILED'
+      const message =
+        code === 'RUN_ABORTED'
+          ? 'the run was stopped (the server is shutting down)'
+          : code === 'RUN_FAILED'
+            ? 'the run failed'
+            : (error as Error).message
+      await this.#bus.publish(topic, { type: 'run.failed', ...base, code, message }).catch(() => {})
+      return { status: 'failed', runId, code, message }
+    }
+  }
+
+  /** Lets runs in flight finish for up to `drainMs`, then aborts the rest and waits for them to settle. */
+  async stop(drainMs: number): Promise<void> {
+    const all = () => Promise.all([...this.#active.values()].map((run) => run.done))
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([all(), new Promise((resolve) => (timer = setTimeout(resolve, drainMs)))])
+    clearTimeout(timer)
+    for (const run of this.#active.values()) run.controller.abort(new Error('shutting down'))
+    await all()
+  }
+}

@@ -1,0 +1,260 @@
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import websocket from '@fastify/websocket'
+import {
+  createPostgresAdmission,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+  type PostgresHandle,
+} from '@tarmac/postgres'
+import {
+  createHttpServerComponent,
+  createLogger,
+  installErrorHandler,
+  installReadinessGate,
+  type Logger,
+} from '@tarmac/service'
+import { createStartup, type Component, type Startup, type StartupReport } from '@tarmac/startup'
+import type { AssistantProvider, PlatformState } from './assistant.js'
+import { ChatService } from './chat-service.js'
+import { createInProcessBus, type EventBus } from './event-bus.js'
+import { createLocalAssistant } from './local-assistant.js'
+import { createOpenAiAssistant } from './openai-assistant.js'
+import { BACKEND_DEFAULTS, BACKEND_PHASES, type BackendConfig, type BackendOptions } from './options.js'
+import { createRedisBusComponent } from './redis-bus.js'
+import { registerRestRoutes } from './rest-routes.js'
+import { chatRoundTrip } from './self-test.js'
+import { createJwksComponent, type TokenVerifier } from './token-verifier.js'
+import { WebSocketHub, busLoopbackSelfTest, selectSubprotocol } from './ws-hub.js'
+import { clientFrameSchema } from './ws-protocol.js'
+
+/** SQL migrations, next to `src/` and `dist/` alike. */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url))
+
+export interface Backend {
+  readonly app: FastifyInstance
+  readonly startup: Startup
+  readonly config: BackendConfig
+  readonly logger: Logger
+  /** Runs the seven phases; resolves with the report once the self-test passed and traffic is let in. */
+  run(): Promise<StartupReport>
+  shutdown(reason?: string): Promise<StartupReport>
+  /** The listening port (after `init`). */
+  readonly port: number
+  /** After `cache`. */
+  readonly bus: EventBus
+  /** After `services`. */
+  readonly chat: ChatService
+  /** After `websocket`. */
+  readonly hub: WebSocketHub
+}
+
+/**
+ * Builds the backend: a Fastify app whose routes are all declared up front (behind the readiness gate)
+ * and a startup of exactly seven phases that brings up what they need, proving chat works before it is ready.
+ * @example
+ * const backend = createBackend(loadConfig(configSchema))
+ * await runMain(backend.startup)
+ */
+export function createBackend(
+  config: BackendConfig,
+  options: BackendOptions & { logger?: Logger } = {},
+): Backend {
+  const o = { ...BACKEND_DEFAULTS, ...options }
+  const logger = options.logger ?? createLogger({ name: 'backend', level: config.LOG_LEVEL })
+  const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
+    loggerInstance: logger,
+    bodyLimit: 64 * 1024,
+    disableRequestLogging: true,
+  })
+  installErrorHandler(app)
+  const gate = installReadinessGate(app)
+  const startup = createStartup({
+    name: 'backend',
+    phases: BACKEND_PHASES.map((name) => (name === 'dependencies' ? { name, parallel: true } : name)),
+    deadlineMs: config.STARTUP_DEADLINE_MS,
+    drainDelayMs: config.NODE_ENV === 'production' ? o.productionDrainDelayMs : 0,
+    logger,
+  })
+  startup.on((event) => {
+    if (event.type === 'shutdown.started') gate.set('stopping')
+  })
+  const get = <T>(name: string): T => {
+    const resource = startup.resource<T>(name)
+    if (resource === undefined) throw new Error(`${name} has not started`)
+    return resource
+  }
+
+  app.register(websocket, {
+    options: { maxPayload: o.maxPayloadBytes, handleProtocols: (offered) => selectSubprotocol(offered) },
+  })
+  app.register(async (scoped) => {
+    scoped.get('/ws', { websocket: true }, (socket, request) => {
+      if (gate.state !== 'serving') return socket.close(1013, 'not ready')
+      get<WebSocketHub>('websocket-hub').accept(socket, request.raw)
+    })
+  })
+  registerRestRoutes(app, () => ({
+    verifier: get<TokenVerifier>('auth-jwks'),
+    chat: get<ChatService>('chat'),
+  }))
+
+  let postgres: PostgresHandle | undefined
+  let bus: EventBus | undefined
+  let hub: WebSocketHub | undefined
+  const platform: PlatformState = {
+    startup: () => startup.report(),
+    database: () =>
+      postgres && {
+        serverVersion: postgres.admission.serverVersion,
+        connectMs: postgres.admission.timings,
+        embedded: config.DATABASE_URL === undefined,
+        pool: postgres.poolStats(),
+      },
+    bus: () => bus?.kind,
+    connections: () => hub?.connectionCount ?? 0,
+  }
+
+  startup.add(createHttpServerComponent({ app, port: config.PORT, host: config.HOST, phase: 'init' }))
+  startup.add(createJwksComponent(config.AUTH_URL))
+  startup.add<AssistantProvider>({
+    name: 'assistant-provider',
+    phase: 'dependencies',
+    timeoutMs: 10_000,
+    retry: { baseMs: 250, capMs: 2_000 },
+    async start({ signal }) {
+      const provider =
+        config.LLM_PROVIDER === 'openai'
+          ? createOpenAiAssistant({
+              baseUrl: config.OPENAI_BASE_URL!,
+              model: config.LLM_MODEL!,
+              ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}),
+              connectTimeoutMs: o.providerConnectTimeoutMs,
+              idleTimeoutMs: o.providerIdleTimeoutMs,
+              runTimeoutMs: o.providerRunTimeoutMs,
+            })
+          : createLocalAssistant(platform)
+      await provider.check(signal)
+      return provider
+    },
+  })
+  for (const component of databaseComponents(config, o, (handle) => (postgres = handle)))
+    startup.add(component)
+  startup.add(
+    config.REDIS_URL
+      ? createRedisBusComponent(config.REDIS_URL, o.redisChannelPrefix)
+      : {
+          name: 'event-bus',
+          phase: 'cache',
+          start: () => createInProcessBus(),
+          stop: (b: EventBus) => b.close(),
+        },
+  )
+  startup.add<ChatService>({
+    name: 'chat',
+    phase: 'services',
+    start: () => {
+      bus = get<EventBus>(config.REDIS_URL ? 'redis' : 'event-bus')
+      return new ChatService({
+        db: get<PostgresHandle>('postgres').pool,
+        bus,
+        provider: get<AssistantProvider>('assistant-provider'),
+        historyMessages: o.historyMessages,
+      })
+    },
+    stop: (chat) => chat.runner.stop(o.runDrainMs),
+    stopTimeoutMs: o.runDrainMs + 5_000,
+  })
+  startup.add<WebSocketHub>({
+    name: 'websocket-hub',
+    phase: 'websocket',
+    timeoutMs: o.busSelfTestTimeoutMs + 1_000,
+    async start({ signal }) {
+      const loopbackMs = await busLoopbackSelfTest(bus!, o.busSelfTestTimeoutMs, signal)
+      logger.info({ loopbackMs, bus: bus!.kind }, 'websocket bus self-test passed')
+      return (hub = new WebSocketHub(
+        {
+          verifier: get<TokenVerifier>('auth-jwks'),
+          chat: get<ChatService>('chat'),
+          bus: bus!,
+          schema: clientFrameSchema(o.maxMessageChars),
+          limits: o,
+          log: logger,
+        },
+        { heartbeatIntervalMs: o.heartbeatIntervalMs },
+      ))
+    },
+    stop: (wsHub) => wsHub.closeAll(),
+  })
+  startup.add({
+    name: 'self-test',
+    phase: 'finalize',
+    timeoutMs: o.selfTestTimeoutMs,
+    async start({ signal }) {
+      const result = await chatRoundTrip(get<ChatService>('chat'), bus!, signal)
+      logger.info(result, 'chat round trip self-test passed')
+      gate.set('serving')
+      return result
+    },
+    stop: () => gate.set('stopping'),
+  })
+
+  return {
+    app,
+    startup,
+    config,
+    logger,
+    run: () => startup.run(),
+    shutdown: (reason) => startup.shutdown(reason),
+    get port() {
+      return get<{ port: number }>('http').port
+    },
+    get bus() {
+      return get<EventBus>(config.REDIS_URL ? 'redis' : 'event-bus')
+    },
+    get chat() {
+      return get<ChatService>('chat')
+    },
+    get hub() {
+      return get<WebSocketHub>('websocket-hub')
+    },
+  }
+}
+
+/** `database`: the embedded Postgres when `DATABASE_URL` is unset, then admission and migrations. */
+function databaseComponents(
+  config: BackendConfig,
+  o: typeof BACKEND_DEFAULTS,
+  onHandle: (handle: PostgresHandle) => void,
+): Component[] {
+  const admission = (url: string) =>
+    createPostgresAdmission({
+      url,
+      applicationName: 'tarmac-backend',
+      timeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+      migrations: MIGRATIONS_DIR,
+      migrationLockName: 'tarmac-backend',
+      pool: { max: 10 },
+    })
+  const template = admission(config.DATABASE_URL ?? 'postgres://embedded')
+  const postgres: Component<PostgresHandle> = {
+    ...template,
+    async start(context) {
+      const url = config.DATABASE_URL ?? context.resource<EmbeddedPostgres>('embedded-postgres').url
+      const handle = await admission(url).start(context)
+      onHandle(handle)
+      return handle
+    },
+  }
+  if (config.DATABASE_URL) return [postgres]
+  const embedded: Component<EmbeddedPostgres> = {
+    name: 'embedded-postgres',
+    phase: 'database',
+    timeoutMs: 60_000,
+    start: () => startEmbeddedPostgres({ dataDir: join(config.TARMAC_DATA_DIR, 'pgdata') }),
+    stop: (server) => server.close(),
+  }
+  return [embedded, postgres]
+}

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto'
+import type pg from 'pg'
+import { BackendError } from './errors.js'
+
+export const MESSAGE_ROLES = ['user', 'assistant'] as const
+export type MessageRole = (typeof MESSAGE_ROLES)[number]
+
+export interface Thread {
+  readonly id: string
+  readonly title: string
+  readonly createdAt: string
+}
+
+export interface Message {
+  readonly id: string
+  readonly threadId: string
+  readonly role: MessageRole
+  readonly text: string
+  readonly createdAt: string
+  /** Assistant replies: which provider and model answered (the local one says it is offline). */
+  readonly metadata?: Record<string, unknown>
+}
+
+export interface Page<T> {
+  readonly items: readonly T[]
+  readonly nextCursor: string | null
+}
+
+/** The pool, described structurally: `pg.Pool` fits, so does a client. */
+export type Queryable = Pick<pg.Pool, 'query'>
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const MAX_PAGE = 100
+
+/** True when the string can be a thread or message id (anything else is "not found", not a 500). */
+export const isUuid = (value: string): boolean => UUID.test(value)
+
+/** Cursors are opaque to clients: the `seq` of the last item, base64url. */
+function encodeCursor(seq: string): string {
+  return Buffer.from(seq).toString('base64url')
+}
+function decodeCursor(cursor: string | undefined): string | null {
+  if (cursor === undefined) return null
+  const seq = Buffer.from(cursor, 'base64url').toString()
+  if (!/^\d{1,18}$/.test(seq))
+    throw new BackendError('INVALID_CURSOR', 'the cursor is not one this server gave')
+  return seq
+}
+const pageSize = (limit: number | undefined): number => Math.min(Math.max(limit ?? 50, 1), MAX_PAGE)
+
+interface ThreadRow {
+  id: string
+  seq: string
+  title: string
+  created_at: Date
+}
+interface MessageRow {
+  id: string
+  seq: string
+  thread_id: string
+  role: MessageRole
+  text: string
+  metadata: Record<string, unknown> | null
+  created_at: Date
+}
+const toThread = (row: ThreadRow): Thread => ({
+  id: row.id,
+  title: row.title,
+  createdAt: row.created_at.toISOString(),
+})
+const toMessage = (row: MessageRow): Message => ({
+  id: row.id,
+  threadId: row.thread_id,
+  role: row.role,
+  text: row.text,
+  createdAt: row.created_at.toISOString(),
+  ...(row.metadata ? { metadata: row.metadata } : {}),
+})
+
+/**
+ * Threads and messages in Postgres. Every thread query is scoped by owner, so one user never reads
+ * another's thread: a foreign thread is simply not found. Single statements only (no transactions), which
+ * keeps the embedded Postgres (one shared session) from serialising requests behind each other.
+ */
+export class ChatStore {
+  readonly #db: Queryable
+  constructor(db: Queryable) {
+    this.#db = db
+  }
+
+  async createThread(userId: string, title: string): Promise<Thread> {
+    const { rows } = await this.#db.query<ThreadRow>(
+      'insert into chat_threads (id, user_id, title) values ($1, $2, $3) returning id, seq, title, created_at',
+      [randomUUID(), userId, title],
+    )
+    return toThread(rows[0]!)
+  }
+
+  /** Newest first. */
+  async listThreads(userId: string, options: { cursor?: string; limit?: number }): Promise<Page<Thread>> {
+    const after = decodeCursor(options.cursor)
+    const limit = pageSize(options.limit)
+    const { rows } = await this.#db.query<ThreadRow>(
+      `select id, seq, title, created_at from chat_threads
+       where user_id = $1 and ($2::bigint is null or seq < $2::bigint) order by seq desc limit $3`,
+      [userId, after, limit + 1],
+    )
+    return page(rows, limit, toThread)
+  }
+
+  /** The thread if this user owns it, else `THREAD_NOT_FOUND` (a foreign thread looks like no thread). */
+  async getThread(userId: string, threadId: string): Promise<Thread> {
+    if (isUuid(threadId)) {
+      const { rows } = await this.#db.query<ThreadRow>(
+        'select id, seq, title, created_at from chat_threads where id = $1 and user_id = $2',
+        [threadId, userId],
+      )
+      if (rows[0]) return toThread(rows[0])
+    }
+    throw new BackendError('THREAD_NOT_FOUND', 'no such thread')
+  }
+
+  async deleteThread(userId: string, threadId: string): Promise<void> {
+    if (isUuid(threadId)) {
+      const { rowCount } = await this.#db.query('delete from chat_threads where id = $1 and user_id = $2', [
+        threadId,
+        userId,
+      ])
+      if (rowCount === 1) return
+    }
+    throw new BackendError('THREAD_NOT_FOUND', 'no such thread')
+  }
+
+  /** Oldest first. The caller has checked ownership with `getThread`. */
+  async listMessages(threadId: string, options: { cursor?: string; limit?: number }): Promise<Page<Message>> {
+    const after = decodeCursor(options.cursor)
+    const limit = pageSize(options.limit)
+    const { rows } = await this.#db.query<MessageRow>(
+      `select id, seq, thread_id, role, text, metadata, created_at from chat_messages
+       where thread_id = $1 and ($2::bigint is null or seq > $2::bigint) order by seq asc limit $3`,
+      [threadId, after, limit + 1],
+    )
+    return page(rows, limit, toMessage)
+  }
+
+  /** The last `count` messages, oldest first: the assistant's context. */
+  async recentMessages(threadId: string, count: number): Promise<Message[]> {
+    const { rows } = await this.#db.query<MessageRow>(
+      `select * from (select id, seq, thread_id, role, text, metadata, created_at from chat_messages
+       where thread_id = $1 order by seq desc limit $2) recent order by seq asc`,
+      [threadId, count],
+    )
+    return rows.map(toMessage)
+  }
+
+  /**
+   * Stores a user message once per `(thread, clientMsgId)`: a resend returns the first row and
+   * `created: false`, so the caller acknowledges it again without a second run.
+   */
+  async addUserMessage(
+    threadId: string,
+    clientMsgId: string,
+    text: string,
+  ): Promise<{ message: Message; created: boolean }> {
+    const inserted = await this.#db.query<MessageRow>(
+      `insert into chat_messages (id, thread_id, role, text, client_msg_id) values ($1, $2, 'user', $3, $4)
+       on conflict (thread_id, client_msg_id) do nothing
+       returning id, seq, thread_id, role, text, metadata, created_at`,
+      [randomUUID(), threadId, text, clientMsgId],
+    )
+    if (inserted.rows[0]) return { message: toMessage(inserted.rows[0]), created: true }
+    const existing = await this.#db.query<MessageRow>(
+      `select id, seq, thread_id, role, text, metadata, created_at from chat_messages
+       where thread_id = $1 and client_msg_id = $2`,
+      [threadId, clientMsgId],
+    )
+    return { message: toMessage(existing.rows[0]!), created: false }
+  }
+
+  async addAssistantMessage(
+    threadId: string,
+    text: string,
+    metadata: Record<string, unknown>,
+  ): Promise<Message> {
+    const { rows } = await this.#db.query<MessageRow>(
+      `insert into chat_messages (id, thread_id, role, text, metadata) values ($1, $2, 'assistant', $3, $4)
+       returning id, seq, thread_id, role, text, metadata, created_at`,
+      [randomUUID(), threadId, text, JSON.stringify(metadata)],
+    )
+    return toMessage(rows[0]!)
+  }
+}
+
+function page<Row extends { seq: string }, T>(rows: Row[], limit: number, map: (row: Row) => T): Page<T> {
+  const more = rows.length > limit
+  const items = (more ? rows.slice(0, limit) : rows).map(map)
+  return { items, nextCursor: more ? encodeCursor(rows[limit - 1]!.seq) : null }
+}

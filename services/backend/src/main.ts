@@ -1,0 +1,26 @@
+import { ConfigError, loadConfig } from '@tarmac/service'
+import { createStartup, runMain } from '@tarmac/startup'
+import { createBackend } from './backend.js'
+import { BACKEND_PHASES, configSchema } from './options.js'
+
+/**
+ * The backend's entry: `node dist/main.js`. A bad environment fails the `init` phase like any other critical
+ * component — exit 3 and one line naming every bad variable.
+ */
+let config
+try {
+  config = loadConfig(configSchema)
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error
+  const failed = createStartup({ name: 'backend', phases: BACKEND_PHASES })
+  failed.add({ name: 'config', phase: 'init', start: () => Promise.reject(error) })
+  await runMain(failed)
+}
+if (config) {
+  const backend = createBackend(config)
+  const report = await runMain(backend.startup)
+  if (report) {
+    backend.logger.info({ startupReport: report }, 'startup report')
+    backend.logger.info(`backend ready on http://127.0.0.1:${backend.port} (WebSocket /ws)`)
+  }
+}

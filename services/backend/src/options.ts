@@ -1,0 +1,87 @@
+import { z } from 'zod'
+import { durationMs, logLevel, nodeEnv, port, urlWith } from '@tarmac/service'
+
+/** The seven startup phases, in order. */
+export const BACKEND_PHASES = [
+  'init',
+  'dependencies',
+  'database',
+  'cache',
+  'services',
+  'websocket',
+  'finalize',
+] as const
+export type BackendPhase = (typeof BACKEND_PHASES)[number]
+
+/** The environment, validated once at `init`; every bad variable is listed in one error. */
+export const configSchema = z
+  .object({
+    PORT: port(8000),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: urlWith('postgres:', 'postgresql:').optional(),
+    TARMAC_DATA_DIR: z.string().default('.tarmac'),
+    AUTH_URL: urlWith('http:', 'https:').default('http://127.0.0.1:8001'),
+    REDIS_URL: urlWith('redis:', 'rediss:').optional(),
+    LLM_PROVIDER: z.enum(['local', 'openai']).default('local'),
+    OPENAI_BASE_URL: urlWith('http:', 'https:').optional(),
+    OPENAI_API_KEY: z.string().optional(),
+    LLM_MODEL: z.string().optional(),
+    STARTUP_DEADLINE_MS: durationMs(120_000),
+    DB_CONNECT_TIMEOUT_MS: durationMs(30_000),
+    HEALTH_TOKEN: z.string().optional(),
+    LOG_LEVEL: logLevel,
+    NODE_ENV: nodeEnv,
+  })
+  .superRefine((env, context) => {
+    if (env.LLM_PROVIDER !== 'openai') return
+    if (!env.OPENAI_BASE_URL)
+      context.addIssue({
+        code: 'custom',
+        path: ['OPENAI_BASE_URL'],
+        message: 'is required when LLM_PROVIDER=openai (e.g. https://api.openai.com/v1)',
+      })
+    if (!env.LLM_MODEL)
+      context.addIssue({
+        code: 'custom',
+        path: ['LLM_MODEL'],
+        message: 'is required when LLM_PROVIDER=openai',
+      })
+  })
+export type BackendConfig = z.infer<typeof configSchema>
+
+/** Knobs that are not environment variables: limits and timers, with units in their names. */
+export const BACKEND_DEFAULTS = Object.freeze({
+  /** A socket must authenticate within this. */
+  authTimeoutMs: 5_000,
+  /** Ping interval; a socket that has not answered the previous ping is terminated. */
+  heartbeatIntervalMs: 30_000,
+  /** Text frames above this get a `FRAME_TOO_LARGE` error frame; the socket stays open. */
+  maxFrameBytes: 32 * 1024,
+  /** Frames above this close the socket with 1009 (ws refuses to buffer them). */
+  maxPayloadBytes: 1024 * 1024,
+  /** `message.send` text limit, in characters. */
+  maxMessageChars: 8_000,
+  /** A socket whose unsent bytes exceed this is a slow consumer: it is terminated, not buffered. */
+  maxBufferedBytes: 1024 * 1024,
+  /** Per socket token bucket over every client frame: burst, then `rateLimitPerSecond`. */
+  rateLimitBurst: 30,
+  rateLimitPerSecond: 10,
+  /** Threads a socket may follow at once. */
+  maxSubscriptionsPerSocket: 100,
+  /** Messages of history given to the assistant. */
+  historyMessages: 20,
+  /** On shutdown, runs in flight get this long to finish before they are aborted. */
+  runDrainMs: 5_000,
+  /** The provider: until the first streamed byte, between bytes, and for a whole run. */
+  providerConnectTimeoutMs: 30_000,
+  providerIdleTimeoutMs: 30_000,
+  providerRunTimeoutMs: 120_000,
+  /** The finalize round trip and the websocket bus loopback must complete within these. */
+  selfTestTimeoutMs: 30_000,
+  busSelfTestTimeoutMs: 5_000,
+  /** Redis channel prefix; tests use a unique one per run. */
+  redisChannelPrefix: 'tarmac:',
+  /** Shutdown drain delay: 5 s in production, 0 locally (DESIGN.md). */
+  productionDrainDelayMs: 5_000,
+})
+export type BackendOptions = { -readonly [K in keyof typeof BACKEND_DEFAULTS]?: (typeof BACKEND_DEFAULTS)[K] }

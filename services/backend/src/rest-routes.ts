@@ -1,0 +1,120 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { HttpError } from '@tarmac/service'
+import { z } from 'zod'
+import type { ChatService } from './chat-service.js'
+import { BackendError } from './errors.js'
+import type { Identity, TokenVerifier } from './token-verifier.js'
+
+/** HTTP status of the backend's own client codes. */
+const STATUS_OF: Partial<Record<string, number>> = {
+  THREAD_NOT_FOUND: 404,
+  INVALID_CURSOR: 400,
+  AUTH_FAILED: 401,
+}
+
+/** Turns a `BackendError` into the `HttpError` the shared error handler answers with. */
+export function toHttpError(error: unknown): unknown {
+  if (!(error instanceof BackendError)) return error
+  const status = STATUS_OF[error.code]
+  if (status === 401) return new HttpError(401, 'UNAUTHORIZED', error.message, { cause: error })
+  if (status) return new HttpError(status, error.code, error.message, { cause: error })
+  return error
+}
+
+const pageQuery = {
+  type: 'object',
+  properties: {
+    cursor: { type: 'string', maxLength: 64 },
+    limit: { type: 'integer', minimum: 1, maximum: 100 },
+  },
+  additionalProperties: false,
+} as const
+
+const newThreadBody = z.strictObject({ title: z.string().trim().min(1).max(200).optional() })
+
+interface PageQuery {
+  cursor?: string
+  limit?: number
+}
+
+/**
+ * `/api/threads…`: every route needs `Authorization: Bearer <access JWT>`, and every query is scoped to
+ * the token's user, so another user's thread is a 404. Services are read late (they start after `init`,
+ * when the routes must already be declared); the readiness gate keeps requests out until then.
+ */
+export function registerRestRoutes(
+  app: FastifyInstance,
+  services: () => { verifier: TokenVerifier; chat: ChatService },
+): void {
+  async function identify(request: FastifyRequest): Promise<Identity> {
+    const header = request.headers.authorization ?? ''
+    const match = /^Bearer\s+(\S+)$/i.exec(header)
+    if (!match) throw new HttpError(401, 'UNAUTHORIZED', 'send Authorization: Bearer <access token>')
+    return services()
+      .verifier.verify(match[1]!)
+      .catch((error: unknown) => {
+        throw toHttpError(error)
+      })
+  }
+
+  app.register(
+    async (api) => {
+      // Rethrown errors reach the service-wide handler, which answers { code, message }.
+      api.setErrorHandler(async (error) => {
+        throw toHttpError(error)
+      })
+
+      api.post<{ Body: unknown }>('/threads', async (request, reply) => {
+        const { userId } = await identify(request)
+        // The body is optional (no body: an untitled thread), so it is checked here rather than by a schema.
+        const body = newThreadBody.safeParse(request.body ?? {})
+        if (!body.success) {
+          throw new HttpError(
+            400,
+            'VALIDATION_FAILED',
+            `body: ${body.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+          )
+        }
+        const thread = await services().chat.store.createThread(userId, body.data.title ?? 'New chat')
+        return reply.status(201).send(thread)
+      })
+
+      api.get<{ Querystring: PageQuery }>(
+        '/threads',
+        { schema: { querystring: pageQuery } },
+        async (request) => {
+          const { userId } = await identify(request)
+          return services().chat.store.listThreads(userId, request.query)
+        },
+      )
+
+      api.get<{ Params: { id: string }; Querystring: PageQuery }>(
+        '/threads/:id/messages',
+        { schema: { querystring: pageQuery } },
+        async (request) => {
+          const { userId } = await identify(request)
+          const { store } = services().chat
+          await store.getThread(userId, request.params.id)
+          const page = await store.listMessages(request.params.id, request.query)
+          return {
+            items: page.items.map(({ id, role, text, createdAt, metadata }) => ({
+              id,
+              role,
+              text,
+              createdAt,
+              ...(metadata ? { metadata } : {}),
+            })),
+            nextCursor: page.nextCursor,
+          }
+        },
+      )
+
+      api.delete<{ Params: { id: string } }>('/threads/:id', async (request, reply) => {
+        const { userId } = await identify(request)
+        await services().chat.store.deleteThread(userId, request.params.id)
+        return reply.status(204).send()
+      })
+    },
+    { prefix: '/api' },
+  )
+}

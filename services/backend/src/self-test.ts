@@ -1,0 +1,65 @@
+import type { ChatService } from './chat-service.js'
+import { BackendError } from './errors.js'
+import { threadTopic, type BusEvent, type EventBus } from './event-bus.js'
+
+/** The synthetic user who owns the self-test thread; its thread is deleted at the end either way. */
+export const SELF_TEST_USER_ID = '00000000-0000-4000-8000-000000000000'
+
+export interface SelfTestResult {
+  readonly durationMs: number
+  readonly deltas: number
+  readonly replyChars: number
+}
+
+const fail = (message: string, cause?: unknown): BackendError =>
+  new BackendError('BACKEND_ERR_SELF_TEST_FAILED', message, cause === undefined ? undefined : { cause })
+
+/**
+ * The `finalize` phase: a whole chat round trip through the real pipeline — store a user message, run the
+ * assistant with its events going through the bus, read the reply back from the database, clean up. Only
+ * when it passes is the backend ready: "the process is up" is not "chat works".
+ */
+export async function chatRoundTrip(
+  chat: ChatService,
+  bus: EventBus,
+  signal: AbortSignal,
+): Promise<SelfTestResult> {
+  const startedMs = performance.now()
+  const thread = await chat.store.createThread(SELF_TEST_USER_ID, 'startup self-test')
+  const events: BusEvent[] = []
+  let completedSeen: () => void = () => {}
+  const completed = new Promise<void>((resolve) => (completedSeen = resolve))
+  const unsubscribe = await bus.subscribe(threadTopic(thread.id), (event) => {
+    events.push(event)
+    if (event.type === 'run.completed' || event.type === 'run.failed') completedSeen()
+  })
+  try {
+    const { message } = await chat.persistUserMessage(SELF_TEST_USER_ID, thread.id, 'self-test', 'status', {
+      ownershipChecked: true,
+    })
+    const aborted = new Promise<never>((_, reject) =>
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+    )
+    aborted.catch(() => {}) // only raced; an abort after success is not an error
+    const outcome = await Promise.race([chat.startRun(thread.id, message.id).done, aborted])
+    if (outcome.status === 'failed') {
+      throw fail(
+        `the assistant (${chat.provider.name}) failed the round trip: ${outcome.code} — ${outcome.message}`,
+      )
+    }
+    await Promise.race([completed, aborted])
+    const deltas = events.filter((event) => event.type === 'run.delta').length
+    if (events[0]?.type !== 'run.started' || deltas === 0 || events.at(-1)?.type !== 'run.completed') {
+      throw fail(`run events arrived out of order: ${events.map((event) => String(event.type)).join(', ')}`)
+    }
+    const stored = await chat.store.listMessages(thread.id, { limit: 10 })
+    const reply = stored.items.find((item) => item.id === outcome.message.id)
+    if (stored.items[0]?.id !== message.id || !reply || reply.role !== 'assistant' || reply.text === '') {
+      throw fail('the reply could not be read back from the database')
+    }
+    return { durationMs: Math.round(performance.now() - startedMs), deltas, replyChars: reply.text.length }
+  } finally {
+    unsubscribe()
+    await chat.store.deleteThread(SELF_TEST_USER_ID, thread.id).catch(() => {})
+  }
+}

@@ -1,0 +1,228 @@
+import type { WebSocket, RawData } from 'ws'
+import { toClientError } from '@tarmac/service'
+import type { ChatService } from './chat-service.js'
+import { BackendError, CLOSE_CODES } from './errors.js'
+import { threadTopic, type BusEvent, type EventBus } from './event-bus.js'
+import type { Identity, TokenVerifier } from './token-verifier.js'
+import { TokenBucket } from './token-bucket.js'
+import { errorFrame, parseClientFrame, type ClientFrame, type clientFrameSchema } from './ws-protocol.js'
+
+/** What a connection needs from the hub; services are read late because sockets outlive no phase. */
+export interface ConnectionContext {
+  readonly verifier: TokenVerifier
+  readonly chat: ChatService
+  readonly bus: EventBus
+  readonly schema: ReturnType<typeof clientFrameSchema>
+  readonly limits: {
+    readonly authTimeoutMs: number
+    readonly maxFrameBytes: number
+    readonly maxBufferedBytes: number
+    readonly rateLimitBurst: number
+    readonly rateLimitPerSecond: number
+    readonly maxSubscriptionsPerSocket: number
+  }
+  /** Serialises an event once for all its subscribers. */
+  readonly encode: (event: BusEvent) => string
+  readonly log: { warn(object: object, message: string): void; debug(object: object, message: string): void }
+}
+
+/**
+ * One client socket: authentication (subprotocol or first frame), per-socket rate limit, frames handled one
+ * at a time in arrival order (so acks keep the order of sends), thread subscriptions on the bus, and a send
+ * path that disconnects a slow consumer instead of buffering without bound.
+ */
+export class ChatConnection {
+  readonly #socket: WebSocket
+  readonly #context: ConnectionContext
+  readonly #bucket: TokenBucket
+  readonly #subscriptions = new Map<string, () => void>()
+  #identity: Identity | undefined
+  #authenticating: Promise<void> | undefined
+  #authTimer: NodeJS.Timeout | undefined
+  #queue: Promise<void> = Promise.resolve()
+  #alive = true
+
+  constructor(socket: WebSocket, context: ConnectionContext, offeredToken: string | undefined) {
+    this.#socket = socket
+    this.#context = context
+    this.#bucket = new TokenBucket(context.limits.rateLimitBurst, context.limits.rateLimitPerSecond)
+    socket.on('message', (data, isBinary) => this.#receive(data, isBinary))
+    socket.on('pong', () => (this.#alive = true))
+    socket.on('close', () => this.#dispose())
+    socket.on('error', () => socket.terminate())
+    if (offeredToken !== undefined) {
+      this.#authenticating = this.#authenticate(offeredToken)
+      this.#authenticating.catch(() => {}) // the socket is closed with 4401; nothing else to do
+    } else
+      this.#authTimer = setTimeout(
+        () => this.close(CLOSE_CODES.unauthorized, 'authentication timeout'),
+        context.limits.authTimeoutMs,
+      )
+  }
+
+  get userId(): string | undefined {
+    return this.#identity?.userId
+  }
+
+  /** Sends a frame, or terminates the socket if the client is not reading fast enough. */
+  send(frame: BusEvent | string): void {
+    if (this.#socket.readyState !== this.#socket.OPEN) return
+    if (this.#socket.bufferedAmount > this.#context.limits.maxBufferedBytes) {
+      this.#context.log.warn(
+        { userId: this.userId, bufferedBytes: this.#socket.bufferedAmount },
+        'slow consumer disconnected',
+      )
+      this.#socket.terminate()
+      return
+    }
+    this.#socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
+  }
+
+  /** Heartbeat tick: terminates a socket that did not answer the previous ping. Returns false if it did. */
+  heartbeat(): boolean {
+    if (!this.#alive) {
+      this.#socket.terminate()
+      return false
+    }
+    this.#alive = false
+    this.#socket.ping()
+    return true
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#socket.readyState === this.#socket.OPEN || this.#socket.readyState === this.#socket.CONNECTING)
+      this.#socket.close(code, reason)
+  }
+
+  terminate(): void {
+    this.#socket.terminate()
+  }
+
+  #receive(data: RawData, isBinary: boolean): void {
+    const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength
+    if (!this.#bucket.take()) {
+      this.send(
+        errorFrame('RATE_LIMITED', `more than ${this.#context.limits.rateLimitPerSecond} frames per second`),
+      )
+      return
+    }
+    if (bytes > this.#context.limits.maxFrameBytes) {
+      this.send(
+        errorFrame('FRAME_TOO_LARGE', `frames are limited to ${this.#context.limits.maxFrameBytes} bytes`),
+      )
+      return
+    }
+    if (isBinary) {
+      this.send(errorFrame('INVALID_FRAME', 'binary frames are not supported; send JSON text'))
+      return
+    }
+    const text = Array.isArray(data)
+      ? Buffer.concat(data).toString()
+      : Buffer.from(data as ArrayBuffer).toString()
+    this.#queue = this.#queue.then(() => this.#handle(text))
+  }
+
+  async #handle(text: string): Promise<void> {
+    const parsed = parseClientFrame(text, this.#context.schema)
+    if ('error' in parsed) {
+      this.send(errorFrame(parsed.error.code, parsed.error.message, parsed.ref))
+      return
+    }
+    const frame = parsed.frame
+    const ref = frame.ref ?? (frame.type === 'message.send' ? frame.clientMsgId : undefined)
+    try {
+      await this.#authenticating
+      if (frame.type === 'auth') {
+        if (this.#identity || this.#authenticating)
+          throw new BackendError('ALREADY_AUTHENTICATED', 'this socket is already authenticated')
+        this.#authenticating = this.#authenticate(frame.token)
+        await this.#authenticating
+        return
+      }
+      if (!this.#identity)
+        throw new BackendError('AUTH_REQUIRED', 'authenticate first: send { type: "auth", token }')
+      await this.#dispatch(this.#identity, frame)
+    } catch (error) {
+      const code = error instanceof BackendError ? error.code : toClientError(error).code
+      const message = error instanceof BackendError ? error.message : toClientError(error).message
+      if (!(error instanceof BackendError))
+        this.#context.log.warn({ err: error, frame: frame.type }, 'frame failed')
+      this.send(errorFrame(code, message, ref))
+    }
+  }
+
+  async #dispatch(identity: Identity, frame: ClientFrame): Promise<void> {
+    switch (frame.type) {
+      case 'thread.subscribe':
+        await this.#subscribe(identity, frame.threadId)
+        this.send({ type: 'thread.subscribed', threadId: frame.threadId })
+        return
+      case 'thread.unsubscribe':
+        this.#subscriptions.get(frame.threadId)?.()
+        this.#subscriptions.delete(frame.threadId)
+        this.send({ type: 'thread.unsubscribed', threadId: frame.threadId })
+        return
+      case 'message.send': {
+        const checked = this.#subscriptions.has(frame.threadId)
+        if (!checked) await this.#subscribe(identity, frame.threadId)
+        const { chat } = this.#context
+        const { message, duplicate } = await chat.persistUserMessage(
+          identity.userId,
+          frame.threadId,
+          frame.clientMsgId,
+          frame.text,
+          { ownershipChecked: true },
+        )
+        this.send({
+          type: 'message.ack',
+          threadId: frame.threadId,
+          clientMsgId: frame.clientMsgId,
+          messageId: message.id,
+          duplicate,
+        })
+        if (!duplicate) chat.startRun(frame.threadId, message.id)
+        return
+      }
+      case 'ping':
+        this.send({ type: 'pong', ...(frame.ref === undefined ? {} : { ref: frame.ref }) })
+        return
+    }
+  }
+
+  async #subscribe(identity: Identity, threadId: string): Promise<void> {
+    if (this.#subscriptions.has(threadId)) return
+    if (this.#subscriptions.size >= this.#context.limits.maxSubscriptionsPerSocket) {
+      throw new BackendError(
+        'INVALID_FRAME',
+        `a socket may follow at most ${this.#context.limits.maxSubscriptionsPerSocket} threads`,
+      )
+    }
+    await this.#context.chat.store.getThread(identity.userId, threadId)
+    const unsubscribe = await this.#context.bus.subscribe(threadTopic(threadId), (event) =>
+      this.send(this.#context.encode(event)),
+    )
+    if (this.#socket.readyState !== this.#socket.OPEN) return unsubscribe()
+    this.#subscriptions.set(threadId, unsubscribe)
+  }
+
+  async #authenticate(token: string): Promise<void> {
+    try {
+      this.#identity = await this.#context.verifier.verify(token)
+      clearTimeout(this.#authTimer)
+      this.send({ type: 'auth.ok', userId: this.#identity.userId })
+    } catch (error) {
+      this.send(errorFrame('AUTH_FAILED', 'invalid or expired access token'))
+      this.close(CLOSE_CODES.unauthorized, 'invalid token')
+      this.#context.log.debug({ err: error }, 'websocket authentication failed')
+      throw new BackendError('AUTH_FAILED', 'invalid or expired access token', { cause: error })
+    } finally {
+      this.#authenticating = undefined
+    }
+  }
+
+  #dispose(): void {
+    clearTimeout(this.#authTimer)
+    for (const unsubscribe of this.#subscriptions.values()) unsubscribe()
+    this.#subscriptions.clear()
+  }
+}

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import type { WebSocket } from 'ws'
+import { BackendError, CLOSE_CODES } from './errors.js'
+import type { BusEvent, EventBus } from './event-bus.js'
+import { ChatConnection, type ConnectionContext } from './ws-connection.js'
+import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from './ws-protocol.js'
+
+/** Picks `tarmac.v1` from the offered subprotocols (the bearer token is read from the same header). */
+export function selectSubprotocol(offered: Set<string>): string | false {
+  return offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false
+}
+
+/** The access token offered as `bearer.<jwt>` in `Sec-WebSocket-Protocol`, if any. */
+export function bearerFromProtocols(request: IncomingMessage): string | undefined {
+  const header = request.headers['sec-websocket-protocol']
+  const offered = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim())
+  const bearer = offered.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX))
+  return bearer?.slice(BEARER_PROTOCOL_PREFIX.length) || undefined
+}
+
+/**
+ * Every live socket of this instance: accepts them, pings them on an interval (a socket that missed a
+ * pong is terminated), closes them all with 1001 on shutdown, and proves at startup that an event
+ * published on the bus reaches a subscriber.
+ */
+export class WebSocketHub {
+  readonly #connections = new Set<ChatConnection>()
+  readonly #context: ConnectionContext
+  readonly #heartbeat: NodeJS.Timeout
+  readonly #sockets = new Set<WebSocket>()
+
+  constructor(context: Omit<ConnectionContext, 'encode'>, options: { heartbeatIntervalMs: number }) {
+    const encoded = new WeakMap<BusEvent, string>()
+    const encode = (event: BusEvent): string => {
+      let json = encoded.get(event)
+      if (json === undefined) encoded.set(event, (json = JSON.stringify(event)))
+      return json
+    }
+    this.#context = { ...context, encode }
+    this.#heartbeat = setInterval(() => {
+      for (const connection of this.#connections) connection.heartbeat()
+    }, options.heartbeatIntervalMs)
+    this.#heartbeat.unref()
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size
+  }
+
+  accept(socket: WebSocket, request: IncomingMessage): void {
+    const connection = new ChatConnection(socket, this.#context, bearerFromProtocols(request))
+    this.#connections.add(connection)
+    this.#sockets.add(socket)
+    socket.once('close', () => {
+      this.#connections.delete(connection)
+      this.#sockets.delete(socket)
+    })
+  }
+
+  /** Shutdown: every socket gets close code 1001; those that do not finish the handshake in time are cut. */
+  async closeAll(timeoutMs = 2_000): Promise<void> {
+    clearInterval(this.#heartbeat)
+    const closed = [...this.#sockets].map(
+      (socket) =>
+        new Promise<void>((resolve) =>
+          socket.readyState === socket.CLOSED ? resolve() : socket.once('close', () => resolve()),
+        ),
+    )
+    for (const connection of this.#connections)
+      connection.close(CLOSE_CODES.goingAway, 'server shutting down')
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.all(closed),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ])
+    clearTimeout(timer)
+    for (const connection of this.#connections) connection.terminate()
+  }
+}
+
+/** The `websocket` phase self-test: an event published on the bus reaches a loopback subscriber in time. */
+export async function busLoopbackSelfTest(
+  bus: EventBus,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<number> {
+  const topic = `self-test:${randomUUID()}`
+  const nonce = randomUUID()
+  const startedMs = performance.now()
+  let unsubscribe: (() => void) | undefined
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new BackendError(
+              'BACKEND_ERR_BUS_SELF_TEST_FAILED',
+              `no ${bus.kind} bus delivery within ${timeoutMs} ms`,
+            ),
+          ),
+        timeoutMs,
+      )
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true })
+      bus
+        .subscribe(topic, (event) => event.nonce === nonce && resolve())
+        .then((off) => {
+          unsubscribe = off
+          return bus.publish(topic, { type: 'self-test', nonce })
+        })
+        .catch((error: unknown) =>
+          reject(
+            new BackendError(
+              'BACKEND_ERR_BUS_SELF_TEST_FAILED',
+              `the ${bus.kind} bus failed: ${(error as Error).message}`,
+              { cause: error },
+            ),
+          ),
+        )
+    })
+    return Math.round(performance.now() - startedMs)
+  } finally {
+    clearTimeout(timer)
+    unsubscribe?.()
+  }
+}
