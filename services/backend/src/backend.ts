@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import websocket from '@fastify/websocket'
+import { createHealthRegistry, createPostgresChecks, healthPlugin, type HealthRegistry } from '@tarmac/health'
 import {
+  connect,
   createPostgresAdmission,
   startEmbeddedPostgres,
   type EmbeddedPostgres,
@@ -49,6 +51,8 @@ export interface Backend {
   readonly chat: ChatService
   /** After `websocket`. */
   readonly hub: WebSocketHub
+  /** The background checks behind `/health/*`. */
+  readonly health: HealthRegistry
 }
 
 /**
@@ -78,8 +82,18 @@ export function createBackend(
     drainDelayMs: config.NODE_ENV === 'production' ? o.productionDrainDelayMs : 0,
     logger,
   })
+  const health = createHealthRegistry({ logger })
   startup.on((event) => {
     if (event.type === 'shutdown.started') gate.set('stopping')
+    if (event.type === 'shutdown.completed' || event.type === 'startup.failed') health.close()
+  })
+  // Health first: probes answer (and show the phase) while the rest is still starting.
+  app.register(healthPlugin, {
+    registry: health,
+    startup,
+    ...(config.HEALTH_TOKEN ? { token: config.HEALTH_TOKEN } : {}),
+    serviceId: 'backend',
+    description: 'Tarmac chat backend',
   })
   const get = <T>(name: string): T => {
     const resource = startup.resource<T>(name)
@@ -102,6 +116,7 @@ export function createBackend(
   }))
 
   let postgres: PostgresHandle | undefined
+  let postgresUrl = config.DATABASE_URL ?? ''
   let bus: EventBus | undefined
   let hub: WebSocketHub | undefined
   const platform: PlatformState = {
@@ -140,8 +155,23 @@ export function createBackend(
       return provider
     },
   })
-  for (const component of databaseComponents(config, o, (handle) => (postgres = handle)))
+  for (const component of databaseComponents(
+    config,
+    (handle, url) => ((postgres = handle), (postgresUrl = url)),
+  ))
     startup.add(component)
+  health.contribute(startup, 'postgres', (handle: PostgresHandle) =>
+    createPostgresChecks(handle, { url: postgresUrl, applicationName: 'tarmac-backend', connect }),
+  )
+  if (config.REDIS_URL) {
+    health.contribute(startup, 'redis', (redisBus: EventBus) => [
+      {
+        name: 'redis:responseTime',
+        componentType: 'datastore',
+        run: async () => ({ observedValue: await redisBus.ping(), observedUnit: 'ms' }),
+      },
+    ])
+  }
   startup.add(
     config.REDIS_URL
       ? createRedisBusComponent(config.REDIS_URL, o.redisChannelPrefix)
@@ -220,14 +250,14 @@ export function createBackend(
     get hub() {
       return get<WebSocketHub>('websocket-hub')
     },
+    health,
   }
 }
 
 /** `database`: the embedded Postgres when `DATABASE_URL` is unset, then admission and migrations. */
 function databaseComponents(
   config: BackendConfig,
-  o: typeof BACKEND_DEFAULTS,
-  onHandle: (handle: PostgresHandle) => void,
+  onHandle: (handle: PostgresHandle, url: string) => void,
 ): Component[] {
   const admission = (url: string) =>
     createPostgresAdmission({
@@ -236,6 +266,7 @@ function databaseComponents(
       timeoutMs: config.DB_CONNECT_TIMEOUT_MS,
       migrations: MIGRATIONS_DIR,
       migrationLockName: 'tarmac-backend',
+      migrationsTable: 'backend_migrations',
       pool: { max: 10 },
     })
   const template = admission(config.DATABASE_URL ?? 'postgres://embedded')
@@ -244,7 +275,7 @@ function databaseComponents(
     async start(context) {
       const url = config.DATABASE_URL ?? context.resource<EmbeddedPostgres>('embedded-postgres').url
       const handle = await admission(url).start(context)
-      onHandle(handle)
+      onHandle(handle, url)
       return handle
     },
   }

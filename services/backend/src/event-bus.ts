@@ -12,6 +12,8 @@ export interface EventBus {
   publish(topic: string, event: BusEvent): Promise<void>
   /** Resolves once events published from now on will be delivered; returns the unsubscribe function. */
   subscribe(topic: string, listener: BusListener): Promise<() => void>
+  /** Round trip to the bus's server in ms (0 in process); the health check's measurement. */
+  ping(): Promise<number>
   close(): Promise<void>
 }
 
@@ -67,6 +69,9 @@ export function createInProcessBus(): EventBus {
     async subscribe(topic, listener) {
       listeners.add(topic, listener)
       return () => void listeners.remove(topic, listener)
+    },
+    async ping() {
+      return 0
     },
     async close() {},
   }

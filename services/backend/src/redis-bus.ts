@@ -90,6 +90,11 @@ export async function createRedisBus(
         void subscriber.unsubscribe(prefix + topic).catch(() => {})
       }
     },
+    async ping() {
+      const startedMs = performance.now()
+      await publisher.ping()
+      return Math.round((performance.now() - startedMs) * 100) / 100
+    },
     async close() {
       await Promise.allSettled([publisher.quit(), subscriber.quit()])
       publisher.disconnect()

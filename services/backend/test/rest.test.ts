@@ -23,6 +23,18 @@ describe('REST threads and messages', () => {
     expect(report.phases.every((phase) => phase.state === 'completed')).toBe(true)
   })
 
+  it('serves the health probes, with the startup report on /health/startup', async () => {
+    expect((await fetch(`${stack.url}/health/ready`)).status).toBe(200)
+    const startup = await fetch(`${stack.url}/health/startup`)
+    expect(startup.status).toBe(200)
+    const body = (await startup.json()) as { report: { phases: { name: string; durationMs: number }[] } }
+    expect(body.report.phases.map((phase) => phase.name)).toContain('finalize')
+    const infrastructure = (await (await fetch(`${stack.url}/health/infrastructure`)).json()) as {
+      checks: Record<string, unknown>
+    }
+    expect(Object.keys(infrastructure.checks).some((name) => name.startsWith('postgres:'))).toBe(true)
+  })
+
   it('requires a valid bearer token', async () => {
     expect((await api(stack.url, undefined, 'GET', '/api/threads')).body.code).toBe('UNAUTHORIZED')
     const foreign = await stack.auth.mint({ key: 'foreign' })
