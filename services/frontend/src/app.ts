@@ -1,0 +1,117 @@
+import type { HealthCheck, StartupLike } from '@tarmac/health'
+import { createHealthRegistry, healthPlugin } from '@tarmac/health'
+import type { Logger } from '@tarmac/service'
+import { installErrorHandler } from '@tarmac/service'
+import Fastify from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { FrontendConfig } from './options.js'
+import { DEFAULT_PUBLIC_DIR } from './options.js'
+import { installSecurityHeaders } from './security-headers.js'
+import type { HealthGet } from './service-status.js'
+import { registerStaticSite } from './static-site.js'
+import { createStatusBoard, httpHealthGet } from './status-board.js'
+import { registerProxies } from './upstream-proxy.js'
+import { installWebSocketTunnel } from './websocket-tunnel.js'
+
+export interface FrontendAppOptions {
+  config: Pick<
+    FrontendConfig,
+    'BACKEND_URL' | 'AUTH_URL' | 'HEALTH_TOKEN' | 'STATUS_TIMEOUT_MS' | 'PUBLIC_DIR' | 'NODE_ENV'
+  >
+  logger?: Logger
+  /** The frontend's own startup engine, for its `/health/startup`. */
+  startup?: StartupLike
+}
+
+/** How far the frontend can see each service: a non-critical check, so readiness never depends on them. */
+function reachabilityCheck(service: string, baseUrl: string): HealthCheck {
+  return {
+    name: `${service}:responseTime`,
+    componentType: 'component',
+    componentId: service,
+    critical: false,
+    run: async ({ signal }) => {
+      const startedMs = performance.now()
+      const response = await fetch(new URL('/health/live', baseUrl), { signal })
+      await response.body?.cancel()
+      const observedValue = Math.round((performance.now() - startedMs) * 10) / 10
+      return response.ok
+        ? { observedValue, observedUnit: 'ms' }
+        : {
+            status: 'warn',
+            observedValue,
+            observedUnit: 'ms',
+            output: `${service} /health/live: ${response.status}`,
+          }
+    },
+  }
+}
+
+/**
+ * The frontend server: the built app, the proxies to backend and auth (`/api`, `/auth`, `/ws`,
+ * `/status/<service>/health/*`), the status board (`/status/services`) and its own health endpoints. It opens no
+ * database and its readiness depends on nothing else, so it stays up — and says what is down — when they are not.
+ */
+export async function createFrontendApp(options: FrontendAppOptions): Promise<FastifyInstance> {
+  const { config } = options
+  const loggerInstance: FastifyBaseLogger | undefined = options.logger
+  const app = Fastify({
+    ...(loggerInstance ? { loggerInstance } : { logger: false }),
+    trustProxy: config.NODE_ENV === 'production',
+  })
+  installErrorHandler(app)
+  installSecurityHeaders(app, { hsts: config.NODE_ENV === 'production' })
+
+  const registry = createHealthRegistry(options.logger ? { logger: options.logger } : {})
+  registry.add(reachabilityCheck('backend', config.BACKEND_URL))
+  registry.add(reachabilityCheck('auth', config.AUTH_URL))
+  app.addHook('onClose', async () => registry.close())
+  await app.register(healthPlugin, {
+    registry,
+    serviceId: 'frontend',
+    description: 'Tarmac web app and static server',
+    ...(options.startup && { startup: options.startup }),
+    ...(config.HEALTH_TOKEN !== undefined && { token: config.HEALTH_TOKEN }),
+  })
+
+  await registerProxies(app, [
+    { prefix: '/api', upstream: config.BACKEND_URL, rewritePrefix: '/api', service: 'backend' },
+    { prefix: '/auth', upstream: config.AUTH_URL, rewritePrefix: '/auth', service: 'auth' },
+    {
+      prefix: '/status/backend/health',
+      upstream: config.BACKEND_URL,
+      rewritePrefix: '/health',
+      service: 'backend',
+    },
+    { prefix: '/status/auth/health', upstream: config.AUTH_URL, rewritePrefix: '/health', service: 'auth' },
+  ])
+  installWebSocketTunnel(app, { path: '/ws', upstream: config.BACKEND_URL, service: 'backend' })
+
+  const timing = {
+    timeoutMs: config.STATUS_TIMEOUT_MS,
+    ...(config.HEALTH_TOKEN && { token: config.HEALTH_TOKEN }),
+  }
+  const self: HealthGet = async (path) => {
+    const startedMs = performance.now()
+    const response = await app.inject({ method: 'GET', url: path, remoteAddress: '127.0.0.1' })
+    return {
+      statusCode: response.statusCode,
+      body: response.json(),
+      latencyMs: performance.now() - startedMs,
+    }
+  }
+  const board = createStatusBoard({
+    services: [
+      { name: 'frontend', get: self },
+      { name: 'backend', get: httpHealthGet(config.BACKEND_URL, timing) },
+      { name: 'auth', get: httpHealthGet(config.AUTH_URL, timing) },
+    ],
+  })
+  app.get('/status/services', async (_request, reply) => {
+    const result = await board.read()
+    return reply.header('cache-control', 'no-store').send(result)
+  })
+
+  await registerStaticSite(app, config.PUBLIC_DIR ?? DEFAULT_PUBLIC_DIR)
+  return app
+}

@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url'
+import { loadConfig, logLevel, nodeEnv, port, urlWith, durationMs } from '@tarmac/service'
+import { z } from 'zod'
+
+/** The frontend's environment. Nothing here is a database: the frontend starts and stays up without one. */
+export const frontendConfigSchema = z.object({
+  PORT: port(3000),
+  HOST: z.string().default('0.0.0.0'),
+  BACKEND_URL: urlWith('http:', 'https:').default('http://127.0.0.1:8000'),
+  AUTH_URL: urlWith('http:', 'https:').default('http://127.0.0.1:8001'),
+  /** Sent to backend and auth health endpoints so the status page gets details; unset → statuses only remotely. */
+  HEALTH_TOKEN: z.string().optional(),
+  /** Per health request the status board makes. */
+  STATUS_TIMEOUT_MS: durationMs(2_000),
+  /** The built app; default `dist/public` beside this package. */
+  PUBLIC_DIR: z.string().optional(),
+  LOG_LEVEL: logLevel,
+  NODE_ENV: nodeEnv,
+})
+
+export type FrontendConfig = Readonly<z.infer<typeof frontendConfigSchema>>
+
+/** Where `vite build` puts the app: `services/frontend/dist/public`, from `src/` and from `dist/` alike. */
+export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL('../dist/public', import.meta.url))
+
+/** Reads and validates the environment once; throws `ConfigError` naming every bad variable. */
+export function loadFrontendConfig(env: Record<string, string | undefined> = process.env): FrontendConfig {
+  return loadConfig(frontendConfigSchema, env)
+}

@@ -1,0 +1,202 @@
+import { readFileSync } from 'node:fs'
+import { getFreePort } from '@tarmac/testing'
+import type { FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { createFrontendApp } from '../src/app.js'
+import { FRONTEND_ERROR_CODES } from '../src/errors.js'
+import type { StatusBoard } from '../src/status-board.js'
+import { createPublicDir, startUpstream } from './support.js'
+
+const config = (backend: string, auth: string, publicDir: string) => ({
+  BACKEND_URL: backend,
+  AUTH_URL: auth,
+  HEALTH_TOKEN: undefined,
+  STATUS_TIMEOUT_MS: 2_000,
+  PUBLIC_DIR: publicDir,
+  NODE_ENV: 'test' as const,
+})
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  return `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+}
+
+/** Opens a WebSocket and resolves once it is open, or rejects with the HTTP status of a refused handshake. */
+function openSocket(url: string, protocols: string[]): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, protocols)
+    socket.once('open', () => resolve(socket))
+    socket.once('unexpected-response', (_request, response) =>
+      reject(Object.assign(new Error('refused'), { statusCode: response.statusCode })),
+    )
+    socket.once('error', reject)
+  })
+}
+
+describe('frontend server with backend and auth up', () => {
+  const site = createPublicDir()
+  let backend: Awaited<ReturnType<typeof startUpstream>>
+  let auth: Awaited<ReturnType<typeof startUpstream>>
+  let app: FastifyInstance
+  let host: string
+
+  beforeAll(async () => {
+    backend = await startUpstream()
+    auth = await startUpstream({ failingDependency: true })
+    app = await createFrontendApp({ config: config(backend.url, auth.url, site.dir) })
+    host = await listen(app)
+  })
+  afterAll(async () => {
+    await app?.close()
+    await backend?.app.close()
+    await auth?.app.close()
+    site.remove()
+  })
+
+  it('serves index.html with no-cache and the security headers', async () => {
+    const response = await fetch(`http://${host}/`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('cache-control')).toBe('no-cache')
+    expect(await response.text()).toContain('<div id="root">')
+    const csp = response.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain(`connect-src 'self' ws://${host}`)
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer')
+  })
+
+  it('serves hashed assets immutable and answers a missing asset with 404, not the page', async () => {
+    const asset = await fetch(`http://${host}/assets/index-abc123.js`)
+    expect(asset.status).toBe(200)
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    const missing = await fetch(`http://${host}/assets/index-gone.js`)
+    expect(missing.status).toBe(404)
+    expect(((await missing.json()) as { code: string }).code).toBe('NOT_FOUND')
+  })
+
+  it('falls back to index.html for app routes but not for reserved paths', async () => {
+    const deep = await fetch(`http://${host}/chat/0b1c`)
+    expect(deep.status).toBe(200)
+    expect(deep.headers.get('cache-control')).toBe('no-cache')
+    expect(await deep.text()).toContain('<div id="root">')
+    const reserved = await fetch(`http://${host}/status/nothing-here`)
+    expect(reserved.status).toBe(404)
+    expect(((await reserved.json()) as { code: string }).code).toBe('NOT_FOUND')
+  })
+
+  it('proxies /api to the backend and /auth to auth with the headers the browser sent', async () => {
+    const api = await fetch(`http://${host}/api/threads?limit=5`, {
+      headers: { authorization: 'Bearer abc' },
+    })
+    const apiBody = (await api.json()) as { url: string; headers: Record<string, string> }
+    expect(apiBody.url).toBe('/api/threads?limit=5')
+    expect(apiBody.headers.authorization).toBe('Bearer abc')
+    expect(apiBody.headers['x-forwarded-host']).toBe(host)
+    expect(api.headers.get('content-security-policy')).toContain("default-src 'self'")
+    const login = await fetch(`http://${host}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'a@b.c' }),
+    })
+    expect(((await login.json()) as { body: unknown }).body).toEqual({ email: 'a@b.c' })
+  })
+
+  it('exposes each service health under /status/<service>/health', async () => {
+    const ready = await fetch(`http://${host}/status/backend/health/ready`)
+    expect(ready.status).toBe(200)
+    expect(((await ready.json()) as { serviceId: string }).serviceId).toBe('upstream')
+  })
+
+  it('tunnels /ws with every subprotocol, frames both ways and the close code', async () => {
+    const socket = await openSocket(`ws://${host}/ws`, ['tarmac.v1', 'bearer.token-123'])
+    expect(socket.protocol).toBe('tarmac.v1')
+    expect(backend.offeredProtocols).toEqual(['tarmac.v1', 'bearer.token-123'])
+    const echoed = new Promise<string>((resolve) =>
+      socket.once('message', (data: Buffer) => resolve(data.toString('utf8'))),
+    )
+    socket.send('{"type":"ping"}')
+    expect(await echoed).toBe('{"type":"ping"}')
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)))
+    socket.send('close-4401')
+    expect(await closed).toBe(4401)
+  })
+
+  it('reports every service on /status/services with phases, checks and a fault class', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 100)) // let the first background checks land
+    const board = (await (await fetch(`http://${host}/status/services`)).json()) as StatusBoard
+    expect(board.services.map((s) => s.name)).toEqual(['frontend', 'backend', 'auth'])
+    const [frontend, up, failing] = board.services
+    expect(frontend).toMatchObject({ status: expect.stringMatching(/pass|warn/), reachable: true })
+    expect(up).toMatchObject({ status: 'pass', reachable: true, state: 'started', fault: null })
+    expect(up!.phases.map((p) => p.name)).toEqual(['init', 'database'])
+    expect(up!.checks.find((c) => c.name === 'postgres:connect')).toMatchObject({
+      status: 'pass',
+      observedValue: 3.2,
+      observedUnit: 'ms',
+    })
+    expect(failing).toMatchObject({
+      status: 'fail',
+      reachable: true,
+      fault: { domain: 'infrastructure', code: 'PG_ERR_TIMEOUT', component: 'postgres' },
+    })
+  })
+})
+
+describe('frontend server with backend and auth down', () => {
+  const site = createPublicDir()
+  let app: FastifyInstance
+  let host: string
+
+  beforeAll(async () => {
+    const closed = `http://127.0.0.1:${await getFreePort()}`
+    app = await createFrontendApp({ config: config(closed, closed, site.dir) })
+    host = await listen(app)
+  })
+  afterAll(async () => {
+    await app?.close()
+    site.remove()
+  })
+
+  it('stays ready and live: its readiness depends on no other service', async () => {
+    expect((await fetch(`http://${host}/health/ready`)).status).toBe(200)
+    expect((await fetch(`http://${host}/health/live`)).status).toBe(200)
+    expect((await fetch(`http://${host}/`)).status).toBe(200)
+  })
+
+  it('answers proxied requests with UPSTREAM_UNAVAILABLE and the network class', async () => {
+    const response = await fetch(`http://${host}/api/threads`)
+    expect(response.status).toBe(503)
+    expect(await response.json()).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      service: 'backend',
+      errorClass: 'TCP_REFUSED',
+    })
+  })
+
+  it('fails the WebSocket handshake with 503 instead of opening a dead socket', async () => {
+    await expect(openSocket(`ws://${host}/ws`, ['tarmac.v1'])).rejects.toMatchObject({ statusCode: 503 })
+  })
+
+  it('shows backend and auth unreachable with an infrastructure fault, and since when', async () => {
+    const board = (await (await fetch(`http://${host}/status/services`)).json()) as StatusBoard
+    const backend = board.services.find((s) => s.name === 'backend')
+    expect(board.status).toBe('fail')
+    expect(backend).toMatchObject({
+      status: 'fail',
+      reachable: false,
+      state: 'unreachable',
+      fault: { domain: 'infrastructure', code: 'TCP_REFUSED' },
+    })
+    expect(Date.parse(backend!.since)).toBeLessThanOrEqual(Date.now())
+  })
+})
+
+describe('README', () => {
+  it('documents every error code the frontend answers with', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    for (const code of Object.keys(FRONTEND_ERROR_CODES)) expect(readme).toContain(`\`${code}\``)
+  })
+})
