@@ -1,0 +1,53 @@
+export { main, MAIN_HELP } from './main.js'
+export type { Command, CommandIo } from './command-io.js'
+export { CliError, CLI_ERROR_CODES, formatProblem } from './errors.js'
+export type { CliErrorCode, ConfigProblem } from './errors.js'
+export { CLI_DEFAULTS, EXIT_CODES, LOCAL_STACK } from './options.js'
+export { configSchema, healthPath, websocketUrl, HEALTH_ENDPOINTS } from './config/config-schema.js'
+export type {
+  TarmacConfig,
+  ServiceConfig,
+  DependencyConfig,
+  MonitorConfig,
+  HealthEndpoint,
+} from './config/config-schema.js'
+export { loadConfig, parseConfig, localStackConfig } from './config/load-config.js'
+export type { LoadedConfig } from './config/load-config.js'
+export { parseYaml } from './config/yaml-source.js'
+export { expandEnv } from './config/env-expand.js'
+export { fetchHealth, isFetchFailure } from './health/health-fetch.js'
+export type { HealthResponse, HealthFetchOptions } from './health/health-fetch.js'
+export { verdictOf } from './health/health-verdict.js'
+export type { HealthVerdict } from './health/health-verdict.js'
+export { Scheduler } from './monitor/scheduler.js'
+export type { ScheduledTarget, DispatchInfo, SchedulerOptions, SchedulerStats } from './monitor/scheduler.js'
+export { LagRecorder, percentileOf } from './monitor/lag-recorder.js'
+export { TargetWindow } from './monitor/target-window.js'
+export type { TargetSummary } from './monitor/target-window.js'
+export { CHECK_STATES, TARGET_STATUSES } from './monitor/check-result.js'
+export type { CheckResult, CheckState, TargetStatus } from './monitor/check-result.js'
+export { Monitor } from './monitor/monitor.js'
+export type { MonitorOptions, MonitorSnapshot } from './monitor/monitor.js'
+export { targetsOf, TARGET_KINDS } from './monitor/monitor-targets.js'
+export type { MonitorTarget, TargetKind } from './monitor/monitor-targets.js'
+export { runCheck, fromProbe } from './monitor/run-check.js'
+export { renderSnapshot } from './monitor/monitor-view.js'
+export { monitorCommand, MONITOR_EXIT_CODES, MONITOR_HELP } from './monitor/monitor-command.js'
+export { criteriaSchema, checkSchema, CHECK_TYPES } from './validate/criteria-schema.js'
+export type { Criteria, CriteriaCheck, CheckType, JsonCondition } from './validate/criteria-schema.js'
+export { readPath, failedCondition } from './validate/json-path.js'
+export { runCriteria } from './validate/run-criteria.js'
+export type { CheckOutcome, ValidationReport } from './validate/run-criteria.js'
+export { VALIDATE_ERROR_CLASSES } from './validate/sample.js'
+export type { Sample, SampleFailure } from './validate/sample.js'
+export { toJunit } from './validate/junit.js'
+export { renderReport } from './validate/validate-view.js'
+export {
+  validateCommand,
+  loadCriteria,
+  VALIDATE_EXIT_CODES,
+  VALIDATE_HELP,
+  DEFAULT_CRITERIA_FILE,
+} from './validate/validate-command.js'
+export { upCommand, UP_HELP, UP_PHASES, findRoot } from './up/up-command.js'
+export { formatLogLine } from './up/log-line.js'

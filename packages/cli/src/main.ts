@@ -1,0 +1,51 @@
+import { processIo, type Command, type CommandIo } from './command-io.js'
+import { CliError } from './errors.js'
+import { monitorCommand } from './monitor/monitor-command.js'
+import { EXIT_CODES } from './options.js'
+import { upCommand } from './up/up-command.js'
+import { validateCommand } from './validate/validate-command.js'
+
+export const MAIN_HELP = `tarmac — run, watch and validate the Tarmac stack
+
+Usage: tarmac <command> [options]
+
+Commands:
+  up         start embedded Postgres, auth, backend (and frontend) with a live startup view
+  monitor    live status of every service and dependency; --once for one sweep
+  validate   check success criteria with a pass-rate gate (CI-friendly: --json, --junit)
+
+Each command has --help with its options, an example and its exit codes.
+Configuration: ./tarmac.yaml or --config FILE; without one, the local stack
+(backend :8000, auth :8001). Values may use $VAR, \${VAR} and \${VAR:-default}.
+
+Exit codes: 2 for invalid usage or configuration, in every command.
+`
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  up: upCommand,
+  monitor: monitorCommand,
+  validate: validateCommand,
+}
+
+/** Runs `tarmac <argv>`; resolves with the exit code. Usage and config errors print and give 2. */
+export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(MAIN_HELP)
+    return name === undefined ? EXIT_CODES.usage : EXIT_CODES.ok
+  }
+  const command = COMMANDS[name]
+  if (command === undefined) {
+    io.stderr.write(`tarmac: unknown command "${name}"\n\n${MAIN_HELP}`)
+    return EXIT_CODES.usage
+  }
+  try {
+    return await command(rest, io)
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.stderr.write(`tarmac ${name}: ${error.code}: ${error.message}\n`)
+      return error.code === 'CLI_ERR_SERVICE_EXITED' ? EXIT_CODES.startupFailed : EXIT_CODES.usage
+    }
+    throw error
+  }
+}

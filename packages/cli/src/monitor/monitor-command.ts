@@ -1,0 +1,127 @@
+import { intOption, paintFor, parseOptions, pause, type Command } from '../command-io.js'
+import { loadConfig } from '../config/load-config.js'
+import { CliError } from '../errors.js'
+import { CLI_DEFAULTS } from '../options.js'
+import { Monitor, type MonitorSnapshot } from './monitor.js'
+import { targetsOf } from './monitor-targets.js'
+import { renderSnapshot } from './monitor-view.js'
+
+/** Exit codes of `tarmac monitor --once`. */
+export const MONITOR_EXIT_CODES = Object.freeze({ allUp: 0, down: 1, usage: 2, starting: 4 })
+
+export const MONITOR_HELP = `tarmac monitor — live status of every service and dependency
+
+Polls each service's health endpoints (live, ready, startup by default) and probes each
+dependency (Postgres: dns, tcp, auth, first query) on an interval, with bounded concurrency
+and a deadline per check. Shows per target: status (starting is not down), latency p50/p95,
+uptime %, failures in the window, the service's startup phase, the last error with its class,
+and whether the fault points at the application or the infrastructure.
+
+A target is down when at least M of its last N trusted results failed (--window M/N).
+A result measured while the monitor itself ran late (scheduler lag over --lag-bound) is
+flagged untrusted and not counted.
+
+Usage: tarmac monitor [options]
+
+Options:
+  -c, --config FILE      tarmac.yaml (default ./tarmac.yaml, else the local stack:
+                         backend :8000, auth :8001, DATABASE_URL if set)
+      --once             one sweep of every target, then exit (see exit codes)
+      --json             machine output: --once prints one JSON document; otherwise
+                         one JSON line per check result
+      --interval MS      check interval (default ${CLI_DEFAULTS.monitor.intervalMs})
+      --timeout MS       per-check deadline (default ${CLI_DEFAULTS.monitor.timeoutMs}; capped at the interval)
+      --concurrency N    checks in flight at most (default ${CLI_DEFAULTS.monitor.concurrency})
+      --window M/N       down when M of the last N failed (default ${CLI_DEFAULTS.monitor.failures}/${CLI_DEFAULTS.monitor.window})
+      --lag-bound MS     scheduler lateness beyond which results are untrusted (default ${CLI_DEFAULTS.monitor.lagBoundMs})
+      --history FILE     append every result to FILE as JSON lines
+  -h, --help             this help
+
+Example:
+  tarmac monitor --once --json > status.json
+  tarmac monitor -c tarmac.yaml --interval 1000 --history monitor.jsonl
+
+Exit codes (--once):
+  0  every target up        1  at least one target down
+  4  none down, but some still starting or unknown
+  2  invalid usage or config
+Without --once, runs until Ctrl-C and exits 0.
+`
+
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  once: { type: 'boolean' },
+  json: { type: 'boolean' },
+  interval: { type: 'string' },
+  timeout: { type: 'string' },
+  concurrency: { type: 'string' },
+  window: { type: 'string' },
+  'lag-bound': { type: 'string' },
+  history: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** `tarmac monitor`. */
+export const monitorCommand: Command = async (argv, io) => {
+  const { values } = parseOptions(argv, OPTIONS)
+  if (values.help) {
+    io.stdout.write(MONITOR_HELP)
+    return 0
+  }
+  const { config } = loadConfig(values.config, io.cwd, io.env)
+  const m = config.monitor
+  const intervalMs = intOption(values.interval, 'interval', m.intervalMs)
+  const timeoutMs = intOption(values.timeout, 'timeout', m.timeoutMs)
+  const [failures, window] = parseWindow(values.window, m.failures, m.window)
+  const targets = targetsOf({ ...config, monitor: { ...m, intervalMs, timeoutMs } }, io.env)
+  if (targets.length === 0)
+    throw new CliError('CLI_ERR_USAGE', 'nothing to monitor: the config names no services or dependencies')
+  const monitor = new Monitor({
+    targets,
+    concurrency: intOption(values.concurrency, 'concurrency', m.concurrency),
+    failures,
+    window,
+    lagBoundMs: intOption(values['lag-bound'], 'lag-bound', m.lagBoundMs),
+    historyFile: values.history,
+    ...(values.json &&
+      !values.once && { onResult: (result) => io.stdout.write(`${JSON.stringify(result)}\n`) }),
+  })
+  const paint = paintFor(io)
+  if (values.once) {
+    const snapshot = await monitor.once()
+    io.stdout.write(
+      values.json
+        ? `${JSON.stringify(snapshot, null, 2)}\n`
+        : renderSnapshot(snapshot, paint, io.stdout.columns),
+    )
+    return exitCodeOf(snapshot)
+  }
+  monitor.start()
+  const live = io.stdout.isTTY === true && !values.json
+  while (!io.signal?.aborted) {
+    await pause(live ? 1_000 : intervalMs, io.signal)
+    if (io.signal?.aborted || values.json) continue
+    const text = renderSnapshot(monitor.snapshot(), paint, io.stdout.columns)
+    io.stdout.write(live ? `\x1b[H\x1b[2J${text}` : `${text}\n`)
+  }
+  await monitor.stop()
+  return 0
+}
+
+/** 0 all up, 1 any down, 4 none down but some starting or unknown. */
+export function exitCodeOf(snapshot: MonitorSnapshot): number {
+  const statuses = snapshot.targets.map((t) => t.status)
+  if (statuses.includes('down')) return MONITOR_EXIT_CODES.down
+  if (statuses.every((s) => s === 'up')) return MONITOR_EXIT_CODES.allUp
+  return MONITOR_EXIT_CODES.starting
+}
+
+function parseWindow(text: string | undefined, failures: number, window: number): [number, number] {
+  if (text === undefined) return [failures, window]
+  const match = /^(\d+)\/(\d+)$/.exec(text)
+  const m = Number(match?.[1])
+  const n = Number(match?.[2])
+  if (!match || m < 1 || n < m)
+    throw new CliError('CLI_ERR_USAGE', `--window must be M/N with 1 ≤ M ≤ N, got "${text}"`)
+  return [m, n]
+}

@@ -1,0 +1,91 @@
+import { faultDomainOf, probeHttp, probePostgres, probeTcp, type ProbeResult } from '@tarmac/probe'
+import { fetchHealth, isFetchFailure } from '../health/health-fetch.js'
+import { verdictOf } from '../health/health-verdict.js'
+import type { CheckResult } from './check-result.js'
+import type { MonitorTarget } from './monitor-targets.js'
+import type { DispatchInfo } from './scheduler.js'
+
+type Measured = Omit<CheckResult, 'target' | 'at' | 'lagMs' | 'trusted'>
+
+/**
+ * Runs one check of a target within its deadline and never rejects: a health endpoint is read and its
+ * document judged (`starting` stays `starting`); a dependency goes through the matching `@tarmac/probe` probe.
+ * `trusted` is decided by the scheduler when the check settles.
+ */
+export async function runCheck(target: MonitorTarget, info: DispatchInfo): Promise<CheckResult> {
+  const at = new Date(Date.now() - (performance.now() - info.startedAtMs)).toISOString()
+  let measured: Measured
+  try {
+    measured = await measure(target, info.deadlineMs)
+  } catch (error) {
+    // A usage error (a target the probe rejects): a failure of the config, shown on the row.
+    measured = {
+      state: 'fail',
+      latencyMs: 0,
+      errorClass: 'UNKNOWN',
+      message: String(error),
+      faultDomain: 'application',
+    }
+  }
+  return { target: target.id, at, lagMs: round(info.lagMs), trusted: true, ...measured }
+}
+
+async function measure(target: MonitorTarget, timeoutMs: number): Promise<Measured> {
+  switch (target.kind) {
+    case 'health':
+      return measureHealth(target, timeoutMs)
+    case 'http':
+      return fromProbe(await probeHttp(target.url!, { timeoutMs }))
+    case 'postgres':
+      return fromProbe(await probePostgres(target.url!, { timeoutMs }))
+    case 'tcp':
+      return fromProbe(await probeTcp({ host: target.host!, port: target.port! }, { timeoutMs }))
+  }
+}
+
+async function measureHealth(target: MonitorTarget, timeoutMs: number): Promise<Measured> {
+  const response = await fetchHealth(target.url!, { timeoutMs, token: target.token })
+  if (isFetchFailure(response)) {
+    const { failure } = response
+    return {
+      state: 'fail',
+      latencyMs: response.latencyMs,
+      errorClass: failure.class,
+      message: failure.message,
+      faultDomain: faultDomainOf(failure.class),
+    }
+  }
+  const verdict = verdictOf(response.status, response.body)
+  return {
+    state: verdict.state,
+    latencyMs: response.latencyMs,
+    httpStatus: response.status,
+    ...(verdict.startupState !== undefined && { startupState: verdict.startupState }),
+    ...(verdict.startupPhase !== undefined && { startupPhase: verdict.startupPhase }),
+    ...(verdict.state === 'fail' && { errorClass: 'HEALTH_FAIL' }),
+    ...(verdict.message !== undefined && { message: verdict.message }),
+    ...(verdict.faultDomain !== undefined && { faultDomain: verdict.faultDomain }),
+  }
+}
+
+/** A probe result as a check result. */
+export function fromProbe(result: ProbeResult): Measured {
+  if (result.ok)
+    return { state: 'pass', latencyMs: result.totalMs, phases: result.phases, ...statusOf(result) }
+  const error = result.error!
+  return {
+    state: 'fail',
+    latencyMs: result.totalMs,
+    phases: result.phases,
+    ...statusOf(result),
+    errorClass: error.class,
+    message: error.message,
+    faultDomain: faultDomainOf(error.class),
+  }
+}
+
+function statusOf(result: ProbeResult): { httpStatus?: number } {
+  return result.details?.status !== undefined ? { httpStatus: result.details.status } : {}
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10

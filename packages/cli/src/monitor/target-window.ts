@@ -1,0 +1,80 @@
+import { percentileOf } from './lag-recorder.js'
+import type { CheckResult, TargetStatus } from './check-result.js'
+
+/** A target's status and figures, what one table row shows. */
+export interface TargetSummary {
+  readonly target: string
+  readonly status: TargetStatus
+  readonly checks: number
+  readonly untrusted: number
+  /** Failures among the last `window` trusted results. */
+  readonly windowFailures: number
+  readonly p50Ms: number | null
+  readonly p95Ms: number | null
+  /** Passing share of trusted pass/fail results in the history, 0..100; null before the first. */
+  readonly uptimePercent: number | null
+  readonly last: CheckResult | null
+  /** The last failure, with its class and fault domain. */
+  readonly lastError: CheckResult | null
+}
+
+/**
+ * The recent history of one target and its status decided over a window: down when at least `failures` of
+ * the last `window` trusted results failed (m of n), not after some consecutive count. Untrusted results are
+ * kept for display but never counted.
+ */
+export class TargetWindow {
+  readonly #history: CheckResult[] = []
+  #lastError: CheckResult | null = null
+  #untrusted = 0
+  #checks = 0
+
+  constructor(
+    readonly target: string,
+    readonly failures: number,
+    readonly window: number,
+    readonly historySize: number,
+  ) {}
+
+  add(result: CheckResult): void {
+    this.#checks++
+    if (!result.trusted) {
+      this.#untrusted++
+      return
+    }
+    this.#history.push(result)
+    if (this.#history.length > this.historySize) this.#history.shift()
+    if (result.state === 'fail') this.#lastError = result
+  }
+
+  summary(): TargetSummary {
+    const recent = this.#history.slice(-this.window)
+    const windowFailures = recent.filter((r) => r.state === 'fail').length
+    const last = this.#history.at(-1) ?? null
+    const status: TargetStatus =
+      last === null
+        ? 'unknown'
+        : windowFailures >= this.failures
+          ? 'down'
+          : last.state === 'starting'
+            ? 'starting'
+            : 'up'
+    const answered = this.#history.filter((r) => r.state !== 'starting')
+    const latencies = this.#history.filter((r) => r.state === 'pass').map((r) => r.latencyMs)
+    return {
+      target: this.target,
+      status,
+      checks: this.#checks,
+      untrusted: this.#untrusted,
+      windowFailures,
+      p50Ms: latencies.length > 0 ? percentileOf(latencies, 50) : null,
+      p95Ms: latencies.length > 0 ? percentileOf(latencies, 95) : null,
+      uptimePercent:
+        answered.length > 0
+          ? (100 * answered.filter((r) => r.state === 'pass').length) / answered.length
+          : null,
+      last,
+      lastError: this.#lastError,
+    }
+  }
+}

@@ -1,0 +1,204 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '@tarmac/postgres'
+import { createStartup, failureLine } from '@tarmac/startup'
+import { intOption, paintFor, parseOptions, type Command } from '../command-io.js'
+import { CliError } from '../errors.js'
+import { CLI_DEFAULTS, EXIT_CODES, LOCAL_STACK } from '../options.js'
+import type { Colour } from '../style.js'
+import { childServiceComponent, type RunningService, type ServiceSpec } from './child-service.js'
+import { formatLogLine, healthRequestFilter } from './log-line.js'
+import { PhaseView } from './phase-view.js'
+
+/** The order `up` starts things in; Ctrl-C stops them in reverse. */
+export const UP_PHASES = ['database', 'auth', 'backend', 'frontend'] as const
+
+export const UP_HELP = `tarmac up — run the whole stack locally
+
+Starts one embedded Postgres (PGlite, data under .tarmac/), then auth (:8001), backend
+(:8000) and frontend (:3000, when services/frontend exists) as child processes. Each service
+is ready when its /health/startup answers 200; meanwhile a live view shows its startup
+phases. Logs are prefixed per service and pino JSON is printed briefly. Prints the URLs once
+everything is ready. Ctrl-C stops everything gracefully in reverse order (a second Ctrl-C
+exits at once).
+
+Usage: tarmac up [options]
+
+Options:
+      --root DIR         the Tarmac checkout (default: found from the current directory)
+      --data-dir DIR     embedded Postgres data (default ${CLI_DEFAULTS.up.dataDir}, under --root)
+      --database-url URL use this Postgres instead of the embedded one (or set DATABASE_URL)
+      --source           run services from src/ through tsx even when dist/ is built
+      --only LIST        start only these services, comma-separated (e.g. auth,backend)
+      --timeout MS       how long each service may take to start (default ${CLI_DEFAULTS.up.startupTimeoutMs})
+  -h, --help             this help
+
+Example:
+  npm start                       # builds, then: tarmac up
+  tarmac up --only auth,backend   # no frontend
+
+Exit codes:
+  0  stopped cleanly after Ctrl-C     1  a service exited while running
+  2  invalid usage                    3  startup failed (the line names the service and why)
+`
+
+const OPTIONS = {
+  root: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
+  source: { type: 'boolean' },
+  only: { type: 'string' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+const PREFIX_COLOURS: Readonly<Record<string, Colour>> = {
+  postgres: 'blue',
+  auth: 'magenta',
+  backend: 'cyan',
+  frontend: 'green',
+  tarmac: 'bold',
+}
+
+/** `tarmac up`. */
+export const upCommand: Command = async (argv, io) => {
+  const { values } = parseOptions(argv, OPTIONS)
+  if (values.help) {
+    io.stdout.write(UP_HELP)
+    return EXIT_CODES.ok
+  }
+  const root = resolve(io.cwd, values.root ?? findRoot(io.cwd))
+  const timeoutMs = intOption(values.timeout, 'timeout', CLI_DEFAULTS.up.startupTimeoutMs)
+  const paint = paintFor(io)
+  const view = new PhaseView((text) => io.stdout.write(text), paint, io.stdout.isTTY === true)
+  const width = 9
+  const say = (who: string, text: string) =>
+    view.line(`${paint(PREFIX_COLOURS[who] ?? 'gray', `${who.padEnd(width)}│`)} ${text}`)
+
+  const ports = { auth: 8001, backend: 8000, frontend: 3000 } as const
+  const wanted = values.only?.split(',').map((s) => s.trim()) ?? ['auth', 'backend', 'frontend']
+  const services = (['auth', 'backend', 'frontend'] as const).filter(
+    (name) => wanted.includes(name) && existsSync(join(root, 'services', name, 'package.json')),
+  )
+  if (services.length === 0)
+    throw new CliError(
+      'CLI_ERR_USAGE',
+      `no services to start under ${root}/services (--only ${wanted.join(',')})`,
+    )
+  const externalDb = values['database-url'] ?? io.env.DATABASE_URL
+  let databaseUrl = externalDb ?? ''
+
+  const startup = createStartup({
+    name: 'tarmac',
+    phases: [...UP_PHASES],
+    deadlineMs: timeoutMs * (services.length + 1),
+  })
+  if (!externalDb) {
+    startup.add<EmbeddedPostgres>({
+      name: 'postgres',
+      phase: 'database',
+      timeoutMs: 120_000,
+      async start() {
+        say('postgres', `starting embedded Postgres (data ${values['data-dir'] ?? CLI_DEFAULTS.up.dataDir})`)
+        const db = await startEmbeddedPostgres({
+          dataDir: resolve(root, values['data-dir'] ?? CLI_DEFAULTS.up.dataDir),
+        })
+        databaseUrl = db.url
+        say('postgres', `listening on ${db.url}`)
+        return db
+      },
+      stop: (db) => db.close(),
+    })
+  } else say('tarmac', 'using DATABASE_URL; no embedded Postgres')
+  const env = (): Record<string, string> => ({
+    DATABASE_URL: databaseUrl,
+    AUTH_URL: LOCAL_STACK.auth,
+    BACKEND_URL: LOCAL_STACK.backend,
+    NODE_ENV: io.env.NODE_ENV ?? 'development',
+  })
+  const filters = new Map(services.map((name) => [name as string, healthRequestFilter()]))
+  const keep = (service: string, line: string) => filters.get(service)?.(line) ?? true
+  for (const name of services) {
+    const spec: ServiceSpec = {
+      name,
+      dir: join(root, 'services', name),
+      port: ports[name],
+      get env() {
+        return env()
+      },
+    }
+    startup.add<RunningService>(
+      childServiceComponent(spec, {
+        phase: name,
+        timeoutMs,
+        stopTimeoutMs: CLI_DEFAULTS.up.stopTimeoutMs,
+        pollIntervalMs: CLI_DEFAULTS.up.pollIntervalMs,
+        fromSource: values.source === true,
+        onLine: (service, line) => {
+          if (keep(service, line)) say(service, formatLogLine(line, paint))
+        },
+        onProgress: (progress) => view.update(progress, (text) => say(progress.service, text)),
+      }),
+    )
+  }
+
+  if (io.env.TARMAC_DEBUG) startup.on((event) => io.stderr.write(`[engine] ${JSON.stringify(event)}\n`))
+  const started = performance.now()
+  const stopOnSignal = () => void startup.shutdown('SIGINT')
+  io.signal?.addEventListener('abort', stopOnSignal, { once: true })
+  try {
+    await startup.run()
+  } catch (error) {
+    view.close()
+    if (io.signal?.aborted) return EXIT_CODES.interrupted
+    io.stderr.write(`${failureLine('tarmac up', error, startup.report())}\n`)
+    return EXIT_CODES.startupFailed
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1)
+  say('tarmac', paint('green', `ready in ${seconds} s`))
+  view.close()
+  io.stdout.write(`${view.summary()}\n\n`)
+  for (const name of services)
+    io.stdout.write(`  ${paint('bold', name.padEnd(width))} ${LOCAL_STACK[name]}\n`)
+  if (!externalDb) io.stdout.write(`  ${paint('bold', 'postgres'.padEnd(width))} ${databaseUrl}\n`)
+  io.stdout.write(`\n  Ctrl-C to stop.\n`)
+
+  // Runs until Ctrl-C, or until a service exits on its own.
+  const exits = services.map((name) =>
+    (startup.resource(name) as RunningService).exited.then((code) => ({ name, code })),
+  )
+  const aborted = new Promise<null>((resolve) => {
+    if (io.signal?.aborted) resolve(null)
+    io.signal?.addEventListener('abort', () => resolve(null), { once: true })
+  })
+  const first = await Promise.race([aborted, ...exits])
+  if (first !== null)
+    say('tarmac', paint('red', `${first.name} exited with code ${String(first.code)}; stopping everything`))
+  else say('tarmac', 'stopping (Ctrl-C again to exit at once)')
+  const stopped = await startup.shutdown(first === null ? 'SIGINT' : `${first.name} exited`)
+  for (const phase of [...stopped.phases].reverse()) {
+    for (const component of phase.components) {
+      if (component.stopError)
+        say('tarmac', paint('red', `${component.name} did not stop cleanly: ${component.stopError.message}`))
+    }
+  }
+  say('tarmac', `stopped ${[...services].reverse().join(', ')}${externalDb ? '' : ', postgres'}`)
+  return first === null ? EXIT_CODES.ok : EXIT_CODES.failed
+}
+
+/** The Tarmac checkout: the nearest directory up from `cwd` whose package.json is named `tarmac`, else this CLI's. */
+export function findRoot(cwd: string): string {
+  for (const start of [cwd, dirname(fileURLToPath(import.meta.url))]) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      const manifest = join(dir, 'package.json')
+      if (
+        existsSync(manifest) &&
+        (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'tarmac'
+      )
+        return dir
+      if (dirname(dir) === dir) break
+    }
+  }
+  return cwd
+}
