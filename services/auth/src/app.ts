@@ -1,6 +1,7 @@
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { healthPlugin, type HealthRegistry, type StartupLike } from '@tarmac/health'
 import { installErrorHandler, installReadinessGate, type Logger, type ServingState } from '@tarmac/service'
 import type { AuthConfig } from './options.js'
 import { AUTH_DEFAULTS } from './options.js'
@@ -16,11 +17,15 @@ export interface AuthApp {
 }
 
 /**
- * Builds the Fastify app: helmet, the CORS allowlist, a 16 KiB body limit, strict JSON schemas (no type
+ * Builds the Fastify app: `@tarmac/health` probes, helmet, the CORS allowlist, a 16 KiB body limit, strict JSON schemas (no type
  * coercion), rate limits, the shared error handler and readiness gate, and the routes.
- * @example const { app, gate, runtime } = await createAuthApp(config, logger)
+ * @example const { app, gate, runtime } = await createAuthApp(config, logger, { registry, startup })
  */
-export async function createAuthApp(config: AuthConfig, logger: Logger): Promise<AuthApp> {
+export async function createAuthApp(
+  config: AuthConfig,
+  logger: Logger,
+  health: { registry: HealthRegistry; startup: StartupLike },
+): Promise<AuthApp> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: AUTH_DEFAULTS.bodyLimitBytes,
@@ -31,6 +36,15 @@ export async function createAuthApp(config: AuthConfig, logger: Logger): Promise
   }) as unknown as FastifyInstance // pino's Logger is wider than FastifyBaseLogger
   installErrorHandler(app)
   const gate = installReadinessGate(app)
+  // Health first: probes answer from the moment the server listens, while the database is still coming.
+  await app.register(healthPlugin, {
+    registry: health.registry,
+    startup: health.startup,
+    token: config.HEALTH_TOKEN,
+    serviceId: 'auth',
+    description: 'Tarmac auth service',
+    logger,
+  })
   await app.register(helmet, { global: true })
   await app.register(cors, {
     origin: config.CORS_ORIGINS.length > 0 ? [...config.CORS_ORIGINS] : false,

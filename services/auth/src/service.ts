@@ -1,6 +1,8 @@
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createHealthRegistry, createPostgresChecks, type HealthRegistry } from '@tarmac/health'
 import {
+  connect,
   createPostgresAdmission,
   startEmbeddedPostgres,
   type EmbeddedPostgres,
@@ -28,6 +30,8 @@ export interface AuthService extends AuthApp {
   readonly startup: Startup
   readonly config: AuthConfig
   readonly logger: Logger
+  /** The health checks behind `/health/ready` and `/health/infrastructure`. */
+  readonly health: HealthRegistry
 }
 
 export interface AuthServiceOptions {
@@ -48,14 +52,15 @@ export async function createAuthService(
   options: AuthServiceOptions = {},
 ): Promise<AuthService> {
   const logger = options.logger ?? createLogger({ name: 'auth', level: config.LOG_LEVEL })
-  const authApp = await createAuthApp(config, logger)
-  const { app, gate, runtime } = authApp
   const startup = createStartup({
     name: 'auth',
     phases: [...AUTH_PHASES],
     deadlineMs: config.STARTUP_DEADLINE_MS,
     logger,
   })
+  const health = createHealthRegistry({ logger })
+  const authApp = await createAuthApp(config, logger, { registry: health, startup })
+  const { app, gate, runtime } = authApp
 
   startup.add(createHttpServerComponent({ app, port: config.PORT, host: config.HOST, phase: 'init' }))
 
@@ -69,6 +74,14 @@ export async function createAuthService(
     })
   }
   startup.add(postgresComponent(config))
+  // Critical `postgres:responseTime` (select 1 through the pool), plus pool, capacity and connection time.
+  health.contribute(startup, 'postgres', (handle: PostgresHandle) =>
+    createPostgresChecks(handle, {
+      url: config.DATABASE_URL ?? startup.resource<EmbeddedPostgres>('embedded-postgres')!.url,
+      applicationName: 'auth',
+      connect,
+    }),
+  )
 
   startup.add<SigningKeys>({
     name: 'signing-keys',
@@ -108,7 +121,10 @@ export async function createAuthService(
     stop: () => gate.set('stopping'),
   })
 
-  return { ...authApp, startup, config, logger }
+  startup.on((event) => {
+    if (event.type === 'shutdown.completed') health.close()
+  })
+  return { ...authApp, startup, config, logger, health }
 }
 
 /** Admission to `DATABASE_URL`, or to the embedded server started just before in the same phase. */
@@ -121,6 +137,7 @@ function postgresComponent(config: AuthConfig): Component<PostgresHandle> {
       retry: { baseMs: 250, capMs: 10_000 },
       migrations: MIGRATIONS_DIR,
       migrationLockName: 'tarmac_auth_migrations',
+      migrationsTable: 'auth_migrations',
       pool: {
         max: config.DB_POOL_MAX,
         // A request must fail fast with 503 when Postgres is away, not hang for the 30 s connect budget.
