@@ -1,12 +1,6 @@
-import type { HealthGet, ServiceStatus, Status } from './service-status.js'
+import type { HealthGet } from './service-status.js'
 import { readServiceStatus } from './service-status.js'
-
-/** What `/status/services` answers. */
-export interface StatusBoard {
-  checkedAt: string
-  status: Status
-  services: ServiceStatus[]
-}
+import type { Status, StatusBoard } from './status-types.js'
 
 export interface StatusBoardOptions {
   /** Every service the page shows, in display order, each with the way to read its health endpoints. */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { createFrontendApp } from '../src/app.js'
 import { FRONTEND_ERROR_CODES } from '../src/errors.js'
-import type { StatusBoard } from '../src/status-board.js'
+import type { StatusBoard } from '../src/status-types.js'
 import { createPublicDir, startUpstream } from './support.js'
 
 const config = (backend: string, auth: string, publicDir: string) => ({

@@ -1,0 +1,71 @@
+import { useEffect, useSyncExternalStore } from 'react'
+import { getSession, setSession, subscribeSession } from './api/session.js'
+import { AuthPage } from './auth/AuthPage.js'
+import { ChatPage } from './chat/ChatPage.js'
+import { Link } from './link.js'
+import { navigate, usePath } from './router.js'
+import { StatusPage } from './status/StatusPage.js'
+
+/** Pages: `/login`, `/signup`, `/chat[/:threadId]` (signed in), `/status` (open to everyone). */
+export function App() {
+  const path = usePath()
+  const session = useSyncExternalStore(subscribeSession, getSession)
+  const chatMatch = /^\/chat(?:\/([^/]+))?\/?$/.exec(path)
+  const needsSession = path === '/' || chatMatch !== null
+  const destination = needsSession ? (session ? (path === '/' ? '/chat' : null) : '/login') : null
+
+  useEffect(() => {
+    if (destination) navigate(destination, { replace: true })
+  }, [destination])
+
+  let page
+  if (path === '/status') page = <StatusPage />
+  else if (path === '/login' || path === '/signup')
+    page = <AuthPage key={path} mode={path === '/login' ? 'login' : 'signup'} />
+  else if (chatMatch && session) page = <ChatPage key={session.user.id} threadId={chatMatch[1] ?? null} />
+  else if (!destination)
+    page = (
+      <main>
+        <h1>Not found</h1>
+        <p>
+          No page here. <Link href="/chat">Go to chat</Link>.
+        </p>
+      </main>
+    )
+
+  return (
+    <>
+      <a className="skip" href="#content">
+        Skip to content
+      </a>
+      <header className="top">
+        <Link href="/chat" className="brand">
+          Tarmac
+        </Link>
+        <nav aria-label="Main">
+          <Link href="/chat" aria-current={chatMatch ? 'page' : undefined}>
+            Chat
+          </Link>
+          <Link href="/status" aria-current={path === '/status' ? 'page' : undefined}>
+            Status
+          </Link>
+          {session ? (
+            <button
+              type="button"
+              className="link"
+              onClick={() => {
+                setSession(null)
+                navigate('/login')
+              }}
+            >
+              Log out {session.user.displayName}
+            </button>
+          ) : (
+            <Link href="/login">Log in</Link>
+          )}
+        </nav>
+      </header>
+      <div id="content">{page}</div>
+    </>
+  )
+}

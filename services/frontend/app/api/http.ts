@@ -1,0 +1,94 @@
+import type { TokenResponse } from './session.js'
+import { getSession, setSession } from './session.js'
+
+/** A failed API call: the service's `{ code, message }`, or `NETWORK` when no answer came back. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** For 503 from the frontend server: which service, and `@tarmac/probe`'s network class. */
+    readonly service?: string,
+    readonly errorClass?: string,
+  ) {
+    super(message)
+  }
+
+  /** The service is down or starting, as opposed to a request the user can fix. */
+  get unavailable(): boolean {
+    return this.status === 0 || this.status === 502 || this.status === 503 || this.status === 504
+  }
+}
+
+async function parse<T>(response: Response): Promise<T> {
+  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>
+  if (response.ok) return body as T
+  const str = (value: unknown) => (typeof value === 'string' ? value : undefined)
+  throw new ApiError(
+    response.status,
+    str(body.code) ?? `HTTP_${response.status}`,
+    str(body.message) ?? response.statusText,
+    str(body.service),
+    str(body.errorClass),
+  )
+}
+
+async function send(path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(path, init)
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'the server could not be reached')
+  }
+}
+
+let refreshing: Promise<boolean> | null = null
+
+/** Trades the refresh token for new tokens, once at a time; false (and signed out) if auth refuses. */
+export function refreshSession(): Promise<boolean> {
+  const session = getSession()
+  if (!session) return Promise.resolve(false)
+  refreshing ??= (async () => {
+    try {
+      const tokens = await authRequest<TokenResponse>('/auth/refresh', { refreshToken: session.refreshToken })
+      setSession(tokens)
+      return true
+    } catch (error) {
+      if (error instanceof ApiError && !error.unavailable) setSession(null)
+      return false
+    } finally {
+      refreshing = null
+    }
+  })()
+  return refreshing
+}
+
+/** POSTs JSON to the auth service (through this origin). */
+export async function authRequest<T>(path: string, body: unknown): Promise<T> {
+  const response = await send(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return parse<T>(response)
+}
+
+/** Calls the backend with the access token, refreshing it once on 401. */
+export async function apiRequest<T>(
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<T> {
+  const call = () => {
+    const headers: Record<string, string> = {}
+    const token = getSession()?.accessToken
+    if (token) headers.authorization = `Bearer ${token}`
+    if (init.body !== undefined) headers['content-type'] = 'application/json'
+    return send(path, {
+      method: init.method ?? 'GET',
+      headers,
+      ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+    })
+  }
+  let response = await call()
+  if (response.status === 401 && (await refreshSession())) response = await call()
+  return parse<T>(response)
+}

@@ -1,0 +1,176 @@
+import { useEffect, useState } from 'react'
+import type { ServiceStatus, StatusBoard } from '../../src/status-types.js'
+
+/** How often the page re-reads the board: a few seconds apart, as the server caches it for one. */
+export const STATUS_REFRESH_MS = 3_000
+
+const DOMAIN_LABEL: Record<string, string> = {
+  infrastructure: 'Infrastructure fault',
+  application: 'Application fault',
+  unknown: 'Cause unknown',
+}
+
+const time = (iso: string) => new Date(iso).toLocaleTimeString()
+const ms = (value: number | null) =>
+  value === null ? '—' : value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(1)} s`
+
+function observed(value: unknown, unit: string | null): string {
+  if (value === null || value === undefined) return '—'
+  const text =
+    typeof value === 'number'
+      ? String(Math.round(value * 10) / 10)
+      : typeof value === 'string'
+        ? value
+        : JSON.stringify(value)
+  return unit ? `${text} ${unit}` : text
+}
+
+/** The startup phases as a timeline: one bar per phase, its width its share of the whole startup. */
+function Timeline({ service }: { service: ServiceStatus }) {
+  const total = service.phases.reduce((sum, phase) => sum + (phase.durationMs ?? 0), 0)
+  if (service.phases.length === 0) return <p className="muted">No startup report.</p>
+  return (
+    <ol className="timeline" aria-label={`${service.name} startup phases`}>
+      {service.phases.map((phase) => {
+        const share = total > 0 ? Math.max(2, Math.round(((phase.durationMs ?? 0) / total) * 100)) : 0
+        return (
+          <li key={phase.name} className={`phase ${phase.state}`}>
+            <span className="phase-name">{phase.name}</span>
+            <meter className="phase-bar" min={0} max={100} value={share} aria-hidden="true" />
+            <span className="phase-detail">
+              {phase.state} · {ms(phase.durationMs)}
+              {phase.components
+                .filter((c) => c.lastError || c.state !== 'started')
+                .map((c) => (
+                  <span key={c.name} className="component-note">
+                    {' '}
+                    · {c.name}: {c.state}
+                    {c.attempts > 1 ? `, ${c.attempts} attempts` : ''}
+                    {c.lastError ? ` (${c.lastError.code})` : ''}
+                  </span>
+                ))}
+            </span>
+          </li>
+        )
+      })}
+    </ol>
+  )
+}
+
+function ServiceCard({ service }: { service: ServiceStatus }) {
+  return (
+    <article
+      className={`service ${service.status}`}
+      aria-labelledby={`service-${service.name}`}
+      data-service={service.name}
+    >
+      <header>
+        <h2 id={`service-${service.name}`}>{service.name}</h2>
+        <span className={`badge ${service.status}`} data-testid={`status-${service.name}`}>
+          {service.status === 'pass' ? 'up' : service.status === 'warn' ? 'degraded' : 'down'}
+        </span>
+      </header>
+      <p className="facts">
+        {service.reachable ? `state ${service.state}` : 'not answering'}
+        {service.phase && service.state === 'starting' ? `, in phase ${service.phase}` : ''} · since{' '}
+        {time(service.since)}
+        {service.readyLatencyMs !== null && ` · ready answered in ${ms(service.readyLatencyMs)}`}
+        {service.startupDurationMs !== null && ` · started in ${ms(service.startupDurationMs)}`}
+      </p>
+      {service.fault && (
+        <p className={`fault ${service.fault.domain}`} role="alert" data-testid={`fault-${service.name}`}>
+          <strong>{DOMAIN_LABEL[service.fault.domain] ?? service.fault.domain}</strong>:{' '}
+          {service.fault.summary} <code>{service.fault.code}</code>
+        </p>
+      )}
+      <h3>Startup</h3>
+      <Timeline service={service} />
+      {service.checks.length > 0 && (
+        <>
+          <h3>Checks</h3>
+          <table className="checks">
+            <thead>
+              <tr>
+                <th scope="col">check</th>
+                <th scope="col">status</th>
+                <th scope="col">observed</th>
+                <th scope="col">code</th>
+              </tr>
+            </thead>
+            <tbody>
+              {service.checks.map((check) => (
+                <tr key={check.name} className={check.status}>
+                  <th scope="row">{check.name}</th>
+                  <td>{check.status}</td>
+                  <td>{observed(check.observedValue, check.observedUnit)}</td>
+                  <td>{check.code ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </article>
+  )
+}
+
+/** Every service's state, startup timeline, checks and fault class, re-read every few seconds. */
+export function StatusPage() {
+  const [board, setBoard] = useState<StatusBoard | null>(null)
+  const [error, setError] = useState<string | null>(null)
+
+  useEffect(() => {
+    let stopped = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const load = async () => {
+      try {
+        const response = await fetch('/status/services', { headers: { accept: 'application/json' } })
+        if (!response.ok) throw new Error(`status board answered ${response.status}`)
+        const next = (await response.json()) as StatusBoard
+        if (!stopped) {
+          setBoard(next)
+          setError(null)
+        }
+      } catch (caught) {
+        if (!stopped)
+          setError(caught instanceof Error ? caught.message : 'the frontend server is not answering')
+      } finally {
+        if (!stopped) timer = setTimeout(() => void load(), STATUS_REFRESH_MS)
+      }
+    }
+    void load()
+    return () => {
+      stopped = true
+      clearTimeout(timer)
+    }
+  }, [])
+
+  return (
+    <main className="status">
+      <h1>Status</h1>
+      {error && (
+        <p className="banner fail" role="alert">
+          Cannot read the status board: {error}. Retrying.
+        </p>
+      )}
+      {board && (
+        <p className={`overall ${board.status}`} role="status">
+          {board.status === 'pass'
+            ? 'All services are up.'
+            : board.status === 'warn'
+              ? 'Some services are degraded.'
+              : 'Some services are down.'}{' '}
+          <span className="muted">
+            Checked {time(board.checkedAt)}; refreshes every {STATUS_REFRESH_MS / 1000} s.
+          </span>
+        </p>
+      )}
+      {!board && !error && <p className="muted">Loading…</p>}
+      <div className="services">
+        {board?.services.map((service) => (
+          <ServiceCard key={service.name} service={service} />
+        ))}
+      </div>
+    </main>
+  )
+}
