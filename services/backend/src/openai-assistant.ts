@@ -86,6 +86,7 @@ export function createOpenAiAssistant(options: OpenAiAssistantOptions): Assistan
       signal.addEventListener('abort', onAbort, { once: true })
       const runTimer = timeout('the whole run took too long', options.runTimeoutMs)
       let idleTimer = timeout('no response headers', options.connectTimeoutMs)
+      let responded = false
       try {
         const response = await fetch(`${base}/chat/completions`, {
           method: 'POST',
@@ -100,6 +101,7 @@ export function createOpenAiAssistant(options: OpenAiAssistantOptions): Assistan
             ],
           }),
         })
+        responded = true
         if (!response.ok || !response.body) {
           const detail = (await response.text().catch(() => '')).slice(0, 200)
           throw new ProviderError('PROVIDER_ERROR', `the provider answered HTTP ${response.status} ${detail}`)
@@ -113,6 +115,15 @@ export function createOpenAiAssistant(options: OpenAiAssistantOptions): Assistan
         if (signal.aborted) throw signal.reason
         if (timedOut) throw new ProviderError('PROVIDER_TIMEOUT', `the provider timed out: ${timedOut}`)
         if (error instanceof ProviderError) throw error
+        if (responded) {
+          throw new ProviderError(
+            'PROVIDER_ERROR',
+            `the provider broke the stream: ${networkReasonOf(error)}`,
+            {
+              cause: error,
+            },
+          )
+        }
         throw new ProviderError(
           'PROVIDER_UNAVAILABLE',
           `the provider is unreachable: ${networkReasonOf(error)}`,

@@ -84,4 +84,8 @@ export const BACKEND_DEFAULTS = Object.freeze({
   /** Shutdown drain delay: 5 s in production, 0 locally (DESIGN.md). */
   productionDrainDelayMs: 5_000,
 })
-export type BackendOptions = { -readonly [K in keyof typeof BACKEND_DEFAULTS]?: (typeof BACKEND_DEFAULTS)[K] }
+type Widen<T> = T extends number ? number : T extends string ? string : T
+/** Any of `BACKEND_DEFAULTS`, overridden (tests shorten timers and limits). */
+export type BackendOptions = {
+  -readonly [K in keyof typeof BACKEND_DEFAULTS]?: Widen<(typeof BACKEND_DEFAULTS)[K]>
+}

@@ -68,7 +68,8 @@ export async function startFakeOpenAi(options: { apiKey?: string } = {}): Promis
       }
       for (const piece of ['Echo: ', ...last.split(/(?<= )/)]) chunk(response, piece)
       if (behaviour === 'broken-stream') {
-        response.destroy()
+        // Let the headers and first chunks reach the client, then cut the connection.
+        setTimeout(() => response.destroy(), 50)
         return
       }
       response.end('data: [DONE]\n\n')
