@@ -6,7 +6,6 @@ export const CLI_ERROR_CODES = [
   'CLI_ERR_CRITERIA_INVALID',
   'CLI_ERR_SERVICE_NOT_FOUND',
   'CLI_ERR_SERVICE_EXITED',
-  'CLI_ERR_CHAT_FAILED',
 ] as const
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number]
 

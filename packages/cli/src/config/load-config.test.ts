@@ -71,6 +71,14 @@ describe('parseConfig', () => {
     expect(error.problems[0]!.message).toContain('NOPE')
   })
 
+  it('lists every problem at once, an unset variable with the schema errors, in line order', () => {
+    const error = problemsOf(['services:', '  a:', '    url: $NOPE', '    extra: 1'].join('\n'))
+    expect(error.problems.map((p) => [p.path, p.line])).toEqual([
+      ['services.a.url', 3],
+      ['services.a.extra', 4],
+    ])
+  })
+
   it('points a YAML syntax error at its line', () => {
     const error = problemsOf(['services:', '  backend:', '    url: "http://x', '  auth: ['].join('\n'))
     expect(error.problems[0]!.line).toBeGreaterThanOrEqual(3)

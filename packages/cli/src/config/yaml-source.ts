@@ -21,12 +21,15 @@ export function parseYaml<S extends z.ZodType>(
     const pos = lineCounter.linePos(error.pos[0])
     return { path: '', message: error.message.split('\n')[0] ?? error.code, line: pos.line, column: pos.col }
   })
-  if (problems.length === 0) expandScalars(doc, env, lineCounter, problems)
   if (problems.length > 0) throw invalid(file, code, problems)
+  expandScalars(doc, env, lineCounter, problems)
+  // An unset variable is already reported at its line; its value's schema error would only repeat it.
+  const unset = new Set(problems.map((problem) => problem.path))
   const parsed = schema.safeParse(doc.toJS() ?? {})
-  if (parsed.success) return parsed.data
-  for (const issue of parsed.error.issues) {
+  if (parsed.success && problems.length === 0) return parsed.data
+  for (const issue of parsed.error?.issues ?? []) {
     const path = issue.path as (string | number)[]
+    if (unset.has(path.join('.'))) continue
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const at = positionOf(doc, lineCounter, [...path, key], true)
@@ -37,6 +40,7 @@ export function parseYaml<S extends z.ZodType>(
     const at = positionOf(doc, lineCounter, path)
     problems.push({ path: path.join('.'), message: issue.message, ...at })
   }
+  problems.sort((a, b) => a.line - b.line || a.column - b.column)
   throw invalid(file, code, problems)
 }
 

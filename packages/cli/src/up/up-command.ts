@@ -5,7 +5,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '@tarmac/postgres'
 import { createStartup, failureLine } from '@tarmac/startup'
 import { intOption, paintFor, parseOptions, type Command } from '../command-io.js'
 import { CliError } from '../errors.js'
-import { CLI_DEFAULTS, EXIT_CODES, LOCAL_STACK } from '../options.js'
+import { CLI_DEFAULTS, EXIT_CODES } from '../options.js'
 import type { Colour } from '../style.js'
 import { childServiceComponent, type RunningService, type ServiceSpec } from './child-service.js'
 import { formatLogLine, healthRequestFilter } from './log-line.js'
@@ -32,6 +32,8 @@ Options:
       --source           run services from src/ through tsx even when dist/ is built
       --only LIST        start only these services, comma-separated (e.g. auth,backend)
       --timeout MS       how long each service may take to start (default ${CLI_DEFAULTS.up.startupTimeoutMs})
+      --ports LIST       other ports, e.g. auth=18001,backend=18000 (default auth=8001,
+                         backend=8000, frontend=3000)
   -h, --help             this help
 
 Example:
@@ -50,6 +52,7 @@ const OPTIONS = {
   source: { type: 'boolean' },
   only: { type: 'string' },
   timeout: { type: 'string' },
+  ports: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -76,7 +79,8 @@ export const upCommand: Command = async (argv, io) => {
   const say = (who: string, text: string) =>
     view.line(`${paint(PREFIX_COLOURS[who] ?? 'gray', `${who.padEnd(width)}│`)} ${text}`)
 
-  const ports = { auth: 8001, backend: 8000, frontend: 3000 } as const
+  const ports = parsePorts(values.ports)
+  const urlOf = (name: keyof typeof ports) => `http://127.0.0.1:${ports[name]}`
   const wanted = values.only?.split(',').map((s) => s.trim()) ?? ['auth', 'backend', 'frontend']
   const services = (['auth', 'backend', 'frontend'] as const).filter(
     (name) => wanted.includes(name) && existsSync(join(root, 'services', name, 'package.json')),
@@ -113,8 +117,8 @@ export const upCommand: Command = async (argv, io) => {
   } else say('tarmac', 'using DATABASE_URL; no embedded Postgres')
   const env = (): Record<string, string> => ({
     DATABASE_URL: databaseUrl,
-    AUTH_URL: LOCAL_STACK.auth,
-    BACKEND_URL: LOCAL_STACK.backend,
+    AUTH_URL: urlOf('auth'),
+    BACKEND_URL: urlOf('backend'),
     NODE_ENV: io.env.NODE_ENV ?? 'development',
   })
   const filters = new Map(services.map((name) => [name as string, healthRequestFilter()]))
@@ -159,8 +163,7 @@ export const upCommand: Command = async (argv, io) => {
   say('tarmac', paint('green', `ready in ${seconds} s`))
   view.close()
   io.stdout.write(`${view.summary()}\n\n`)
-  for (const name of services)
-    io.stdout.write(`  ${paint('bold', name.padEnd(width))} ${LOCAL_STACK[name]}\n`)
+  for (const name of services) io.stdout.write(`  ${paint('bold', name.padEnd(width))} ${urlOf(name)}\n`)
   if (!externalDb) io.stdout.write(`  ${paint('bold', 'postgres'.padEnd(width))} ${databaseUrl}\n`)
   io.stdout.write(`\n  Ctrl-C to stop.\n`)
 
@@ -185,6 +188,28 @@ export const upCommand: Command = async (argv, io) => {
   }
   say('tarmac', `stopped ${[...services].reverse().join(', ')}${externalDb ? '' : ', postgres'}`)
   return first === null ? EXIT_CODES.ok : EXIT_CODES.failed
+}
+
+/** `auth=18001,backend=18000` over the contract ports. */
+export function parsePorts(text: string | undefined): { auth: number; backend: number; frontend: number } {
+  const ports = { auth: 8001, backend: 8000, frontend: 3000 }
+  for (const part of text?.split(',') ?? []) {
+    const [name, value] = part.split('=').map((s) => s.trim())
+    const port = Number(value)
+    if (
+      !(name === 'auth' || name === 'backend' || name === 'frontend') ||
+      !Number.isInteger(port) ||
+      port < 1 ||
+      port > 65_535
+    ) {
+      throw new CliError(
+        'CLI_ERR_USAGE',
+        `--ports takes name=port pairs for auth, backend, frontend; got "${part}"`,
+      )
+    }
+    ports[name] = port
+  }
+  return ports
 }
 
 /** The Tarmac checkout: the nearest directory up from `cwd` whose package.json is named `tarmac`, else this CLI's. */

@@ -1,0 +1,159 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '@tarmac/postgres'
+import { getFreePort } from '@tarmac/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main, type MonitorSnapshot, type ValidationReport } from '../src/index.js'
+import { captureIo } from './capture-io.js'
+import { junitErrors } from './junit-schema.js'
+
+// The real stack: `tarmac up` (as a child process, from source) runs auth and backend against an embedded
+// Postgres this test owns, so the test can stop Postgres under them.
+const root = fileURLToPath(new URL('../../..', import.meta.url))
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+
+let db: EmbeddedPostgres
+let up: ChildProcess
+let upOutput = ''
+let upExit: Promise<number | null>
+let dir: string
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tarmac-stack-'))
+  db = await startEmbeddedPostgres({ dataDir: join(dir, 'pgdata') })
+  const [authPort, backendPort] = [await getFreePort(), await getFreePort()]
+  writeFileSync(
+    join(dir, 'tarmac.yaml'),
+    [
+      'services:',
+      `  backend: { url: 'http://127.0.0.1:${backendPort}', authService: auth }`,
+      `  auth: { url: 'http://127.0.0.1:${authPort}' }`,
+      'dependencies:',
+      '  postgres: { type: postgres, url: $DATABASE_URL }',
+    ].join('\n'),
+  )
+  up = spawn(
+    process.execPath,
+    [
+      '--conditions=@tarmac/source',
+      '--import',
+      tsx,
+      join(root, 'packages/cli/src/bin.ts'),
+      'up',
+      '--source',
+      '--only',
+      'auth,backend',
+      '--ports',
+      `auth=${authPort},backend=${backendPort}`,
+      '--database-url',
+      db.url,
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  upExit = new Promise((resolve) => up.once('exit', (code) => resolve(code)))
+  up.stdout!.on('data', (chunk: Buffer) => (upOutput += chunk.toString()))
+  up.stderr!.on('data', (chunk: Buffer) => (upOutput += chunk.toString()))
+  const deadline = Date.now() + 170_000
+  while (!upOutput.includes('Ctrl-C to stop')) {
+    if (up.exitCode !== null || Date.now() > deadline)
+      throw new Error(`tarmac up did not get ready:\n${upOutput}`)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+}, 200_000)
+
+afterAll(async () => {
+  if (up && up.exitCode === null) {
+    up.kill('SIGKILL')
+    await upExit
+  }
+  await db?.close()
+  rmSync(dir, { recursive: true, force: true })
+}, 60_000)
+
+describe('the real local stack', () => {
+  it('tarmac up prints each service phase and the URLs once ready', () => {
+    expect(upOutput).toMatch(/backend\s+│ phase database completed in \d+ ms/)
+    expect(upOutput).toMatch(/ready in [\d.]+ s/)
+    expect(upOutput).toMatch(/backend\s+http:\/\/127\.0\.0\.1:\d+/)
+    expect(upOutput).toMatch(/backend\s+init \d+ ms → dependencies \d+ ms → database \d+ ms/)
+  })
+
+  it('passes the shipped criteria (health, DB connection p95, database phase, chat round trip)', async () => {
+    const io = captureIo(dir, { DATABASE_URL: db.url })
+    const code = await main(['validate', '--json', '--junit', 'pass.xml'], io)
+    const report = JSON.parse(io.out()) as ValidationReport
+    expect(report.checks.filter((c) => !c.passed)).toEqual([])
+    expect(report.checks.find((c) => c.type === 'chat')).toMatchObject({ passed: true })
+    expect(report.passRate).toBe(1)
+    expect(code).toBe(0)
+    const monitor = captureIo(dir, { DATABASE_URL: db.url })
+    expect(await main(['monitor', '--once', '--json'], monitor)).toBe(0)
+    const snapshot = JSON.parse(monitor.out()) as MonitorSnapshot
+    expect(snapshot.targets.find((t) => t.target === 'backend startup')!.last).toMatchObject({
+      startupState: 'started',
+    })
+  }, 120_000)
+
+  it('with Postgres stopped, the gate fails, naming and classifying the failing checks', async () => {
+    await db.close()
+    writeFileSync(
+      join(dir, 'down.yaml'),
+      [
+        'threshold: 0.8',
+        'categories:',
+        '  - name: health',
+        '    checks:',
+        '      - { name: backend live, type: http, service: backend, path: /health/live }',
+        '      - { name: backend ready, type: http, service: backend, path: /health/ready, critical: true }',
+        '  - name: database',
+        '    checks:',
+        '      - { name: postgres connect, type: db-connect, dependency: postgres, maxMs: 30000 }',
+        '  - name: chat',
+        '    checks:',
+        '      - { name: chat, type: chat, service: backend, timeoutMs: 8000 }',
+      ].join('\n'),
+    )
+    let report: ValidationReport | undefined
+    let code = -1
+    // The backend notices on its next background health check (every few seconds).
+    for (let attempt = 0; attempt < 30; attempt++) {
+      const io = captureIo(dir, { DATABASE_URL: db.url })
+      code = await main(['validate', '-f', 'down.yaml', '--json', '--junit', 'down.xml'], io)
+      report = JSON.parse(io.out()) as ValidationReport
+      if (!report.checks.find((c) => c.name === 'backend ready')!.passed) break
+      await new Promise((resolve) => setTimeout(resolve, 2_000))
+    }
+    const check = (name: string) => report!.checks.find((c) => c.name === name)!
+    expect(code).toBe(1)
+    expect(report!.passed).toBe(false)
+    expect(report!.criticalFailed).toContain('health/backend ready')
+    expect(check('backend live')).toMatchObject({ passed: true })
+    expect(check('backend ready')).toMatchObject({
+      passed: false,
+      errorClass: 'HTTP_STATUS',
+      faultDomain: 'infrastructure',
+    })
+    expect(check('backend ready').message).toMatch(/postgres/)
+    expect(check('postgres connect')).toMatchObject({
+      passed: false,
+      errorClass: 'TCP_REFUSED',
+      faultDomain: 'infrastructure',
+    })
+    expect(check('chat')).toMatchObject({ passed: false })
+    expect(await junitErrors(readFileSync(join(dir, 'down.xml'), 'utf8'))).toEqual([])
+  }, 150_000)
+
+  it('Ctrl-C stops everything in reverse order and exits 0', async () => {
+    up.kill('SIGINT')
+    expect(await upExit).toBe(0)
+    expect(upOutput).toContain('stopped backend, auth')
+  }, 60_000)
+})
