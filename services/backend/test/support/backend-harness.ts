@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@tarmac/testing'
-import { loadConfig } from '@tarmac/service'
+import { loadConfig, type Logger } from '@tarmac/service'
 import { createBackend, configSchema, type Backend, type BackendOptions } from '../../src/index.js'
 import { startTestAuth, type TestAuth } from './test-auth.js'
 
@@ -15,7 +15,7 @@ export async function startBackend(options: {
   databaseUrl: string
   authUrl: string
   env?: Record<string, string>
-  options?: BackendOptions
+  options?: BackendOptions & { logger?: Logger }
 }): Promise<RunningBackend> {
   const config = loadConfig(configSchema, {
     PORT: '0',
@@ -40,7 +40,7 @@ export async function startBackend(options: {
 /** A database, a JWKS and a backend: what most integration test files need. */
 export async function startStack(
   prefix: string,
-  extra: { env?: Record<string, string>; options?: BackendOptions } = {},
+  extra: { env?: Record<string, string>; options?: BackendOptions & { logger?: Logger } } = {},
 ): Promise<RunningBackend & { auth: TestAuth; db: TestDatabase; close(): Promise<void> }> {
   const db = await createTestDatabase(prefix)
   const auth = await startTestAuth()
