@@ -71,7 +71,6 @@ export function createBackend(
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     loggerInstance: logger,
     bodyLimit: 64 * 1024,
-    disableRequestLogging: true,
   })
   installErrorHandler(app)
   const gate = installReadinessGate(app)
