@@ -1,0 +1,163 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { Agent, get } from 'node:http'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { createRequire } from 'node:module'
+import { percentileOf, Scheduler } from '@tarmac/cli'
+import { getFreePort } from '@tarmac/testing'
+
+// bench/monitor-scale: 1,000 local HTTP targets at a 1 s interval for 60 s.
+//   A. Tarmac's monitor (its scheduler + probeHttp with phase timings) in its own process.
+//   B. prometheus-blackbox-exporter (http_2xx) probing the same targets, driven at the same rate.
+// Usage: npx tsx --conditions=@tarmac/source bench/monitor-scale/run.ts [targets=1000] [durationS=60]
+const here = fileURLToPath(new URL('.', import.meta.url))
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+const targetCount = Number(process.argv[2] ?? 1_000)
+const durationMs = Number(process.argv[3] ?? 60) * 1_000
+const intervalMs = 1_000
+const servers = 2
+const CLK_TCK = 100 // getconf CLK_TCK on Linux
+
+function node(script: string, env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--conditions=@tarmac/source', '--import', tsx, join(here, script)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+}
+
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve) => {
+    let text = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      text += chunk.toString()
+      if (text.includes('\n')) resolve(text.split('\n')[0]!)
+    })
+  })
+}
+
+function procStat(pid: number): { cpuTicks: number; rssHwmKiB: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  // After ") ": state is field 3, so utime (14) and stime (15) are at index 11 and 12.
+  return { cpuTicks: Number(fields[11]) + Number(fields[12]), rssHwmKiB: Number(hwm?.[1] ?? 0) }
+}
+
+// Targets: /t/<i> spread over a few server processes (their CPU is neither side's).
+const targetServers = Array.from({ length: servers }, () => node('targets-server.ts'))
+const ports = await Promise.all(targetServers.map(firstLine))
+const urls = Array.from({ length: targetCount }, (_, i) => `http://127.0.0.1:${ports[i % servers]}/t/${i}`)
+const loadBefore = loadavg()
+console.error(
+  `targets: ${targetCount} on ports ${ports.join(', ')}; ${durationMs / 1000} s at ${intervalMs} ms`,
+)
+
+// 0. The scheduler alone (no I/O), for a third of the duration: its own cost and lateness.
+const schedulerOnlyChild = node('tarmac-monitor.ts', {
+  TARGETS: JSON.stringify(urls),
+  DURATION_MS: String(Math.round(durationMs / 3)),
+  INTERVAL_MS: String(intervalMs),
+  NOOP: '1',
+})
+const schedulerOnly = JSON.parse(await firstLine(schedulerOnlyChild)) as Record<string, unknown>
+delete schedulerOnly.phasesMs
+console.error('scheduler only:', JSON.stringify(schedulerOnly))
+
+// A. Tarmac.
+const tarmacChild = node('tarmac-monitor.ts', {
+  TARGETS: JSON.stringify(urls),
+  DURATION_MS: String(durationMs),
+  INTERVAL_MS: String(intervalMs),
+})
+const tarmac = JSON.parse(await firstLine(tarmacChild)) as Record<string, unknown>
+console.error('tarmac:', JSON.stringify(tarmac))
+
+// B. blackbox_exporter, driven by the same scheduler at the same rate over keep-alive connections.
+const bbPort = await getFreePort()
+const bbConfig = join(tmpdir(), `blackbox-${process.pid}.yml`)
+writeFileSync(
+  bbConfig,
+  'modules:\n  http_2xx:\n    prober: http\n    timeout: 1s\n    http:\n      preferred_ip_protocol: ip4\n',
+)
+const blackbox = spawn(
+  process.env.BLACKBOX ?? 'prometheus-blackbox-exporter',
+  [`--config.file=${bbConfig}`, `--web.listen-address=127.0.0.1:${bbPort}`, '--log.level=warn'],
+  { stdio: ['ignore', 'ignore', 'inherit'] },
+)
+await new Promise((resolve) => setTimeout(resolve, 1_500))
+const agent = new Agent({ keepAlive: true, maxSockets: 256 })
+let bbOk = 0
+let bbFailed = 0
+const bbDurations: number[] = []
+const scrape = (url: string): Promise<void> =>
+  new Promise((resolve) => {
+    const path = `/probe?module=http_2xx&target=${encodeURIComponent(url)}`
+    const req = get({ host: '127.0.0.1', port: bbPort, path, agent, timeout: 2_000 }, (res) => {
+      let text = ''
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      res.on('end', () => {
+        if (/^probe_success 1$/m.test(text)) bbOk++
+        else bbFailed++
+        const duration = /^probe_duration_seconds ([\d.e-]+)$/m.exec(text)
+        if (duration) bbDurations.push(Number(duration[1]) * 1_000)
+        resolve()
+      })
+    })
+    req.on('error', () => {
+      bbFailed++
+      resolve()
+    })
+    req.on('timeout', () => req.destroy())
+  })
+const driver = new Scheduler({
+  targets: urls.map((url) => ({ id: url, intervalMs, timeoutMs: intervalMs })),
+  concurrency: 256,
+  lagBoundMs: 250,
+  run: (target) => scrape(target.id),
+  onResult: () => {},
+})
+const before = procStat(blackbox.pid!)
+driver.start()
+await new Promise((resolve) => setTimeout(resolve, durationMs))
+const after = procStat(blackbox.pid!)
+await driver.stop()
+const bbCpuSeconds = (after.cpuTicks - before.cpuTicks) / CLK_TCK
+const driverStats = driver.stats()
+const bb = {
+  completed: driverStats.completed,
+  ok: bbOk,
+  failed: bbFailed,
+  cpuSeconds: bbCpuSeconds,
+  cpuPercentOfOneCore: (100 * bbCpuSeconds) / (durationMs / 1000),
+  rssPeakMiB: after.rssHwmKiB / 1024,
+  probesPerCpuSecond: driverStats.completed / bbCpuSeconds,
+  probeDurationMs: { p50: percentileOf(bbDurations, 50), p95: percentileOf(bbDurations, 95) },
+  driverLagP99Ms: driverStats.lagP99Ms,
+  driverMissedDeadlines: driverStats.missedDeadlines,
+}
+console.error('blackbox:', JSON.stringify(bb))
+blackbox.kill('SIGTERM')
+agent.destroy()
+for (const server of targetServers) server.kill('SIGTERM')
+
+const results = {
+  at: new Date().toISOString(),
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model,
+    node: process.version,
+    blackbox: '0.23.0 (Debian)',
+  },
+  // Other engineers' test suites share this 2-core machine: the load average says how much.
+  loadAverage1m: { before: loadBefore[0], after: loadavg()[0] },
+  concurrency: Number(process.env.CONCURRENCY ?? 256),
+  command: `npx tsx --conditions=@tarmac/source bench/monitor-scale/run.ts ${targetCount} ${durationMs / 1000}`,
+  schedulerOnly,
+  tarmac,
+  blackbox: bb,
+  ratio: (tarmac.probesPerCpuSecond as number) / bb.probesPerCpuSecond,
+}
+const out = process.env.RESULTS ?? join(here, 'results.json')
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
+console.log(JSON.stringify(results, null, 2))
