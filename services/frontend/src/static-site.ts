@@ -3,8 +3,12 @@ import fastifyStatic from '@fastify/static'
 import { HttpError } from '@tarmac/service'
 import type { FastifyInstance } from 'fastify'
 
-/** Paths that belong to the server or the proxies: never answered with the app's `index.html`. */
-export const RESERVED_PREFIXES = ['/api/', '/auth/', '/ws', '/status/', '/health', '/metrics'] as const
+/**
+ * Paths that belong to the server or the proxies, never answered with the app's `index.html`. `/status` itself is
+ * the app's status page; only what is under it (`/status/services`, `/status/<service>/health/…`) is reserved.
+ */
+export const RESERVED_PATHS = ['/api', '/auth', '/ws', '/health', '/metrics'] as const
+export const RESERVED_PREFIXES = ['/api/', '/auth/', '/ws/', '/health/', '/status/'] as const
 
 /** Vite names every built asset by its content hash, so a URL's content never changes. */
 export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable'
@@ -12,7 +16,8 @@ export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable'
 export const DOCUMENT_CACHE_CONTROL = 'no-cache'
 
 const isReserved = (path: string) =>
-  RESERVED_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix))
+  (RESERVED_PATHS as readonly string[]).includes(path) ||
+  RESERVED_PREFIXES.some((prefix) => path.startsWith(prefix))
 
 /**
  * Serves the built app from `publicDir`: hashed `/assets/*` immutable, everything else `no-cache`, and

@@ -1,5 +1,6 @@
 import type { HealthGet } from './service-status.js'
 import { readServiceStatus } from './service-status.js'
+import { networkCauseOf } from './upstream-proxy.js'
 import type { Status, StatusBoard } from './status-types.js'
 
 export interface StatusBoardOptions {
@@ -77,9 +78,8 @@ export function httpHealthGet(baseUrl: string, options: { timeoutMs: number; tok
       }
       return { statusCode: response.status, body, latencyMs: performance.now() - startedMs }
     } catch (error) {
-      // fetch wraps the socket error (ECONNREFUSED…) in `cause`.
-      const cause = (error as { cause?: unknown }).cause
-      return { error: cause ?? error, latencyMs: performance.now() - startedMs }
+      // fetch wraps the socket error (ECONNREFUSED, undici's UND_ERR_SOCKET…) in `cause`.
+      return { error: networkCauseOf(error), latencyMs: performance.now() - startedMs }
     }
   }
 }

@@ -16,15 +16,34 @@ export interface ProxyRoute {
   service: string
 }
 
-/** The deepest error in a `cause` chain that carries a system code (ECONNREFUSED…), else the last one. */
-function rootCause(error: unknown): unknown {
-  let current = error
-  for (let depth = 0; depth < 5; depth++) {
-    const cause = (current as { cause?: unknown } | null)?.cause
-    if (cause === undefined || cause === null) break
-    current = cause
+/** undici's own codes, as the system error they stand for, so `@tarmac/probe` classifies them. */
+const UNDICI_CODES: Readonly<Record<string, string>> = {
+  UND_ERR_SOCKET: 'ECONNRESET', // "other side closed": the peer closed or reset the connection
+  UND_ERR_CLOSED: 'ECONNRESET',
+  UND_ERR_CONNECT_TIMEOUT: 'ETIMEDOUT',
+  UND_ERR_HEADERS_TIMEOUT: 'ETIMEDOUT',
+  UND_ERR_BODY_TIMEOUT: 'ETIMEDOUT',
+}
+
+/**
+ * The most telling error of a `cause` chain (fetch and reply-from wrap the socket error once or twice): the first
+ * with a system code (`ECONNREFUSED`…), else an undici code mapped to one, else the innermost.
+ */
+export function networkCauseOf(error: unknown): unknown {
+  const chain: unknown[] = []
+  for (let current = error; current !== undefined && current !== null && chain.length < 6;) {
+    chain.push(current)
+    current = (current as { cause?: unknown }).cause
   }
-  return current
+  const codeOf = (e: unknown) => (e as { code?: unknown }).code
+  const system = chain.find((e) => typeof codeOf(e) === 'string' && /^E[A-Z]+$/.test(codeOf(e) as string))
+  if (system !== undefined) return system
+  const undici = chain.find((e) => typeof codeOf(e) === 'string' && UNDICI_CODES[codeOf(e) as string])
+  if (undici !== undefined) {
+    const code = UNDICI_CODES[codeOf(undici) as string]!
+    return Object.assign(new Error((undici as Error).message), { code })
+  }
+  return chain.at(-1)
 }
 
 /** The answer when the service never answered: 503 (or 504 on a timeout) naming the service and the class. */
@@ -32,7 +51,7 @@ export function upstreamErrorBody(
   service: string,
   error: unknown,
 ): { statusCode: number; body: UpstreamErrorBody } {
-  const failure = classifyError(rootCause(error), 'ttfb')
+  const failure = classifyError(networkCauseOf(error), 'ttfb')
   const timedOut = (error as { statusCode?: unknown }).statusCode === 504 || failure.class.endsWith('TIMEOUT')
   const code = timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE'
   return {

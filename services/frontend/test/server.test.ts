@@ -78,6 +78,9 @@ describe('frontend server with backend and auth up', () => {
   })
 
   it('falls back to index.html for app routes but not for reserved paths', async () => {
+    const statusPage = await fetch(`http://${host}/status`)
+    expect(statusPage.status).toBe(200)
+    expect(await statusPage.text()).toContain('<div id="root">')
     const deep = await fetch(`http://${host}/chat/0b1c`)
     expect(deep.status).toBe(200)
     expect(deep.headers.get('cache-control')).toBe('no-cache')

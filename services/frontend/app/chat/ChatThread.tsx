@@ -1,5 +1,6 @@
 import type { FormEvent, KeyboardEvent } from 'react'
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
+import { Link } from '../link.js'
 import type { ChatConnection } from './chat-connection.js'
 import type { ChatMessage, ChatState } from './chat-machine.js'
 
@@ -47,7 +48,7 @@ export function ConnectionBanner({ state, onRetry }: { state: ChatState; onRetry
           <button type="button" onClick={onRetry}>
             Try now
           </button>{' '}
-          <a href="/status">See status</a>
+          <Link href="/status">See status</Link>
         </div>
       )
     case 'unauthorized':
@@ -65,7 +66,10 @@ export function ChatThread({ connection }: { connection: ChatConnection }) {
   const [draft, setDraft] = useState('')
   const endRef = useRef<HTMLDivElement>(null)
   const last = state.messages.at(-1)
-  useEffect(() => endRef.current?.scrollIntoView?.({ block: 'end' }), [state.messages.length, last?.text])
+  // Braces matter: newer browsers return a Promise from scrollIntoView, and an effect must return no Promise.
+  useEffect(() => {
+    void endRef.current?.scrollIntoView?.({ block: 'end' })
+  }, [state.messages.length, last?.text])
 
   const submit = (event?: FormEvent) => {
     event?.preventDefault()

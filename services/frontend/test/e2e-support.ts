@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+
+/** Debian's Chromium; `.ci/run` installs it (`apt-get install -y chromium`). No browser is ever downloaded. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+/** Builds the app for production into `outDir` and returns the gzip size of what a first load downloads. */
+export async function buildApp(outDir: string): Promise<{ files: number; bytes: number; gzipBytes: number }> {
+  // A child process with NODE_ENV=production: under vitest it is `test`, and Vite would bundle React's
+  // development build and JSX runtime. This measures exactly what `npm run build` ships.
+  const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js')
+  const config = fileURLToPath(new URL('../app/vite.config.ts', import.meta.url))
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [vite, 'build', '--config', config, '--outDir', outDir, '--logLevel', 'warn'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NODE_ENV: 'production' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    )
+    let stderr = ''
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`vite build exited ${code}: ${stderr}`)),
+    )
+  })
+  let bytes = 0
+  let gzipBytes = 0
+  let files = 0
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name)
+      if (statSync(path).isDirectory()) walk(path)
+      else if (/\.(js|css|html)$/.test(name)) {
+        const content = readFileSync(path)
+        files++
+        bytes += content.length
+        gzipBytes += gzipSync(content, { level: 9 }).length
+      }
+    }
+  }
+  walk(outDir)
+  return { files, bytes, gzipBytes }
+}
+
+/** A service's `src/main.ts` in a child process, as `npm start` runs it (from source, through tsx). */
+export class ServiceProcess {
+  #child: ChildProcess | null = null
+  #stderr = ''
+
+  constructor(
+    readonly name: 'auth' | 'backend',
+    readonly port: number,
+    readonly env: Record<string, string>,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  /** Starts the process and resolves once its `/health/ready` answers 200. */
+  async start(withinMs = 90_000): Promise<void> {
+    const main = join(ROOT, 'services', this.name, 'src', 'main.ts')
+    this.#stderr = ''
+    const child = spawn(process.execPath, ['--conditions=@tarmac/source', '--import', 'tsx', main], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOST: '127.0.0.1',
+        PORT: String(this.port),
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'test',
+        ...this.env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    child.stderr?.on(
+      'data',
+      (chunk: Buffer) => (this.#stderr = (this.#stderr + chunk.toString()).slice(-4000)),
+    )
+    this.#child = child
+    const startedMs = Date.now()
+    while (Date.now() - startedMs < withinMs) {
+      if (child.exitCode !== null) throw new Error(`${this.name} exited ${child.exitCode}: ${this.#stderr}`)
+      const status = await fetch(`${this.url}/health/ready`)
+        .then((response) => response.status)
+        .catch(() => 0)
+      if (status === 200) return
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    throw new Error(`${this.name} not ready within ${withinMs} ms: ${this.#stderr}`)
+  }
+
+  /** SIGTERM, as a platform stops a container; resolves when the process has exited. */
+  async stop(): Promise<void> {
+    const child = this.#child
+    this.#child = null
+    if (!child || child.exitCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    await exited
+    clearTimeout(timer)
+  }
+}

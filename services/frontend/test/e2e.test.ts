@@ -1,0 +1,183 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { TestDatabase } from '@tarmac/testing'
+import { createTestDatabase, getFreePort } from '@tarmac/testing'
+import type { FastifyInstance } from 'fastify'
+import type { BrowserContext, Page } from 'playwright-core'
+import { chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createFrontendApp } from '../src/app.js'
+import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH, ServiceProcess } from './e2e-support.js'
+
+// The whole platform for real: auth and backend as child processes on their own test databases, the frontend
+// server in-process serving a production build, and Debian's Chromium driven by playwright-core.
+const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url))
+const figures: Record<string, unknown> = {}
+const screenshot = (page: Page, name: string) =>
+  page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true })
+
+describe('end to end: chat and status through the browser', () => {
+  const publicDir = mkdtempSync(join(tmpdir(), 'tarmac-e2e-public-'))
+  const userDataDir = mkdtempSync(join(tmpdir(), 'tarmac-e2e-chromium-'))
+  const databases: TestDatabase[] = []
+  let auth: ServiceProcess
+  let backend: ServiceProcess
+  let frontend: FastifyInstance
+  let context: BrowserContext
+  let base: string
+  const problems: string[] = []
+  const deltaFrames: string[] = []
+  let threadUrl = ''
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM_PATH))
+      throw new Error(`${CHROMIUM_PATH} is missing: apt-get install -y chromium`)
+    mkdirSync(RESULTS, { recursive: true })
+    const bundle = await buildApp(publicDir)
+    figures.bundle = bundle
+    const [authDb, backendDb] = await Promise.all([
+      createTestDatabase('frontend_e2e_auth'),
+      createTestDatabase('frontend_e2e_backend'),
+    ])
+    databases.push(authDb, backendDb)
+    auth = new ServiceProcess('auth', await getFreePort(), { DATABASE_URL: authDb.url })
+    await auth.start()
+    backend = new ServiceProcess('backend', await getFreePort(), {
+      DATABASE_URL: backendDb.url,
+      AUTH_URL: auth.url,
+      LLM_PROVIDER: 'local',
+    })
+    await backend.start()
+    frontend = await createFrontendApp({
+      config: {
+        BACKEND_URL: backend.url,
+        AUTH_URL: auth.url,
+        HEALTH_TOKEN: undefined,
+        STATUS_TIMEOUT_MS: 2_000,
+        PUBLIC_DIR: publicDir,
+        NODE_ENV: 'test',
+      },
+    })
+    await frontend.listen({ port: 0, host: '127.0.0.1' })
+    const address = frontend.server.address()
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      viewport: { width: 1200, height: 800 },
+    })
+    context.on('console', (message) => {
+      if (/content security policy|refused to/i.test(message.text())) problems.push(message.text())
+    })
+    context.on('weberror', (error) => problems.push(error.error().message))
+  }, 240_000)
+
+  afterAll(async () => {
+    await context?.close()
+    await frontend?.close()
+    await backend?.stop()
+    await auth?.stop()
+    for (const database of databases) await database.drop()
+    rmSync(publicDir, { recursive: true, force: true })
+    rmSync(userDataDir, { recursive: true, force: true })
+    if (Object.keys(figures).length > 0) {
+      writeFileSync(join(RESULTS, 'e2e-figures.json'), `${JSON.stringify(figures, null, 2)}\n`)
+      console.log('frontend e2e figures', JSON.stringify(figures))
+    }
+  }, 60_000)
+
+  it('signs up, opens a thread, streams a reply, and finds it again after a reload', async () => {
+    const page = await context.newPage()
+    page.on('websocket', (socket) =>
+      socket.on('framereceived', ({ payload }) => {
+        if (typeof payload === 'string' && payload.includes('"run.delta"')) deltaFrames.push(payload)
+      }),
+    )
+    const startedMs = Date.now()
+    await page.goto(`${base}/signup`, { waitUntil: 'load' })
+    await page.getByRole('button', { name: 'Sign up' }).waitFor()
+    figures.firstLoad = {
+      untilSignUpFormMs: Date.now() - startedMs,
+      navigation: JSON.parse(
+        await page.evaluate<string>(
+          'JSON.stringify((({ responseEnd, domContentLoadedEventEnd, loadEventEnd }) => ({ responseEnd, domContentLoadedEventEnd, loadEventEnd }))(performance.getEntriesByType("navigation")[0]))',
+        ),
+      ) as unknown,
+    }
+
+    await page.getByLabel('Display name').fill('Ada')
+    await page.getByLabel('Email').fill(`ada.${Date.now()}@example.com`)
+    await page.getByLabel('Password').fill('correct horse battery staple')
+    await page.getByRole('button', { name: 'Sign up' }).click()
+    await page.waitForURL(`${base}/chat`)
+    await page.getByRole('button', { name: 'New thread' }).click()
+    await page.waitForURL(/\/chat\/[^/]+$/)
+    threadUrl = page.url()
+
+    await page.getByLabel('Message').fill('What is the status of the platform?')
+    await page.getByLabel('Message').press('Enter')
+    const reply = page.locator('li.message.assistant[data-status="complete"]')
+    await reply.first().waitFor({ timeout: 30_000 })
+    expect((await reply.first().innerText()).length).toBeGreaterThan(20)
+    expect(deltaFrames.length).toBeGreaterThanOrEqual(2) // streamed, not one block
+    await expect.poll(() => page.locator('li.message.user').count()).toBe(1)
+    await screenshot(page, 'chat')
+
+    await page.reload({ waitUntil: 'load' })
+    await page.locator('li.message.assistant[data-status="complete"]').first().waitFor({ timeout: 15_000 })
+    expect(await page.getByText('What is the status of the platform?').count()).toBe(1)
+    await page.close()
+  }, 120_000)
+
+  it('shows every service passing on the status page', async () => {
+    const page = await context.newPage()
+    await page.goto(`${base}/status`)
+    for (const name of ['frontend', 'backend', 'auth'])
+      await expect
+        .poll(() => page.getByTestId(`status-${name}`).textContent(), { timeout: 30_000, interval: 500 })
+        .toBe('up')
+    for (const name of ['backend', 'auth'])
+      expect(await page.locator(`[data-service=${name}] .timeline li`).count()).toBeGreaterThan(1)
+    await screenshot(page, 'status')
+    await page.close()
+  }, 60_000)
+
+  it('says the backend is down, with its class, while the frontend stays ready; chat recovers without reload', async () => {
+    const chat = await context.newPage()
+    await chat.goto(threadUrl)
+    await chat.locator('li.message.assistant[data-status="complete"]').first().waitFor({ timeout: 15_000 })
+    await chat.getByRole('button', { name: 'Send' }).waitFor()
+    const status = await context.newPage()
+    await status.goto(`${base}/status`)
+
+    await backend.stop()
+    await expect
+      .poll(() => status.getByTestId('status-backend').textContent(), { timeout: 30_000, interval: 500 })
+      .toBe('down')
+    // The first read after the stop may see the kept-alive connection closed (TCP_RESET); then it is refused.
+    await expect
+      .poll(() => status.getByTestId('fault-backend').textContent(), { timeout: 15_000, interval: 500 })
+      .toContain('TCP_REFUSED')
+    expect(await status.getByTestId('fault-backend').textContent()).toContain('Infrastructure fault')
+    await screenshot(status, 'status-backend-down')
+    await chat.getByTestId('chat-unavailable').waitFor({ timeout: 30_000 })
+    await screenshot(chat, 'chat-unavailable')
+    expect((await fetch(`${base}/health/ready`)).status).toBe(200)
+
+    await backend.start()
+    await chat.getByTestId('chat-unavailable').waitFor({ state: 'detached', timeout: 45_000 })
+    await chat.getByLabel('Message').fill('And now?')
+    await chat.getByLabel('Message').press('Enter')
+    await expect
+      .poll(() => chat.locator('li.message.assistant[data-status="complete"]').count(), { timeout: 30_000 })
+      .toBe(2)
+    await screenshot(chat, 'chat-recovered')
+    await expect
+      .poll(() => status.getByTestId('status-backend').textContent(), { timeout: 30_000, interval: 500 })
+      .toBe('up')
+    expect(problems).toEqual([]) // no CSP violation, no uncaught error in any page
+  }, 180_000)
+})
