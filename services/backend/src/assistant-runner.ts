@@ -16,6 +16,11 @@ export interface RunHandle {
   readonly done: Promise<RunOutcome>
 }
 
+/** Where failed runs are logged (pino fits). */
+export interface RunnerLog {
+  warn(object: object, message: string): void
+}
+
 const FAILURE_CODES = new Set(['PROVIDER_UNAVAILABLE', 'PROVIDER_ERROR', 'PROVIDER_TIMEOUT'])
 
 /**
@@ -28,6 +33,7 @@ export class AssistantRunner {
   readonly #bus: EventBus
   readonly #provider: AssistantProvider
   readonly #historyMessages: number
+  readonly #log: RunnerLog | undefined
   readonly #active = new Map<string, { controller: AbortController; done: Promise<RunOutcome> }>()
 
   constructor(options: {
@@ -94,6 +100,7 @@ export class AssistantRunner {
           : code === 'RUN_FAILED'
             ? 'the run failed'
             : (error as Error).message
+      this.#log?.warn({ err: error, runId, threadId, code }, 'assistant run failed')
       await this.#bus.publish(topic, { type: 'run.failed', ...base, code, message }).catch(() => {})
       return { status: 'failed', runId, code, message }
     }

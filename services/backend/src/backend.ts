@@ -191,6 +191,7 @@ export function createBackend(
         bus,
         provider: get<AssistantProvider>('assistant-provider'),
         historyMessages: o.historyMessages,
+        log: logger,
       })
     },
     stop: (chat) => chat.runner.stop(o.runDrainMs),

@@ -1,5 +1,5 @@
 import type { AssistantProvider } from './assistant.js'
-import { AssistantRunner, type RunHandle } from './assistant-runner.js'
+import { AssistantRunner, type RunHandle, type RunnerLog } from './assistant-runner.js'
 import { ChatStore, type Message, type Queryable } from './chat-store.js'
 import { BackendError } from './errors.js'
 import type { EventBus } from './event-bus.js'
@@ -15,6 +15,7 @@ export class ChatService {
     bus: EventBus
     provider: AssistantProvider
     historyMessages: number
+    log?: RunnerLog
   }) {
     this.store = new ChatStore(options.db)
     this.provider = options.provider
@@ -23,6 +24,7 @@ export class ChatService {
       bus: options.bus,
       provider: options.provider,
       historyMessages: options.historyMessages,
+      ...(options.log ? { log: options.log } : {}),
     })
   }
 

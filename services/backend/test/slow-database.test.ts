@@ -4,6 +4,7 @@ import { loadConfig } from '@tarmac/service'
 import { createTestDatabase, type TestDatabase } from '@tarmac/testing'
 import { configSchema, createBackend, type Backend } from '../src/index.js'
 import { startTestAuth, type TestAuth } from './support/test-auth.js'
+import { ChatClient } from './support/ws-client.js'
 
 let db: TestDatabase
 let auth: TestAuth
@@ -41,6 +42,7 @@ describe('a slow database (VPC connector with a 3 s establishment delay)', () =>
     expect(((await during.json()) as { code: string }).code).toBe('SERVICE_STARTING')
     const startupDuring = await fetch(`${url}/health/startup`)
     expect(startupDuring.status).toBe(503)
+    await expect(new ChatClient(`ws://127.0.0.1:${backend.port}/ws`).opened()).rejects.toThrow(/HTTP 503/)
 
     await running
     const startup = await fetch(`${url}/health/startup`)
