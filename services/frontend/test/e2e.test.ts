@@ -4,11 +4,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { TestDatabase } from '@tarmac/testing'
 import { createTestDatabase, getFreePort } from '@tarmac/testing'
-import type { FastifyInstance } from 'fastify'
+import { createLogger } from '@tarmac/service'
+import type { Startup } from '@tarmac/startup'
 import type { BrowserContext, Page } from 'playwright-core'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createFrontendApp } from '../src/app.js'
+import { createFrontendStartup } from '../src/frontend-startup.js'
 import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH, ServiceProcess } from './e2e-support.js'
 
 // The whole platform for real: auth and backend as child processes on their own test databases, the frontend
@@ -24,7 +25,7 @@ describe('end to end: chat and status through the browser', () => {
   const databases: TestDatabase[] = []
   let auth: ServiceProcess
   let backend: ServiceProcess
-  let frontend: FastifyInstance
+  let frontend: Startup
   let context: BrowserContext
   let base: string
   const problems: string[] = []
@@ -50,19 +51,20 @@ describe('end to end: chat and status through the browser', () => {
       LLM_PROVIDER: 'local',
     })
     await backend.start()
-    frontend = await createFrontendApp({
-      config: {
+    // The frontend through its real startup engine, as src/main.ts runs it (its status card shows its phases).
+    frontend = createFrontendStartup({
+      logger: createLogger({ name: 'frontend', level: 'silent' }),
+      env: {
+        PORT: '0',
+        HOST: '127.0.0.1',
         BACKEND_URL: backend.url,
         AUTH_URL: auth.url,
-        HEALTH_TOKEN: undefined,
-        STATUS_TIMEOUT_MS: 2_000,
         PUBLIC_DIR: publicDir,
         NODE_ENV: 'test',
       },
     })
-    await frontend.listen({ port: 0, host: '127.0.0.1' })
-    const address = frontend.server.address()
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+    await frontend.run()
+    base = `http://127.0.0.1:${frontend.resource<{ port: number }>('server')!.port}`
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM_PATH,
       args: CHROMIUM_ARGS,
@@ -77,7 +79,7 @@ describe('end to end: chat and status through the browser', () => {
 
   afterAll(async () => {
     await context?.close()
-    await frontend?.close()
+    await frontend?.shutdown('test over')
     await backend?.stop()
     await auth?.stop()
     for (const database of databases) await database.drop()
@@ -139,7 +141,7 @@ describe('end to end: chat and status through the browser', () => {
       await expect
         .poll(() => page.getByTestId(`status-${name}`).textContent(), { timeout: 30_000, interval: 500 })
         .toBe('up')
-    for (const name of ['backend', 'auth'])
+    for (const name of ['frontend', 'backend', 'auth'])
       expect(await page.locator(`[data-service=${name}] .timeline li`).count()).toBeGreaterThan(1)
     await screenshot(page, 'status')
     await page.close()
