@@ -5,7 +5,8 @@ import { createStartup } from '@tarmac/startup'
 import type { FastifyInstance } from 'fastify'
 import { createFrontendApp } from './app.js'
 import type { FrontendConfig } from './options.js'
-import { loadFrontendConfig } from './options.js'
+import { DEFAULT_PUBLIC_DIR, loadFrontendConfig } from './options.js'
+import { buildAppBundle, isAppBuilt } from './app-build.js'
 
 /** The frontend's phases: nothing in them waits on a database or on another service. */
 export const FRONTEND_PHASES = ['init', 'http'] as const
@@ -17,7 +18,8 @@ export interface FrontendStartupOptions {
 }
 
 /**
- * The frontend as a startup engine: `init` validates the config (`config`) and builds the app (`app`); `http`
+ * The frontend as a startup engine: `init` validates the config (`config`), builds the web app if it is missing outside production
+ * (`assets`) and builds the server (`app`); `http`
  * listens (`server`, resource `{ port }`). `src/main.ts` runs it with `runMain`; tests call `run()`/`shutdown()`.
  * @example await runMain(createFrontendStartup({ logger }))
  */
@@ -25,6 +27,21 @@ export function createFrontendStartup(options: FrontendStartupOptions): Startup 
   const { logger } = options
   const startup = createStartup({ name: 'frontend', phases: [...FRONTEND_PHASES], logger })
   startup.add({ name: 'config', phase: 'init', start: () => loadFrontendConfig(options.env) })
+  // Outside production, an unbuilt app is built once at start (`tarmac up` on a fresh clone); in production a
+  // missing build is a packaging error, and the server says so in its log rather than build on a live instance.
+  startup.add({
+    name: 'assets',
+    phase: 'init',
+    timeoutMs: 120_000,
+    start: async ({ resource, signal, log }) => {
+      const config = resource<FrontendConfig>('config')
+      const publicDir = config.PUBLIC_DIR ?? DEFAULT_PUBLIC_DIR
+      if (isAppBuilt(publicDir) || config.NODE_ENV === 'production') return { publicDir, built: false }
+      log.info({ publicDir }, 'the app is not built: building it once (npm run build -w services/frontend)')
+      await buildAppBundle(publicDir, { signal })
+      return { publicDir, built: true }
+    },
+  })
   startup.add({
     name: 'app',
     phase: 'init',

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { buildAppBundle } from '../src/app-build.js'
 import { gzipSync } from 'node:zlib'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
@@ -21,27 +22,7 @@ export const CHROMIUM_ARGS = [
 
 /** Builds the app for production into `outDir` and returns the gzip size of what a first load downloads. */
 export async function buildApp(outDir: string): Promise<{ files: number; bytes: number; gzipBytes: number }> {
-  // A child process with NODE_ENV=production: under vitest it is `test`, and Vite would bundle React's
-  // development build and JSX runtime. This measures exactly what `npm run build` ships.
-  const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js')
-  const config = fileURLToPath(new URL('../app/vite.config.ts', import.meta.url))
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [vite, 'build', '--config', config, '--outDir', outDir, '--logLevel', 'warn'],
-      {
-        cwd: ROOT,
-        env: { ...process.env, NODE_ENV: 'production' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    )
-    let stderr = ''
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`vite build exited ${code}: ${stderr}`)),
-    )
-  })
+  await buildAppBundle(outDir)
   let bytes = 0
   let gzipBytes = 0
   let files = 0

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getFreePort } from '@tarmac/testing'
 import { describe, expect, it } from 'vitest'
@@ -31,14 +34,20 @@ describe('src/main.ts', () => {
     expect(stderr).toContain('STATUS_TIMEOUT_MS')
   })
 
-  it('starts through init and http with backend and auth down, is ready, and exits 0 on SIGTERM', async () => {
+  it('builds the missing app, starts with backend and auth down, is ready, and exits 0 on SIGTERM', async () => {
     const port = await getFreePort()
     const nowhere = `http://127.0.0.1:${await getFreePort()}`
-    const { child, exited } = runMain({ PORT: String(port), BACKEND_URL: nowhere, AUTH_URL: nowhere })
+    const publicDir = mkdtempSync(join(tmpdir(), 'tarmac-main-public-'))
+    const { child, exited } = runMain({
+      PORT: String(port),
+      BACKEND_URL: nowhere,
+      AUTH_URL: nowhere,
+      PUBLIC_DIR: publicDir,
+    })
     const startedMs = Date.now()
     let startup:
       { status: number; body: { report?: { phases: { name: string; state: string }[] } } } | undefined
-    while (Date.now() - startedMs < 30_000) {
+    while (Date.now() - startedMs < 90_000) {
       const response = await fetch(`http://127.0.0.1:${port}/health/startup`).catch(() => undefined)
       if (response?.status === 200) {
         startup = { status: 200, body: (await response.json()) as NonNullable<typeof startup>['body'] }
@@ -51,7 +60,11 @@ describe('src/main.ts', () => {
       ['http', 'completed'],
     ])
     expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200)
+    const page = await fetch(`http://127.0.0.1:${port}/chat`)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js">/)
     child.kill('SIGTERM')
     expect((await exited).code).toBe(0)
-  }, 60_000)
+    rmSync(publicDir, { recursive: true, force: true })
+  }, 120_000)
 })
