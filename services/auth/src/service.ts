@@ -83,6 +83,7 @@ export async function createAuthService(
     }),
   )
 
+  let keysTimer: NodeJS.Timeout | undefined
   startup.add<SigningKeys>({
     name: 'signing-keys',
     phase: 'keys',
@@ -112,8 +113,6 @@ export async function createAuthService(
       clearInterval(keysTimer)
     },
   })
-  let keysTimer: NodeJS.Timeout | undefined
-
   startup.add({
     name: 'open',
     phase: 'http',
