@@ -56,6 +56,8 @@ beforeAll(async () => {
       cwd: root,
       env: { ...process.env, NO_COLOR: '1', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so the test can send SIGINT to the whole group, as a terminal's Ctrl-C does.
+      detached: true,
     },
   )
   upExit = new Promise((resolve) => up.once('exit', (code) => resolve(code)))
@@ -71,8 +73,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (up && up.exitCode === null) {
-    up.kill('SIGKILL')
+    // A failed test left the stack running: stop it gracefully first, so its services stop too.
+    up.kill('SIGINT')
+    const timer = setTimeout(() => up.kill('SIGKILL'), 20_000)
     await upExit
+    clearTimeout(timer)
   }
   await db?.close()
   rmSync(dir, { recursive: true, force: true })
@@ -151,9 +156,10 @@ describe('the real local stack', () => {
     expect(await junitErrors(readFileSync(join(dir, 'down.xml'), 'utf8'))).toEqual([])
   }, 150_000)
 
-  it('Ctrl-C stops everything in reverse order and exits 0', async () => {
-    up.kill('SIGINT')
+  it('Ctrl-C (SIGINT to the whole process group) stops everything in reverse order and exits 0', async () => {
+    process.kill(-up.pid!, 'SIGINT')
     expect(await upExit).toBe(0)
     expect(upOutput).toContain('stopped backend, auth')
+    expect(upOutput).not.toMatch(/did not stop cleanly|exited with code/)
   }, 60_000)
 })

@@ -77,12 +77,19 @@ export function childServiceComponent(
         cwd: spec.dir,
         env: { ...process.env, ...spec.env, PORT: String(spec.port) },
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group: a terminal's Ctrl-C reaches tarmac only, which then stops the services one
+        // by one in reverse order (a child that also got the SIGINT would take our SIGTERM as a second signal).
+        detached: true,
       })
       for (const stream of ['stdout', 'stderr'] as const) {
         const splitter = lineSplitter((line) => options.onLine(spec.name, line, stream))
         child[stream].on('data', (chunk: Buffer) => splitter.push(chunk))
         child[stream].on('end', () => splitter.flush())
       }
+      // Detached children outlive a tarmac that dies abruptly; make sure they do not.
+      const killOnExit = () => child.kill('SIGKILL')
+      process.once('exit', killOnExit)
+      child.once('exit', () => process.removeListener('exit', killOnExit))
       const exited = new Promise<number | null>((resolve) =>
         child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : null))),
       )
