@@ -117,6 +117,29 @@ describe('tarmac monitor --once against real local servers', () => {
   })
 })
 
+describe('tarmac monitor on an interval', () => {
+  it('prints one JSON line per result until Ctrl-C (the signal), then exits 0', async () => {
+    const sub = mkdtempSync(join(tmpdir(), 'tarmac-monitor-'))
+    writeFileSync(join(sub, 'tarmac.yaml'), `services:\n  healthy: { url: '${healthy.url}' }\n`)
+    const controller = new AbortController()
+    const io = captureIo(sub, {}, controller.signal)
+    const running = main(['monitor', '--json', '--interval', '100'], io)
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    controller.abort()
+    expect(await running).toBe(0)
+    const lines = io
+      .out()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { target: string; state: string })
+    expect(lines.length).toBeGreaterThanOrEqual(6)
+    expect(new Set(lines.map((line) => line.target))).toEqual(
+      new Set(['healthy live', 'healthy ready', 'healthy startup']),
+    )
+    expect(lines.every((line) => line.state === 'pass')).toBe(true)
+  })
+})
+
 describe('Monitor on an interval', () => {
   it('decides down over an m-of-n window, recovers, and appends every result to the JSONL history', async () => {
     const server = await startHealthServer({ '/health/ready': { status: 200, body: docs.pass } })

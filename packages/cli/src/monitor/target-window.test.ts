@@ -24,6 +24,15 @@ describe('TargetWindow (m of n)', () => {
     expect(window.summary()).toMatchObject({ status: 'up', windowFailures: 1 })
   })
 
+  it('is down before the window fills when every result so far failed', () => {
+    const window = new TargetWindow('t', 3, 5, 100)
+    window.add(result('fail'))
+    expect(window.summary().status).toBe('down')
+    window.add(result('pass'))
+    window.add(result('fail'))
+    expect(window.summary().status).toBe('up')
+  })
+
   it('keeps starting apart from down, and out of uptime', () => {
     const window = new TargetWindow('t', 1, 3, 100)
     window.add(result('starting'))

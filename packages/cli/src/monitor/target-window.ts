@@ -51,10 +51,13 @@ export class TargetWindow {
     const recent = this.#history.slice(-this.window)
     const windowFailures = recent.filter((r) => r.state === 'fail').length
     const last = this.#history.at(-1) ?? null
+    // Until m results exist, a target that failed every time so far is down, not "up for lack of evidence".
+    const allFailedSoFar =
+      recent.length > 0 && recent.length < this.failures && windowFailures === recent.length
     const status: TargetStatus =
       last === null
         ? 'unknown'
-        : windowFailures >= this.failures
+        : windowFailures >= this.failures || allFailedSoFar
           ? 'down'
           : last.state === 'starting'
             ? 'starting'
