@@ -18,6 +18,14 @@ const DEPENDENCY_ERROR_CODES = new Set([
   '08001',
   '08003',
   '08006',
+  // @tarmac/postgres's codes for an unreachable or saturated database (named here, not imported: the kit
+  // does not depend on the Postgres layer).
+  'PG_ERR_UNREACHABLE',
+  'PG_ERR_TIMEOUT',
+  'PG_ERR_CONNECTION_LOST',
+  'PG_ERR_POOL_EXHAUSTED',
+  'PG_ERR_TOO_MANY_CONNECTIONS',
+  'PG_ERR_STARTING_UP',
 ])
 
 const DEPENDENCY_MESSAGES = [

@@ -56,6 +56,26 @@ describe('runMain', () => {
     expect(h.exits).toEqual([1])
   })
 
+  it('lists every problem of an error that carries several (a config error), one per line', async () => {
+    const h = harness()
+    const startup = createStartup({ name: 'svc', phases: ['init'] })
+    const problems = Array.from({ length: 12 }, (_, i) => ({
+      variable: `VAR_${i}`,
+      problem: 'must be a URL '.repeat(3),
+    }))
+    startup.add({
+      name: 'config',
+      phase: 'init',
+      start: () =>
+        Promise.reject(Object.assign(new Error('invalid configuration'), { code: 'CFG', problems })),
+    })
+    await runMain(startup, h.options)
+    const lines = h.stderr().trim().split('\n')
+    expect(lines[0]).toContain('component "config": CFG')
+    expect(lines.slice(1, 13)).toEqual(problems.map((p) => `  - ${p.variable}: ${p.problem}`))
+    expect(JSON.parse(lines[13]!)).toHaveProperty('startupReport')
+  })
+
   it('exits 3 and writes the human line then the report on a critical failure', async () => {
     const h = harness()
     const startup = createStartup({ name: 'svc', phases: ['a'] })

@@ -65,6 +65,7 @@ export async function runMain(
     for (const signal of signals) target.off(signal, onSignal)
     const report = error instanceof StartupError ? (error.report as StartupReport | undefined) : undefined
     stderr.write(`${failureLine(startup.name, error, report)}\n`)
+    for (const line of problemLines(error)) stderr.write(`${line}\n`)
     if (report) stderr.write(`${JSON.stringify({ startupReport: report })}\n`)
     exit(EXIT_CODES.startupFailed)
     return report
@@ -78,4 +79,21 @@ export function failureLine(service: string, error: unknown, report?: StartupRep
     return `${service}: startup failed in phase "${failure.phase}", component "${failure.component}": ${failure.code} — ${failure.message}`
   }
   return `${service}: startup failed: ${errorCodeOf(error)} — ${safeMessageOf(error)}`
+}
+
+/**
+ * An error that lists several problems (a config error naming every bad variable) gets one line per problem:
+ * the one-line reason is cut at 300 characters, and the list must not be. Read structurally from the error or
+ * its cause: `problems: [{ variable, problem }]` or `problems: string[]`.
+ */
+function problemLines(error: unknown): string[] {
+  const source = [error, (error as { cause?: unknown } | undefined)?.cause].find((candidate) =>
+    Array.isArray((candidate as { problems?: unknown } | undefined)?.problems),
+  ) as { problems: unknown[] } | undefined
+  if (!source) return []
+  return source.problems.slice(0, 50).map((problem) => {
+    if (typeof problem === 'string') return `  - ${problem}`
+    const { variable, problem: text } = problem as { variable?: unknown; problem?: unknown }
+    return `  - ${String(variable)}: ${String(text)}`
+  })
 }
