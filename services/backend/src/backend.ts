@@ -1,16 +1,8 @@
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import websocket from '@fastify/websocket'
 import { createHealthRegistry, createPostgresChecks, healthPlugin, type HealthRegistry } from '@tarmac/health'
-import {
-  connect,
-  createPostgresAdmission,
-  startEmbeddedPostgres,
-  type EmbeddedPostgres,
-  type PostgresHandle,
-} from '@tarmac/postgres'
+import { connect, type PostgresHandle } from '@tarmac/postgres'
 import {
   createHttpServerComponent,
   createLogger,
@@ -18,12 +10,11 @@ import {
   installReadinessGate,
   type Logger,
 } from '@tarmac/service'
-import { createStartup, type Component, type Startup, type StartupReport } from '@tarmac/startup'
+import { createStartup, type Startup, type StartupReport } from '@tarmac/startup'
 import type { AssistantProvider, PlatformState } from './assistant.js'
+import { createProviderComponent, databaseComponents } from './components.js'
 import { ChatService } from './chat-service.js'
 import { createInProcessBus, type EventBus } from './event-bus.js'
-import { createLocalAssistant } from './local-assistant.js'
-import { createOpenAiAssistant } from './openai-assistant.js'
 import { BACKEND_DEFAULTS, BACKEND_PHASES, type BackendConfig, type BackendOptions } from './options.js'
 import { createRedisBusComponent } from './redis-bus.js'
 import { registerRestRoutes } from './rest-routes.js'
@@ -31,9 +22,6 @@ import { chatRoundTrip } from './self-test.js'
 import { createJwksComponent, type TokenVerifier } from './token-verifier.js'
 import { WebSocketHub, busLoopbackSelfTest, selectSubprotocol } from './ws-hub.js'
 import { clientFrameSchema } from './ws-protocol.js'
-
-/** SQL migrations, next to `src/` and `dist/` alike. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url))
 
 export interface Backend {
   readonly app: FastifyInstance
@@ -133,27 +121,13 @@ export function createBackend(
 
   startup.add(createHttpServerComponent({ app, port: config.PORT, host: config.HOST, phase: 'init' }))
   startup.add(createJwksComponent(config.AUTH_URL))
-  startup.add<AssistantProvider>({
-    name: 'assistant-provider',
-    phase: 'dependencies',
-    timeoutMs: 10_000,
-    retry: { baseMs: 250, capMs: 2_000 },
-    async start({ signal }) {
-      const provider =
-        config.LLM_PROVIDER === 'openai'
-          ? createOpenAiAssistant({
-              baseUrl: config.OPENAI_BASE_URL!,
-              model: config.LLM_MODEL!,
-              ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}),
-              connectTimeoutMs: o.providerConnectTimeoutMs,
-              idleTimeoutMs: o.providerIdleTimeoutMs,
-              runTimeoutMs: o.providerRunTimeoutMs,
-            })
-          : createLocalAssistant(platform)
-      await provider.check(signal)
-      return provider
-    },
-  })
+  startup.add(
+    createProviderComponent(config, platform, {
+      connectTimeoutMs: o.providerConnectTimeoutMs,
+      idleTimeoutMs: o.providerIdleTimeoutMs,
+      runTimeoutMs: o.providerRunTimeoutMs,
+    }),
+  )
   for (const component of databaseComponents(
     config,
     (handle, url) => ((postgres = handle), (postgresUrl = url)),
@@ -252,40 +226,4 @@ export function createBackend(
     },
     health,
   }
-}
-
-/** `database`: the embedded Postgres when `DATABASE_URL` is unset, then admission and migrations. */
-function databaseComponents(
-  config: BackendConfig,
-  onHandle: (handle: PostgresHandle, url: string) => void,
-): Component[] {
-  const admission = (url: string) =>
-    createPostgresAdmission({
-      url,
-      applicationName: 'tarmac-backend',
-      timeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-      migrations: MIGRATIONS_DIR,
-      migrationLockName: 'tarmac-backend',
-      migrationsTable: 'backend_migrations',
-      pool: { max: 10 },
-    })
-  const template = admission(config.DATABASE_URL ?? 'postgres://embedded')
-  const postgres: Component<PostgresHandle> = {
-    ...template,
-    async start(context) {
-      const url = config.DATABASE_URL ?? context.resource<EmbeddedPostgres>('embedded-postgres').url
-      const handle = await admission(url).start(context)
-      onHandle(handle, url)
-      return handle
-    },
-  }
-  if (config.DATABASE_URL) return [postgres]
-  const embedded: Component<EmbeddedPostgres> = {
-    name: 'embedded-postgres',
-    phase: 'database',
-    timeoutMs: 60_000,
-    start: () => startEmbeddedPostgres({ dataDir: join(config.TARMAC_DATA_DIR, 'pgdata') }),
-    stop: (server) => server.close(),
-  }
-  return [embedded, postgres]
 }

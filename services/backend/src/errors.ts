@@ -59,12 +59,15 @@ export class BackendError extends Error {
   constructor(
     readonly code: BackendErrorCode,
     message: string,
-    options?: { cause?: unknown; dependencyUnavailable?: boolean },
+    options?: { cause?: unknown; dependencyUnavailable?: boolean; permanent?: boolean },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.dependencyUnavailable = options?.dependencyUnavailable ?? false
+    this.permanent = options?.permanent ?? false
   }
   readonly dependencyUnavailable: boolean
+  /** Retrying will not help (a rejected API key): startup stops retrying at once. */
+  readonly permanent: boolean
 }
 
 /** The code of any error, for logs and frames: its own `code` string, else `INTERNAL`. */

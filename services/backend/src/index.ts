@@ -1,4 +1,5 @@
-export { createBackend, MIGRATIONS_DIR } from './backend.js'
+export { createBackend } from './backend.js'
+export { MIGRATIONS_DIR } from './components.js'
 export type { Backend } from './backend.js'
 export { BACKEND_DEFAULTS, BACKEND_PHASES, configSchema } from './options.js'
 export type { BackendConfig, BackendOptions, BackendPhase } from './options.js'

@@ -67,10 +67,12 @@ export function createOpenAiAssistant(options: OpenAiAssistantOptions): Assistan
         )
       }
       await response.body?.cancel()
+      const rejected = response.status === 401 || response.status === 403
       if (!response.ok) {
         throw new BackendError(
           'BACKEND_ERR_PROVIDER_UNAVAILABLE',
-          `assistant provider at ${base} answered GET /models with HTTP ${response.status}${response.status === 401 ? ' (check OPENAI_API_KEY)' : ''}`,
+          `assistant provider at ${base} answered GET /models with HTTP ${response.status}${rejected ? ' (check OPENAI_API_KEY)' : ''}`,
+          { permanent: rejected },
         )
       }
     },

@@ -15,13 +15,16 @@ const TEST_TIMEOUT_MS = 90_000
 let db: TestDatabase
 let auth: TestAuth
 let fake: FakeOpenAi
+let keyed: FakeOpenAi
 beforeAll(async () => {
+  keyed = await startFakeOpenAi({ apiKey: 'the-right-key' })
   db = await createTestDatabase('backend_failures')
   auth = await startTestAuth()
   fake = await startFakeOpenAi()
   fake.behaviour = () => 'http-error'
 })
 afterAll(async () => {
+  await keyed?.close()
   await fake?.close()
   await auth?.close()
   await db?.drop()
@@ -114,6 +117,24 @@ describe('startup failure in each phase → exit 3 naming it', () => {
       const line = await expectStartupFailure(env, 'dependencies', 'assistant-provider')
       expect(line).toContain('BACKEND_ERR_PROVIDER_UNAVAILABLE')
       expect(line).toContain('ECONNREFUSED')
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  it.concurrent(
+    'dependencies: the provider rejects the API key → no retries, fails at once',
+    async () => {
+      const env = {
+        LLM_PROVIDER: 'openai',
+        OPENAI_BASE_URL: keyed.baseUrl,
+        OPENAI_API_KEY: 'a-wrong-key',
+        LLM_MODEL: 'm',
+        STARTUP_DEADLINE_MS: '60000',
+      }
+      const line = await expectStartupFailure(env, 'dependencies', 'assistant-provider')
+      expect(line).toContain('assistant-provider": BACKEND_ERR_PROVIDER_UNAVAILABLE')
+      expect(line).toContain('HTTP 401')
+      expect(line).not.toContain('a-wrong-key')
     },
     TEST_TIMEOUT_MS,
   )
