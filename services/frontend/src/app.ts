@@ -1,5 +1,6 @@
 import type { HealthCheck, StartupLike } from '@tarmac/health'
 import { createHealthRegistry, healthPlugin } from '@tarmac/health'
+import { classifyError } from '@tarmac/probe'
 import type { Logger } from '@tarmac/service'
 import { installErrorHandler } from '@tarmac/service'
 import Fastify from 'fastify'
@@ -10,7 +11,7 @@ import { installSecurityHeaders } from './security-headers.js'
 import type { HealthGet } from './service-status.js'
 import { registerStaticSite } from './static-site.js'
 import { createStatusBoard, httpHealthGet } from './status-board.js'
-import { registerProxies } from './upstream-proxy.js'
+import { networkCauseOf, registerProxies } from './upstream-proxy.js'
 import { installWebSocketTunnel } from './websocket-tunnel.js'
 
 export interface FrontendAppOptions {
@@ -32,7 +33,16 @@ function reachabilityCheck(service: string, baseUrl: string): HealthCheck {
     critical: false,
     run: async ({ signal }) => {
       const startedMs = performance.now()
-      const response = await fetch(new URL('/health/live', baseUrl), { signal })
+      let response: Response
+      try {
+        response = await fetch(new URL('/health/live', baseUrl), { signal })
+      } catch (error) {
+        // Report the network class (TCP_REFUSED, TIMEOUT…) as the check's code, not fetch's bare TypeError.
+        const failure = classifyError(networkCauseOf(error), 'ttfb')
+        throw Object.assign(new Error(`${service} is not answering (${failure.class})`), {
+          code: failure.class,
+        })
+      }
       await response.body?.cancel()
       const observedValue = Math.round((performance.now() - startedMs) * 10) / 10
       return response.ok
