@@ -2,7 +2,7 @@ import { createTestDatabase, getFreePort, type TestDatabase } from '@tarmac/test
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from '../src/index.js'
-import { startOwnCluster, type OwnCluster } from './own-cluster.js'
+import { startOwnCluster, type OwnCluster } from '@tarmac/testing'
 
 describe('connect (local Postgres)', () => {
   let db: TestDatabase

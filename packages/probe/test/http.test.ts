@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type RequestListener, type Serv
 import { createServer as createHttpsServer } from 'node:https'
 import { afterEach, describe, expect, it } from 'vitest'
 import { probeHttp } from '@tarmac/probe'
-import { createSelfSignedCert } from './self-signed-cert.js'
+import { createSelfSignedCert } from '@tarmac/testing'
 import { startTestServer, type TestServer } from './servers.js'
 
 const HEAD_DELAY_MS = 150

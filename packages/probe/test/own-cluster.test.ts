@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectPostgres, faultDomainOf, probePostgres } from '@tarmac/probe'
-import { startOwnCluster, type OwnCluster } from './own-cluster.js'
+import { startOwnCluster, type OwnCluster } from '@tarmac/testing'
 
 // A private cluster: SCRAM auth over TCP (a wrong password is a real 28P01), max_connections=3
 // with no reserved slots (a fourth connection is a real 53300), and SSL with a self-signed cert.

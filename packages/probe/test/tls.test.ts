@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:tls'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { probeTls } from '@tarmac/probe'
-import { createSelfSignedCert, type SelfSignedCert } from './self-signed-cert.js'
+import { createSelfSignedCert, type SelfSignedCert } from '@tarmac/testing'
 import { startTestServer, type TestServer } from './servers.js'
 
 describe('probeTls', () => {

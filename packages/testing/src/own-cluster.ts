@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process'
-import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
-import { getFreePort } from '@tarmac/testing'
+import { getFreePort } from './free-port.js'
+import { createSelfSignedCert } from './self-signed-cert.js'
 
 const run = promisify(execFile)
 
@@ -14,6 +15,8 @@ export const PG_BIN = process.env.TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin'
 export interface OwnClusterOptions {
   /** `max_connections`, with `superuser_reserved_connections=0` so every slot counts (default 20). */
   maxConnections?: number
+  /** Turn SSL on with a throwaway self-signed certificate (default false). */
+  ssl?: boolean
   /** More `postgresql.conf` settings, passed as `-c name=value`. */
   settings?: Record<string, string | number>
 }
@@ -33,10 +36,9 @@ export interface OwnCluster {
 }
 
 /**
- * Copied from packages/probe/test/own-cluster.ts (no SSL): test helpers are not part of a package's API.
  * Starts a private PostgreSQL 15 cluster on a free loopback port: `initdb` into a temporary folder,
  * password auth over TCP (`host all all 127.0.0.1/32 scram-sha-256`, so a wrong password is a real
- * 28P01), a small `max_connections`. Runs the server tools as the `postgres` OS user
+ * 28P01), a small `max_connections`, optional SSL. Runs the server tools as the `postgres` OS user
  * when the tests run as root. About 1–2 s to start.
  * @example
  * const cluster = await startOwnCluster({ maxConnections: 3 })
@@ -63,6 +65,16 @@ export async function startOwnCluster(options: OwnClusterOptions = {}): Promise<
       password_encryption: 'scram-sha-256',
       fsync: 'off',
       ...options.settings,
+    }
+    if (options.ssl) {
+      await createSelfSignedCert({ dir })
+      for (const file of ['server.key', 'server.crt']) await asOwner.give(join(dir, file))
+      await chmod(join(dir, 'server.key'), 0o600)
+      Object.assign(settings, {
+        ssl: 'on',
+        ssl_cert_file: join(dir, 'server.crt'),
+        ssl_key_file: join(dir, 'server.key'),
+      })
     }
     const port = await startServer(asOwner, dir, dataDir, settings)
     return cluster(asOwner, dir, dataDir, port, password)
