@@ -120,7 +120,7 @@ export function createBackend(
   }
 
   startup.add(createHttpServerComponent({ app, port: config.PORT, host: config.HOST, phase: 'init' }))
-  startup.add(createJwksComponent(config.AUTH_URL))
+  startup.add(createJwksComponent(config.AUTH_URL, o.jwksCooldownMs))
   startup.add(
     createProviderComponent(config, platform, {
       connectTimeoutMs: o.providerConnectTimeoutMs,

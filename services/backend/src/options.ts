@@ -51,6 +51,8 @@ export type BackendConfig = z.infer<typeof configSchema>
 
 /** Knobs that are not environment variables: limits and timers, with units in their names. */
 export const BACKEND_DEFAULTS = Object.freeze({
+  /** After a JWKS fetch, a token with an unknown `kid` triggers no refetch for this long (jose's cooldown). */
+  jwksCooldownMs: 30_000,
   /** A socket must authenticate within this. */
   authTimeoutMs: 5_000,
   /** Ping interval; a socket that has not answered the previous ping is terminated. */

@@ -50,10 +50,10 @@ export async function fetchJwks(jwksUrl: string, signal: AbortSignal): Promise<J
  * Verifies EdDSA access tokens against the auth service's JWKS. The set fetched at startup seeds jose's
  * remote set, which refetches on an unknown `kid` (with a cooldown), so key rotation needs no restart.
  */
-export function createTokenVerifier(jwksUrl: string, jwks: JSONWebKeySet): TokenVerifier {
+export function createTokenVerifier(jwksUrl: string, jwks: JSONWebKeySet, cooldownMs: number): TokenVerifier {
   const keySet = createRemoteJWKSet(new URL(jwksUrl), {
     timeoutDuration: 5_000,
-    cooldownDuration: 30_000,
+    cooldownDuration: cooldownMs,
     [jwksCache]: { jwks, uat: Date.now() },
   })
   return {
@@ -79,7 +79,7 @@ export function createTokenVerifier(jwksUrl: string, jwks: JSONWebKeySet): Token
 }
 
 /** The `dependencies` component: the JWKS fetched once (critical, retried until the startup deadline). */
-export function createJwksComponent(authUrl: string): Component<TokenVerifier> {
+export function createJwksComponent(authUrl: string, cooldownMs: number): Component<TokenVerifier> {
   const jwksUrl = `${authUrl.replace(/\/+$/, '')}/.well-known/jwks.json`
   return {
     name: 'auth-jwks',
@@ -87,7 +87,7 @@ export function createJwksComponent(authUrl: string): Component<TokenVerifier> {
     timeoutMs: 5_000,
     retry: { baseMs: 250, capMs: 2_000 },
     async start({ signal }) {
-      return createTokenVerifier(jwksUrl, await fetchJwks(jwksUrl, signal))
+      return createTokenVerifier(jwksUrl, await fetchJwks(jwksUrl, signal), cooldownMs)
     },
   }
 }

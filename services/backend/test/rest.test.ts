@@ -3,7 +3,7 @@ import { api, startStack } from './support/backend-harness.js'
 
 let stack: Awaited<ReturnType<typeof startStack>>
 beforeAll(async () => {
-  stack = await startStack('backend_rest')
+  stack = await startStack('backend_rest', { options: { jwksCooldownMs: 0 } })
 })
 afterAll(() => stack?.close())
 
@@ -43,6 +43,16 @@ describe('REST threads and messages', () => {
     expect(answer.body.code).toBe('UNAUTHORIZED')
     const wrongAudience = await stack.auth.mint({ audience: 'elsewhere' })
     expect((await api(stack.url, wrongAudience, 'GET', '/api/threads')).status).toBe(401)
+  })
+
+  it('refetches the JWKS when a token carries an unknown kid (key rotation)', async () => {
+    const before = stack.auth.jwksRequests
+    await stack.auth.rotate()
+    const token = await stack.auth.mint()
+    expect((await api(stack.url, token, 'GET', '/api/threads')).status).toBe(200)
+    expect(stack.auth.jwksRequests).toBe(before + 1)
+    expect((await api(stack.url, await stack.auth.mint(), 'GET', '/api/threads')).status).toBe(200)
+    expect(stack.auth.jwksRequests).toBe(before + 1) // cached again
   })
 
   it('creates, lists newest first with a cursor, and deletes threads', async () => {

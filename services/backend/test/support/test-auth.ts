@@ -15,6 +15,8 @@ export interface TestAuth {
     audience?: string
     key?: 'current' | 'foreign'
   }): Promise<string>
+  /** Rotates to a new signing key with a new `kid`; the JWKS then lists only the new key. */
+  rotate(): Promise<void>
   /** Requests served so far for the JWKS. */
   readonly jwksRequests: number
   close(): Promise<void>
@@ -27,7 +29,7 @@ async function keyPair(): Promise<{ privateKey: CryptoKey; jwk: Record<string, u
 }
 
 export async function startTestAuth(): Promise<TestAuth> {
-  const current = await keyPair()
+  let current = await keyPair()
   const foreign = await keyPair() // signs tokens the JWKS does not vouch for
   let jwksRequests = 0
   const server: Server = createServer((request, response) => {
@@ -46,6 +48,9 @@ export async function startTestAuth(): Promise<TestAuth> {
     url: `http://127.0.0.1:${port}`,
     get jwksRequests() {
       return jwksRequests
+    },
+    async rotate() {
+      current = await keyPair()
     },
     async mint(options = {}) {
       const key = options.key === 'foreign' ? foreign : current
