@@ -144,6 +144,9 @@ describe('end to end: chat and status through the browser', () => {
     for (const name of ['frontend', 'backend', 'auth'])
       expect(await page.locator(`[data-service=${name}] .timeline li`).count()).toBeGreaterThan(1)
     await screenshot(page, 'status')
+    await page.setViewportSize({ width: 390, height: 844 }) // a phone: one column, nothing cut off
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
+    await screenshot(page, 'status-phone')
     await page.close()
   }, 60_000)
 
