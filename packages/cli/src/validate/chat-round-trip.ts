@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { faultDomainOf } from '@tarmac/probe'
+import { faultDomainOf, type FaultDomain } from '@tarmac/probe'
 import WebSocket from 'ws'
 import { websocketUrl } from '../config/config-schema.js'
 import { fetchHealth, isFetchFailure } from '../health/health-fetch.js'
@@ -44,7 +44,7 @@ export const chatSampler: SamplerFactory<ChatCheck> = async (check, context) => 
       return failed(
         'CHAT_FAILED',
         `signup answered HTTP ${signup.status}${codeOf(signup.body)}`,
-        'application',
+        domainOfAnswer(signup.status, signup.body),
       )
     const thread = await fetchHealth(new URL('/api/threads', backend.url).toString(), {
       timeoutMs,
@@ -63,7 +63,7 @@ export const chatSampler: SamplerFactory<ChatCheck> = async (check, context) => 
       return failed(
         'CHAT_FAILED',
         `create thread answered HTTP ${thread.status}${codeOf(thread.body)}`,
-        thread.status >= 500 ? 'unknown' : 'application',
+        domainOfAnswer(thread.status, thread.body),
       )
     }
     return { token, threadId }
@@ -140,7 +140,11 @@ function roundTrip(
         socket.send(JSON.stringify({ type: 'message.send', threadId, clientMsgId: randomUUID(), text }))
       } else if (type === 'error' || type === 'run.failed') {
         finish(
-          failed('CHAT_FAILED', `${type}: ${frame.code ?? ''} ${frame.message ?? ''}`.trim(), 'application'),
+          failed(
+            'CHAT_FAILED',
+            `${type}: ${frame.code ?? ''} ${frame.message ?? ''}`.trim(),
+            domainOfAnswer(type === 'error' ? 400 : 500, frame),
+          ),
         )
       } else if (type === 'run.completed') {
         const order = seen.filter((t) => (CHAT_FRAMES as readonly string[]).includes(t))
@@ -152,6 +156,18 @@ function roundTrip(
       }
     })
   })
+}
+
+/**
+ * Whose move an error answer is: a service saying a dependency is unavailable (`DEPENDENCY_UNAVAILABLE`,
+ * any code naming a dependency or unavailability) points at the infrastructure; another 5xx is unknown;
+ * a 4xx is the application's.
+ */
+export function domainOfAnswer(status: number, body: unknown): FaultDomain {
+  const { code } = (body ?? {}) as { code?: unknown }
+  if (typeof code === 'string' && /DEPENDENCY|UNAVAILABLE|UNREACHABLE|TIMEOUT/.test(code))
+    return 'infrastructure'
+  return status >= 500 ? 'unknown' : 'application'
 }
 
 function codeOf(body: unknown): string {
