@@ -12,6 +12,8 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'services/*/src/**/*.test.ts',
       'services/*/test/**/*.test.ts',
+      // React component tests (jsdom, via `// @vitest-environment jsdom` in each file).
+      'services/*/app/**/*.test.tsx',
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
