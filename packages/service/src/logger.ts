@@ -1,5 +1,6 @@
 import { pino } from 'pino'
-import type { Logger, LevelWithSilent } from 'pino'
+import type { FastifyBaseLogger } from 'fastify'
+import type { LevelWithSilent } from 'pino'
 
 /** Paths never written to logs, whatever a handler logs by mistake. */
 export const REDACTED_PATHS = [
@@ -38,6 +39,8 @@ export function createLogger(options: {
   level?: LevelWithSilent
   destination?: pino.DestinationStream
 }): Logger {
+  // Typed as Fastify's logger so `Fastify({ loggerInstance })` yields a plain `FastifyInstance`: with pino's
+  // own (wider) type, Fastify infers a different logger generic and the app no longer fits `FastifyInstance`.
   return pino(
     {
       name: options.name,
@@ -49,4 +52,5 @@ export function createLogger(options: {
   )
 }
 
-export type { Logger }
+/** A pino logger, as Fastify and the startup engine see it. */
+export type Logger = FastifyBaseLogger

@@ -33,7 +33,7 @@ export async function createAuthApp(
     ajv: { customOptions: { coerceTypes: false } },
     // Behind a platform load balancer the client IP is in x-forwarded-for; rate limits key on it.
     trustProxy: config.NODE_ENV === 'production',
-  }) as unknown as FastifyInstance // pino's Logger is wider than FastifyBaseLogger
+  })
   installErrorHandler(app)
   const gate = installReadinessGate(app)
   // Health first: probes answer from the moment the server listens, while the database is still coming.

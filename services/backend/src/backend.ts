@@ -1,5 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import Fastify, { type FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
 import { createHealthRegistry, createPostgresChecks, healthPlugin, type HealthRegistry } from '@tarmac/health'
 import { connect, type PostgresHandle } from '@tarmac/postgres'
@@ -56,7 +55,7 @@ export function createBackend(
 ): Backend {
   const o = { ...BACKEND_DEFAULTS, ...options }
   const logger = options.logger ?? createLogger({ name: 'backend', level: config.LOG_LEVEL })
-  const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
+  const app = Fastify({
     loggerInstance: logger,
     bodyLimit: 64 * 1024,
   })
