@@ -124,17 +124,7 @@ export function waitForEnd(socket: Socket, withinMs: number): Promise<'reset' | 
   })
 }
 
-/** mulberry32: a small seeded random source in [0, 1), so ratio tests are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { seededRandom } from '@tarmac/testing'
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 

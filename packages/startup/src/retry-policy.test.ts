@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { backoffWindowMs, fullJitterDelayMs } from './retry-policy.js'
-import { seededRandom } from './test-support.js'
+import { seededRandom } from '@tarmac/testing'
 
 describe('backoffWindowMs', () => {
   it('doubles from the base and stops at the cap', () => {

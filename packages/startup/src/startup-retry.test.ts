@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { backoffWindowMs, createStartup, StartupError } from './index.js'
 import type { StartupEvent } from './index.js'
-import { seededRandom } from './test-support.js'
+import { seededRandom } from '@tarmac/testing'
 
 beforeEach(() => vi.useFakeTimers())
 afterEach(() => vi.useRealTimers())

@@ -1,4 +1,4 @@
-/** mulberry32: a tiny seeded PRNG so jitter tests are repeatable. Test-only; not exported from the package. */
+/** mulberry32: a tiny seeded PRNG in [0, 1), so jitter and ratio tests are repeatable. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0
   return () => {
