@@ -19,8 +19,6 @@ try {
 if (config) {
   const backend = createBackend(config)
   const report = await runMain(backend.startup)
-  if (report) {
-    backend.logger.info({ startupReport: report }, 'startup report')
-    backend.logger.info(`backend ready on http://127.0.0.1:${backend.port} (WebSocket /ws)`)
-  }
+  // The engine has already logged the report as one JSON line; say where to connect.
+  if (report) backend.logger.info(`backend ready on http://127.0.0.1:${backend.port} (WebSocket /ws)`)
 }
