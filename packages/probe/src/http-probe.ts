@@ -7,8 +7,8 @@ import { PROBE_DEFAULTS, resolveProbeOptions, type ProbeOptions } from './option
 import { PhaseClock } from './phase-clock.js'
 import { runProbe, type ProbeResult } from './probe-result.js'
 import { redactUrl } from './redact.js'
-import { bareHost, resolveHost } from './resolve-host.js'
-import { connectTcp } from './tcp-connect.js'
+import { bareHost } from './resolve-host.js'
+import { resolveAndConnect } from './tcp-connect.js'
 import { tlsDetails, tlsHandshake } from './tls-handshake.js'
 
 export interface HttpProbeOptions extends ProbeOptions {
@@ -44,10 +44,7 @@ export function probeHttp(url: string, options?: HttpProbeOptions): Promise<Prob
   const clock = new PhaseClock('dns')
   const deadline = new Deadline(timeoutMs, signal)
   return runProbe('http', redactUrl(url), clock, deadline, async (details) => {
-    const addresses = await resolveHost(host, deadline, clock)
-    details.addresses = addresses.map((entry) => entry.address)
-    const { socket, address } = await connectTcp(addresses, port, deadline)
-    details.address = address
+    const socket = await resolveAndConnect(host, port, deadline, clock, details)
     let stream: Socket = socket
     const destroy = (): void => {
       stream.destroy()

@@ -1,6 +1,8 @@
 import { Socket } from 'node:net'
 import type { Deadline } from './deadline.js'
-import type { ResolvedAddress } from './resolve-host.js'
+import type { PhaseClock } from './phase-clock.js'
+import type { ProbeDetails } from './probe-result.js'
+import { resolveHost, type ResolvedAddress } from './resolve-host.js'
 
 /** Errors after which the next resolved address is tried (as a browser does for `localhost` → ::1, 127.0.0.1). */
 const TRY_NEXT_ADDRESS = new Set([
@@ -63,4 +65,22 @@ function connectOnce(socket: Socket, host: string, port: number): Promise<void> 
     // A socket that failed on an earlier address is destroyed; connect() re-initialises it.
     socket.connect({ host, port })
   })
+}
+
+/**
+ * The first two hops of every network probe: resolve `host` (phase `dns`), then connect (phase `tcp`),
+ * recording `addresses` and the `address` connected to in the probe's details.
+ */
+export async function resolveAndConnect(
+  host: string,
+  port: number,
+  deadline: Deadline,
+  clock: PhaseClock,
+  details: ProbeDetails,
+): Promise<Socket> {
+  const addresses = await resolveHost(host, deadline, clock)
+  details.addresses = addresses.map((entry) => entry.address)
+  const { socket, address } = await connectTcp(addresses, port, deadline)
+  details.address = address
+  return socket
 }

@@ -2,8 +2,8 @@ import { Deadline } from './deadline.js'
 import { PROBE_DEFAULTS, assertHost, assertPort, resolveProbeOptions, type ProbeOptions } from './options.js'
 import { PhaseClock } from './phase-clock.js'
 import { runProbe, type ProbeResult } from './probe-result.js'
-import { bareHost, resolveHost } from './resolve-host.js'
-import { connectTcp } from './tcp-connect.js'
+import { bareHost } from './resolve-host.js'
+import { resolveAndConnect } from './tcp-connect.js'
 
 /** A host and port to connect to. */
 export interface TcpTarget {
@@ -28,11 +28,8 @@ export function probeTcp(target: TcpTarget, options?: ProbeOptions): Promise<Pro
   const clock = new PhaseClock('dns')
   const deadline = new Deadline(timeoutMs, signal)
   return runProbe('tcp', formatHostPort(target.host, target.port), clock, deadline, async (details) => {
-    const addresses = await resolveHost(target.host, deadline, clock)
-    details.addresses = addresses.map((entry) => entry.address)
-    const { socket, address } = await connectTcp(addresses, target.port, deadline)
+    const socket = await resolveAndConnect(target.host, target.port, deadline, clock, details)
     clock.stop()
-    details.address = address
     socket.destroy()
     return undefined
   })

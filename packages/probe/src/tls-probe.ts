@@ -2,8 +2,8 @@ import { Deadline } from './deadline.js'
 import { PROBE_DEFAULTS, assertHost, assertPort, resolveProbeOptions, type ProbeOptions } from './options.js'
 import { PhaseClock } from './phase-clock.js'
 import { runProbe, type ProbeResult } from './probe-result.js'
-import { bareHost, resolveHost } from './resolve-host.js'
-import { connectTcp } from './tcp-connect.js'
+import { bareHost } from './resolve-host.js'
+import { resolveAndConnect } from './tcp-connect.js'
 import { formatHostPort, type TcpTarget } from './tcp-probe.js'
 import { tlsDetails, tlsHandshake } from './tls-handshake.js'
 
@@ -27,10 +27,7 @@ export function probeTls(target: TlsTarget, options?: ProbeOptions): Promise<Pro
   const clock = new PhaseClock('dns')
   const deadline = new Deadline(timeoutMs, signal)
   return runProbe('tls', formatHostPort(target.host, target.port), clock, deadline, async (details) => {
-    const addresses = await resolveHost(target.host, deadline, clock)
-    details.addresses = addresses.map((entry) => entry.address)
-    const { socket, address } = await connectTcp(addresses, target.port, deadline)
-    details.address = address
+    const socket = await resolveAndConnect(target.host, target.port, deadline, clock, details)
     clock.lap('tls')
     const tlsSocket = await tlsHandshake(
       socket,
