@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStartup } from '@tarmac/startup'
+import { withClient } from '@tarmac/testing'
 import {
   capacity,
   createPool,
@@ -20,16 +20,6 @@ const migrations = [
   { name: '0001_notes.sql', sql: 'create table notes (id serial primary key, body text not null)' },
   { name: '0002_seed.sql', sql: "insert into notes (body) values ('kept across restarts')" },
 ]
-
-async function withClient<T>(url: string, action: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return await action(client)
-  } finally {
-    await client.end()
-  }
-}
 
 describe('startEmbeddedPostgres (PGlite over the wire protocol)', () => {
   let folder: string

@@ -1,5 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@tarmac/testing'
-import pg from 'pg'
+import { createTestDatabase, withClient, type TestDatabase } from '@tarmac/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MIGRATIONS_TABLE, migrate } from '../src/index.js'
 
@@ -8,16 +7,6 @@ const migrations = [
   { name: '0001_users.sql', sql: 'create table users (id serial primary key, name text not null)' },
   { name: '0003_seed.sql', sql: "insert into users (name, email) values ('ada', 'ada@example.com')" },
 ]
-
-async function withClient<T>(url: string, action: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return await action(client)
-  } finally {
-    await client.end()
-  }
-}
 
 describe('migrate (real Postgres)', () => {
   let db: TestDatabase
