@@ -100,6 +100,9 @@ async function attemptOnce(
       attempt,
       log,
       resource: <T>(name: string) => context.resourceOf(name) as T,
+      report: (details) => {
+        context.record.details = { ...context.record.details, ...structuredClone(details) }
+      },
     }),
   )
   try {

@@ -23,6 +23,11 @@ export interface StartContext {
   readonly log: StartupLogger
   /** The resource of a component that has already started (an earlier phase, or earlier in this phase). */
   readonly resource: <T = unknown>(componentName: string) => T
+  /**
+   * Adds facts to this component's entry in the startup report (`details`, merged key by key): what it
+   * found and decided (a pool size and why, connect timings). JSON values only; never secrets.
+   */
+  readonly report: (details: Readonly<Record<string, unknown>>) => void
 }
 
 /** What `stop` receives. */

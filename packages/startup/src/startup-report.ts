@@ -22,6 +22,8 @@ export interface ComponentReport {
   attempts: number
   /** The last failed attempts (at most 20); `attempts` counts them all. */
   errors: AttemptError[]
+  /** What the component reported about itself (`context.report`). */
+  details?: Record<string, unknown>
   /** ISO time an optional component recovered in the background. */
   recoveredAt?: string
   /** Set when `stop` failed or timed out. */
