@@ -23,7 +23,7 @@ export { probeTls } from './tls-probe.js'
 export type { TlsTarget } from './tls-probe.js'
 export { probeHttp } from './http-probe.js'
 export type { HttpProbeOptions } from './http-probe.js'
-export { connectPostgres } from './postgres-connect.js'
+export { connectPostgres, connectPostgresClient } from './postgres-connect.js'
 export type {
   PostgresConnectOptions,
   PostgresConnectTimings,

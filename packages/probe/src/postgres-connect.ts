@@ -62,8 +62,29 @@ export async function connectPostgres(
   )
   const socket = new Socket()
   const client = createClient(url, options, socket)
+  const { timings, serverVersion } = await connectPostgresClient(client, socket, {
+    timeoutMs,
+    ...(signal ? { signal } : {}),
+  })
+  return { client, timings, serverVersion }
+}
+
+/**
+ * The timed connect of `connectPostgres`, for a `pg.Client` you built yourself (a pool's client class) with
+ * `stream: () => socket`: resolves the client's host, opens `socket`, hands it over, times ssl, startup +
+ * authentication and a first `select 1`. Same errors and abort behaviour as `connectPostgres`.
+ * @example
+ * const socket = new Socket()
+ * const client = new pg.Client({ connectionString: url, stream: () => socket })
+ * const { timings } = await connectPostgresClient(client, socket, { timeoutMs: 30_000 })
+ */
+export async function connectPostgresClient(
+  client: pg.Client,
+  socket: Socket,
+  options: { readonly signal?: AbortSignal; readonly timeoutMs: number },
+): Promise<{ timings: PostgresConnectTimings; serverVersion: string }> {
   const clock = new PhaseClock('dns')
-  const deadline = new Deadline(timeoutMs, signal)
+  const deadline = new Deadline(options.timeoutMs, options.signal)
   const connection = client.connection
   let serverVersion: string | undefined
   connection.on('parameterStatus', (message: { parameterName?: string; parameterValue?: string }) => {
@@ -86,7 +107,8 @@ export async function connectPostgres(
     } else {
       clock.lap('auth')
     }
-    await deadline.guard(client.connect(), () => clock.current, destroy)
+    // The prototype's connect, not `client.connect`: a subclass may route its own `connect()` here.
+    await deadline.guard(pgConnect.call(client), () => clock.current, destroy)
     clock.lap('firstQuery')
     await deadline.guard(client.query('select 1'), () => 'firstQuery', destroy)
     clock.stop()
@@ -99,7 +121,7 @@ export async function connectPostgres(
       )
       serverVersion = rows[0]?.server_version ?? 'unknown'
     }
-    return { client, timings, serverVersion }
+    return { timings, serverVersion }
   } catch (error) {
     destroy()
     if (error instanceof ProbeError && !isProbeErrorClass(error.code)) throw error
@@ -115,6 +137,9 @@ export async function connectPostgres(
     deadline.dispose()
   }
 }
+
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with the client as `this`
+const pgConnect = pg.Client.prototype.connect as (this: pg.Client) => Promise<unknown>
 
 function createClient(url: string, options: PostgresConnectOptions, socket: Socket): pg.Client {
   let parsed: URL
