@@ -1,12 +1,15 @@
 import { StartupError, type Component, type RetryOptions } from '@tarmac/startup'
 import type pg from 'pg'
 import { capacity, type ServerCapacity } from './capacity.js'
-import { connect, type PostgresConnectTimings } from './connect.js'
+import type { PostgresConnectTimings } from './connect.js'
+import type { ConnectAhead } from './connect-ahead.js'
 import { PostgresError, isRetryablePostgresError } from './errors.js'
 import { migrate, type MigrationResult } from './migrate.js'
 import type { MigrationInput } from './migration-source.js'
 import { defaults, isAny, isBoolean, isObject, isPositiveInt, isString, validateOptions } from './options.js'
+import { poolBudget, type PoolBudget } from './pool-budget.js'
 import { createPool, type PoolOptions, type PoolStats } from './pool.js'
+import { TimedClient } from './timed-client.js'
 
 export interface PostgresAdmissionOptions {
   readonly url: string
@@ -27,8 +30,12 @@ export interface PostgresAdmissionOptions {
   readonly migrationLockName?: string
   /** The migrations bookkeeping table; give each service sharing a database its own. Default `tarmac_migrations`. */
   readonly migrationsTable?: string
-  /** Pool settings; the pool opens no connection until the first query. */
-  readonly pool?: Omit<PoolOptions, 'url' | 'applicationName'>
+  /** Pool settings. `max` is what the service asks for (`DB_POOL_MAX`); the budget may give it less. */
+  readonly pool?: Omit<PoolOptions, 'url' | 'applicationName' | 'adopt'>
+  /** Instances of this service that may run at once (`DB_FLEET_SIZE`): the budget's divisor. Default 1. */
+  readonly fleetSize?: number
+  /** A connection begun at process start (`connectAhead`), adopted by the first attempt. */
+  readonly ahead?: ConnectAhead
 }
 
 /** What the admission connection found, for the startup report and `/health/infrastructure`. */
@@ -37,13 +44,18 @@ export interface AdmissionFacts {
   readonly serverVersion: string
   readonly capacity: ServerCapacity
   readonly migrations: MigrationResult | null
+  /** The pool's size after startup, and the arithmetic behind it. */
+  readonly budget: PoolBudget
 }
 
 /** The resource of the admission component. */
 export interface PostgresHandle {
+  /** Holds the admission connection; `max` is 1 until `growToBudget()`. */
   readonly pool: pg.Pool
   readonly admission: AdmissionFacts
   readonly poolStats: () => PoolStats
+  /** Call once startup is done: the pool may then open connections up to `admission.budget.size`. */
+  readonly growToBudget: () => void
   /** Reads capacity facts now, through the pool. */
   readonly capacity: () => Promise<ServerCapacity>
   /** Ends the pool. Idempotent. */
@@ -60,11 +72,13 @@ export function isRetryableAdmissionError(error: unknown): boolean {
 }
 
 /**
- * A startup component that admits the service to the database with exactly ONE connection: it times
- * the connect, reads version and capacity, runs migrations, releases the connection, then creates a
- * pool that grows lazily to `max`. It never retries by itself: the engine does, using `retry`.
+ * A startup component that admits the service to the database with exactly ONE connection, and keeps it: it
+ * times the connect, reads version and capacity, runs migrations, works out the pool's budget for the fleet,
+ * then hands that same connection to a pool that stays at one connection until `growToBudget()`. Through a
+ * slow connector a starting instance pays for one establishment, and holds one server slot. It never retries
+ * by itself: the engine does, using `retry`.
  * @example
- * startup.add(createPostgresAdmission({ url: env.DATABASE_URL, applicationName: 'backend', migrations: './migrations' }))
+ * startup.add(createPostgresAdmission({ url: env.DATABASE_URL, applicationName: 'backend', migrations: './migrations', fleetSize: 20 }))
  */
 export function createPostgresAdmission(options: PostgresAdmissionOptions): Component<PostgresHandle> {
   const o = validateOptions(
@@ -82,12 +96,15 @@ export function createPostgresAdmission(options: PostgresAdmissionOptions): Comp
       migrationLockName: isString,
       migrationsTable: isString,
       pool: isObject,
+      fleetSize: isPositiveInt,
+      ahead: isObject,
     },
     ['url', 'applicationName'],
   )
   const timeoutMs = o.timeoutMs ?? defaults.connectTimeoutMs
   const retry = o.retry ?? { baseMs: defaults.retryBaseMs, capMs: defaults.retryCapMs }
   const userRetryable = retry.retryable
+  const requestedMax = o.pool?.max ?? defaults.poolMax
   return {
     name: o.name ?? defaults.componentName,
     phase: o.phase ?? defaults.phase,
@@ -98,19 +115,30 @@ export function createPostgresAdmission(options: PostgresAdmissionOptions): Comp
       retryable: (error, attempt) =>
         isRetryableAdmissionError(error) && (userRetryable?.(error, attempt) ?? true),
     },
-    async start({ signal }) {
-      const { client, timings, serverVersion } = await connect(o.url, {
-        signal,
-        timeoutMs,
-        applicationName: o.applicationName,
-      })
-      // Abort (attempt timeout, deadline, shutdown) must cut a migration or lock wait short, too.
+    async start({ signal, report }) {
+      const attemptStartedMs = performance.now()
+      const early = o.ahead?.take()
+      const client =
+        early?.client ??
+        new TimedClient({
+          url: o.url,
+          applicationName: o.applicationName,
+          timeoutMs,
+          ...(o.pool?.poolConfig ? { clientConfig: o.pool.poolConfig } : {}),
+        })
+      // Abort (attempt timeout, deadline, shutdown) must cut a connect, a migration or a lock wait short.
       // Destroying the socket (not a polite end()) makes the server drop the backend at once.
-      const destroy = (): void =>
-        (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy()
+      const destroy = (): void => client.destroy()
       signal.addEventListener('abort', destroy, { once: true })
       let facts: AdmissionFacts
       try {
+        const timings = await client.connectTimed(signal)
+        report({
+          connect: timings,
+          ...(early && {
+            connectAhead: { begunBeforeAttemptMs: Math.round(attemptStartedMs - early.startedAtMs) },
+          }),
+        })
         const serverCapacity = await capacity(client)
         const migrations =
           o.migrations === undefined
@@ -121,26 +149,48 @@ export function createPostgresAdmission(options: PostgresAdmissionOptions): Comp
                 table: o.migrationsTable,
                 signal,
               })
-        facts = Object.freeze({ timings, serverVersion, capacity: serverCapacity, migrations })
+        const budget = poolBudget({
+          requestedMax,
+          fleetSize: o.fleetSize ?? 1,
+          applicationName: o.applicationName,
+          capacity: serverCapacity,
+        })
+        report({ budget })
+        facts = Object.freeze({
+          timings,
+          serverVersion: client.serverVersion,
+          capacity: serverCapacity,
+          migrations,
+          budget,
+        })
       } catch (error) {
-        if (!signal.aborted) throw error
+        if (!signal.aborted) {
+          await client.end().catch(() => undefined)
+          throw error
+        }
         throw new PostgresError(
           'PG_ERR_ABORTED',
           'admission aborted (attempt timeout, deadline or shutdown)',
-          {
-            cause: error,
-          },
+          { cause: error },
         )
       } finally {
         signal.removeEventListener('abort', destroy)
-        if (!signal.aborted) await client.end().catch(() => undefined)
       }
-      const { pool, stats } = createPool({ ...o.pool, url: o.url, applicationName: o.applicationName })
+      const { pool, stats, resize } = createPool({
+        ...o.pool,
+        max: 1,
+        url: o.url,
+        applicationName: o.applicationName,
+        adopt: client,
+      })
+      // The pool takes the admission connection now: counted, kept (`min`), and the only one while starting.
+      ;(await pool.connect()).release()
       let ending: Promise<void> | undefined
       return {
         pool,
         admission: facts,
         poolStats: stats,
+        growToBudget: () => resize(facts.budget.size),
         capacity: () => capacity(pool),
         close: () => (ending ??= pool.end()),
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { toPostgresError } from './classify.js'
+import { isTransientPostgresError, toPostgresError } from './classify.js'
 import { PostgresError, isRetryablePostgresError, redactUrl } from './errors.js'
 
 function probeError(code: string, phase: string, sqlState?: string): Error {
@@ -52,5 +52,24 @@ describe('toPostgresError', () => {
     const error = toPostgresError(new Error('cannot reach postgres://app:s3cret@db:5432/x'))
     expect(error.message).not.toContain('s3cret')
     expect(redactUrl('postgres://db/x?password=s3cret')).not.toContain('s3cret')
+  })
+})
+
+describe('isTransientPostgresError', () => {
+  it('is true for conditions that pass by themselves, found through the cause chain', () => {
+    const tooMany = Object.assign(new Error('sorry, too many clients already'), { code: '53300' })
+    expect(isTransientPostgresError(tooMany)).toBe(true)
+    expect(isTransientPostgresError(new Error('self-test failed', { cause: tooMany }))).toBe(true)
+    expect(isTransientPostgresError(Object.assign(new Error('starting'), { code: '57P03' }))).toBe(true)
+    expect(isTransientPostgresError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(true)
+    expect(isTransientPostgresError(new PostgresError('PG_ERR_POOL_EXHAUSTED', 'busy'))).toBe(true)
+  })
+
+  it('is false for what will not get better, and for errors without a database code', () => {
+    expect(isTransientPostgresError(Object.assign(new Error('auth'), { code: '28P01' }))).toBe(false)
+    expect(isTransientPostgresError(Object.assign(new Error('dup'), { code: '23505' }))).toBe(false)
+    expect(isTransientPostgresError(new PostgresError('PG_ERR_DATABASE_NOT_FOUND', 'no db'))).toBe(false)
+    expect(isTransientPostgresError(new Error('a bug'))).toBe(false)
+    expect(isTransientPostgresError(undefined)).toBe(false)
   })
 })

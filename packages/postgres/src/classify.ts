@@ -111,3 +111,21 @@ export function toPostgresError(
   const prefix = context.what ? `${context.what}: ` : ''
   return new PostgresError(code, `${prefix}${message}`, { cause: error, errorClass, phase, sqlState })
 }
+
+/**
+ * True when `error`, or an error in its `cause` chain, is a database condition that passes by itself: no
+ * free slot (53300), the server starting (57P03), a refused, reset or timed-out connection, a full pool.
+ * Worth another attempt while starting; a 503 with `Retry-After` at run time. Errors without a database
+ * code (a bug, a constraint violation, a wrong password) are not transient.
+ */
+export function isTransientPostgresError(error: unknown): boolean {
+  let current: unknown = error
+  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+    if (current instanceof PostgresError) return current.retryable
+    const code = (current as { code?: unknown }).code
+    if (typeof code === 'string' && (SQLSTATE_CODES[code] || ERRNO_CODES[code] || PROBE_CLASS_CODES[code]))
+      return toPostgresError(current).retryable
+    current = (current as { cause?: unknown }).cause
+  }
+  return false
+}

@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+import type { PGlite } from '@electric-sql/pglite'
 import { lockDataDir } from './data-dir-lock.js'
 import { keepExtendedQueriesTogether } from './embedded-queue.js'
 import { PostgresError } from './errors.js'
@@ -50,6 +49,11 @@ export async function startEmbeddedPostgres(
   const lock = lockDataDir(dataDir)
   let db: PGlite | undefined
   try {
+    // Loaded here, not at import: a service on a real Postgres never pays for PGlite.
+    const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite-socket'),
+    ])
     db = await PGlite.create(dataDir)
     const server = new PGLiteSocketServer({
       db,

@@ -8,6 +8,7 @@ export const defaults = Object.freeze({
   retryBaseMs: 250,
   retryCapMs: 10_000,
   poolMax: 10,
+  poolMin: 1,
   poolIdleTimeoutMs: 30_000,
   poolAcquireTimeoutMs: 30_000,
   exhaustedAfterMs: 1_000,

@@ -1,8 +1,21 @@
+import type { PostgresConnectTimings } from '@tarmac/probe'
 import pg from 'pg'
 import { toPostgresError } from './classify.js'
 import { PostgresError } from './errors.js'
 import { defaults, isAny, isNonNegativeInt, isPositiveInt, isString, validateOptions } from './options.js'
 import { SampleWindow } from './sample-window.js'
+import { TimedClient } from './timed-client.js'
+
+/** The pool's own connects: passive connection-time measurements, with no extra connection. */
+export interface PoolConnectStats {
+  /** Connections the pool has opened (an adopted admission connection counts). */
+  readonly total: number
+  /** The newest connect's phase timings; null before the first. */
+  readonly last: PostgresConnectTimings | null
+  readonly lastAtMs: number | null
+  readonly totalMsP50: number
+  readonly totalMsP95: number
+}
 
 /** What `poolStats()` returns. Wait times are for acquiring a client (`pool.connect` or `pool.query`). */
 export interface PoolStats {
@@ -16,6 +29,7 @@ export interface PoolStats {
   readonly exhausted: boolean
   /** How long requests have been waiting continuously (0 when nobody waits). */
   readonly exhaustedForMs: number
+  readonly connects: PoolConnectStats
 }
 
 export interface PoolOptions {
@@ -23,9 +37,16 @@ export interface PoolOptions {
   readonly applicationName: string
   /** Upper bound; the pool opens connections lazily, one per concurrent demand. Default 10. */
   readonly max?: number
+  /** Connections kept open however idle (never opened eagerly). Default 1. */
+  readonly min?: number
+  /** Idle connections above `min` close after this. Default 30 000. */
   readonly idleTimeoutMs?: number
   /** Waiting this long for a client fails with `PG_ERR_POOL_EXHAUSTED` (pool full) or `PG_ERR_TIMEOUT`. */
   readonly acquireTimeoutMs?: number
+  /** A new connection's whole connect (DNS to first query). Default `acquireTimeoutMs`. */
+  readonly connectTimeoutMs?: number
+  /** A connected client (the admission's) that becomes the pool's first connection instead of a new one. */
+  readonly adopt?: TimedClient
   /** Default 1 000. */
   readonly exhaustedAfterMs?: number
   /** Recent acquisitions kept for the percentiles. Default 1 024. */
@@ -39,6 +60,8 @@ export interface PoolOptions {
 export interface InstrumentedPool {
   readonly pool: pg.Pool
   readonly stats: () => PoolStats
+  /** Changes `max` from now on (the admission raises it from 1 to the budget once startup is done). */
+  readonly resize: (max: number) => void
 }
 
 type ConnectCallback = (
@@ -48,7 +71,9 @@ type ConnectCallback = (
 ) => void
 
 /**
- * A `pg.Pool` that grows lazily to `max` (no warm-up) and times every acquisition.
+ * A `pg.Pool` that grows lazily to `max` (no warm-up), keeps `min` connections once opened, times every
+ * acquisition, and opens every connection with the timed connect of `@tarmac/probe` (`TimedClient`), whose
+ * timings are the pool's connection-time measurements. `adopt` hands it an open connection as its first.
  * @example
  * const { pool, stats } = createPool({ url, applicationName: 'backend', max: 10 })
  */
@@ -60,8 +85,11 @@ export function createPool(options: PoolOptions): InstrumentedPool {
       url: isString,
       applicationName: isString,
       max: isPositiveInt,
+      min: isNonNegativeInt,
       idleTimeoutMs: isNonNegativeInt,
       acquireTimeoutMs: isNonNegativeInt,
+      connectTimeoutMs: isPositiveInt,
+      adopt: isTimedClient,
       exhaustedAfterMs: isNonNegativeInt,
       acquireSampleSize: isPositiveInt,
       poolConfig: isAny,
@@ -69,17 +97,43 @@ export function createPool(options: PoolOptions): InstrumentedPool {
     },
     ['url', 'applicationName'],
   )
-  const max = o.max ?? defaults.poolMax
+  let max = o.max ?? defaults.poolMax
   const exhaustedAfterMs = o.exhaustedAfterMs ?? defaults.exhaustedAfterMs
   const nowMs = o.nowMs ?? (() => performance.now())
+  const acquireTimeoutMs = o.acquireTimeoutMs ?? defaults.poolAcquireTimeoutMs
+  const connectMs = new SampleWindow(o.acquireSampleSize ?? defaults.acquireSampleSize)
+  let connectsTotal = 0
+  let lastConnect: PostgresConnectTimings | null = null
+  let lastConnectAtMs: number | null = null
+  const onConnect = (timings: PostgresConnectTimings): void => {
+    connectsTotal += 1
+    lastConnect = timings
+    lastConnectAtMs = Date.now()
+    connectMs.add(timings.totalMs)
+  }
+  if (o.adopt?.lastTimings) onConnect(o.adopt.lastTimings)
+  const clientSettings = {
+    url: o.url,
+    applicationName: o.applicationName,
+    timeoutMs: o.connectTimeoutMs ?? (acquireTimeoutMs || defaults.connectTimeoutMs),
+    onConnect,
+    ...(o.poolConfig ? { clientConfig: o.poolConfig as Partial<pg.ClientConfig> } : {}),
+  }
+  const toAdopt: TimedClient[] = o.adopt ? [o.adopt] : []
+  // pg-pool builds its clients with `new Client(options)`: a function constructor may hand back another
+  // object, here the adopted admission connection (already connected) or a new timed client.
+  function PoolClient(): TimedClient {
+    return toAdopt.shift() ?? new TimedClient(clientSettings)
+  }
   const pool = new pg.Pool({
     ...o.poolConfig,
+    Client: PoolClient as unknown as typeof pg.Client,
     connectionString: o.url,
     application_name: o.applicationName,
     max,
-    min: 0,
+    min: o.min ?? defaults.poolMin,
     idleTimeoutMillis: o.idleTimeoutMs ?? defaults.poolIdleTimeoutMs,
-    connectionTimeoutMillis: o.acquireTimeoutMs ?? defaults.poolAcquireTimeoutMs,
+    connectionTimeoutMillis: acquireTimeoutMs,
   })
   // An idle client that the server drops must not crash the process; the next acquire reconnects.
   pool.on('error', () => undefined)
@@ -126,6 +180,10 @@ export function createPool(options: PoolOptions): InstrumentedPool {
 
   return {
     pool,
+    resize(next) {
+      max = next
+      pool.options.max = next
+    },
     stats: (): PoolStats => {
       observeWaiting()
       const waitedMs = waitingSinceMs === undefined ? 0 : nowMs() - waitingSinceMs
@@ -138,7 +196,17 @@ export function createPool(options: PoolOptions): InstrumentedPool {
         acquireWaitMsP95: waits.percentile(95),
         exhausted: waitedMs > exhaustedAfterMs,
         exhaustedForMs: waitedMs,
+        connects: {
+          total: connectsTotal,
+          last: lastConnect,
+          lastAtMs: lastConnectAtMs,
+          totalMsP50: connectMs.percentile(50),
+          totalMsP95: connectMs.percentile(95),
+        },
       }
     },
   }
 }
+
+const isTimedClient = (value: unknown): string | undefined =>
+  value instanceof TimedClient ? undefined : 'a TimedClient'

@@ -2,7 +2,13 @@ import { createStartup, StartupError } from '@tarmac/startup'
 import { createTestDatabase, getFreePort, type TestDatabase } from '@tarmac/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { advisoryLockKey, createPostgresAdmission, PostgresError, type PostgresHandle } from '../src/index.js'
+import {
+  advisoryLockKey,
+  connectAhead,
+  createPostgresAdmission,
+  PostgresError,
+  type PostgresHandle,
+} from '../src/index.js'
 
 const migrations = [
   { name: '0001_messages.sql', sql: 'create table messages (id serial primary key, body text not null)' },
@@ -30,7 +36,7 @@ describe('createPostgresAdmission (real Postgres, startup engine)', () => {
     return rows[0]?.n ?? -1
   }
 
-  it('admits with exactly one connection, migrates, then hands over a lazy pool', async () => {
+  it("admits with exactly one connection, migrates, and keeps it as the pool's only one until startup is done", async () => {
     const app = 'admission_one'
     let peak = 0
     const sampler = setInterval(() => {
@@ -41,11 +47,11 @@ describe('createPostgresAdmission (real Postgres, startup engine)', () => {
     try {
       await startup.run()
       const handle = startup.resource<PostgresHandle>('postgres')!
-      clearInterval(sampler)
-      expect(peak).toBeLessThanOrEqual(1)
-      // The admission connection has ended; the server drops its backend a moment later.
-      await expect.poll(() => backendsOf(app), { timeout: 5000 }).toBe(0)
-      expect(handle.poolStats()).toMatchObject({ total: 0, max: 4, waiting: 0, exhausted: false })
+      // The admission connection is the pool's: kept, idle, and the only one.
+      expect(handle.poolStats()).toMatchObject({ total: 1, idle: 1, max: 1, waiting: 0, exhausted: false })
+      expect(handle.poolStats().connects).toMatchObject({ total: 1 })
+      expect(handle.poolStats().connects.last?.totalMs).toBe(handle.admission.timings.totalMs)
+      expect(await backendsOf(app)).toBe(1)
       expect(handle.admission.migrations?.applied.map((m) => m.name)).toEqual([
         '0001_messages.sql',
         '0002_index.sql',
@@ -54,16 +60,73 @@ describe('createPostgresAdmission (real Postgres, startup engine)', () => {
       expect(handle.admission.timings.totalMs).toBeGreaterThan(0)
       expect(handle.admission.capacity).toMatchObject({ embedded: false })
       expect(handle.admission.capacity.byApplication[app]).toBe(1)
-      await handle.pool.query(`insert into messages (body) values ('hi')`)
+      // The budget and its arithmetic are in the startup report.
+      const component = startup.report().phases[0]!.components[0]!
+      expect(component.details).toMatchObject({
+        connect: { totalMs: handle.admission.timings.totalMs },
+        budget: { size: 4, requestedMax: 4, fleetSize: 1, fits: true },
+      })
+
+      // Concurrent work while starting queues on the one connection instead of opening more.
+      await Promise.all([1, 2, 3].map(() => handle.pool.query('select pg_sleep(0.05)')))
       expect(handle.poolStats().total).toBe(1)
-      expect(await backendsOf(app)).toBe(1)
+      clearInterval(sampler)
+      expect(peak).toBe(1)
+
+      // Once startup is done, the pool grows with demand up to its budget, and times those connects too.
+      handle.growToBudget()
+      await Promise.all([1, 2, 3, 4, 5].map(() => handle.pool.query('select pg_sleep(0.1)')))
+      expect(handle.poolStats()).toMatchObject({ max: 4, total: 4 })
+      expect(handle.poolStats().connects.total).toBe(4)
+      expect(await backendsOf(app)).toBe(4)
+      await handle.pool.query(`insert into messages (body) values ('hi')`)
       const live = await handle.capacity()
-      expect(live.byApplication[app]).toBeGreaterThanOrEqual(1)
+      expect(live.byApplication[app]).toBe(4)
     } finally {
       clearInterval(sampler)
       await startup.shutdown('test over')
     }
     await expect.poll(() => backendsOf(app), { timeout: 5000 }).toBe(0)
+  })
+
+  it('adopts a connection begun ahead (connectAhead): still exactly one connection', async () => {
+    const app = 'admission_ahead'
+    const ahead = connectAhead({ url: db.url, applicationName: app })!
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const startup = createStartup({ name: 'svc', phases: ['database'], deadlineMs: 60_000 })
+    startup.add(createPostgresAdmission({ url: db.url, applicationName: app, ahead }))
+    try {
+      await startup.run()
+      const handle = startup.resource<PostgresHandle>('postgres')!
+      expect(handle.poolStats()).toMatchObject({ total: 1, idle: 1 })
+      expect(await backendsOf(app)).toBe(1)
+      const details = startup.report().phases[0]!.components[0]!.details
+      expect(details?.connectAhead).toMatchObject({ begunBeforeAttemptMs: expect.any(Number) as number })
+      expect(ahead.take()).toBeUndefined()
+    } finally {
+      await startup.shutdown('test over')
+    }
+    await expect.poll(() => backendsOf(app), { timeout: 5000 }).toBe(0)
+  })
+
+  it('a connect-ahead that failed is the first failed attempt; the engine retries as usual', async () => {
+    const port = await getFreePort()
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres`
+    const ahead = connectAhead({ url, applicationName: 'admission_ahead_refused' })!
+    const startup = createStartup({ name: 'svc', phases: ['database'], deadlineMs: 60_000 })
+    startup.add(
+      createPostgresAdmission({
+        url,
+        applicationName: 'admission_ahead_refused',
+        ahead,
+        retry: { baseMs: 1, capMs: 5, maxAttempts: 2 },
+      }),
+    )
+    await expect(startup.run()).rejects.toBeInstanceOf(Error)
+    const component = startup.report().phases[0]!.components[0]!
+    expect(component.errors.map((e) => e.code)).toEqual(['PG_ERR_UNREACHABLE', 'PG_ERR_UNREACHABLE'])
+    expect(connectAhead({ url: undefined, applicationName: 'x' })).toBeUndefined()
+    expect(connectAhead({ url: 'mysql://x', applicationName: 'x' })).toBeUndefined()
   })
 
   it('retries a retryable failure through the engine and gives up at once on a non-retryable one', async () => {

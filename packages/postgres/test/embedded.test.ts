@@ -103,7 +103,10 @@ describe('startEmbeddedPostgres (PGlite over the wire protocol)', () => {
         applied: [{ name: '0003_author.sql' }],
         skipped: ['0001_notes.sql', '0002_seed.sql'],
       })
-      expect(handle.poolStats().total).toBe(0)
+      // The admission connection stays as the pool's first; the budget is DB_POOL_MAX as is (nothing to count).
+      expect(handle.poolStats().total).toBe(1)
+      expect(handle.admission.budget).toMatchObject({ size: 10, maxConnections: null, fits: true })
+      expect(handle.admission.budget.reason).toMatch(/^embedded server/)
       await handle.pool.query('insert into notes (body, author) values ($1, $2)', ['from the pool', 'svc'])
       expect(handle.poolStats().total).toBe(1)
       expect(await handle.capacity()).toMatchObject({ embedded: true })
