@@ -31,7 +31,7 @@ async function service(url: string) {
   const startup = createStartup({ name: 'svc', phases: ['database'] })
   startup.add(createPostgresAdmission({ url, applicationName: 'health-test', pool: { max: 4 } }))
   registry.contribute(startup, 'postgres', (handle: PostgresHandle) =>
-    createPostgresChecks(handle, { url, applicationName: 'health-test', connect }),
+    createPostgresChecks(handle, { url, applicationName: 'health-test' }),
   )
   app = await buildApp({ registry, startup })
   await startup.run()
@@ -45,12 +45,16 @@ async function service(url: string) {
 }
 
 describe('postgres checks (real PostgreSQL)', () => {
-  it('report connection time phases, response time, pool use and server capacity', async () => {
+  it('report connection time phases, response time, pool use and budget, and server capacity', async () => {
     const { app, startup } = await service(database.url)
     const { statusCode, body } = await probe(app, '/health/infrastructure/postgres', LOOPBACK)
     expect(statusCode).toBe(200)
     const [connection] = body.checks['postgres:connectionTime']
     expect(connection).toMatchObject({ status: 'pass', observedUnit: 'ms', componentType: 'datastore' })
+    // Passive: the admission connection's own timings, with no connection opened for the check.
+    const handle = startup.resource<PostgresHandle>('postgres')!
+    expect(connection.observedValue).toBe(Math.round(handle.admission.timings.totalMs * 10) / 10)
+    expect(connection.details).toMatchObject({ connects: 1 })
     expect(Object.keys(connection.details.timingsMs as object).sort()).toEqual([
       'auth',
       'dns',
@@ -58,8 +62,12 @@ describe('postgres checks (real PostgreSQL)', () => {
       'ssl',
       'tcp',
     ])
+    expect(body.checks['postgres:freshConnectionTime']).toBeUndefined()
     expect(body.checks['postgres:responseTime'][0]).toMatchObject({ status: 'pass', observedUnit: 'ms' })
-    expect(body.checks['postgres:pool'][0].details.pool).toMatchObject({ max: 4, waiting: 0 })
+    const [pool] = body.checks['postgres:pool']
+    expect(pool.details.pool).toMatchObject({ max: 1, total: 1, waiting: 0 })
+    expect(pool.details.budget).toMatchObject({ size: 4, requestedMax: 4, fleetSize: 1 })
+    expect(pool.details.budget.reason).toMatch(/^min\(DB_POOL_MAX 4, floor\(/)
     const [capacity] = body.checks['postgres:capacity']
     expect(capacity.status).toMatch(/pass|warn/)
     expect(capacity.observedUnit).toBe('% of usable connections')
@@ -81,7 +89,10 @@ describe('postgres checks (real PostgreSQL)', () => {
         {
           url: database.url,
           applicationName: 'health-test',
-          connect: (url, options) => (connections++, connect(url, options)),
+          activeConnect: {
+            connect: (url, options) => (connections++, connect(url, options)),
+            intervalMs: 600_000,
+          },
           intervals: {
             connectionTimeMs: 600_000,
             responseTimeMs: 600_000,
@@ -106,6 +117,29 @@ describe('postgres checks (real PostgreSQL)', () => {
         await probe(app, url)
     expect({ queries, connections }).toEqual(before)
     expect(before.queries).toBeGreaterThan(0)
+    await startup.shutdown()
+  })
+
+  it('warns on capacity when a fleet of this size cannot get one connection per instance', async () => {
+    registry = createHealthRegistry()
+    const startup = createStartup({ name: 'svc', phases: ['database'] })
+    startup.add(
+      createPostgresAdmission({ url: database.url, applicationName: 'health-fleet', fleetSize: 100_000 }),
+    )
+    registry.contribute(startup, 'postgres', (handle: PostgresHandle) =>
+      createPostgresChecks(handle, { url: database.url, applicationName: 'health-fleet' }),
+    )
+    app = await buildApp({ registry, startup })
+    await startup.run()
+    await until(async () => {
+      const { body } = await probe(app!, '/health/infrastructure/postgres', LOOPBACK)
+      return body.checks['postgres:capacity'][0].code !== 'HEALTH_ERR_CHECK_PENDING'
+    })
+    const { body } = await probe(app, '/health/infrastructure/postgres', LOOPBACK)
+    const [capacity] = body.checks['postgres:capacity']
+    expect(capacity.status).toBe('warn')
+    expect(capacity.output).toMatch(/a fleet of 100000 instances needs at least 100000 connections/)
+    expect(capacity.details.fleet).toMatchObject({ fleetSize: 100_000, fits: false })
     await startup.shutdown()
   })
 

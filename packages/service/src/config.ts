@@ -34,6 +34,22 @@ export const port = (defaultPort: number) => z.coerce.number().int().min(0).max(
 /** A duration in milliseconds with a default. */
 export const durationMs = (defaultMs: number) => z.coerce.number().int().positive().default(defaultMs)
 
+/** A count (a pool size, a number of instances) with a default. */
+export const positiveInt = (defaultValue: number) => z.coerce.number().int().positive().default(defaultValue)
+
+/**
+ * The database connection budget every service reads: `DB_POOL_MAX` (what one instance asks for),
+ * `DB_FLEET_SIZE` (instances that may run at once: the admission divides the server's free slots by it),
+ * `DB_POOL_IDLE_MS` (idle connections above one close after this), `DB_CONNECT_PROBE_INTERVAL_MS` (an
+ * active fresh-connection probe; unset = off). Spread it into a service's env schema.
+ */
+export const databaseBudgetEnv = {
+  DB_POOL_MAX: positiveInt(10),
+  DB_FLEET_SIZE: positiveInt(1),
+  DB_POOL_IDLE_MS: durationMs(30_000),
+  DB_CONNECT_PROBE_INTERVAL_MS: z.coerce.number().int().positive().optional(),
+}
+
 /** pino's levels. */
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 

@@ -1,4 +1,13 @@
-export { loadConfig, port, durationMs, logLevel, nodeEnv, urlWith } from './config.js'
+export {
+  loadConfig,
+  port,
+  durationMs,
+  positiveInt,
+  databaseBudgetEnv,
+  logLevel,
+  nodeEnv,
+  urlWith,
+} from './config.js'
 export { HttpError, ConfigError, SERVICE_ERROR_CODES } from './errors.js'
 export type { ServiceErrorCode, ConfigProblem } from './errors.js'
 export { createLogger, serializeError, REDACTED_PATHS } from './logger.js'

@@ -1,5 +1,14 @@
 import { z } from 'zod'
-import { durationMs, loadConfig, logLevel, nodeEnv, port, urlWith } from '@tarmac/service'
+import {
+  databaseBudgetEnv,
+  durationMs,
+  loadConfig,
+  logLevel,
+  nodeEnv,
+  port,
+  positiveInt,
+  urlWith,
+} from '@tarmac/service'
 
 /** Defaults of every setting, units in the names. The README's config table repeats them. */
 export const AUTH_DEFAULTS = Object.freeze({
@@ -14,11 +23,8 @@ export const AUTH_DEFAULTS = Object.freeze({
   rateLimitWindowMs: 60_000,
   rateLimitPerIp: 30,
   rateLimitPerAccount: 10,
-  poolMax: 10,
   keyRefreshIntervalMs: 60_000,
 })
-
-const positiveInt = (defaultValue: number) => z.coerce.number().int().positive().default(defaultValue)
 
 /** Origins as a comma list; each must be an http(s) origin without a path. */
 const origins = z
@@ -45,7 +51,7 @@ export const authConfigSchema = z.object({
   STARTUP_DEADLINE_MS: durationMs(AUTH_DEFAULTS.startupDeadlineMs),
   DB_CONNECT_TIMEOUT_MS: durationMs(AUTH_DEFAULTS.dbConnectTimeoutMs),
   DB_QUERY_TIMEOUT_MS: durationMs(AUTH_DEFAULTS.dbQueryTimeoutMs),
-  DB_POOL_MAX: positiveInt(AUTH_DEFAULTS.poolMax),
+  ...databaseBudgetEnv,
   CORS_ORIGINS: origins,
   ACCESS_TOKEN_TTL_S: positiveInt(AUTH_DEFAULTS.accessTokenTtlS),
   REFRESH_TOKEN_TTL_S: positiveInt(AUTH_DEFAULTS.refreshTokenTtlS),

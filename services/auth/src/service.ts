@@ -4,6 +4,7 @@ import { createHealthRegistry, createPostgresChecks, type HealthRegistry } from 
 import {
   connect,
   createPostgresAdmission,
+  type ConnectAhead,
   startEmbeddedPostgres,
   type EmbeddedPostgres,
   type PostgresHandle,
@@ -37,6 +38,8 @@ export interface AuthService extends AuthApp {
 export interface AuthServiceOptions {
   /** Default: a JSON logger at `LOG_LEVEL`. */
   readonly logger?: Logger
+  /** The connection `main.ts` asked for at process start; the admission adopts it. */
+  readonly connectAhead?: ConnectAhead
 }
 
 /**
@@ -73,13 +76,15 @@ export async function createAuthService(
       stop: (embedded) => embedded.close(),
     })
   }
-  startup.add(postgresComponent(config))
+  startup.add(postgresComponent(config, options.connectAhead))
   // Critical `postgres:responseTime` (select 1 through the pool), plus pool, capacity and connection time.
   health.contribute(startup, 'postgres', (handle: PostgresHandle) =>
     createPostgresChecks(handle, {
       url: config.DATABASE_URL ?? startup.resource<EmbeddedPostgres>('embedded-postgres')!.url,
       applicationName: 'auth',
-      connect,
+      ...(config.DB_CONNECT_PROBE_INTERVAL_MS && {
+        activeConnect: { connect, intervalMs: config.DB_CONNECT_PROBE_INTERVAL_MS },
+      }),
     }),
   )
 
@@ -121,24 +126,30 @@ export async function createAuthService(
   })
 
   startup.on((event) => {
+    // While starting, the pool holds the admission connection only: one connector establishment per instance.
+    if (event.type === 'startup.completed') startup.resource<PostgresHandle>('postgres')?.growToBudget()
+    if (event.type === 'startup.failed' || event.type === 'shutdown.started') options.connectAhead?.discard()
     if (event.type === 'shutdown.completed') health.close()
   })
   return { ...authApp, startup, config, logger, health }
 }
 
 /** Admission to `DATABASE_URL`, or to the embedded server started just before in the same phase. */
-function postgresComponent(config: AuthConfig): Component<PostgresHandle> {
+function postgresComponent(config: AuthConfig, ahead?: ConnectAhead): Component<PostgresHandle> {
   const admissionFor = (url: string) =>
     createPostgresAdmission({
       url,
+      ...(ahead && url === config.DATABASE_URL ? { ahead } : {}),
       applicationName: 'auth',
       timeoutMs: config.DB_CONNECT_TIMEOUT_MS,
       retry: { baseMs: 250, capMs: 10_000 },
       migrations: MIGRATIONS_DIR,
       migrationLockName: 'tarmac_auth_migrations',
       migrationsTable: 'auth_migrations',
+      fleetSize: config.DB_FLEET_SIZE,
       pool: {
         max: config.DB_POOL_MAX,
+        idleTimeoutMs: config.DB_POOL_IDLE_MS,
         // A request must fail fast with 503 when Postgres is away, not hang for the 30 s connect budget.
         acquireTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
         poolConfig: { query_timeout: config.DB_QUERY_TIMEOUT_MS },

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
 import { createHealthRegistry, createPostgresChecks, healthPlugin, type HealthRegistry } from '@tarmac/health'
-import { connect, type PostgresHandle } from '@tarmac/postgres'
+import { connect, isTransientPostgresError, type ConnectAhead, type PostgresHandle } from '@tarmac/postgres'
 import {
   createHttpServerComponent,
   createLogger,
@@ -51,10 +51,11 @@ export interface Backend {
  */
 export function createBackend(
   config: BackendConfig,
-  options: BackendOptions & { logger?: Logger } = {},
+  options: BackendOptions & { logger?: Logger; connectAhead?: ConnectAhead } = {},
 ): Backend {
-  const o = { ...BACKEND_DEFAULTS, ...options }
-  const logger = options.logger ?? createLogger({ name: 'backend', level: config.LOG_LEVEL })
+  const { connectAhead, logger: givenLogger, ...knobs } = options
+  const o = { ...BACKEND_DEFAULTS, ...knobs }
+  const logger = givenLogger ?? createLogger({ name: 'backend', level: config.LOG_LEVEL })
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: 64 * 1024,
@@ -70,6 +71,9 @@ export function createBackend(
   })
   const health = createHealthRegistry({ logger })
   startup.on((event) => {
+    // While starting, the pool holds the admission connection only: one connector establishment per instance.
+    if (event.type === 'startup.completed') postgres?.growToBudget()
+    if (event.type === 'startup.failed' || event.type === 'shutdown.started') connectAhead?.discard()
     if (event.type === 'shutdown.started') gate.set('stopping')
     if (event.type === 'shutdown.completed' || event.type === 'startup.failed') health.close()
   })
@@ -130,10 +134,17 @@ export function createBackend(
   for (const component of databaseComponents(
     config,
     (handle, url) => ((postgres = handle), (postgresUrl = url)),
+    connectAhead,
   ))
     startup.add(component)
   health.contribute(startup, 'postgres', (handle: PostgresHandle) =>
-    createPostgresChecks(handle, { url: postgresUrl, applicationName: 'tarmac-backend', connect }),
+    createPostgresChecks(handle, {
+      url: postgresUrl,
+      applicationName: 'tarmac-backend',
+      ...(config.DB_CONNECT_PROBE_INTERVAL_MS && {
+        activeConnect: { connect, intervalMs: config.DB_CONNECT_PROBE_INTERVAL_MS },
+      }),
+    }),
   )
   if (config.REDIS_URL) {
     health.contribute(startup, 'redis', (redisBus: EventBus) => [
@@ -195,6 +206,8 @@ export function createBackend(
     name: 'self-test',
     phase: 'finalize',
     timeoutMs: o.selfTestTimeoutMs,
+    // A database that is merely full or restarting (53300, 57P03, a reset) is retried under the deadline.
+    retry: { baseMs: 250, capMs: 5_000, retryable: isTransientPostgresError },
     async start({ signal }) {
       const result = await chatRoundTrip(get<ChatService>('chat'), bus!, signal)
       logger.info(result, 'chat round trip self-test passed')

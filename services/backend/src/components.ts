@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import {
   createPostgresAdmission,
   startEmbeddedPostgres,
+  type ConnectAhead,
   type EmbeddedPostgres,
   type PostgresHandle,
 } from '@tarmac/postgres'
@@ -49,16 +50,19 @@ export function createProviderComponent(
 export function databaseComponents(
   config: BackendConfig,
   onHandle: (handle: PostgresHandle, url: string) => void,
+  ahead?: ConnectAhead,
 ): Component[] {
   const admission = (url: string) =>
     createPostgresAdmission({
       url,
+      ...(ahead && config.DATABASE_URL === url ? { ahead } : {}),
       applicationName: 'tarmac-backend',
       timeoutMs: config.DB_CONNECT_TIMEOUT_MS,
       migrations: MIGRATIONS_DIR,
       migrationLockName: 'tarmac-backend',
       migrationsTable: 'backend_migrations',
-      pool: { max: 10 },
+      fleetSize: config.DB_FLEET_SIZE,
+      pool: { max: config.DB_POOL_MAX, idleTimeoutMs: config.DB_POOL_IDLE_MS },
     })
   const template = admission(config.DATABASE_URL ?? 'postgres://embedded')
   const postgres: Component<PostgresHandle> = {

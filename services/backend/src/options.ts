@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { durationMs, logLevel, nodeEnv, port, urlWith } from '@tarmac/service'
+import { databaseBudgetEnv, durationMs, logLevel, nodeEnv, port, urlWith } from '@tarmac/service'
 
 /** The seven startup phases, in order. */
 export const BACKEND_PHASES = [
@@ -28,6 +28,7 @@ export const configSchema = z
     LLM_MODEL: z.string().optional(),
     STARTUP_DEADLINE_MS: durationMs(120_000),
     DB_CONNECT_TIMEOUT_MS: durationMs(30_000),
+    ...databaseBudgetEnv,
     HEALTH_TOKEN: z.string().optional(),
     LOG_LEVEL: logLevel,
     NODE_ENV: nodeEnv,
