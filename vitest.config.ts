@@ -12,6 +12,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'services/*/src/**/*.test.ts',
       'services/*/test/**/*.test.ts',
+      'scripts/**/*.test.ts',
       // React component tests (jsdom, via `// @vitest-environment jsdom` in each file).
       'services/*/app/**/*.test.tsx',
     ],

@@ -1,40 +1,138 @@
+import { defineFaults } from '@tarmac/faults'
+
 /**
- * Every error this package throws is a `PostgresError` with one of these codes. Whether the
- * startup engine should try again is decided by the code (`retryable`), never by message text.
+ * Every error this package throws is a `PostgresError` with one of these codes, declared with its fault domain
+ * and layer (`@tarmac/faults`). Whether the startup engine should try again is decided by the code
+ * (`retryable`), never by message text.
  */
-export const POSTGRES_ERROR_CODES = {
-  PG_ERR_TIMEOUT: { retryable: true, meaning: 'the connection or query did not finish within its timeout' },
-  PG_ERR_ABORTED: { retryable: true, meaning: 'the caller aborted the attempt (its signal fired)' },
+export const POSTGRES_FAULTS = defineFaults('@tarmac/postgres', {
+  PG_ERR_TIMEOUT: {
+    retryable: true,
+    domain: 'infrastructure',
+    layer: 'tcp',
+    meaning: 'the connect or query did not finish within its timeout',
+    action: 'look at `phase`: `tcp` is the network path or connector, `auth` a slow or overloaded server',
+  },
+  PG_ERR_ABORTED: {
+    retryable: true,
+    defers: true,
+    domain: 'infrastructure',
+    layer: 'startup',
+    meaning: "the attempt's signal fired (attempt timeout, deadline, shutdown)",
+    action: 'nothing, if the engine aborted it; else see why the caller aborted',
+  },
   PG_ERR_UNREACHABLE: {
     retryable: true,
-    meaning: 'the TCP connection was refused or the network is unreachable',
+    domain: 'infrastructure',
+    layer: 'tcp',
+    meaning: 'connection refused or network unreachable',
+    action: 'is the server up and listening on that host/port; firewall, VPC connector',
   },
-  PG_ERR_CONNECTION_LOST: { retryable: true, meaning: 'the server or a proxy closed the connection midway' },
-  PG_ERR_HOST_NOT_FOUND: { retryable: false, meaning: 'the host name does not resolve' },
+  PG_ERR_CONNECTION_LOST: {
+    retryable: true,
+    domain: 'infrastructure',
+    layer: 'tcp',
+    meaning: 'the server or a proxy closed the connection midway',
+    action: 'server restart, proxy idle timeout, connector reset',
+  },
+  PG_ERR_HOST_NOT_FOUND: {
+    retryable: false,
+    domain: 'infrastructure',
+    layer: 'dns',
+    meaning: 'the host name does not resolve',
+    action: 'fix the host in `DATABASE_URL`, or the DNS zone the service resolves in',
+  },
   PG_ERR_TLS_FAILED: {
     retryable: false,
-    meaning: 'the TLS handshake failed or the certificate was rejected',
+    domain: 'infrastructure',
+    layer: 'tls',
+    meaning: 'TLS handshake failed, certificate rejected, or the server does not offer SSL',
+    action: 'check `sslmode`, the CA and the server certificate, and that the server has SSL on',
   },
-  PG_ERR_AUTH_FAILED: { retryable: false, meaning: 'the server rejected the user or password' },
-  PG_ERR_DATABASE_NOT_FOUND: { retryable: false, meaning: 'the database named in the URL does not exist' },
-  PG_ERR_TOO_MANY_CONNECTIONS: { retryable: true, meaning: 'the server is out of connection slots (53300)' },
-  PG_ERR_STARTING_UP: { retryable: true, meaning: 'the server is starting up or shutting down (57P03)' },
-  PG_ERR_QUERY_FAILED: { retryable: false, meaning: 'a query of this package failed on the server' },
-  PG_ERR_CONNECT_FAILED: { retryable: true, meaning: 'connecting failed for a reason not classified above' },
-  PG_ERR_MIGRATION_FAILED: { retryable: false, meaning: 'a migration failed and was rolled back' },
-  PG_ERR_MIGRATION_CHANGED: { retryable: false, meaning: 'an already applied migration file has changed' },
+  PG_ERR_AUTH_FAILED: {
+    retryable: false,
+    domain: 'configuration',
+    layer: 'postgres-auth',
+    meaning: 'user or password rejected (28P01, 28000)',
+    action: 'fix the credentials or `pg_hba.conf`',
+  },
+  PG_ERR_DATABASE_NOT_FOUND: {
+    retryable: false,
+    domain: 'configuration',
+    layer: 'postgres-auth',
+    meaning: 'the database in the URL does not exist (3D000)',
+    action: 'create it or fix the name',
+  },
+  PG_ERR_TOO_MANY_CONNECTIONS: {
+    retryable: true,
+    domain: 'infrastructure',
+    layer: 'postgres-capacity',
+    meaning: 'the server is out of slots (53300)',
+    action: 'lower pool `max` × instances (`DB_FLEET_SIZE`); look at `capacity().byApplication`',
+  },
+  PG_ERR_STARTING_UP: {
+    retryable: true,
+    domain: 'infrastructure',
+    layer: 'postgres-availability',
+    meaning: 'the server is starting or shutting down (57P03)',
+    action: 'wait: the engine retries; if it lasts, look at the database host (failover, recovery)',
+  },
+  PG_ERR_QUERY_FAILED: {
+    retryable: false,
+    domain: 'application',
+    layer: 'application',
+    meaning: 'a query of this package failed on the server',
+    action: 'read `sqlState` and `cause`',
+  },
+  PG_ERR_CONNECT_FAILED: {
+    retryable: true,
+    defers: true,
+    domain: 'infrastructure',
+    layer: 'tcp',
+    meaning: 'connecting failed for an unclassified reason',
+    action: 'read `errorClass` and `cause`',
+  },
+  PG_ERR_MIGRATION_FAILED: {
+    retryable: false,
+    domain: 'application',
+    layer: 'application',
+    meaning: 'a migration failed and was rolled back',
+    action: 'fix the SQL; `sqlState` and `cause` say why',
+  },
+  PG_ERR_MIGRATION_CHANGED: {
+    retryable: false,
+    domain: 'application',
+    layer: 'application',
+    meaning: 'an applied migration file changed (checksum)',
+    action: 'restore the file; put the change in a new migration',
+  },
   PG_ERR_POOL_EXHAUSTED: {
     retryable: true,
-    meaning: 'every pool connection stayed busy past the acquire timeout',
+    domain: 'application',
+    layer: 'pool',
+    meaning: 'every pool connection stayed busy past `acquireTimeoutMs`',
+    action: 'raise `max` within the budget, shorten transactions, find leaked clients',
   },
-  PG_ERR_INVALID_OPTIONS: { retryable: false, meaning: 'options failed validation' },
+  PG_ERR_INVALID_OPTIONS: {
+    retryable: false,
+    domain: 'application',
+    layer: 'application',
+    meaning: 'options failed validation (every problem is listed)',
+    action: 'fix the call',
+  },
   PG_ERR_EMBEDDED_FAILED: {
     retryable: false,
-    meaning: 'the embedded Postgres could not start or its data dir is locked',
+    domain: 'configuration',
+    layer: 'process',
+    meaning: 'the embedded server could not start, or its data dir is locked by a live pid',
+    action: "stop that process or use another `dataDir`; `cause` has PGlite's error",
   },
-} as const satisfies Record<string, { retryable: boolean; meaning: string }>
+})
 
-export type PostgresErrorCode = keyof typeof POSTGRES_ERROR_CODES
+/** The codes, in the catalog's order. */
+export const POSTGRES_ERROR_CODES = POSTGRES_FAULTS.codes
+
+export type PostgresErrorCode = (typeof POSTGRES_FAULTS.codes)[number]
 
 /** The connection phase an error happened in, as `@tarmac/probe` names them (`dns`, `tcp`, `auth`…). */
 export type PostgresPhase = string
@@ -65,10 +163,24 @@ export class PostgresError extends Error {
     options: PostgresErrorOptions = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.retryable = POSTGRES_ERROR_CODES[code].retryable
+    this.retryable = POSTGRES_FAULTS.specs[code].retryable
     this.errorClass = options.errorClass
     this.phase = options.phase
     this.sqlState = options.sqlState
+  }
+
+  /**
+   * The facts a startup report records beside the code (`@tarmac/startup` reads `evidence`): the probe's error
+   * class, the connection phase it failed in, the SQLSTATE, and the phase timings up to the failure.
+   */
+  get evidence(): Readonly<Record<string, unknown>> {
+    const phases = (this.cause as { phases?: unknown } | undefined)?.phases
+    return {
+      ...(this.errorClass !== undefined && { errorClass: this.errorClass }),
+      ...(this.phase !== undefined && { phase: this.phase }),
+      ...(this.sqlState !== undefined && { sqlState: this.sqlState }),
+      ...(typeof phases === 'object' && phases !== null && { timingsMs: phases }),
+    }
   }
 }
 

@@ -1,4 +1,10 @@
-export { PostgresError, POSTGRES_ERROR_CODES, isRetryablePostgresError, redactUrl } from './errors.js'
+export {
+  PostgresError,
+  POSTGRES_ERROR_CODES,
+  POSTGRES_FAULTS,
+  isRetryablePostgresError,
+  redactUrl,
+} from './errors.js'
 export type { PostgresErrorCode, PostgresErrorOptions, PostgresPhase } from './errors.js'
 export { toPostgresError, isTransientPostgresError } from './classify.js'
 export { capacity, isEmbeddedVersion } from './capacity.js'
@@ -21,3 +27,5 @@ export { connect } from './connect.js'
 export type { ConnectOptions, PostgresConnection, PostgresConnectTimings } from './connect.js'
 export { createPostgresAdmission, isRetryableAdmissionError } from './admission.js'
 export type { AdmissionFacts, PostgresAdmissionOptions, PostgresHandle } from './admission.js'
+export { probeConnects, CONNECT_PROBE_LIMITS } from './connect-probe.js'
+export type { ConnectAttempt, ConnectProbeOptions, ConnectProbeResult } from './connect-probe.js'

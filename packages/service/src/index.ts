@@ -8,7 +8,8 @@ export {
   nodeEnv,
   urlWith,
 } from './config.js'
-export { HttpError, ConfigError, SERVICE_ERROR_CODES } from './errors.js'
+export { HttpError, ConfigError, SERVICE_ERROR_CODES, SERVICE_FAULTS } from './errors.js'
+export { KIT_FAULT_CATALOGS, createServiceFaultModel } from './fault-catalogs.js'
 export type { ServiceErrorCode, ConfigProblem } from './errors.js'
 export { createLogger, serializeError, REDACTED_PATHS } from './logger.js'
 export type { Logger } from './logger.js'
@@ -17,3 +18,11 @@ export { installReadinessGate, ALWAYS_OPEN_PREFIXES } from './readiness-gate.js'
 export type { ServingState } from './readiness-gate.js'
 export { createHttpServerComponent } from './http-server.js'
 export type { HttpServerComponentOptions } from './http-server.js'
+export { createColdStartSender, coldStartEnvSchema, COLD_START_OUTCOMES } from './cold-start-sender.js'
+export type {
+  ColdStartOutcome,
+  ColdStartRecord,
+  ColdStartSender,
+  ColdStartSenderOptions,
+} from './cold-start-sender.js'
+export { runConfigFailure, packageVersion } from './config-failure.js'

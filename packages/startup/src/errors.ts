@@ -1,19 +1,103 @@
+/**
+ * How `@tarmac/faults` declares a code, restated structurally: this package has no runtime dependencies, and
+ * `@tarmac/faults`' `createFaultModel` validates the catalog wherever it is used.
+ */
+interface StartupFaultSpec {
+  readonly meaning: string
+  readonly action: string
+  readonly domain?: 'application' | 'infrastructure' | 'configuration'
+  readonly layer?: string
+  readonly defers?: boolean
+}
+
+const programmingError = (meaning: string, action: string): StartupFaultSpec => ({
+  domain: 'application',
+  layer: 'application',
+  meaning,
+  action,
+})
+
+const STARTUP_FAULT_SPECS = Object.freeze({
+  STARTUP_ERR_INVALID_OPTIONS: programmingError(
+    '`createStartup` options are wrong; the message lists every problem',
+    'fix the listed options',
+  ),
+  STARTUP_ERR_INVALID_COMPONENT: programmingError(
+    "a component's shape is wrong (no `start`, bad timeout, unknown key…)",
+    'fix the listed fields',
+  ),
+  STARTUP_ERR_DUPLICATE_COMPONENT: programmingError(
+    'two components share a name',
+    'rename one: names key the report',
+  ),
+  STARTUP_ERR_UNKNOWN_PHASE: programmingError(
+    'a component names a phase that is not declared',
+    'add the phase, or fix the name',
+  ),
+  STARTUP_ERR_ALREADY_RUN: programmingError(
+    '`add()` or `run()` after `run()`',
+    'build a new startup per boot',
+  ),
+  STARTUP_ERR_ATTEMPT_TIMEOUT: {
+    defers: true,
+    domain: 'infrastructure',
+    layer: 'startup',
+    meaning: 'one attempt took longer than `timeoutMs` (recorded per attempt; its signal aborted)',
+    action: "find the slow hop (the dependency's own error or timings); raise `timeoutMs` only with evidence",
+  },
+  STARTUP_ERR_COMPONENT_DEADLINE: {
+    defers: true,
+    domain: 'infrastructure',
+    layer: 'startup',
+    meaning: 'a component used up its `retry.deadlineMs`',
+    action: 'as above; the message includes the last real error',
+  },
+  STARTUP_ERR_DEADLINE_EXCEEDED: {
+    defers: true,
+    domain: 'infrastructure',
+    layer: 'startup',
+    meaning: 'the startup `deadlineMs` passed; the message includes the last real error',
+    action:
+      "look at the failing component's attempts in the report; keep the deadline under the platform's startup window",
+  },
+  STARTUP_ERR_ABORTED: {
+    defers: true,
+    domain: 'infrastructure',
+    layer: 'process',
+    meaning: 'shutdown began during startup, or a parallel sibling failed',
+    action:
+      "expected on SIGTERM while starting (a platform giving up on the instance); else read the sibling's error",
+  },
+  STARTUP_ERR_CRITICAL_FAILED: {
+    defers: true,
+    meaning: 'a critical component could not start; `cause` is its last error, `report` the report',
+    action: 'read the human line: phase, component, code, reason',
+  },
+  STARTUP_ERR_NOT_STARTED: programmingError(
+    '`resource(name)` in `start` asked for a component that has not started',
+    'move the dependent component to a later phase',
+  ),
+  STARTUP_ERR_STOP_TIMEOUT: programmingError(
+    'a `stop` did not finish within `stopTimeoutMs` (recorded as `stopError`; exit code 1)',
+    'make `stop` honour its signal, or raise `stopTimeoutMs`',
+  ),
+  STARTUP_ERR_STOP_FAILED: programmingError(
+    'a `stop` threw (recorded as `stopError`; exit code 1)',
+    "fix the component's `stop`",
+  ),
+} satisfies Record<string, StartupFaultSpec>)
+
 /** Every code `@tarmac/startup` can throw or record. Each is documented in the package README. */
-export const STARTUP_ERROR_CODES = [
-  'STARTUP_ERR_INVALID_OPTIONS',
-  'STARTUP_ERR_INVALID_COMPONENT',
-  'STARTUP_ERR_DUPLICATE_COMPONENT',
-  'STARTUP_ERR_UNKNOWN_PHASE',
-  'STARTUP_ERR_ALREADY_RUN',
-  'STARTUP_ERR_ATTEMPT_TIMEOUT',
-  'STARTUP_ERR_COMPONENT_DEADLINE',
-  'STARTUP_ERR_DEADLINE_EXCEEDED',
-  'STARTUP_ERR_ABORTED',
-  'STARTUP_ERR_CRITICAL_FAILED',
-  'STARTUP_ERR_NOT_STARTED',
-  'STARTUP_ERR_STOP_TIMEOUT',
-  'STARTUP_ERR_STOP_FAILED',
-] as const
+export const STARTUP_ERROR_CODES = Object.freeze(
+  Object.keys(STARTUP_FAULT_SPECS),
+) as readonly (keyof typeof STARTUP_FAULT_SPECS)[]
+
+/** The codes with their fault domain and layer: a `@tarmac/faults` catalog. */
+export const STARTUP_FAULTS = Object.freeze({
+  owner: '@tarmac/startup',
+  specs: STARTUP_FAULT_SPECS,
+  codes: STARTUP_ERROR_CODES,
+})
 export type StartupErrorCode = (typeof STARTUP_ERROR_CODES)[number]
 
 /** The one error class of this package; `code` is from a closed list, `cause` is kept. */

@@ -1,23 +1,50 @@
+import { defineFaults } from '@tarmac/faults'
 import { HttpError } from '@tarmac/service'
 
-/**
- * The auth service's own codes, each with its HTTP status. Beside them the service answers with the shared
- * codes of `@tarmac/service` (`VALIDATION_FAILED`, `RATE_LIMITED`, `DEPENDENCY_UNAVAILABLE`…), listed in
- * `SHARED_ERROR_CODES_USED`. Every code is documented in the README.
- */
-export const AUTH_ERROR_STATUS = Object.freeze({
-  INVALID_CREDENTIALS: 401,
-  EMAIL_TAKEN: 409,
-  INVALID_EMAIL: 400,
-  INVALID_DISPLAY_NAME: 400,
-  WEAK_PASSWORD: 400,
-  INVALID_TOKEN: 401,
-  TOKEN_REUSED: 401,
-  AUTH_ERR_KEYS_UNAVAILABLE: 503,
-} as const)
+const client = (status: number, meaning: string, action: string) =>
+  ({ status, domain: 'application', layer: 'client', meaning, action }) as const
 
-export type AuthErrorCode = keyof typeof AUTH_ERROR_STATUS
-export const AUTH_ERROR_CODES = Object.keys(AUTH_ERROR_STATUS) as readonly AuthErrorCode[]
+/** The auth service's own codes, each with its HTTP status, fault domain and layer. */
+export const AUTH_FAULTS = defineFaults('@tarmac/auth', {
+  INVALID_CREDENTIALS: client(
+    401,
+    'wrong email or password (the same answer for an unknown account)',
+    'check both; after repeated failures expect `RATE_LIMITED`',
+  ),
+  EMAIL_TAKEN: client(409, 'an account with this (normalised) email exists', 'log in instead'),
+  INVALID_EMAIL: client(400, 'not `local@domain.tld`, or control/invisible characters', 'fix the address'),
+  INVALID_DISPLAY_NAME: client(
+    400,
+    'empty, longer than 64 characters, or control/invisible characters',
+    'fix the name',
+  ),
+  WEAK_PASSWORD: client(400, 'shorter than 10 characters', 'choose a longer password'),
+  INVALID_TOKEN: client(
+    401,
+    'access token missing, malformed, expired or badly signed; refresh token unknown, expired or revoked',
+    'log in again (or refresh, for an expired access token)',
+  ),
+  TOKEN_REUSED: client(
+    401,
+    'a refresh token was used twice: its whole family is now revoked',
+    'log in again; if unexpected, the token may have leaked',
+  ),
+  AUTH_ERR_KEYS_UNAVAILABLE: {
+    status: 503,
+    domain: 'application',
+    layer: 'application',
+    meaning: 'signing keys not loaded yet (only if a request slips past the readiness gate)',
+    action: 'retry shortly',
+  },
+})
+
+/** HTTP status of each of the auth service's own codes. */
+export const AUTH_ERROR_STATUS = Object.freeze(
+  Object.fromEntries(AUTH_FAULTS.codes.map((code) => [code, AUTH_FAULTS.specs[code].status])),
+) as Readonly<Record<AuthErrorCode, number>>
+
+export type AuthErrorCode = (typeof AUTH_FAULTS.codes)[number]
+export const AUTH_ERROR_CODES = AUTH_FAULTS.codes
 
 /** Codes of `@tarmac/service` the auth service answers with (or exits with). */
 export const SHARED_ERROR_CODES_USED = [

@@ -1,31 +1,138 @@
+import { defineFaults } from '@tarmac/faults'
+
+const client = (where: string, meaning: string, action: string, status?: number) =>
+  ({
+    where,
+    ...(status === undefined ? {} : { status }),
+    domain: 'application',
+    layer: 'client',
+    meaning,
+    action,
+  }) as const
+
 /**
- * The backend's own codes, beside the shared ones of `@tarmac/service` (`UNAUTHORIZED`, `RATE_LIMITED`,
- * `SERVICE_STARTING`…). Startup codes end up in the startup report and the exit-3 line; the others reach
- * clients in `{ code, message }` bodies, WebSocket `error` frames and `run.failed` frames.
+ * The backend's own codes, with their fault domain and layer, beside the shared ones of `@tarmac/service`
+ * (`UNAUTHORIZED`, `RATE_LIMITED`, `SERVICE_STARTING`…). Startup codes end up in the startup report and the
+ * exit-3 line; the others reach clients in `{ code, message }` bodies, WebSocket `error` frames and
+ * `run.failed` frames (`where` says which).
  */
-export const BACKEND_ERROR_CODES = [
-  // startup
-  'BACKEND_ERR_JWKS_UNAVAILABLE',
-  'BACKEND_ERR_PROVIDER_UNAVAILABLE',
-  'BACKEND_ERR_REDIS_UNAVAILABLE',
-  'BACKEND_ERR_BUS_SELF_TEST_FAILED',
-  'BACKEND_ERR_SELF_TEST_FAILED',
-  // REST and WebSocket
-  'THREAD_NOT_FOUND',
-  'INVALID_CURSOR',
-  'INVALID_FRAME',
-  'UNKNOWN_FRAME_TYPE',
-  'FRAME_TOO_LARGE',
-  'AUTH_REQUIRED',
-  'AUTH_FAILED',
-  'ALREADY_AUTHENTICATED',
-  // run.failed
-  'PROVIDER_UNAVAILABLE',
-  'PROVIDER_ERROR',
-  'PROVIDER_TIMEOUT',
-  'RUN_ABORTED',
-  'RUN_FAILED',
-] as const
+export const BACKEND_FAULTS = defineFaults('@tarmac/backend', {
+  BACKEND_ERR_JWKS_UNAVAILABLE: {
+    where: 'startup (exit 3)',
+    domain: 'infrastructure',
+    layer: 'auth-service',
+    meaning: "the auth service's JWKS could not be fetched (refused, HTTP error, no keys) until the deadline",
+    action: 'start auth first or fix `AUTH_URL`; the message has the URL and reason',
+  },
+  BACKEND_ERR_PROVIDER_UNAVAILABLE: {
+    where: 'startup (exit 3)',
+    domain: 'infrastructure',
+    layer: 'provider',
+    meaning:
+      '`GET {OPENAI_BASE_URL}/models` failed (unreachable or 5xx: retried until the deadline; 401/403: at once)',
+    action: 'fix `OPENAI_BASE_URL` / `OPENAI_API_KEY`, or use `LLM_PROVIDER=local`',
+  },
+  BACKEND_ERR_REDIS_UNAVAILABLE: {
+    where: 'startup (exit 3)',
+    domain: 'infrastructure',
+    layer: 'redis',
+    meaning: '`REDIS_URL` is set but Redis did not answer PING',
+    action: 'start Redis or unset `REDIS_URL` (single instance)',
+  },
+  BACKEND_ERR_BUS_SELF_TEST_FAILED: {
+    where: 'startup (exit 3)',
+    defers: true,
+    domain: 'infrastructure',
+    layer: 'redis',
+    meaning: 'an event published on the bus did not reach a loopback subscriber in 5 s',
+    action: 'check Redis pub/sub (ACLs, a proxy that drops pub/sub)',
+  },
+  BACKEND_ERR_SELF_TEST_FAILED: {
+    where: 'startup (exit 3)',
+    defers: true,
+    domain: 'application',
+    layer: 'application',
+    meaning:
+      'the synthetic chat round trip failed: the assistant failed, or the reply could not be read back',
+    action: 'the message names the step; for `openai` check the model and server',
+  },
+  THREAD_NOT_FOUND: client(
+    '404 / error frame',
+    'no such thread — or it belongs to someone else',
+    'check the id; list `/api/threads`',
+    404,
+  ),
+  INVALID_CURSOR: client(
+    '400',
+    '`cursor` is not one this server gave',
+    'pass `nextCursor` back unchanged',
+    400,
+  ),
+  INVALID_FRAME: client(
+    'error frame',
+    'a known frame type with bad fields (missing `threadId`, text over 8,000 chars, a binary frame, too many followed threads)',
+    'fix the frame; the socket stays open',
+  ),
+  UNKNOWN_FRAME_TYPE: client(
+    'error frame',
+    '`type` is not one of the client frame types',
+    'see the protocol table above',
+  ),
+  FRAME_TOO_LARGE: client(
+    'error frame',
+    'a frame above 32 KiB; it was dropped (above 1 MiB the socket is closed with 1009)',
+    'send smaller messages',
+  ),
+  AUTH_REQUIRED: client(
+    'error frame',
+    'a frame other than `auth` before authentication',
+    'authenticate first',
+  ),
+  AUTH_FAILED: client(
+    'error frame + 4401',
+    'the token is invalid, expired, or signed by an unknown key',
+    'get a new access token and reconnect',
+  ),
+  ALREADY_AUTHENTICATED: client('error frame', 'a second `auth` frame', 'send it once'),
+  PROVIDER_UNAVAILABLE: {
+    where: '`run.failed`',
+    domain: 'infrastructure',
+    layer: 'provider',
+    meaning: 'the assistant provider could not be reached',
+    action: 'retry; check the provider',
+  },
+  PROVIDER_ERROR: {
+    where: '`run.failed`',
+    domain: 'infrastructure',
+    layer: 'provider',
+    meaning: 'the provider answered an HTTP error or broke the stream',
+    action: 'check the model name and key; the message has the status',
+  },
+  PROVIDER_TIMEOUT: {
+    where: '`run.failed`',
+    domain: 'infrastructure',
+    layer: 'provider',
+    meaning: 'no headers in 30 s, nothing streamed for 30 s, or the run passed 120 s',
+    action: 'retry; a slow model may need a faster server',
+  },
+  RUN_ABORTED: {
+    where: '`run.failed`',
+    domain: 'infrastructure',
+    layer: 'process',
+    meaning: 'the run was stopped because the server is shutting down',
+    action: 'resend with a new `clientMsgId` once reconnected',
+  },
+  RUN_FAILED: {
+    where: '`run.failed`',
+    domain: 'application',
+    layer: 'application',
+    meaning: 'anything else (e.g. the thread was deleted during the run); logged',
+    action: 'retry',
+  },
+})
+
+/** The backend's own codes. */
+export const BACKEND_ERROR_CODES = BACKEND_FAULTS.codes
 export type BackendErrorCode = (typeof BACKEND_ERROR_CODES)[number]
 
 /** Codes of `@tarmac/service` the backend answers with; documented again in this README for clients. */

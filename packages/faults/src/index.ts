@@ -1,0 +1,14 @@
+export {
+  FAULT_DOMAINS,
+  FAULT_LAYERS,
+  FAULT_LAYER_MEANINGS,
+  isFaultDomain,
+  isFaultLayer,
+} from './vocabulary.js'
+export type { FaultDomain, FaultLayer, VerdictDomain, VerdictLayer } from './vocabulary.js'
+export { defineFaults, catalogProblems, pickFaults } from './fault-spec.js'
+export type { CatalogSpec, DefinedFaults, FaultCatalog, FaultSpec } from './fault-spec.js'
+export { createFaultModel } from './fault-model.js'
+export type { Classification, DeclaredFault, FaultModel } from './fault-model.js'
+export { errorTableBlock, findErrorTableBlock, renderErrorTable, withErrorTable } from './error-table.js'
+export type { ErrorTableColumn } from './error-table.js'
