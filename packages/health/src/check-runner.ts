@@ -8,6 +8,8 @@ import { HEALTH_DEFAULTS } from './options.js'
 export interface CheckRunnerEnvironment {
   readonly now: () => number
   readonly random: () => number
+  /** Adds the fault domain and layer to a failed result (from the error, else the check's `fault`). */
+  readonly annotate: (check: ResolvedCheck, result: CheckResult, error?: unknown) => CheckResult
   readonly onResult: (result: CheckResult) => void
   /** Called when the last result outlives `staleAfterMs` without a newer one. */
   readonly onStale: () => void
@@ -100,12 +102,15 @@ export class CheckRunner {
         })
       } else if ('error' in first) {
         const code = errorCodeOf(first.error)
-        this.#record({
-          ...base,
-          status: 'fail',
-          code: code === 'ERROR' || code === 'UNKNOWN' ? 'HEALTH_ERR_CHECK_FAILED' : code,
-          output: safeMessageOf(first.error),
-        })
+        this.#record(
+          {
+            ...base,
+            status: 'fail',
+            code: code === 'ERROR' || code === 'UNKNOWN' ? 'HEALTH_ERR_CHECK_FAILED' : code,
+            output: safeMessageOf(first.error),
+          },
+          first.error,
+        )
       } else this.#record({ ...base, ...fromObservation(first.observation) })
     }
     if (first === 'timeout') await work // single-flight: never start a run while the abandoned one is alive
@@ -115,7 +120,8 @@ export class CheckRunner {
     this.#schedule(check.intervalMs * (1 - jitterRatio + 2 * jitterRatio * this.#env.random()))
   }
 
-  #record(result: CheckResult): void {
+  #record(raw: CheckResult, error?: unknown): void {
+    const result = this.#env.annotate(this.check, raw, error)
     this.#result = result
     clearTimeout(this.#staleTimer)
     this.#staleTimer = setTimeout(() => this.#env.onStale(), this.check.staleAfterMs + 1)

@@ -1,3 +1,5 @@
+import type { FaultDomain, FaultLayer } from '@tarmac/faults'
+
 /** The vocabulary of a check: statuses in the order of their severity. */
 export const HEALTH_STATUSES = ['pass', 'warn', 'fail'] as const
 export type HealthStatus = (typeof HEALTH_STATUSES)[number]
@@ -65,6 +67,11 @@ export interface HealthCheck {
   readonly timeoutMs?: number
   /** A result older than this counts as failed. Default 3 × `intervalMs`. */
   readonly staleAfterMs?: number
+  /**
+   * What a failure of this check means when its error has no declared code of its own (a timeout, a stale
+   * result): e.g. `{ domain: 'infrastructure', layer: 'postgres-availability' }` for `select 1` through the pool.
+   */
+  readonly fault?: { readonly domain?: FaultDomain; readonly layer?: FaultLayer }
   run(context: CheckContext): Promise<CheckObservation> | CheckObservation
 }
 
@@ -78,6 +85,9 @@ export interface CheckResult {
   readonly details?: CheckDetails
   /** Set when the status is fail: the error's own code, or a `HEALTH_ERR_…` code. */
   readonly code?: string
+  /** With `code`: whose move it is and where (the fault model's judgement, else the check's own `fault`). */
+  readonly domain?: string
+  readonly layer?: string
   /** ISO time the run ended (or timed out). */
   readonly time: string
   /** Epoch ms the run ended: staleness counts from here. */

@@ -14,6 +14,9 @@ export interface HealthCheckEntry {
   time?: string
   output?: string
   code?: string
+  /** With `code`: whose move it is (`application`, `infrastructure`, `configuration`) and where. */
+  domain?: string
+  layer?: string
   details?: CheckDetails
 }
 
@@ -60,6 +63,8 @@ export function entryOf({ check, result }: EvaluatedCheck): HealthCheckEntry {
   if (result.observedUnit !== undefined) entry.observedUnit = result.observedUnit
   if (result.output !== undefined) entry.output = result.output
   if (result.code !== undefined) entry.code = result.code
+  if (result.domain !== undefined) entry.domain = result.domain
+  if (result.layer !== undefined) entry.layer = result.layer
   if (result.details !== undefined) entry.details = result.details
   return entry
 }

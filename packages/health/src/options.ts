@@ -27,6 +27,7 @@ const CHECK_KEYS = new Set([
   'intervalMs',
   'timeoutMs',
   'staleAfterMs',
+  'fault',
   'run',
 ])
 const CHECK_NAME = /^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+$/
@@ -55,6 +56,7 @@ export function resolveCheck(check: HealthCheck): ResolvedCheck {
     intervalMs,
     timeoutMs: check.timeoutMs ?? HEALTH_DEFAULTS.timeoutMs,
     staleAfterMs: check.staleAfterMs ?? HEALTH_DEFAULTS.staleIntervals * intervalMs,
+    fault: check.fault ?? {},
     run: check.run.bind(check),
   })
 }

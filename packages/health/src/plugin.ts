@@ -28,7 +28,20 @@ export interface HealthPluginOptions extends ServiceIdentity {
   readonly metrics?: boolean
   /** Where status changes are logged. Default: the Fastify instance's logger. */
   readonly logger?: StartupLogger
+  /**
+   * In-service probes, served at `POST /health/probe/:name?connects=N&timeoutMs=T`: work that only means
+   * something from the service's own network path (a VPC connector exists only there). Gated like details,
+   * one run at a time per name (429 `HEALTH_ERR_PROBE_BUSY` meanwhile), answered whatever the service's state.
+   */
+  readonly probes?: Readonly<Record<string, InServiceProbe>>
 }
+
+/** One in-service probe: `connects` (1–20) and `timeoutMs` (100–30 000) come from the query, bounded. */
+export type InServiceProbe = (request: {
+  readonly connects: number
+  readonly timeoutMs: number
+  readonly signal: AbortSignal
+}) => Promise<unknown>
 
 /** What the plugin decorates the Fastify instance with, as `app.health`. */
 export interface HealthDecoration {
@@ -44,7 +57,15 @@ declare module 'fastify' {
   }
 }
 
-const OPTION_KEYS = new Set(['registry', 'startup', 'token', 'maxEventLoopLagMs', 'metrics', 'logger'])
+const OPTION_KEYS = new Set([
+  'registry',
+  'startup',
+  'token',
+  'maxEventLoopLagMs',
+  'metrics',
+  'logger',
+  'probes',
+])
 const IDENTITY_KEYS = ['serviceId', 'version', 'releaseId', 'description'] as const
 const FASTIFY_KEYS = ['prefix', 'logLevel', 'logSerializers']
 
@@ -183,6 +204,7 @@ async function registerHealthRoutes(app: FastifyInstance, options: HealthPluginO
         message: `no health checks for component "${component}"`,
       })
   })
+  registerProbeRoute(app, options.probes ?? {}, detailed)
   if (metrics) {
     app.get('/metrics', async (_request, reply) => {
       const text = await metrics.register.metrics()
@@ -192,6 +214,49 @@ async function registerHealthRoutes(app: FastifyInstance, options: HealthPluginO
         .send(text)
     })
   }
+}
+
+const PROBE_BOUNDS = { connects: [1, 20, 5], timeoutMs: [100, 30_000, 10_000] } as const
+
+function bounded(raw: unknown, [min, max, fallback]: readonly [number, number, number]): number | undefined {
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  return Number.isInteger(value) && value >= min && value <= max ? value : undefined
+}
+
+function registerProbeRoute(
+  app: FastifyInstance,
+  probes: Readonly<Record<string, InServiceProbe>>,
+  detailed: (request: FastifyRequest) => boolean,
+): void {
+  const running = new Set<string>()
+  const closing = new AbortController()
+  app.addHook('preClose', async () => closing.abort())
+  app.post<{ Params: { name: string }; Querystring: Record<string, string | undefined> }>(
+    '/health/probe/:name',
+    async (request, reply) => {
+      const answer = (statusCode: number, code: string, message: string) =>
+        reply.code(statusCode).header('cache-control', 'no-store').send({ code, message })
+      if (!detailed(request))
+        return answer(401, 'UNAUTHORIZED', 'in-service probes need the health token (or a loopback caller)')
+      const { name } = request.params
+      const probe = Object.hasOwn(probes, name) ? probes[name] : undefined
+      if (!probe) return answer(404, 'HEALTH_ERR_UNKNOWN_COMPONENT', `no in-service probe "${name}"`)
+      const connects = bounded(request.query.connects, PROBE_BOUNDS.connects)
+      const timeoutMs = bounded(request.query.timeoutMs, PROBE_BOUNDS.timeoutMs)
+      if (connects === undefined || timeoutMs === undefined)
+        return answer(400, 'VALIDATION_FAILED', 'connects must be 1–20 and timeoutMs 100–30000')
+      if (running.has(name))
+        return answer(429, 'HEALTH_ERR_PROBE_BUSY', `the "${name}" probe is already running`)
+      running.add(name)
+      try {
+        const result = await probe({ connects, timeoutMs, signal: closing.signal })
+        return reply.header('cache-control', 'no-store').send({ probe: name, ...(result as object) })
+      } finally {
+        running.delete(name)
+      }
+    },
+  )
 }
 
 /**

@@ -111,6 +111,7 @@ export function createPostgresChecks(
       name: 'postgres:connectionTime',
       componentType: 'datastore',
       critical: false,
+      fault: { domain: 'infrastructure', layer: 'tcp' },
       intervalMs: every.connectionTimeMs,
       run: () => {
         const connects = handle.poolStats().connects
@@ -132,6 +133,7 @@ export function createPostgresChecks(
     {
       name: 'postgres:responseTime',
       componentType: 'datastore',
+      fault: { domain: 'infrastructure', layer: 'postgres-availability' },
       intervalMs: every.responseTimeMs,
       run: async () => {
         const startedAt = performance.now()
@@ -143,6 +145,7 @@ export function createPostgresChecks(
       name: 'postgres:pool',
       componentType: 'datastore',
       critical: false,
+      fault: { domain: 'application', layer: 'pool' },
       intervalMs: every.poolMs,
       run: () => {
         const { total, idle, waiting, max, exhausted } = handle.poolStats()
@@ -162,6 +165,7 @@ export function createPostgresChecks(
       name: 'postgres:capacity',
       componentType: 'datastore',
       critical: false,
+      fault: { domain: 'infrastructure', layer: 'postgres-capacity' },
       intervalMs: every.capacityMs,
       run: async () => {
         const facts = await handle.capacity()
@@ -198,6 +202,7 @@ export function createPostgresChecks(
       name: 'postgres:freshConnectionTime',
       componentType: 'datastore',
       critical: false,
+      fault: { domain: 'infrastructure', layer: 'tcp' },
       intervalMs: active.intervalMs ?? POSTGRES_CHECK_DEFAULTS.activeConnectIntervalMs,
       timeoutMs: POSTGRES_CHECK_DEFAULTS.connectionTimeoutMs,
       run: async ({ signal }) => {

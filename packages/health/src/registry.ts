@@ -33,6 +33,11 @@ export type RegistryEvent =
     }
 
 export interface HealthRegistryOptions {
+  /**
+   * Judges a failed check's error: its fault domain and layer (a `@tarmac/faults` model's `annotate`). What it
+   * cannot place falls back on the check's own `fault`. Without it, only the checks' `fault` is used.
+   */
+  readonly classify?: (error: unknown) => { readonly domain?: string; readonly layer?: string }
   readonly logger?: StartupLogger
   /** Wall clock in ms; inject in tests. */
   readonly now?: () => number
@@ -74,7 +79,19 @@ export interface HealthRegistry {
  * registry.add({ name: 'llm:responseTime', critical: false, run: pingLlm })
  */
 export function createHealthRegistry(options: HealthRegistryOptions = {}): HealthRegistry {
-  assertNoProblems(unknownKeys(options, new Set(['logger', 'now', 'random']), 'registry option'), 'registry')
+  assertNoProblems(
+    unknownKeys(options, new Set(['logger', 'now', 'random', 'classify']), 'registry option'),
+    'registry',
+  )
+  const classify: NonNullable<HealthRegistryOptions['classify']> = options.classify ?? (() => ({}))
+  const annotate = (check: ResolvedCheck, result: CheckResult, error?: unknown): CheckResult => {
+    // Pending is not a fault: nothing has failed yet.
+    if (result.code === undefined || result.code === 'HEALTH_ERR_CHECK_PENDING') return result
+    const judged = classify(error ?? { code: result.code })
+    const domain = judged.domain ?? check.fault.domain
+    const layer = judged.layer ?? check.fault.layer
+    return { ...result, ...(domain !== undefined && { domain }), ...(layer !== undefined && { layer }) }
+  }
   const logger = options.logger ?? silentLogger
   const now = options.now ?? Date.now
   const random = options.random ?? Math.random
@@ -143,14 +160,15 @@ export function createHealthRegistry(options: HealthRegistryOptions = {}): Healt
     }
     const ageMs = nowMs - result.timeMs
     if (ageMs <= check.staleAfterMs) return { check, result }
+    const { domain: _domain, layer: _layer, ...previous } = result
     return {
       check,
-      result: {
-        ...result,
+      result: annotate(check, {
+        ...previous,
         status: 'fail',
         code: 'HEALTH_ERR_CHECK_STALE',
         output: `the last result is ${ageMs} ms old (stale after ${check.staleAfterMs} ms)`,
-      },
+      }),
     }
   }
 
@@ -162,6 +180,7 @@ export function createHealthRegistry(options: HealthRegistryOptions = {}): Healt
       const runner: CheckRunner = new CheckRunner(resolved, {
         now,
         random,
+        annotate,
         onResult: (result) => {
           if (runners.get(resolved.name) !== runner) return
           emit({ type: 'result', check: resolved, result })

@@ -143,7 +143,16 @@ function recordFailedAttempt(
   const { component, record, options, emit } = context
   const code = errorCodeOf(error)
   const message = safeMessageOf(error)
-  record.errors.push({ attempt, code, message, durationMs, at: new Date(options.now()).toISOString() })
+  const evidence = evidenceOf(error)
+  record.errors.push({
+    attempt,
+    code,
+    message,
+    durationMs,
+    at: new Date(options.now()).toISOString(),
+    ...options.classify(error),
+    ...(evidence && { evidence }),
+  })
   if (record.errors.length > STARTUP_DEFAULTS.attemptErrorsKept) record.errors.shift()
   emit({
     type: 'component.attempt.failed',
@@ -163,6 +172,23 @@ function gaveUp(signal: AbortSignal, lastError: unknown): unknown {
   const last =
     lastError === undefined ? '' : `; last error ${errorCodeOf(lastError)}: ${safeMessageOf(lastError)}`
   return new StartupError(reason.code, `${reason.message}${last}`, { cause: lastError })
+}
+
+/** An error's own `evidence` (a JSON object of facts), looked for down the cause chain; copied. */
+function evidenceOf(error: unknown): Readonly<Record<string, unknown>> | undefined {
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const evidence = (current as { evidence?: unknown }).evidence
+    if (typeof evidence === 'object' && evidence !== null) {
+      try {
+        return JSON.parse(JSON.stringify(evidence)) as Record<string, unknown>
+      } catch {
+        return undefined
+      }
+    }
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
 }
 
 function isAttemptTimeout(error: unknown): boolean {

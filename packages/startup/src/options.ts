@@ -34,7 +34,15 @@ export interface StartupOptions {
   readonly random?: () => number
   /** Wall clock in ms; inject in tests. */
   readonly now?: () => number
+  /**
+   * Judges an error: its fault domain and layer (a `@tarmac/faults` model's `annotate`). The report records
+   * them beside every failed attempt and the failure, so the evidence says whose move it is without a lookup.
+   */
+  readonly classify?: FaultClassifier
 }
+
+/** `{ domain, layer }` of an error, or `{}` when nothing knows its code. */
+export type FaultClassifier = (error: unknown) => { readonly domain?: string; readonly layer?: string }
 
 export interface ResolvedStartupOptions {
   readonly name: string
@@ -44,6 +52,7 @@ export interface ResolvedStartupOptions {
   readonly logger: StartupLogger
   readonly random: () => number
   readonly now: () => number
+  readonly classify: FaultClassifier
 }
 
 const STARTUP_OPTION_KEYS = new Set([
@@ -54,6 +63,7 @@ const STARTUP_OPTION_KEYS = new Set([
   'logger',
   'random',
   'now',
+  'classify',
 ])
 const COMPONENT_KEYS = new Set([
   'name',
@@ -96,6 +106,7 @@ export function resolveStartupOptions(options: StartupOptions): ResolvedStartupO
     logger: options.logger ?? silentLogger,
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
+    classify: options.classify ?? (() => ({})),
   })
 }
 

@@ -22,6 +22,13 @@ export interface RunMainOptions {
   readonly stderr?: { write(text: string): unknown }
   /** Injected in tests; default `process`. */
   readonly process?: Pick<NodeJS.Process, 'on' | 'off'>
+  /**
+   * Runs after the failure is printed and before exit 3 — e.g. sending the startup report to a collector that
+   * outlives this instance. Bounded by `beforeExitTimeoutMs`; its own failure never changes the exit.
+   */
+  readonly beforeExit?: (report: StartupReport | undefined) => unknown
+  /** Default 3 000. */
+  readonly beforeExitTimeoutMs?: number
 }
 
 /**
@@ -67,18 +74,36 @@ export async function runMain(
     stderr.write(`${failureLine(startup.name, error, report)}\n`)
     for (const line of problemLines(error)) stderr.write(`${line}\n`)
     if (report) stderr.write(`${JSON.stringify({ startupReport: report })}\n`)
+    if (runOptions.beforeExit)
+      await boundedCall(() => runOptions.beforeExit!(report), runOptions.beforeExitTimeoutMs ?? 3_000)
     exit(EXIT_CODES.startupFailed)
     return report
   }
 }
 
-/** `backend: startup failed in phase "database", component "postgres": PG_ERR_TIMEOUT — <reason>` */
+/**
+ * `backend: startup failed in phase "database", component "postgres": PG_ERR_TIMEOUT — <reason>`, with
+ * `[infrastructure/tcp]` after the code when the failure is classified.
+ */
 export function failureLine(service: string, error: unknown, report?: StartupReport): string {
   const failure = report?.failure
   if (failure) {
-    return `${service}: startup failed in phase "${failure.phase}", component "${failure.component}": ${failure.code} — ${failure.message}`
+    const fault = failure.domain ? ` [${failure.domain}${failure.layer ? `/${failure.layer}` : ''}]` : ''
+    return `${service}: startup failed in phase "${failure.phase}", component "${failure.component}": ${failure.code}${fault} — ${failure.message}`
   }
   return `${service}: startup failed: ${errorCodeOf(error)} — ${safeMessageOf(error)}`
+}
+
+/** Awaits `work` for at most `timeoutMs`; whatever it throws is swallowed (it must not change the exit). */
+async function boundedCall(work: () => unknown, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    Promise.resolve()
+      .then(work)
+      .catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+  ])
+  clearTimeout(timer)
 }
 
 /**

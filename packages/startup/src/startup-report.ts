@@ -8,12 +8,19 @@ export interface AttemptError {
   readonly durationMs: number
   /** ISO time the attempt ended. */
   readonly at: string
+  /** Whose move it was and where on the path (from the `classify` option), when known. */
+  readonly domain?: string
+  readonly layer?: string
+  /** What the error carried as `evidence`: a phase, an error class, a SQLSTATE, timings so far. */
+  readonly evidence?: Readonly<Record<string, unknown>>
 }
 
 export interface ComponentReport {
   name: string
   phase: string
   critical: boolean
+  /** The effective per-attempt timeout. */
+  timeoutMs: number
   state: ComponentState
   /** ISO time of the first attempt; null until it starts. */
   startedAt: string | null
@@ -45,6 +52,11 @@ export interface StartupFailure {
   component: string
   code: string
   message: string
+  /** Whose move it is (`application`, `infrastructure`, `configuration`) and where, when known. */
+  domain?: string
+  layer?: string
+  /** When `code` only says "it took too long" (a deadline): the last real error underneath it. */
+  cause?: { code: string; message: string }
 }
 
 /** The whole story of one boot. JSON-serialisable; `/health/startup` serves it. */

@@ -249,6 +249,8 @@ export function createStartup(startupOptions: StartupOptions): Startup {
         component: component.name,
         code: errorCodeOf(error),
         message: safeMessageOf(error),
+        ...options.classify(error),
+        ...causeOf(error),
       }
       emit({
         type: 'startup.failed',
@@ -328,6 +330,7 @@ export function createStartup(startupOptions: StartupOptions): Startup {
         name: resolved.name,
         phase: resolved.phase,
         critical: resolved.critical,
+        timeoutMs: resolved.timeoutMs,
         state: 'pending',
         startedAt: null,
         durationMs: null,
@@ -358,4 +361,17 @@ export function createStartup(startupOptions: StartupOptions): Startup {
     },
   }
   return startup
+}
+
+/** The first error below `error` with a code of its own, for a failure whose code is a wrapper. */
+function causeOf(error: unknown): { cause?: { code: string; message: string } } {
+  const code = errorCodeOf(error)
+  let current = (error as { cause?: unknown } | undefined)?.cause
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const own = errorCodeOf(current)
+    if (own !== code && own !== 'ERROR' && own !== 'UNKNOWN')
+      return { cause: { code: own, message: safeMessageOf(current) } }
+    current = (current as { cause?: unknown }).cause
+  }
+  return {}
 }

@@ -1,7 +1,7 @@
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { healthPlugin, type HealthRegistry, type StartupLike } from '@tarmac/health'
+import { healthPlugin, type HealthRegistry, type InServiceProbe, type StartupLike } from '@tarmac/health'
 import { installErrorHandler, installReadinessGate, type Logger, type ServingState } from '@tarmac/service'
 import type { AuthConfig } from './options.js'
 import { AUTH_DEFAULTS } from './options.js'
@@ -24,7 +24,12 @@ export interface AuthApp {
 export async function createAuthApp(
   config: AuthConfig,
   logger: Logger,
-  health: { registry: HealthRegistry; startup: StartupLike },
+  health: {
+    registry: HealthRegistry
+    startup: StartupLike
+    version?: string
+    probes?: Readonly<Record<string, InServiceProbe>>
+  },
 ): Promise<AuthApp> {
   const app = Fastify({
     loggerInstance: logger,
@@ -43,6 +48,9 @@ export async function createAuthApp(
     token: config.HEALTH_TOKEN,
     serviceId: 'auth',
     description: 'Tarmac auth service',
+    ...(health.version && { version: health.version }),
+    ...(health.probes && { probes: health.probes }),
+    ...(process.env.RELEASE_ID && { releaseId: process.env.RELEASE_ID }),
     logger,
   })
   await app.register(helmet, { global: true })

@@ -1,25 +1,43 @@
 import type { ConnectAhead } from '@tarmac/postgres'
-import { ConfigError } from '@tarmac/service'
-import { EXIT_CODES, runMain } from '@tarmac/startup'
+import {
+  ConfigError,
+  createColdStartSender,
+  createLogger,
+  logLevel,
+  packageVersion,
+  runConfigFailure,
+} from '@tarmac/service'
+import { runMain, type StartupReport } from '@tarmac/startup'
+import { faults } from './faults.js'
 import { loadAuthConfig, type AuthConfig } from './options.js'
 import { createAuthService } from './service.js'
 
-/** Runs auth as a process (`main.ts` calls it once the connect-ahead is under way). */
+/**
+ * Runs auth as a process (`main.ts` calls it once the connect-ahead is under way). A bad environment fails
+ * `init`: exit 3 and one line per bad variable (never its value). With `STARTUP_REPORT_URL` set, the startup
+ * report goes to the collector once ready, or before exiting 3.
+ */
 export async function runAuth(options: { ahead?: ConnectAhead | undefined } = {}): Promise<void> {
-  // Config comes first: with a bad environment there is no log level, port or deadline to start with. The line
-  // has runMain's form; every variable is named (one more line each with its problem, never its value).
+  const version = packageVersion(import.meta.url)
+  const logger = createLogger({
+    name: 'auth',
+    level: logLevel.safeParse(process.env.LOG_LEVEL).data ?? 'info',
+  })
+  const sender = createColdStartSender({ service: 'auth', ...(version && { version }), log: logger })
+  const beforeExit = (report: StartupReport | undefined) => report && sender?.send(report, 'failed')
   let config: AuthConfig
   try {
     config = loadAuthConfig()
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
-    const variables = error.problems.map((p) => p.variable).join(', ')
-    process.stderr.write(
-      `auth: startup failed in phase "init", component "config": ${error.code} — invalid configuration: ${variables}\n` +
-        error.problems.map((p) => `auth:   ${p.variable}: ${p.problem}\n`).join(''),
-    )
-    process.exit(EXIT_CODES.startupFailed)
+    options.ahead?.discard()
+    return runConfigFailure('auth', 'init', error, { beforeExit, classify: faults.annotate })
   }
-  const service = await createAuthService(config, options.ahead ? { connectAhead: options.ahead } : {})
-  await runMain(service.startup, { drainDelayMs: config.NODE_ENV === 'production' ? 5_000 : 0 })
+  const service = await createAuthService(config, {
+    logger,
+    ...(options.ahead && { connectAhead: options.ahead }),
+    ...(version && { version }),
+  })
+  sender?.sendWhenReady(service.startup)
+  await runMain(service.startup, { drainDelayMs: config.NODE_ENV === 'production' ? 5_000 : 0, beforeExit })
 }

@@ -4,6 +4,7 @@ import { createHealthRegistry, createPostgresChecks, type HealthRegistry } from 
 import {
   connect,
   createPostgresAdmission,
+  probeConnects,
   type ConnectAhead,
   startEmbeddedPostgres,
   type EmbeddedPostgres,
@@ -17,6 +18,7 @@ import { createAuthDatabase } from './database.js'
 import type { AuthConfig } from './options.js'
 import { AUTH_DEFAULTS } from './options.js'
 import { createPasswordHasher } from './password.js'
+import { faults } from './faults.js'
 import { createRefreshTokenStore } from './refresh-tokens.js'
 import { loadSigningKeys, type SigningKeys } from './signing-keys.js'
 
@@ -40,6 +42,8 @@ export interface AuthServiceOptions {
   readonly logger?: Logger
   /** The connection `main.ts` asked for at process start; the admission adopts it. */
   readonly connectAhead?: ConnectAhead
+  /** Shown in every health document. */
+  readonly version?: string
 }
 
 /**
@@ -60,9 +64,22 @@ export async function createAuthService(
     phases: [...AUTH_PHASES],
     deadlineMs: config.STARTUP_DEADLINE_MS,
     logger,
+    classify: faults.annotate,
   })
-  const health = createHealthRegistry({ logger })
-  const authApp = await createAuthApp(config, logger, { registry: health, startup })
+  const health = createHealthRegistry({ logger, classify: faults.annotate })
+  const authApp = await createAuthApp(config, logger, {
+    registry: health,
+    startup,
+    ...(options.version && { version: options.version }),
+    // From inside the service: the connector is on this path only.
+    probes: {
+      postgres: async ({ connects, timeoutMs, signal }) => {
+        const url = config.DATABASE_URL ?? startup.resource<EmbeddedPostgres>('embedded-postgres')?.url
+        if (!url) return { connects: 0, ok: 0, failed: 0, note: 'the embedded database has not started yet' }
+        return probeConnects(url, { connects, timeoutMs, signal, applicationName: 'auth:probe' })
+      },
+    },
+  })
   const { app, gate, runtime } = authApp
 
   startup.add(createHttpServerComponent({ app, port: config.PORT, host: config.HOST, phase: 'init' }))

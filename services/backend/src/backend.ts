@@ -1,7 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
 import { createHealthRegistry, createPostgresChecks, healthPlugin, type HealthRegistry } from '@tarmac/health'
-import { connect, isTransientPostgresError, type ConnectAhead, type PostgresHandle } from '@tarmac/postgres'
+import {
+  connect,
+  isTransientPostgresError,
+  probeConnects,
+  type ConnectAhead,
+  type PostgresHandle,
+} from '@tarmac/postgres'
 import {
   createHttpServerComponent,
   createLogger,
@@ -13,6 +19,7 @@ import { createStartup, type Startup, type StartupReport } from '@tarmac/startup
 import type { AssistantProvider, PlatformState } from './assistant.js'
 import { createProviderComponent, databaseComponents } from './components.js'
 import { ChatService } from './chat-service.js'
+import { faults } from './faults.js'
 import { createInProcessBus, type EventBus } from './event-bus.js'
 import { BACKEND_DEFAULTS, BACKEND_PHASES, type BackendConfig, type BackendOptions } from './options.js'
 import { createRedisBusComponent } from './redis-bus.js'
@@ -51,9 +58,9 @@ export interface Backend {
  */
 export function createBackend(
   config: BackendConfig,
-  options: BackendOptions & { logger?: Logger; connectAhead?: ConnectAhead } = {},
+  options: BackendOptions & { logger?: Logger; connectAhead?: ConnectAhead; version?: string } = {},
 ): Backend {
-  const { connectAhead, logger: givenLogger, ...knobs } = options
+  const { connectAhead, logger: givenLogger, version, ...knobs } = options
   const o = { ...BACKEND_DEFAULTS, ...knobs }
   const logger = givenLogger ?? createLogger({ name: 'backend', level: config.LOG_LEVEL })
   const app = Fastify({
@@ -68,8 +75,9 @@ export function createBackend(
     deadlineMs: config.STARTUP_DEADLINE_MS,
     drainDelayMs: config.NODE_ENV === 'production' ? o.productionDrainDelayMs : 0,
     logger,
+    classify: faults.annotate,
   })
-  const health = createHealthRegistry({ logger })
+  const health = createHealthRegistry({ logger, classify: faults.annotate })
   startup.on((event) => {
     // While starting, the pool holds the admission connection only: one connector establishment per instance.
     if (event.type === 'startup.completed') postgres?.growToBudget()
@@ -84,6 +92,16 @@ export function createBackend(
     ...(config.HEALTH_TOKEN ? { token: config.HEALTH_TOKEN } : {}),
     serviceId: 'backend',
     description: 'Tarmac chat backend',
+    ...(version && { version }),
+    ...(process.env.RELEASE_ID && { releaseId: process.env.RELEASE_ID }),
+    // From inside the service: the connector is on this path only. The URL is known once `database` starts.
+    probes: {
+      postgres: async ({ connects, timeoutMs, signal }) => {
+        const url = config.DATABASE_URL ?? (postgres ? postgresUrl : undefined)
+        if (!url) return { connects: 0, ok: 0, failed: 0, note: 'the embedded database has not started yet' }
+        return probeConnects(url, { connects, timeoutMs, signal, applicationName: 'tarmac-backend:probe' })
+      },
+    },
   })
   const get = <T>(name: string): T => {
     const resource = startup.resource<T>(name)
@@ -151,6 +169,7 @@ export function createBackend(
       {
         name: 'redis:responseTime',
         componentType: 'datastore',
+        fault: { domain: 'infrastructure', layer: 'redis' },
         run: async () => ({ observedValue: await redisBus.ping(), observedUnit: 'ms' }),
       },
     ])

@@ -1,27 +1,47 @@
 import type { ConnectAhead } from '@tarmac/postgres'
-import { ConfigError, loadConfig } from '@tarmac/service'
-import { createStartup, runMain } from '@tarmac/startup'
+import {
+  ConfigError,
+  createColdStartSender,
+  createLogger,
+  loadConfig,
+  logLevel,
+  packageVersion,
+  runConfigFailure,
+} from '@tarmac/service'
+import { runMain, type StartupReport } from '@tarmac/startup'
 import { createBackend } from './backend.js'
-import { BACKEND_PHASES, configSchema } from './options.js'
+import { faults } from './faults.js'
+import { configSchema } from './options.js'
 
 /**
  * Runs the backend as a process (`main.ts` calls it once the connect-ahead is under way). A bad environment
  * fails the `init` phase like any other critical component — exit 3 and one line naming every bad variable.
+ * Either way, with `STARTUP_REPORT_URL` set, the startup report goes to the collector: once ready, or before
+ * exiting 3.
  */
 export async function runBackend(options: { ahead?: ConnectAhead | undefined } = {}): Promise<void> {
+  const version = packageVersion(import.meta.url)
+  const log = createLogger({
+    name: 'backend',
+    level: logLevel.safeParse(process.env.LOG_LEVEL).data ?? 'info',
+  })
+  const sender = createColdStartSender({ service: 'backend', ...(version && { version }), log })
+  const beforeExit = (report: StartupReport | undefined) => report && sender?.send(report, 'failed')
   let config
   try {
     config = loadConfig(configSchema)
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     options.ahead?.discard()
-    const failed = createStartup({ name: 'backend', phases: BACKEND_PHASES })
-    failed.add({ name: 'config', phase: 'init', start: () => Promise.reject(error) })
-    await runMain(failed)
-    return
+    return runConfigFailure('backend', 'init', error, { beforeExit, classify: faults.annotate })
   }
-  const backend = createBackend(config, options.ahead ? { connectAhead: options.ahead } : {})
-  const report = await runMain(backend.startup)
+  const backend = createBackend(config, {
+    logger: log,
+    ...(options.ahead && { connectAhead: options.ahead }),
+    ...(version && { version }),
+  })
+  sender?.sendWhenReady(backend.startup)
+  const report = await runMain(backend.startup, { beforeExit })
   // The engine has already logged the report as one JSON line; say where to connect.
   if (report) backend.logger.info(`backend ready on http://127.0.0.1:${backend.port} (WebSocket /ws)`)
 }

@@ -92,6 +92,21 @@ describe('through a slow connector, a starting instance pays for one establishme
       }
       expect(infrastructure.checks['postgres:pool']![0]!.details?.budget).toMatchObject({ fleetSize: 4 })
       expect(infrastructure.checks['postgres:connectionTime']![0]!.details).toMatchObject({ connects: 1 })
+
+      // The in-service path probe: fresh connects from inside the backend, through the same connector.
+      const probed = await fetch(`${url}/health/probe/postgres?connects=3&timeoutMs=10000`, {
+        method: 'POST',
+      })
+      expect(probed.status).toBe(200)
+      const result = (await probed.json()) as {
+        ok: number
+        stepsMs: Record<string, { p50: number }>
+        capacity: { byApplication: Record<string, number> }
+      }
+      expect(result.ok).toBe(3)
+      expect(result.stepsMs.auth!.p50).toBeGreaterThanOrEqual(300) // the connector's establishment delay
+      expect(result.capacity.byApplication['tarmac-backend:probe']).toBe(3)
+      expect(connector.stats().establishedTotal).toBe(4)
     } finally {
       child.child.kill('SIGTERM')
       await child.exited

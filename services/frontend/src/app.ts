@@ -7,7 +7,11 @@ import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { FrontendConfig } from './options.js'
 import { DEFAULT_PUBLIC_DIR } from './options.js'
+import { createColdStartLog, type ColdStartLog } from './cold-start-log.js'
+import { registerColdStartRoutes } from './cold-start-routes.js'
+import { faults } from './faults.js'
 import { installSecurityHeaders } from './security-headers.js'
+import type { ColdStartsSummary } from './status-types.js'
 import type { HealthGet } from './service-status.js'
 import { registerStaticSite } from './static-site.js'
 import { createStatusBoard, httpHealthGet } from './status-board.js'
@@ -18,7 +22,10 @@ export interface FrontendAppOptions {
   config: Pick<
     FrontendConfig,
     'BACKEND_URL' | 'AUTH_URL' | 'HEALTH_TOKEN' | 'STATUS_TIMEOUT_MS' | 'PUBLIC_DIR' | 'NODE_ENV'
-  >
+  > &
+    Partial<Pick<FrontendConfig, 'STARTUP_REPORT_TOKEN'>>
+  /** Where the cold starts services send are kept; a fresh one by default. */
+  coldStarts?: ColdStartLog
   logger?: Logger
   /** The frontend's own startup engine, for its `/health/startup`. */
   startup?: StartupLike
@@ -72,7 +79,10 @@ export async function createFrontendApp(options: FrontendAppOptions): Promise<Fa
   installErrorHandler(app)
   installSecurityHeaders(app, { hsts: config.NODE_ENV === 'production' })
 
-  const registry = createHealthRegistry(options.logger ? { logger: options.logger } : {})
+  const registry = createHealthRegistry({
+    classify: faults.annotate,
+    ...(options.logger && { logger: options.logger }),
+  })
   registry.add(reachabilityCheck('backend', config.BACKEND_URL))
   registry.add(reachabilityCheck('auth', config.AUTH_URL))
   app.addHook('onClose', async () => registry.close())
@@ -110,12 +120,19 @@ export async function createFrontendApp(options: FrontendAppOptions): Promise<Fa
       latencyMs: performance.now() - startedMs,
     }
   }
+  const coldStarts = options.coldStarts ?? createColdStartLog()
+  registerColdStartRoutes(app, {
+    log: coldStarts,
+    reportToken: config.STARTUP_REPORT_TOKEN,
+    healthToken: config.HEALTH_TOKEN,
+  })
   const board = createStatusBoard({
     services: [
       { name: 'frontend', get: self },
       { name: 'backend', get: httpHealthGet(config.BACKEND_URL, timing) },
       { name: 'auth', get: httpHealthGet(config.AUTH_URL, timing) },
     ],
+    coldStarts: (service) => briefOf(coldStarts, service),
   })
   app.get('/status/services', async (_request, reply) => {
     const result = await board.read()
@@ -124,4 +141,35 @@ export async function createFrontendApp(options: FrontendAppOptions): Promise<Fa
 
   await registerStaticSite(app, config.PUBLIC_DIR ?? DEFAULT_PUBLIC_DIR)
   return app
+}
+
+/** The status page's view of a service's cold starts: the collector's 15-minute summary, no messages. */
+function briefOf(log: ColdStartLog, service: string): ColdStartsSummary | null {
+  const summary = log.summary(service)
+  if (summary.total === 0) return null
+  const newest = log.list({ service })[0]
+  const failure = newest?.report.failure
+  return {
+    windowMs: summary.windowMs,
+    total: summary.total,
+    ready: summary.ready,
+    failed: summary.failed,
+    failedByPhase: { ...summary.failedByPhase },
+    last: newest
+      ? {
+          outcome: newest.outcome,
+          at: newest.sentAt,
+          phase: failure?.phase ?? 'finalize',
+          component: failure?.component ?? '',
+          // A deadline's code says only "too slow": show the real error underneath it.
+          code:
+            (failure && faults.lookup(failure.code)?.defers ? failure.cause?.code : undefined) ??
+            failure?.code ??
+            'READY',
+          domain: failure?.domain ?? null,
+          layer: failure?.layer ?? null,
+        }
+      : null,
+    connectMs: { ...summary.connectMs },
+  }
 }

@@ -10,6 +10,11 @@ export const frontendConfigSchema = z.object({
   AUTH_URL: urlWith('http:', 'https:').default('http://127.0.0.1:8001'),
   /** Sent to backend and auth health endpoints so the status page gets details; unset → statuses only remotely. */
   HEALTH_TOKEN: z.string().optional(),
+  /**
+   * The cold-start collector's token: services send their startup reports with it (`POST /startup-reports`).
+   * Unset: only senders on loopback are accepted (a local stack).
+   */
+  STARTUP_REPORT_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Per health request the status board makes. */
   STATUS_TIMEOUT_MS: durationMs(2_000),
   /** The built app; default `dist/public` beside this package. */

@@ -34,7 +34,7 @@ const report = (state: string, component: Record<string, unknown>) => ({
 })
 
 describe('readServiceStatus', () => {
-  it('blames the application for a startup that failed on a wrong password', async () => {
+  it('calls a startup that failed on a wrong password a configuration fault of postgres-auth', async () => {
     const status = await readServiceStatus(
       'backend',
       answering({
@@ -52,7 +52,12 @@ describe('readServiceStatus', () => {
       status: 'fail',
       state: 'failed',
       readyLatencyMs: 1.2,
-      fault: { domain: 'application', code: 'PG_ERR_AUTH_FAILED', component: 'postgres' },
+      fault: {
+        domain: 'configuration',
+        layer: 'postgres-auth',
+        code: 'PG_ERR_AUTH_FAILED',
+        component: 'postgres',
+      },
     })
     expect(status.phases.map((p) => [p.name, p.durationMs])).toEqual([
       ['init', 10],
@@ -81,7 +86,7 @@ describe('readServiceStatus', () => {
     expect(status).toMatchObject({ status: 'fail', state: 'starting', phase: 'database', fault: null })
   })
 
-  it('blames the application when it answers, its dependencies pass, and it is still not ready', async () => {
+  it('reads a service that answers, whose dependencies pass, and that is shutting down as its process stopping', async () => {
     const status = await readServiceStatus(
       'auth',
       answering({
@@ -97,7 +102,11 @@ describe('readServiceStatus', () => {
         },
       }),
     )
-    expect(status.fault).toMatchObject({ domain: 'application', code: 'HEALTH_ERR_SHUTTING_DOWN' })
+    expect(status.fault).toMatchObject({
+      domain: 'infrastructure',
+      layer: 'process',
+      code: 'HEALTH_ERR_SHUTTING_DOWN',
+    })
     expect(status.checks[0]).toMatchObject({
       name: 'postgres:responseTime',
       observedValue: 2,
@@ -105,15 +114,72 @@ describe('readServiceStatus', () => {
     })
   })
 
-  it('reads a timeout as an infrastructure fault of an unreachable service', async () => {
+  it('never guesses for a service that does not answer: unknown, with what was seen and its last exit', async () => {
     const timeout = Object.assign(new Error('The operation was aborted due to timeout'), {
       name: 'TimeoutError',
     })
-    const status = await readServiceStatus('backend', async () => ({ error: timeout, latencyMs: 2000 }))
-    expect(status).toMatchObject({
+    const silent = await readServiceStatus('backend', async () => ({ error: timeout, latencyMs: 2000 }))
+    expect(silent).toMatchObject({
       reachable: false,
       state: 'unreachable',
-      fault: { domain: 'infrastructure', code: 'TIMEOUT' },
+      fault: { domain: 'unknown', layer: 'unknown', code: 'TIMEOUT' },
+    })
+    expect(silent.fault!.evidence).toEqual([
+      expect.stringContaining('no HTTP answer from /health/ready: TIMEOUT'),
+      'no cold start recorded for it in the last 15 minutes',
+    ])
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    const crashed = await readServiceStatus('backend', async () => ({ error: refused, latencyMs: 1 }), {
+      outcome: 'failed',
+      at: '2026-11-29T12:00:00.000Z',
+      phase: 'database',
+      component: 'postgres',
+      code: 'PG_ERR_AUTH_FAILED',
+      domain: 'configuration',
+      layer: 'postgres-auth',
+    })
+    expect(crashed.fault).toMatchObject({ domain: 'unknown', code: 'TCP_REFUSED' })
+    expect(crashed.fault!.evidence[1]).toBe(
+      'last recorded cold start: exit 3 at 2026-11-29T12:00:00.000Z in phase database, component postgres: PG_ERR_AUTH_FAILED [configuration/postgres-auth]',
+    )
+  })
+
+  it("reads a platform's bare 503 (no health document) as unknown, not as the application's fault", async () => {
+    const status = await readServiceStatus('backend', async () => ({
+      statusCode: 503,
+      body: null,
+      latencyMs: 3,
+      server: 'Google Frontend',
+    }))
+    expect(status.fault).toMatchObject({ domain: 'unknown', code: 'HTTP_503' })
+    expect(status.fault!.evidence[0]).toContain('no application/health+json body (server: Google Frontend)')
+  })
+
+  it('trusts the domain and layer a service annotated on its failing check', async () => {
+    const status = await readServiceStatus(
+      'backend',
+      answering({
+        '/health/startup': { state: 'started', report: { phases: [] } },
+        '/health/ready': { status: 'fail', checks: {} },
+        '/health/infrastructure': {
+          status: 'fail',
+          checks: {
+            'postgres:responseTime': [
+              {
+                status: 'fail',
+                code: 'HEALTH_ERR_CHECK_TIMEOUT',
+                domain: 'infrastructure',
+                layer: 'postgres-availability',
+              },
+            ],
+          },
+        },
+      }),
+    )
+    expect(status.fault).toMatchObject({
+      domain: 'infrastructure',
+      layer: 'postgres-availability',
+      code: 'HEALTH_ERR_CHECK_TIMEOUT',
     })
   })
 })

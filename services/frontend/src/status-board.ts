@@ -1,11 +1,13 @@
 import type { HealthGet } from './service-status.js'
 import { readServiceStatus } from './service-status.js'
 import { networkCauseOf } from './upstream-proxy.js'
-import type { Status, StatusBoard } from './status-types.js'
+import type { ColdStartsSummary, Status, StatusBoard } from './status-types.js'
 
 export interface StatusBoardOptions {
   /** Every service the page shows, in display order, each with the way to read its health endpoints. */
   services: readonly { name: string; get: HealthGet }[]
+  /** The collector's summary of a service's cold starts (null when it recorded none). */
+  coldStarts?: (service: string) => ColdStartsSummary | null
   /** Answers within this age are shared: a hundred open status pages cost one round of upstream calls. */
   cacheMs?: number
   now?: () => number
@@ -25,14 +27,21 @@ export function createStatusBoard(options: StatusBoardOptions): { read(): Promis
   let inFlight: Promise<StatusBoard> | undefined
 
   const refresh = async (): Promise<StatusBoard> => {
-    const results = await Promise.all(options.services.map(({ name, get }) => readServiceStatus(name, get)))
+    const coldStarts = new Map(options.services.map(({ name }) => [name, options.coldStarts?.(name) ?? null]))
+    const results = await Promise.all(
+      options.services.map(({ name, get }) => readServiceStatus(name, get, coldStarts.get(name)?.last)),
+    )
     const atMs = now()
     const services = results.map((result) => {
       const previous = since.get(result.name)
       const entry =
         previous && previous.status === result.status ? previous : { status: result.status, sinceMs: atMs }
       since.set(result.name, entry)
-      return { ...result, since: new Date(entry.sinceMs).toISOString() }
+      return {
+        ...result,
+        coldStarts: coldStarts.get(result.name) ?? null,
+        since: new Date(entry.sinceMs).toISOString(),
+      }
     })
     const status = services.reduce<Status>(
       (worst, s) => (SEVERITY[s.status] > SEVERITY[worst] ? s.status : worst),
@@ -76,7 +85,13 @@ export function httpHealthGet(baseUrl: string, options: { timeoutMs: number; tok
       } catch {
         // A non-JSON answer (a proxy's error page) counts as an answer without a document.
       }
-      return { statusCode: response.status, body, latencyMs: performance.now() - startedMs }
+      const server = response.headers.get('server')
+      return {
+        statusCode: response.status,
+        body,
+        latencyMs: performance.now() - startedMs,
+        ...(server !== null && { server }),
+      }
     } catch (error) {
       // fetch wraps the socket error (ECONNREFUSED, undici's UND_ERR_SOCKET…) in `cause`.
       return { error: networkCauseOf(error), latencyMs: performance.now() - startedMs }

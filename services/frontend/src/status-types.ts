@@ -6,13 +6,40 @@
 /** The health statuses of `application/health+json`, worst last. */
 export type Status = 'pass' | 'warn' | 'fail'
 
-/** Whose problem a failing service most likely is, and the code that says so. */
+/** Whose problem a failing service is, where, the code that says so, and what was seen. */
 export interface ServiceFault {
-  /** `@tarmac/probe`'s fault domains. */
-  domain: 'infrastructure' | 'application' | 'unknown'
+  /** The fault model's domains (`@tarmac/faults`); `unknown` when nothing seen says (no answer at all). */
+  domain: 'infrastructure' | 'application' | 'configuration' | 'unknown'
+  /** A layer of `@tarmac/faults`' closed list, or `unknown`. */
+  layer: string
   code: string
   component: string | null
   summary: string
+  /** What was seen, one line each: status, timing, the last recorded exit. */
+  evidence: string[]
+}
+
+/** A service's last recorded cold start (from the collector), as evidence for a service that does not answer. */
+export interface ColdStartBrief {
+  outcome: 'ready' | 'failed'
+  at: string
+  phase: string
+  component: string
+  code: string
+  domain: string | null
+  layer: string | null
+}
+
+/** The last 15 minutes of a service's cold starts, as the collector (this server) recorded them. */
+export interface ColdStartsSummary {
+  windowMs: number
+  total: number
+  ready: number
+  failed: number
+  failedByPhase: Record<string, number>
+  last: ColdStartBrief | null
+  /** Connect p50/p95 by step (dns, tcp, ssl, auth, firstQuery, total), over admissions and failed attempts. */
+  connectMs: Record<string, { p50: number; p95: number; samples: number }>
 }
 
 export interface ServiceComponent {
@@ -21,7 +48,7 @@ export interface ServiceComponent {
   critical: boolean
   durationMs: number | null
   attempts: number
-  lastError: { code: string; message: string } | null
+  lastError: { code: string; message: string; domain?: string; layer?: string } | null
 }
 
 export interface ServicePhase {
@@ -38,6 +65,8 @@ export interface ServiceCheck {
   observedValue: unknown
   observedUnit: string | null
   code: string | null
+  domain: string | null
+  layer: string | null
   output: string | null
 }
 
@@ -55,6 +84,8 @@ export interface ServiceStatus {
   phases: ServicePhase[]
   checks: ServiceCheck[]
   fault: ServiceFault | null
+  /** Cold starts this frontend collected for the service (null for a service that sends none). */
+  coldStarts: ColdStartsSummary | null
   /** When `status` last changed, as this frontend instance observed it (ISO 8601). */
   since: string
 }

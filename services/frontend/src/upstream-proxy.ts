@@ -2,7 +2,7 @@ import fastifyHttpProxy from '@fastify/http-proxy'
 import { classifyError } from '@tarmac/probe'
 import type { FastifyInstance } from 'fastify'
 import type { UpstreamErrorBody } from './errors.js'
-import { FRONTEND_ERROR_CODES } from './errors.js'
+import { FRONTEND_FAULTS } from './errors.js'
 
 /** One path prefix the browser calls on this origin and where it really goes. */
 export interface ProxyRoute {
@@ -55,7 +55,7 @@ export function upstreamErrorBody(
   const timedOut = (error as { statusCode?: unknown }).statusCode === 504 || failure.class.endsWith('TIMEOUT')
   const code = timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE'
   return {
-    statusCode: FRONTEND_ERROR_CODES[code].statusCode,
+    statusCode: FRONTEND_FAULTS.specs[code].status,
     body: {
       code,
       message: timedOut ? `${service} did not answer in time` : `${service} is unavailable`,

@@ -90,6 +90,29 @@ export class ServiceProcess {
     throw new Error(`${this.name} not ready within ${withinMs} ms: ${this.#stderr}`)
   }
 
+  /** Runs one more instance with `env` on top until it exits by itself (a failing start): its exit code. */
+  async runToExit(env: Record<string, string>, withinMs = 90_000): Promise<number | null> {
+    const main = join(ROOT, 'services', this.name, 'src', 'main.ts')
+    const child = spawn(process.execPath, ['--conditions=@tarmac/source', '--import', 'tsx', main], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'test',
+        ...this.env,
+        ...env,
+      },
+      stdio: 'ignore',
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), withinMs)
+    const code = await new Promise<number | null>((resolve) =>
+      child.once('exit', (exitCode) => resolve(exitCode)),
+    )
+    clearTimeout(timer)
+    return code
+  }
+
   /** SIGTERM, as a platform stops a container; resolves when the process has exited. */
   async stop(): Promise<void> {
     const child = this.#child

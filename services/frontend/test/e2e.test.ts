@@ -150,7 +150,7 @@ describe('end to end: chat and status through the browser', () => {
     await page.close()
   }, 60_000)
 
-  it('says the backend is down, with its class, while the frontend stays ready; chat recovers without reload', async () => {
+  it('says the backend is down — cause unknown, what was seen, its failed cold start — while the frontend stays ready; chat recovers without reload', async () => {
     const chat = await context.newPage()
     await chat.goto(threadUrl)
     await chat.locator('li.message.assistant[data-status="complete"]').first().waitFor({ timeout: 15_000 })
@@ -166,7 +166,25 @@ describe('end to end: chat and status through the browser', () => {
     await expect
       .poll(() => status.getByTestId('fault-backend').textContent(), { timeout: 15_000, interval: 500 })
       .toContain('TCP_REFUSED')
-    expect(await status.getByTestId('fault-backend').textContent()).toContain('Infrastructure fault')
+    // A refused connection is what a crashed process and a broken network both look like: no guess.
+    expect(await status.getByTestId('fault-backend').textContent()).toContain('Cause unknown')
+
+    // An instance started against a database that refuses: it exits 3, and its evidence outlives it.
+    const closedPort = await getFreePort()
+    const exitCode = await backend.runToExit({
+      PORT: String(await getFreePort()),
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/postgres`,
+      STARTUP_DEADLINE_MS: '4000',
+      STARTUP_REPORT_URL: `${base}/startup-reports`,
+    })
+    expect(exitCode).toBe(3)
+    await expect
+      .poll(() => status.getByTestId('cold-starts-backend').textContent(), { timeout: 15_000, interval: 500 })
+      .toMatch(/1 failed \(1 in database\)/)
+    const fault = await status.getByTestId('fault-backend').textContent()
+    expect(fault).toMatch(
+      /last recorded cold start: exit 3 at .* in phase database, component postgres: PG_ERR_UNREACHABLE \[infrastructure\/tcp\]/,
+    )
     await screenshot(status, 'status-backend-down')
     await chat.getByTestId('chat-unavailable').waitFor({ timeout: 30_000 })
     await screenshot(chat, 'chat-unavailable')

@@ -4,9 +4,11 @@ import type { ServiceStatus, StatusBoard } from '../../src/status-types.js'
 /** How often the page re-reads the board: a few seconds apart, as the server caches it for one. */
 export const STATUS_REFRESH_MS = 3_000
 
+/** The fault model's domains, as the page says them; `unknown` is what no answer at all gives. */
 const DOMAIN_LABEL: Record<string, string> = {
   infrastructure: 'Infrastructure fault',
   application: 'Application fault',
+  configuration: 'Configuration fault',
   unknown: 'Cause unknown',
 }
 
@@ -57,6 +59,41 @@ function Timeline({ service }: { service: ServiceStatus }) {
   )
 }
 
+/** The collector's last 15 minutes for the service: how many cold starts, how many failed and where, connect times. */
+function ColdStarts({ service }: { service: ServiceStatus }) {
+  const cold = service.coldStarts
+  if (!cold) return null
+  const failedIn = Object.entries(cold.failedByPhase)
+    .map(([phase, count]) => `${count} in ${phase}`)
+    .join(', ')
+  const steps = Object.entries(cold.connectMs)
+  return (
+    <section
+      className="cold-starts"
+      aria-label={`${service.name} cold starts`}
+      data-testid={`cold-starts-${service.name}`}
+    >
+      <h3>Cold starts, last {Math.round(cold.windowMs / 60_000)} min</h3>
+      <p>
+        {cold.total} recorded · {cold.ready} ready · {cold.failed} failed{failedIn ? ` (${failedIn})` : ''}
+        {cold.last && cold.last.outcome === 'failed' && (
+          <>
+            {' '}
+            · last failure {time(cold.last.at)}: {cold.last.component} <code>{cold.last.code}</code>
+            {cold.last.domain ? ` — ${cold.last.domain}${cold.last.layer ? `/${cold.last.layer}` : ''}` : ''}
+          </>
+        )}
+      </p>
+      {steps.length > 0 && (
+        <p className="muted">
+          connect p50 / p95:{' '}
+          {steps.map(([step, figures]) => `${step} ${ms(figures.p50)} / ${ms(figures.p95)}`).join(' · ')}
+        </p>
+      )}
+    </section>
+  )
+}
+
 function ServiceCard({ service }: { service: ServiceStatus }) {
   return (
     <article
@@ -78,13 +115,25 @@ function ServiceCard({ service }: { service: ServiceStatus }) {
         {service.startupDurationMs !== null && ` · started in ${ms(service.startupDurationMs)}`}
       </p>
       {service.fault && (
-        <p className={`fault ${service.fault.domain}`} role="alert" data-testid={`fault-${service.name}`}>
-          <strong>{DOMAIN_LABEL[service.fault.domain] ?? service.fault.domain}</strong>:{' '}
-          {service.fault.summary} <code>{service.fault.code}</code>
-        </p>
+        <div className={`fault ${service.fault.domain}`} role="alert" data-testid={`fault-${service.name}`}>
+          <p>
+            <strong>{DOMAIN_LABEL[service.fault.domain] ?? service.fault.domain}</strong>
+            {service.fault.layer !== 'unknown' && (
+              <span className="layer"> ({service.fault.layer})</span>
+            )}: {service.fault.summary} <code>{service.fault.code}</code>
+          </p>
+          {service.fault.evidence.length > 0 && (
+            <ul className="evidence" aria-label="what was seen">
+              {service.fault.evidence.map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+          )}
+        </div>
       )}
       <h3>Startup</h3>
       <Timeline service={service} />
+      <ColdStarts service={service} />
       {service.checks.length > 0 && (
         <>
           <h3>Checks</h3>
@@ -95,6 +144,7 @@ function ServiceCard({ service }: { service: ServiceStatus }) {
                 <th scope="col">status</th>
                 <th scope="col">observed</th>
                 <th scope="col">code</th>
+                <th scope="col">fault</th>
               </tr>
             </thead>
             <tbody>
@@ -104,6 +154,7 @@ function ServiceCard({ service }: { service: ServiceStatus }) {
                   <td>{check.status}</td>
                   <td>{observed(check.observedValue, check.observedUnit)}</td>
                   <td>{check.code ?? ''}</td>
+                  <td>{check.domain ? `${check.domain}${check.layer ? `/${check.layer}` : ''}` : ''}</td>
                 </tr>
               ))}
             </tbody>

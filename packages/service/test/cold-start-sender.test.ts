@@ -1,0 +1,110 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { EventEmitter } from 'node:events'
+import { createStartup } from '@tarmac/startup'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ConfigError, createColdStartSender, runConfigFailure, type ColdStartRecord } from '../src/index.js'
+
+/** A collector stand-in: a real HTTP server that records what it receives. */
+let server: Server
+let url: string
+const received: { authorization: string | undefined; record: ColdStartRecord }[] = []
+beforeAll(async () => {
+  server = createServer((request: IncomingMessage, response) => {
+    let body = ''
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    request.on('end', () => {
+      received.push({
+        authorization: request.headers.authorization,
+        record: JSON.parse(body) as ColdStartRecord,
+      })
+      response.writeHead(202).end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/startup-reports`
+})
+afterAll(() => new Promise((resolve) => server.close(resolve)))
+
+describe('createColdStartSender', () => {
+  it('is off without STARTUP_REPORT_URL, and with an invalid one', () => {
+    expect(createColdStartSender({ service: 'svc', env: {} })).toBeUndefined()
+    expect(
+      createColdStartSender({ service: 'svc', env: { STARTUP_REPORT_URL: 'not a url' } }),
+    ).toBeUndefined()
+  })
+
+  it('sends the report once ready, with the token, the instance, the version and the release', async () => {
+    const sender = createColdStartSender({
+      service: 'svc',
+      version: '1.2.3',
+      env: { STARTUP_REPORT_URL: url, STARTUP_REPORT_TOKEN: 'collector-token-0123456789', RELEASE_ID: 'r42' },
+    })!
+    const startup = createStartup({ name: 'svc', phases: ['a'] })
+    startup.add({ name: 'x', phase: 'a', start: () => 1 })
+    sender.sendWhenReady(startup)
+    await startup.run()
+    await expect.poll(() => received.length).toBe(1)
+    expect(received[0]).toMatchObject({
+      authorization: 'Bearer collector-token-0123456789',
+      record: {
+        service: 'svc',
+        version: '1.2.3',
+        releaseId: 'r42',
+        outcome: 'ready',
+        report: { state: 'started' },
+      },
+    })
+    expect(received[0]!.record.instance).toMatch(/:\d+$/)
+  })
+
+  it('never throws when the collector is away', async () => {
+    const sender = createColdStartSender({
+      service: 'svc',
+      env: { STARTUP_REPORT_URL: 'http://127.0.0.1:1/x' },
+    })!
+    const warnings: string[] = []
+    const logged = createColdStartSender({
+      service: 'svc',
+      env: { STARTUP_REPORT_URL: 'http://127.0.0.1:1/x' },
+      log: { warn: (_object, message) => void warnings.push(message) },
+    })!
+    const startup = createStartup({ name: 'svc', phases: ['a'] })
+    await expect(sender.send(startup.report(), 'failed')).resolves.toBe(false)
+    await expect(logged.send(startup.report(), 'failed')).resolves.toBe(false)
+    expect(warnings).toEqual(['could not send the startup report to the collector'])
+  })
+})
+
+describe('runConfigFailure', () => {
+  it('fails the first phase with every bad variable, exit 3, after the report went out', async () => {
+    const exits: number[] = []
+    let stderr = ''
+    const sender = createColdStartSender({ service: 'svc', env: { STARTUP_REPORT_URL: url } })!
+    const before = received.length
+    await runConfigFailure(
+      'svc',
+      'init',
+      new ConfigError([
+        { variable: 'PORT', problem: 'must be a number' },
+        { variable: 'DATABASE_URL', problem: 'must be a URL' },
+      ]),
+      {
+        process: new EventEmitter() as unknown as NodeJS.Process,
+        exit: (code) => void exits.push(code),
+        stderr: { write: (text: string) => (stderr += text) },
+        beforeExit: (report) => report && sender.send(report, 'failed'),
+      },
+    )
+    expect(exits).toEqual([3])
+    expect(stderr).toContain(
+      'svc: startup failed in phase "init", component "config": SERVICE_ERR_INVALID_CONFIG',
+    )
+    expect(stderr).toContain('  - DATABASE_URL: must be a URL')
+    expect(received.length).toBe(before + 1)
+    expect(received.at(-1)!.record).toMatchObject({
+      outcome: 'failed',
+      report: { failure: { phase: 'init', component: 'config' } },
+    })
+  })
+})
