@@ -120,6 +120,14 @@ export const POSTGRES_FAULTS = defineFaults('@tarmac/postgres', {
     meaning: 'options failed validation (every problem is listed)',
     action: 'fix the call',
   },
+  PG_ERR_SERVER_TOOLS_MISSING: {
+    retryable: false,
+    domain: 'configuration',
+    layer: 'process',
+    meaning:
+      'a private cluster was asked for, and the PostgreSQL server tools (initdb, pg_ctl) are not installed',
+    action: '`apt-get install -y postgresql`, or point `TARMAC_PG_BIN` at the directory holding `initdb`',
+  },
   PG_ERR_EMBEDDED_FAILED: {
     retryable: false,
     domain: 'configuration',

@@ -1,9 +1,15 @@
 export { createTestDatabase, ADMIN_DATABASE_URL } from './test-database.js'
 export type { TestDatabase } from './test-database.js'
-export { getFreePort } from './free-port.js'
-export { startOwnCluster, PG_BIN } from './own-cluster.js'
-export type { OwnCluster, OwnClusterOptions } from './own-cluster.js'
-export { createSelfSignedCert } from './self-signed-cert.js'
-export type { SelfSignedCert } from './self-signed-cert.js'
+export {
+  getFreePort,
+  startPrivateCluster as startOwnCluster,
+  createSelfSignedCert,
+  pgBinDir,
+} from '@tarmac/postgres/cluster'
+export type {
+  PrivateCluster as OwnCluster,
+  PrivateClusterOptions as OwnClusterOptions,
+  SelfSignedCert,
+} from '@tarmac/postgres/cluster'
 export { seededRandom } from './seeded-random.js'
 export { withClient } from './with-client.js'

@@ -1,0 +1,10 @@
+/**
+ * `@tarmac/postgres/cluster`: private PostgreSQL clusters from the installed server tools, for tests,
+ * benchmarks and `tarmac rehearse` — apart from the main entry, which a service loads.
+ */
+export { startPrivateCluster } from './private-cluster.js'
+export type { PrivateCluster, PrivateClusterOptions } from './private-cluster.js'
+export { pgBinDir } from './server-tools.js'
+export { getFreePort } from './free-port.js'
+export { createSelfSignedCert } from './self-signed-cert.js'
+export type { SelfSignedCert } from './self-signed-cert.js'
