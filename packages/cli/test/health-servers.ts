@@ -102,6 +102,17 @@ export const docs = {
       'eventLoop:lag': [{ componentType: 'system', status: 'fail', code: 'HEALTH_ERR_EVENT_LOOP_LAG' }],
     },
   },
+  /** `POST /health/probe/postgres` as a service answers it: one attempt per total connect time. */
+  probe: (totalsMs: number[]) => ({
+    probe: 'postgres',
+    connects: totalsMs.length,
+    ok: totalsMs.length,
+    failed: 0,
+    attempts: totalsMs.map((total) => ({
+      ok: true,
+      timingsMs: { dns: 0.1, tcp: 0.4, auth: total - 1, total },
+    })),
+  }),
   infrastructure: (connectMs: number) => ({
     status: 'pass',
     checks: {

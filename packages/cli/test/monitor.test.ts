@@ -77,15 +77,17 @@ describe('tarmac monitor --once against real local servers', () => {
       faultDomain: 'infrastructure',
     })
     expect(row(snapshot, 'dbdown ready').lastError!.message).toContain('postgres:responseTime (TCP_REFUSED)')
+    // A service that gives no answer at all is judged unknown: a crash and a broken network look alike.
     expect(row(snapshot, 'gone live').lastError).toMatchObject({
       errorClass: 'TCP_REFUSED',
-      faultDomain: 'infrastructure',
+      faultDomain: 'unknown',
     })
     expect(row(snapshot, 'postgres')).toMatchObject({ status: 'up' })
     expect(row(snapshot, 'postgres').last!.phases).toHaveProperty('auth')
     expect(row(snapshot, 'nodb').lastError).toMatchObject({
       errorClass: 'PG_DB_NOT_FOUND',
-      faultDomain: 'application',
+      faultDomain: 'configuration',
+      faultLayer: 'postgres-auth',
     })
     expect(row(snapshot, 'web')).toMatchObject({ status: 'up' })
     expect(code).toBe(1)
@@ -188,5 +190,59 @@ describe('Monitor on an interval', () => {
     expect(lines.length).toBeGreaterThanOrEqual(5)
     expect(lines[0]).toMatchObject({ target: 'svc ready', state: 'pass', trusted: expect.any(Boolean) })
     expect(lines.some((line) => line.state === 'fail')).toBe(true)
+  })
+})
+
+describe('tarmac monitor shows the cold starts the collector recorded', () => {
+  it('per service: how many, how many failed and where, the last failure and connect times', async () => {
+    const collector = await startHealthServer({
+      '/health/live': { status: 200, body: docs.pass },
+      '/status/cold-starts': {
+        status: 200,
+        body: {
+          windowMs: 900_000,
+          services: [
+            {
+              service: 'backend',
+              windowMs: 900_000,
+              total: 3,
+              ready: 1,
+              failed: 2,
+              failedByPhase: { database: 2 },
+              lastFailure: {
+                at: '2026-11-29T12:00:00.000Z',
+                phase: 'database',
+                code: 'STARTUP_ERR_DEADLINE_EXCEEDED',
+                causeCode: 'PG_ERR_TOO_MANY_CONNECTIONS',
+                domain: 'infrastructure',
+                layer: 'postgres-capacity',
+              },
+              connectMs: { tcp: { p50: 1200, p95: 2900, samples: 6 } },
+            },
+          ],
+        },
+      },
+    })
+    try {
+      const sub = mkdtempSync(join(tmpdir(), 'tarmac-monitor-cold-'))
+      writeFileSync(
+        join(sub, 'tarmac.yaml'),
+        `services:\n  frontend: { url: '${collector.url}' }\nmonitor: { endpoints: [live] }\n`,
+      )
+      const io = captureIo(sub)
+      expect(await main(['monitor', '--once'], io)).toBe(0)
+      expect(io.out()).toContain('COLD STARTS (last 15 min, recorded by frontend)')
+      expect(io.out()).toMatch(
+        /backend +3 recorded · 1 ready · 2 failed \(2 in database\) · last failure PG_ERR_TOO_MANY_CONNECTIONS \[infrastructure\/postgres-capacity\]/,
+      )
+      expect(io.out()).toContain('connect p50/p95: tcp 1.2 s/2.9 s')
+      const json = captureIo(sub)
+      await main(['monitor', '--once', '--json'], json)
+      expect(JSON.parse(json.out())).toMatchObject({
+        coldStarts: { collector: 'frontend', services: [{ service: 'backend', failed: 2 }] },
+      })
+    } finally {
+      await collector.close()
+    }
   })
 })

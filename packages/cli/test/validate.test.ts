@@ -18,6 +18,7 @@ beforeAll(async () => {
     '/health/ready': { status: 503, body: docs.readyPostgresDown },
     '/health/startup': { status: 200, body: docs.startupStarted },
     '/health/infrastructure': { status: 200, body: docs.infrastructure(25.5) },
+    '/health/probe/postgres': { status: 200, body: docs.probe([20, 25.5, 22]) },
   })
   closedPort = await getFreePort()
   dir = mkdtempSync(join(tmpdir(), 'tarmac-validate-'))
@@ -61,12 +62,15 @@ describe('tarmac validate against real local servers', () => {
       passed: false,
       errorClass: 'HTTP_STATUS',
       faultDomain: 'infrastructure',
+      faultLayer: 'tcp',
     })
     expect(check('ready').message).toContain('postgres:responseTime')
+    // A service that does not answer: crashed or cut off, nobody can tell from outside.
     expect(check('gone')).toMatchObject({
       passed: false,
       errorClass: 'TCP_REFUSED',
-      faultDomain: 'infrastructure',
+      faultDomain: 'unknown',
+      faultLayer: 'unknown',
     })
     expect(check('connect p95')).toMatchObject({ passed: true, samples: 3, observedMs: 25.5 })
     expect(check('connect direct')).toMatchObject({ passed: true, samples: 3 })
@@ -103,7 +107,7 @@ describe('tarmac validate against real local servers', () => {
     expect(await junitErrors(xml)).toEqual([])
     expect(xml).toContain('<testsuite name="health" tests="3" failures="2"')
     expect(xml).toMatch(
-      /<failure type="TCP_REFUSED" message="TCP_REFUSED \(infrastructure\): connect ECONNREFUSED/,
+      /<failure type="TCP_REFUSED" message="TCP_REFUSED \(unknown\/unknown\): connect ECONNREFUSED/,
     )
     // The check really is strict: a broken document is rejected.
     expect(await junitErrors(xml.replace('tests="3"', 'tests="three"'))).not.toEqual([])
@@ -137,7 +141,8 @@ describe('tarmac validate against real local servers', () => {
       expect.arrayContaining(['chat', 'db-connect', 'http', 'startup-phase']),
     )
     expect(checks.find((c) => c.type === 'db-connect')).toMatchObject({
-      samples: 5,
+      service: 'backend',
+      samples: 10,
       percentile: 95,
       maxMs: 30_000,
     })

@@ -14,8 +14,9 @@ export interface HealthCheckEntry {
   time?: string
   output?: string
   code?: string
-  /** With `code`: whose move it is (`application`, `infrastructure`, `configuration`) and where. */
+  /** With `code`: whose move it is (`application`, `infrastructure`, `configuration`). */
   domain?: string
+  /** With `code`: where the fault is; on a passing check, the layer it watches (its `fault.layer`). */
   layer?: string
   details?: CheckDetails
 }
@@ -64,7 +65,9 @@ export function entryOf({ check, result }: EvaluatedCheck): HealthCheckEntry {
   if (result.output !== undefined) entry.output = result.output
   if (result.code !== undefined) entry.code = result.code
   if (result.domain !== undefined) entry.domain = result.domain
-  if (result.layer !== undefined) entry.layer = result.layer
+  // A failure's judged layer; else the layer the check watches, so a passing check can rule that layer out.
+  const layer = result.layer ?? check.fault.layer
+  if (layer !== undefined) entry.layer = layer
   if (result.details !== undefined) entry.details = result.details
   return entry
 }

@@ -1,8 +1,8 @@
+import type { FaultSpec } from '@tarmac/faults'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { classifyError } from './classify-error.js'
-import { PROBE_ERROR_CLASSES, ProbeError } from './errors.js'
-import { FAULT_DOMAINS, faultDomainOf } from './fault-domain.js'
+import { PROBE_ERROR_CLASSES, PROBE_FAULTS, ProbeError } from './errors.js'
 
 function serverError(sqlState: string, message: string): pg.DatabaseError {
   const error = new pg.DatabaseError(message, message.length, 'error')
@@ -70,18 +70,32 @@ describe('classifyError', () => {
   })
 })
 
-describe('faultDomainOf', () => {
-  it('gives every class a domain from the closed list', () => {
-    for (const errorClass of PROBE_ERROR_CLASSES) expect(FAULT_DOMAINS).toContain(faultDomainOf(errorClass))
-  })
-
-  it('puts the network and server capacity on the infrastructure side, credentials and names on the application side', () => {
-    expect(faultDomainOf('TCP_TIMEOUT')).toBe('infrastructure')
-    expect(faultDomainOf('PG_TOO_MANY_CONNECTIONS')).toBe('infrastructure')
-    expect(faultDomainOf('PG_STARTING_UP')).toBe('infrastructure')
-    expect(faultDomainOf('PG_AUTH_FAILED')).toBe('application')
-    expect(faultDomainOf('PG_DB_NOT_FOUND')).toBe('application')
-    expect(faultDomainOf('HTTP_STATUS')).toBe('application')
-    expect(faultDomainOf('UNKNOWN')).toBe('unknown')
+describe('every error class is declared in the fault catalog', () => {
+  it('with a domain and a layer, or as deferring to its cause', () => {
+    for (const errorClass of PROBE_ERROR_CLASSES) {
+      const spec: FaultSpec = PROBE_FAULTS.specs[errorClass]
+      expect(
+        spec.defers === true || (spec.domain !== undefined && spec.layer !== undefined),
+        errorClass,
+      ).toBe(true)
+    }
+    expect(PROBE_FAULTS.specs.TCP_TIMEOUT).toMatchObject({ domain: 'infrastructure', layer: 'tcp' })
+    expect(PROBE_FAULTS.specs.PG_TOO_MANY_CONNECTIONS).toMatchObject({
+      domain: 'infrastructure',
+      layer: 'postgres-capacity',
+    })
+    expect(PROBE_FAULTS.specs.PG_STARTING_UP).toMatchObject({
+      domain: 'infrastructure',
+      layer: 'postgres-availability',
+    })
+    expect(PROBE_FAULTS.specs.PG_AUTH_FAILED).toMatchObject({
+      domain: 'configuration',
+      layer: 'postgres-auth',
+    })
+    expect(PROBE_FAULTS.specs.PG_DB_NOT_FOUND).toMatchObject({
+      domain: 'configuration',
+      layer: 'postgres-auth',
+    })
+    expect(PROBE_FAULTS.specs.UNKNOWN).toMatchObject({ defers: true })
   })
 })

@@ -1,6 +1,7 @@
 export { PROBE_KINDS, PROBE_PHASES } from './phases.js'
 export type { ProbeKind, ProbePhase, PhaseTimings } from './phases.js'
 export {
+  PROBE_FAULTS,
   PROBE_ERROR_CLASSES,
   PROBE_USAGE_ERROR_CODES,
   ProbeError,
@@ -10,8 +11,6 @@ export {
 export type { ProbeErrorClass, ProbeErrorCode, ProbeUsageErrorCode, ProbeErrorOptions } from './errors.js'
 export { classifyError } from './classify-error.js'
 export type { ProbeFailure } from './classify-error.js'
-export { FAULT_DOMAINS, faultDomainOf } from './fault-domain.js'
-export type { FaultDomain } from './fault-domain.js'
 export { PROBE_DEFAULTS } from './options.js'
 export type { ProbeOptions } from './options.js'
 export type { ProbeResult, ProbeDetails } from './probe-result.js'

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { faultDomainOf, probeDns, probeTcp } from '@tarmac/probe'
+import { PROBE_FAULTS, probeDns, probeTcp } from '@tarmac/probe'
 import { closedPort, startFullBacklogListener, startTestServer, type TestServer } from './servers.js'
 
 describe('probeDns', () => {
@@ -15,7 +15,7 @@ describe('probeDns', () => {
     const result = await probeDns('nonexistent.invalid')
     expect(result.ok).toBe(false)
     expect(result.error).toMatchObject({ class: 'DNS_NOT_FOUND', phase: 'dns' })
-    expect(faultDomainOf(result.error!.class)).toBe('infrastructure')
+    expect(PROBE_FAULTS.specs[result.error!.class]).toMatchObject({ domain: 'infrastructure', layer: 'dns' })
   })
 
   it('reports DNS_TIMEOUT when the signal fires before the lookup ends (lookup itself cannot be cancelled)', async () => {

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connectPostgres, faultDomainOf, probePostgres } from '@tarmac/probe'
+import { connectPostgres, PROBE_FAULTS, probePostgres } from '@tarmac/probe'
 import { startOwnCluster, type OwnCluster } from '@tarmac/testing'
 
 // A private cluster: SCRAM auth over TCP (a wrong password is a real 28P01), max_connections=3
@@ -16,7 +16,10 @@ describe('probePostgres against a cluster of our own', () => {
   it('reports PG_AUTH_FAILED with SQLSTATE 28P01 for a wrong password, never echoing it', async () => {
     const result = await probePostgres(cluster.url({ user: 'probe_user', password: 'wrong-password' }))
     expect(result.error).toMatchObject({ class: 'PG_AUTH_FAILED', phase: 'auth', sqlState: '28P01' })
-    expect(faultDomainOf(result.error!.class)).toBe('application')
+    expect(PROBE_FAULTS.specs[result.error!.class]).toMatchObject({
+      domain: 'configuration',
+      layer: 'postgres-auth',
+    })
     expect(JSON.stringify(result)).not.toContain('wrong-password')
     const ok = await probePostgres(cluster.url({ user: 'probe_user', password: 'right-password' }))
     expect(ok.ok).toBe(true)
@@ -49,7 +52,7 @@ describe('probePostgres against a cluster of our own', () => {
         phase: 'auth',
         sqlState: '53300',
       })
-      expect(faultDomainOf(result.error!.class)).toBe('infrastructure')
+      expect(PROBE_FAULTS.specs[result.error!.class]).toMatchObject({ domain: 'infrastructure' })
     } finally {
       await Promise.all(held.map((client) => client.end()))
     }

@@ -6,6 +6,8 @@ import { PROBE_FAULTS } from '@tarmac/probe/faults'
 import { STARTUP_FAULTS } from '@tarmac/startup'
 import { SERVICE_FAULTS } from './errors.js'
 
+export { SERVICE_FAULTS }
+
 /**
  * The catalogs of every package a Tarmac service is built from (each from its light `/faults` entry, so
  * loading them loads no driver). A service adds its own; the CLI and the status page use them to judge codes

@@ -363,9 +363,13 @@ export function createStartup(startupOptions: StartupOptions): Startup {
   return startup
 }
 
-/** The first error below `error` with a code of its own, for a failure whose code is a wrapper. */
+/**
+ * For a failure whose code is the engine's own (a deadline, an abort: it says only "too slow" or "stopped"),
+ * the first error below it with a code of its own.
+ */
 function causeOf(error: unknown): { cause?: { code: string; message: string } } {
   const code = errorCodeOf(error)
+  if (!code.startsWith('STARTUP_ERR_')) return {}
   let current = (error as { cause?: unknown } | undefined)?.cause
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
     const own = errorCodeOf(current)

@@ -73,8 +73,13 @@ describe('the local assistant', () => {
     const text = describeStartup(report)
     expect(text).toContain('Service backend is degraded; startup took 3120 ms.')
     expect(text).toContain('Phases: init 15 ms, database 3050 ms, cache 5 ms.')
-    expect(text).toContain('Component redis is degraded after 2 attempts, last error ECONNREFUSED: refused.')
-    expect(text).toContain('Component postgres needed 3 attempts (first error PG_ERR_TIMEOUT).')
+    expect(text).toContain(
+      'Component redis is degraded after 2 attempts, last error ECONNREFUSED (not a code I know) (refused).',
+    )
+    // Codes are explained with the fault model: whose move, where, what it means, what to do.
+    expect(text).toContain(
+      'Component postgres needed 3 attempts (first error PG_ERR_TIMEOUT — infrastructure/tcp: the connect or query did not finish within its timeout; what to do:',
+    )
   })
 
   it('answers deterministically, from platform state', () => {

@@ -1,6 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { StartupReport } from '@tarmac/startup'
 import type { AssistantProvider, AssistantTurn, PlatformState } from './assistant.js'
+import { faults } from './faults.js'
 
 /** What the local assistant knows how to answer, tried in this order. */
 export const LOCAL_TOPICS = ['status', 'database', 'conversation', 'help'] as const
@@ -8,7 +9,7 @@ export type LocalTopic = (typeof LOCAL_TOPICS)[number]
 
 const TOPIC_WORDS: Record<Exclude<LocalTopic, 'help'>, RegExp> = {
   status:
-    /\b(status|health|healthy|startup|start|ready|readiness|degraded|phases?|up|running|how are you)\b/i,
+    /\b(status|health|healthy|startup|start|ready|readiness|degraded|phases?|up|running|how are you|why|fault|failing|error)\b/i,
   database: /\b(database|db|postgres|postgresql|pool|connections?|migrations?)\b/i,
   conversation: /\b(conversation|history|thread|messages?|said|summar(y|ize|ise))\b/i,
 }
@@ -29,6 +30,17 @@ export function topicOf(text: string): LocalTopic {
   return 'help'
 }
 
+/**
+ * An error code in words, from the fault model: whose move it is, where, what it means and what to do. The
+ * same lookup the status page, the monitor and diagnose use.
+ */
+export function explainCode(code: string): string {
+  const declared = faults.lookup(code)
+  if (!declared) return `${code} (not a code I know)`
+  const where = declared.domain ? ` — ${declared.domain}${declared.layer ? `/${declared.layer}` : ''}` : ''
+  return `${code}${where}: ${declared.meaning}; what to do: ${declared.action}`
+}
+
 /** The startup report in sentences: state, each phase's duration, degraded components, retried ones. */
 export function describeStartup(report: StartupReport): string {
   const lines: string[] = []
@@ -46,13 +58,13 @@ export function describeStartup(report: StartupReport): string {
   for (const c of degraded) {
     const last = c.errors.at(-1)
     lines.push(
-      `Component ${c.name} is ${c.state} after ${c.attempts} attempts${last ? `, last error ${last.code}: ${last.message}` : ''}.`,
+      `Component ${c.name} is ${c.state} after ${c.attempts} attempts${last ? `, last error ${explainCode(last.code)} (${last.message})` : ''}.`,
     )
   }
   const retried = components.filter((c) => c.state === 'started' && c.attempts > 1)
   for (const c of retried) {
     lines.push(
-      `Component ${c.name} needed ${c.attempts} attempts (first error ${c.errors[0]?.code ?? 'unknown'}).`,
+      `Component ${c.name} needed ${c.attempts} attempts (first error ${c.errors[0] ? explainCode(c.errors[0].code) : 'unknown'}).`,
     )
   }
   if (report.failure) lines.push(`Startup failed in ${report.failure.phase}/${report.failure.component}.`)

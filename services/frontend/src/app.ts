@@ -44,10 +44,11 @@ function reachabilityCheck(service: string, baseUrl: string): HealthCheck {
       try {
         response = await fetch(new URL('/health/live', baseUrl), { signal })
       } catch (error) {
-        // Report the network class (TCP_REFUSED, TIMEOUT…) as the check's code, not fetch's bare TypeError.
+        // No answer from a service: a crash and a broken network look alike from here, so the code is
+        // UPSTREAM_UNAVAILABLE (whose fault: unknown) and the network class goes in the output.
         const failure = classifyError(networkCauseOf(error), 'ttfb')
         throw Object.assign(new Error(`${service} is not answering (${failure.class})`), {
-          code: failure.class,
+          code: 'UPSTREAM_UNAVAILABLE',
         })
       }
       await response.body?.cancel()

@@ -169,9 +169,11 @@ describe('frontend server with backend and auth down', () => {
       return ((await ready.json()) as Ready).checks['backend:responseTime']?.[0]
     }
     // The non-critical reachability check says why, without failing readiness.
-    await expect
-      .poll(backendCheck, { timeout: 10_000 })
-      .toMatchObject({ status: 'fail', code: 'TCP_REFUSED' })
+    await expect.poll(backendCheck, { timeout: 10_000 }).toMatchObject({
+      status: 'fail',
+      code: 'UPSTREAM_UNAVAILABLE',
+      output: expect.stringContaining('TCP_REFUSED'),
+    })
     expect((await fetch(`http://${host}/health/live`)).status).toBe(200)
     expect((await fetch(`http://${host}/`)).status).toBe(200)
   })

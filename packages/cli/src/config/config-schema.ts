@@ -69,6 +69,8 @@ export const configSchema = z.strictObject({
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'dependency names are kebab-case'), dependencySchema)
     .default({}),
   monitor: monitorSchema,
+  /** The service whose `/startup-reports` holds the recorded cold starts. Default: `frontend`, when there is one. */
+  collector: z.string().optional(),
 })
 
 export type TarmacConfig = z.output<typeof configSchema>

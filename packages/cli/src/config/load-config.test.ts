@@ -95,7 +95,7 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tarmac-config-'))
     const { config, source } = loadConfig(undefined, dir, {})
     expect(source).toMatch(/local stack/)
-    expect(Object.keys(config.services).sort()).toEqual(['auth', 'backend'])
+    expect(Object.keys(config.services).sort()).toEqual(['auth', 'backend', 'frontend'])
   })
 
   it('reads ./tarmac.yaml, and names a missing --config file', () => {

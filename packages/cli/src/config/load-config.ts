@@ -19,6 +19,7 @@ export function localStackConfig(env: NodeJS.ProcessEnv = process.env): TarmacCo
     services: {
       backend: { url: LOCAL_STACK.backend, tokenEnv: 'HEALTH_TOKEN', authService: 'auth' },
       auth: { url: LOCAL_STACK.auth, tokenEnv: 'HEALTH_TOKEN' },
+      frontend: { url: LOCAL_STACK.frontend, tokenEnv: 'HEALTH_TOKEN' },
     },
     dependencies,
   })

@@ -1,4 +1,5 @@
-import type { FaultDomain, PhaseTimings } from '@tarmac/probe'
+import type { VerdictDomain, VerdictLayer } from '@tarmac/faults'
+import type { PhaseTimings } from '@tarmac/probe'
 
 /** What one check found: `starting` is its own state, never counted as down. */
 export const CHECK_STATES = ['pass', 'fail', 'starting'] as const
@@ -20,7 +21,9 @@ export interface CheckResult {
   /** A probe error class (`TCP_REFUSED`…) or `HEALTH_FAIL` (the service answered that it is unhealthy). */
   readonly errorClass?: string
   readonly message?: string
-  readonly faultDomain?: FaultDomain
+  /** Whose move and where (the fault model); `unknown` for a service that gave no answer at all. */
+  readonly faultDomain?: VerdictDomain
+  readonly faultLayer?: VerdictLayer
   /** The service's startup state and current phase, from its /health/startup. */
   readonly startupState?: string
   readonly startupPhase?: string

@@ -2,6 +2,7 @@ import { intOption, paintFor, parseOptions, pause, type Command } from '../comma
 import { loadConfig } from '../config/load-config.js'
 import { CliError } from '../errors.js'
 import { CLI_DEFAULTS } from '../options.js'
+import { readColdStarts, renderColdStarts } from './cold-starts.js'
 import { Monitor, type MonitorSnapshot } from './monitor.js'
 import { targetsOf } from './monitor-targets.js'
 import { renderSnapshot } from './monitor-view.js'
@@ -15,7 +16,10 @@ Polls each service's health endpoints (live, ready, startup by default) and prob
 dependency (Postgres: dns, tcp, auth, first query) on an interval, with bounded concurrency
 and a deadline per check. Shows per target: status (starting is not down), latency p50/p95,
 uptime %, failures in the window, the service's startup phase, the last error with its class,
-and whether the fault points at the application or the infrastructure.
+and whether the fault points at the application or the infrastructure. Under the table, the
+cold starts the collector (the frontend) recorded per service in the last 15 minutes: how
+many, how many failed and in which phase, the last failure's code and fault, connect
+p50/p95 by step.
 
 A target is down when at least M of its last N trusted results failed (--window M/N).
 A result measured while the monitor itself ran late (scheduler lag over --lag-bound) is
@@ -88,20 +92,27 @@ export const monitorCommand: Command = async (argv, io) => {
   })
   const paint = paintFor(io)
   if (values.once) {
-    const snapshot = await monitor.once()
+    const [snapshot, coldStarts] = await Promise.all([monitor.once(), readColdStarts(config, timeoutMs)])
     io.stdout.write(
       values.json
-        ? `${JSON.stringify(snapshot, null, 2)}\n`
-        : renderSnapshot(snapshot, paint, io.stdout.columns),
+        ? `${JSON.stringify({ ...snapshot, coldStarts }, null, 2)}\n`
+        : renderSnapshot(snapshot, paint, io.stdout.columns) + renderColdStarts(coldStarts, paint),
     )
     return exitCodeOf(snapshot)
   }
   monitor.start()
   const live = io.stdout.isTTY === true && !values.json
+  let coldStarts: Awaited<ReturnType<typeof readColdStarts>> = null
+  let coldStartsAtMs = 0
   while (!io.signal?.aborted) {
     await pause(live ? 1_000 : intervalMs, io.signal)
     if (io.signal?.aborted || values.json) continue
-    const text = renderSnapshot(monitor.snapshot(), paint, io.stdout.columns)
+    if (Date.now() - coldStartsAtMs >= intervalMs) {
+      coldStartsAtMs = Date.now()
+      coldStarts = await readColdStarts(config, timeoutMs)
+    }
+    const text =
+      renderSnapshot(monitor.snapshot(), paint, io.stdout.columns) + renderColdStarts(coldStarts, paint)
     io.stdout.write(live ? `\x1b[H\x1b[2J${text}` : `${text}\n`)
   }
   await monitor.stop()

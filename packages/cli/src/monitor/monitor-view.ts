@@ -28,7 +28,9 @@ export function renderSnapshot(snapshot: MonitorSnapshot, paint: Paint, widthCol
       s.uptimePercent === null ? '–' : `${s.uptimePercent.toFixed(1)}%`,
       `${s.windowFailures}`,
       phaseOf.get(groupOf(s.target)) ?? '',
-      error?.faultDomain ?? '',
+      error?.faultDomain
+        ? `${error.faultDomain}${error.faultLayer && error.faultLayer !== 'unknown' ? `/${error.faultLayer}` : ''}`
+        : '',
       truncate(errorText, Math.max(20, widthColumns - 110)),
     ]
   })

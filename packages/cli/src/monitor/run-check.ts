@@ -1,4 +1,5 @@
-import { faultDomainOf, probeHttp, probePostgres, probeTcp, type ProbeResult } from '@tarmac/probe'
+import { probeHttp, probePostgres, probeTcp, type ProbeResult } from '@tarmac/probe'
+import { judge, NO_ANSWER } from '../faults.js'
 import { fetchHealth, isFetchFailure } from '../health/health-fetch.js'
 import { verdictOf } from '../health/health-verdict.js'
 import type { CheckResult } from './check-result.js'
@@ -24,7 +25,8 @@ export async function runCheck(target: MonitorTarget, info: DispatchInfo): Promi
       latencyMs: 0,
       errorClass: 'UNKNOWN',
       message: String(error),
-      faultDomain: 'application',
+      faultDomain: 'configuration',
+      faultLayer: 'client',
     }
   }
   return { target: target.id, at, lagMs: round(info.lagMs), trusted: true, ...measured }
@@ -47,12 +49,14 @@ async function measureHealth(target: MonitorTarget, timeoutMs: number): Promise<
   const response = await fetchHealth(target.url!, { timeoutMs, token: target.token })
   if (isFetchFailure(response)) {
     const { failure } = response
+    // A service that does not answer: crashed or cut off, nobody can tell from here.
     return {
       state: 'fail',
       latencyMs: response.latencyMs,
       errorClass: failure.class,
       message: failure.message,
-      faultDomain: faultDomainOf(failure.class),
+      faultDomain: NO_ANSWER.domain,
+      faultLayer: NO_ANSWER.layer,
     }
   }
   const verdict = verdictOf(response.status, response.body)
@@ -65,6 +69,7 @@ async function measureHealth(target: MonitorTarget, timeoutMs: number): Promise<
     ...(verdict.state === 'fail' && { errorClass: 'HEALTH_FAIL' }),
     ...(verdict.message !== undefined && { message: verdict.message }),
     ...(verdict.faultDomain !== undefined && { faultDomain: verdict.faultDomain }),
+    ...(verdict.faultLayer !== undefined && { faultLayer: verdict.faultLayer }),
   }
 }
 
@@ -73,6 +78,7 @@ export function fromProbe(result: ProbeResult): Measured {
   if (result.ok)
     return { state: 'pass', latencyMs: result.totalMs, phases: result.phases, ...statusOf(result) }
   const error = result.error!
+  const { domain, layer } = judge(error.class)
   return {
     state: 'fail',
     latencyMs: result.totalMs,
@@ -80,7 +86,8 @@ export function fromProbe(result: ProbeResult): Measured {
     ...statusOf(result),
     errorClass: error.class,
     message: error.message,
-    faultDomain: faultDomainOf(error.class),
+    faultDomain: domain,
+    faultLayer: layer,
   }
 }
 

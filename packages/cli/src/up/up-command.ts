@@ -11,13 +11,17 @@ import { childServiceComponent, type RunningService, type ServiceSpec } from './
 import { formatLogLine, healthRequestFilter } from './log-line.js'
 import { PhaseView } from './phase-view.js'
 
-/** The order `up` starts things in; Ctrl-C stops them in reverse. */
-export const UP_PHASES = ['database', 'auth', 'backend', 'frontend'] as const
+/**
+ * The order `up` starts things in; Ctrl-C stops them in reverse. The frontend comes first: it is the
+ * cold-start collector, and it must be up to receive the report of a service that fails to start.
+ */
+export const UP_PHASES = ['database', 'frontend', 'auth', 'backend'] as const
 
 export const UP_HELP = `tarmac up — run the whole stack locally
 
-Starts one embedded Postgres (PGlite, data under .tarmac/), then auth (:8001), backend
-(:8000) and frontend (:3000, when services/frontend exists) as child processes. Each service
+Starts one embedded Postgres (PGlite, data under .tarmac/), then frontend (:3000, when
+services/frontend exists: it collects every service's cold-start report), auth (:8001) and
+backend (:8000) as child processes. Each service
 is ready when its /health/startup answers 200; meanwhile a live view shows its startup
 phases. Logs are prefixed per service and pino JSON is printed briefly. Prints the URLs once
 everything is ready. Ctrl-C stops everything gracefully in reverse order (a second Ctrl-C
@@ -82,7 +86,7 @@ export const upCommand: Command = async (argv, io) => {
   const ports = parsePorts(values.ports)
   const urlOf = (name: keyof typeof ports) => `http://127.0.0.1:${ports[name]}`
   const wanted = values.only?.split(',').map((s) => s.trim()) ?? ['auth', 'backend', 'frontend']
-  const services = (['auth', 'backend', 'frontend'] as const).filter(
+  const services = (['frontend', 'auth', 'backend'] as const).filter(
     (name) => wanted.includes(name) && existsSync(join(root, 'services', name, 'package.json')),
   )
   if (services.length === 0)
@@ -120,6 +124,8 @@ export const upCommand: Command = async (argv, io) => {
     AUTH_URL: urlOf('auth'),
     BACKEND_URL: urlOf('backend'),
     NODE_ENV: io.env.NODE_ENV ?? 'development',
+    // Every service reports its cold starts to the frontend (loopback: no token needed locally).
+    ...(services.includes('frontend') && { STARTUP_REPORT_URL: `${urlOf('frontend')}/startup-reports` }),
   })
   const filters = new Map(services.map((name) => [name as string, healthRequestFilter()]))
   const keep = (service: string, line: string) => filters.get(service)?.(line) ?? true

@@ -1,11 +1,30 @@
 import { describe, expect, it } from 'vitest'
-import { domainOfAnswer } from './chat-round-trip.js'
+import { judgeAnswer } from './chat-round-trip.js'
 
-describe('domainOfAnswer', () => {
-  it('blames the infrastructure when the service says a dependency is unavailable', () => {
-    expect(domainOfAnswer(503, { code: 'DEPENDENCY_UNAVAILABLE' })).toBe('infrastructure')
-    expect(domainOfAnswer(500, { code: 'run.failed', message: 'x' })).toBe('unknown')
-    expect(domainOfAnswer(400, { code: 'VALIDATION_FAILED' })).toBe('application')
-    expect(domainOfAnswer(502, undefined)).toBe('unknown')
+describe('judgeAnswer', () => {
+  it('judges the code in the body with the fault model, trusting a service annotation', () => {
+    expect(judgeAnswer(503, { code: 'DEPENDENCY_UNAVAILABLE' })).toEqual({
+      domain: 'infrastructure',
+      layer: 'unknown',
+    })
+    expect(judgeAnswer(400, { code: 'VALIDATION_FAILED' })).toEqual({
+      domain: 'application',
+      layer: 'client',
+    })
+    expect(
+      judgeAnswer(500, { code: 'PROVIDER_TIMEOUT', domain: 'infrastructure', layer: 'provider' }),
+    ).toEqual({
+      domain: 'infrastructure',
+      layer: 'provider',
+    })
+  })
+
+  it('says unknown for a 5xx it cannot place, rather than blaming anyone', () => {
+    expect(judgeAnswer(502, undefined)).toEqual({ domain: 'unknown', layer: 'unknown' })
+    expect(judgeAnswer(500, { code: 'SOMETHING_NOBODY_DECLARED' })).toEqual({
+      domain: 'unknown',
+      layer: 'unknown',
+    })
+    expect(judgeAnswer(404, {})).toEqual({ domain: 'application', layer: 'client' })
   })
 })

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { faultDomainOf, type FaultDomain } from '@tarmac/probe'
 import WebSocket from 'ws'
 import { websocketUrl } from '../config/config-schema.js'
+import { judge, NO_ANSWER, type Judgement } from '../faults.js'
 import { fetchHealth, isFetchFailure } from '../health/health-fetch.js'
 import type { CriteriaCheck } from './criteria-schema.js'
 import { failed, type Sample, type SamplerFactory } from './sample.js'
@@ -34,17 +34,13 @@ export const chatSampler: SamplerFactory<ChatCheck> = async (check, context) => 
       },
     })
     if (isFetchFailure(signup))
-      return failed(
-        signup.failure.class,
-        `signup: ${signup.failure.message}`,
-        faultDomainOf(signup.failure.class),
-      )
+      return failed(signup.failure.class, `signup: ${signup.failure.message}`, NO_ANSWER)
     const token = (signup.body as { accessToken?: unknown } | undefined)?.accessToken
     if (signup.status !== 201 || typeof token !== 'string')
       return failed(
         'CHAT_FAILED',
         `signup answered HTTP ${signup.status}${codeOf(signup.body)}`,
-        domainOfAnswer(signup.status, signup.body),
+        judgeAnswer(signup.status, signup.body),
       )
     const thread = await fetchHealth(new URL('/api/threads', backend.url).toString(), {
       timeoutMs,
@@ -53,17 +49,13 @@ export const chatSampler: SamplerFactory<ChatCheck> = async (check, context) => 
       headers: { authorization: `Bearer ${token}` },
     })
     if (isFetchFailure(thread))
-      return failed(
-        thread.failure.class,
-        `create thread: ${thread.failure.message}`,
-        faultDomainOf(thread.failure.class),
-      )
+      return failed(thread.failure.class, `create thread: ${thread.failure.message}`, NO_ANSWER)
     const threadId = (thread.body as { id?: unknown } | undefined)?.id
     if (thread.status !== 201 || typeof threadId !== 'string') {
       return failed(
         'CHAT_FAILED',
         `create thread answered HTTP ${thread.status}${codeOf(thread.body)}`,
-        domainOfAnswer(thread.status, thread.body),
+        judgeAnswer(thread.status, thread.body),
       )
     }
     return { token, threadId }
@@ -106,23 +98,21 @@ function roundTrip(
           failed(
             'TIMEOUT',
             `no run.completed within ${timeoutMs} ms; frames seen: ${seen.join(', ') || 'none'}`,
-            'unknown',
+            NO_ANSWER,
           ),
         ),
       timeoutMs,
     )
     socket.on('error', (error) => {
       const cls = (error as { code?: string }).code === 'ECONNREFUSED' ? 'TCP_REFUSED' : 'CHAT_FAILED'
-      finish(
-        failed(cls, `websocket: ${error.message}`, cls === 'TCP_REFUSED' ? 'infrastructure' : 'application'),
-      )
+      finish(failed(cls, `websocket: ${error.message}`, cls === 'TCP_REFUSED' ? NO_ANSWER : APPLICATION))
     })
     socket.on('close', (code, reason) =>
       finish(
         failed(
           'CHAT_FAILED',
           `the socket closed (${code} ${reason.toString()}) after ${seen.join(', ') || 'no frames'}`,
-          'application',
+          APPLICATION,
         ),
       ),
     )
@@ -131,7 +121,7 @@ function roundTrip(
       try {
         frame = JSON.parse(data.toString('utf8')) as typeof frame
       } catch {
-        return finish(failed('CHAT_FAILED', 'a frame that is not JSON', 'application'))
+        return finish(failed('CHAT_FAILED', 'a frame that is not JSON', APPLICATION))
       }
       const type = String(frame.type)
       if (seen.at(-1) !== type || type !== 'run.delta') seen.push(type)
@@ -143,13 +133,13 @@ function roundTrip(
           failed(
             'CHAT_FAILED',
             `${type}: ${frame.code ?? ''} ${frame.message ?? ''}`.trim(),
-            domainOfAnswer(type === 'error' ? 400 : 500, frame),
+            judgeAnswer(type === 'error' ? 400 : 500, frame),
           ),
         )
       } else if (type === 'run.completed') {
         const order = seen.filter((t) => (CHAT_FRAMES as readonly string[]).includes(t))
         if (order.join() !== CHAT_FRAMES.join()) {
-          finish(failed('CHAT_FAILED', `frames out of order: ${seen.join(', ')}`, 'application'))
+          finish(failed('CHAT_FAILED', `frames out of order: ${seen.join(', ')}`, APPLICATION))
         } else {
           finish({ ok: true, valueMs: Math.round((performance.now() - sentMs) * 10) / 10 })
         }
@@ -158,16 +148,19 @@ function roundTrip(
   })
 }
 
+const APPLICATION: Judgement = { domain: 'application', layer: 'application' }
+
 /**
- * Whose move an error answer is: a service saying a dependency is unavailable (`DEPENDENCY_UNAVAILABLE`,
- * any code naming a dependency or unavailability) points at the infrastructure; another 5xx is unknown;
- * a 4xx is the application's.
+ * Whose move an error answer is: the `code` in the body, judged with the fault model (a service's own
+ * annotation first); a 4xx without one is the caller's; a 5xx without one says nothing: unknown.
  */
-export function domainOfAnswer(status: number, body: unknown): FaultDomain {
-  const { code } = (body ?? {}) as { code?: unknown }
-  if (typeof code === 'string' && /DEPENDENCY|UNAVAILABLE|UNREACHABLE|TIMEOUT/.test(code))
-    return 'infrastructure'
-  return status >= 500 ? 'unknown' : 'application'
+export function judgeAnswer(status: number, body: unknown): Judgement {
+  const { code, domain, layer } = (body ?? {}) as { code?: unknown; domain?: unknown; layer?: unknown }
+  if (typeof code === 'string') {
+    const judged = judge({ code, domain, layer })
+    if (judged.domain !== 'unknown') return judged
+  }
+  return status < 500 ? { domain: 'application', layer: 'client' } : NO_ANSWER
 }
 
 function codeOf(body: unknown): string {

@@ -55,9 +55,8 @@ const startupPhaseCheck = z.strictObject({
 const dbConnectCheck = z.strictObject({
   type: z.literal('db-connect'),
   ...common,
-  /** Read the service's own measurement from /health/infrastructure… */
+  /** Fresh connects from inside this service (its in-service probe: the connector is on its path)… */
   service: z.string().optional(),
-  check: z.string().default('postgres:connectionTime'),
   /** …or probe a dependency of the config, or a URL, directly. */
   dependency: z.string().optional(),
   url: z

@@ -1,4 +1,4 @@
-import { faultDomainOf } from '@tarmac/probe'
+import { NO_ANSWER } from '../faults.js'
 import { fetchHealth, isFetchFailure } from '../health/health-fetch.js'
 import { verdictOf } from '../health/health-verdict.js'
 import type { CriteriaCheck } from './criteria-schema.js'
@@ -19,7 +19,7 @@ export const httpSampler: SamplerFactory<HttpCheck> = async (check, context) => 
       const response = await fetchHealth(url, { timeoutMs, token, method: check.method })
       if (isFetchFailure(response)) {
         const { failure } = response
-        return failed(failure.class, failure.message, faultDomainOf(failure.class))
+        return failed(failure.class, failure.message, NO_ANSWER)
       }
       if (!expected.includes(response.status)) {
         const verdict = verdictOf(response.status, response.body)
@@ -27,14 +27,19 @@ export const httpSampler: SamplerFactory<HttpCheck> = async (check, context) => 
         return failed(
           verdict.state === 'starting' ? 'STARTING' : 'HTTP_STATUS',
           `HTTP ${response.status}, expected ${expected.join(' or ')}${why}`,
-          verdict.faultDomain ?? (verdict.state === 'starting' ? 'unknown' : 'application'),
+          { domain: verdict.faultDomain ?? 'unknown', layer: verdict.faultLayer ?? 'unknown' },
           response.latencyMs,
         )
       }
       for (const condition of check.json) {
         const problem = failedCondition(response.body, condition)
         if (problem !== undefined)
-          return failed('ASSERTION_FAILED', problem, 'application', response.latencyMs)
+          return failed(
+            'ASSERTION_FAILED',
+            problem,
+            { domain: 'application', layer: 'application' },
+            response.latencyMs,
+          )
       }
       return { ok: true, valueMs: response.latencyMs }
     },

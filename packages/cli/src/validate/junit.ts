@@ -25,7 +25,7 @@ export function toJunit(report: ValidationReport): string {
         lines.push(`${open}/>`)
         continue
       }
-      const message = `${check.errorClass ?? 'FAILED'} (${check.faultDomain ?? 'unknown'}): ${check.message ?? ''}`
+      const message = `${check.errorClass ?? 'FAILED'} (${check.faultDomain ?? 'unknown'}/${check.faultLayer ?? 'unknown'}): ${check.message ?? ''}`
       lines.push(`${open}>`)
       lines.push(
         `      <failure type="${xml(check.errorClass ?? 'FAILED')}" message="${xml(message)}">${xml(detail(check))}</failure>`,
@@ -42,6 +42,7 @@ function detail(check: ValidationReport['checks'][number]): string {
   return [
     `critical: ${check.critical}`,
     `fault domain: ${check.faultDomain ?? 'unknown'}`,
+    `fault layer: ${check.faultLayer ?? 'unknown'}`,
     `samples: ${check.samples}, failed: ${check.failedSamples}`,
     `p${check.percentile}: ${check.observedMs ?? '–'} ms${check.maxMs === null ? '' : ` (bound ${check.maxMs} ms)`}`,
   ].join('\n')

@@ -1,4 +1,4 @@
-import type { FaultDomain } from '@tarmac/probe'
+import type { VerdictDomain, VerdictLayer } from '@tarmac/faults'
 import { pause } from '../command-io.js'
 import { CliError } from '../errors.js'
 import { percentileOf } from '../monitor/lag-recorder.js'
@@ -24,7 +24,8 @@ export interface CheckOutcome {
   readonly maxMs: number | null
   /** Why it failed: the most frequent failure class among the samples, or OVER_BOUND. */
   readonly errorClass?: string
-  readonly faultDomain?: FaultDomain
+  readonly faultDomain?: VerdictDomain
+  readonly faultLayer?: VerdictLayer
   readonly message?: string
   readonly durationMs: number
 }
@@ -119,7 +120,10 @@ async function runCheck(
     }
   } catch (error) {
     if (error instanceof CliError) throw error
-    samples.push({ ok: false, failure: { class: 'UNKNOWN', message: String(error), faultDomain: 'unknown' } })
+    samples.push({
+      ok: false,
+      failure: { class: 'UNKNOWN', message: String(error), faultDomain: 'unknown', faultLayer: 'unknown' },
+    })
   } finally {
     await sampler?.close?.()
   }
@@ -137,6 +141,7 @@ async function runCheck(
       errorClass: 'OVER_BOUND',
       // Slow connection establishment is the path's (the network, the connector, the server); other times are unknown.
       faultDomain: check.type === 'db-connect' ? 'infrastructure' : 'unknown',
+      faultLayer: 'unknown',
       message: `p${percentile} ${observedMs ?? '–'} ms over ${samples.length} samples exceeds ${check.maxMs} ms`,
     }
   }
@@ -155,6 +160,7 @@ function describe(failure: SampleFailure, failedCount: number, total: number) {
   return {
     errorClass: failure.class,
     faultDomain: failure.faultDomain,
+    faultLayer: failure.faultLayer,
     message: `${failure.message}${share}`,
   }
 }

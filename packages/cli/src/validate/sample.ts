@@ -1,4 +1,5 @@
-import type { FaultDomain } from '@tarmac/probe'
+import type { VerdictDomain, VerdictLayer } from '@tarmac/faults'
+import { judge } from '../faults.js'
 import type { TarmacConfig } from '../config/config-schema.js'
 import type { CriteriaCheck } from './criteria-schema.js'
 
@@ -17,7 +18,8 @@ export const VALIDATE_ERROR_CLASSES = [
 export interface SampleFailure {
   readonly class: string
   readonly message: string
-  readonly faultDomain: FaultDomain
+  readonly faultDomain: VerdictDomain
+  readonly faultLayer: VerdictLayer
 }
 
 /** One sample: whether it passed, the time it measured (the value the percentile bound applies to). */
@@ -45,8 +47,14 @@ export type SamplerFactory<C extends CriteriaCheck = CriteriaCheck> = (
   context: CheckContext,
 ) => Promise<Sampler>
 
-export const failed = (cls: string, message: string, faultDomain: FaultDomain, valueMs?: number): Sample => ({
+/** A failed sample, judged: by `fault` when the caller knows better (no answer: unknown), else by `cls`. */
+export const failed = (
+  cls: string,
+  message: string,
+  fault: { domain: VerdictDomain; layer: VerdictLayer } = judge(cls),
+  valueMs?: number,
+): Sample => ({
   ok: false,
   ...(valueMs !== undefined && { valueMs }),
-  failure: { class: cls, message, faultDomain },
+  failure: { class: cls, message, faultDomain: fault.domain, faultLayer: fault.layer },
 })

@@ -1,4 +1,4 @@
-import { faultDomainOf } from '@tarmac/probe'
+import { judge, NO_ANSWER } from '../faults.js'
 import { fetchHealth, isFetchFailure } from '../health/health-fetch.js'
 import type { CriteriaCheck } from './criteria-schema.js'
 import { failed, type SamplerFactory } from './sample.js'
@@ -10,7 +10,11 @@ interface PhaseEntry {
   name?: string
   state?: string
   durationMs?: number | null
-  components?: Array<{ name?: string; state?: string; errors?: Array<{ code?: string; message?: string }> }>
+  components?: Array<{
+    name?: string
+    state?: string
+    errors?: Array<{ code?: string; message?: string; domain?: string; layer?: string }>
+  }>
 }
 
 /**
@@ -27,7 +31,7 @@ export const startupPhaseSampler: SamplerFactory<StartupPhaseCheck> = async (che
       const response = await fetchHealth(url, { timeoutMs, token })
       if (isFetchFailure(response)) {
         const { failure } = response
-        return failed(failure.class, failure.message, faultDomainOf(failure.class))
+        return failed(failure.class, failure.message, NO_ANSWER)
       }
       const body = response.body as { report?: { phases?: PhaseEntry[] }; state?: string } | undefined
       const phases = body?.report?.phases
@@ -35,7 +39,7 @@ export const startupPhaseSampler: SamplerFactory<StartupPhaseCheck> = async (che
         return failed(
           'NO_DETAILS',
           `${url} shows no startup report (set the service's tokenEnv, or run on loopback)`,
-          'unknown',
+          NO_ANSWER,
         )
       }
       const phase = phases.find((entry) => entry.name === check.phase)
@@ -44,7 +48,7 @@ export const startupPhaseSampler: SamplerFactory<StartupPhaseCheck> = async (che
         return failed(
           'ASSERTION_FAILED',
           `no phase "${check.phase}" in the startup report (phases: ${names})`,
-          'application',
+          { domain: 'configuration', layer: 'client' },
         )
       }
       if (phase.state !== 'completed') {
@@ -58,9 +62,7 @@ export const startupPhaseSampler: SamplerFactory<StartupPhaseCheck> = async (che
         return failed(
           phase.state === 'failed' ? 'HEALTH_FAIL' : 'STARTING',
           `phase ${check.phase} is ${phase.state ?? 'unknown'}${why}`,
-          lastError?.code?.startsWith('PG_') || lastError?.code?.startsWith('TCP_')
-            ? 'infrastructure'
-            : 'unknown',
+          lastError ? judge(lastError) : NO_ANSWER,
         )
       }
       return { ok: true, valueMs: phase.durationMs ?? 0 }

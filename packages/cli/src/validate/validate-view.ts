@@ -11,7 +11,9 @@ export function renderReport(report: ValidationReport, paint: Paint): string {
     c.observedMs === null
       ? '–'
       : `p${c.percentile} ${c.observedMs} ms${c.maxMs === null ? '' : ` ≤ ${c.maxMs}`}`,
-    c.passed ? '' : `${c.errorClass ?? ''} [${c.faultDomain ?? 'unknown'}] ${c.message ?? ''}`,
+    c.passed
+      ? ''
+      : `${c.errorClass ?? ''} [${c.faultDomain ?? 'unknown'}/${c.faultLayer ?? 'unknown'}] ${c.message ?? ''}`,
   ])
   const table = renderTable(['RESULT', 'CHECK (* critical)', 'SAMPLES', 'TIME', 'WHY'], rows)
   const passed = report.checks.filter((c) => c.passed).length

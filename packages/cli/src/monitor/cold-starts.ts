@@ -1,0 +1,71 @@
+import type { TarmacConfig } from '../config/config-schema.js'
+import { fetchHealth, isFetchFailure } from '../health/health-fetch.js'
+import type { Paint } from '../style.js'
+
+/** One service's cold starts as the collector summarises them (`GET /status/cold-starts`). */
+export interface ColdStartSummary {
+  readonly service: string
+  readonly windowMs: number
+  readonly total: number
+  readonly ready: number
+  readonly failed: number
+  readonly failedByPhase: Readonly<Record<string, number>>
+  readonly lastFailure: {
+    readonly at: string
+    readonly phase: string
+    readonly code: string
+    readonly causeCode: string | null
+    readonly domain: string | null
+    readonly layer: string | null
+  } | null
+  readonly connectMs: Readonly<Record<string, { p50: number; p95: number; samples: number }>>
+}
+
+/** The collector's summary: per service, the cold starts of the last 15 minutes. Null without a collector. */
+export async function readColdStarts(
+  config: TarmacConfig,
+  timeoutMs: number,
+): Promise<
+  { collector: string; services: ColdStartSummary[] } | { collector: string; error: string } | null
+> {
+  const name = config.collector ?? (config.services.frontend ? 'frontend' : undefined)
+  const collector = name === undefined ? undefined : config.services[name]
+  if (!name || !collector) return null
+  const response = await fetchHealth(new URL('/status/cold-starts', collector.url).toString(), { timeoutMs })
+  if (isFetchFailure(response))
+    return { collector: name, error: `${response.failure.class}: ${response.failure.message}` }
+  const services = (response.body as { services?: unknown } | undefined)?.services
+  if (response.status !== 200 || !Array.isArray(services))
+    return { collector: name, error: `HTTP ${response.status}` }
+  return { collector: name, services: services as ColdStartSummary[] }
+}
+
+const duration = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`)
+
+/** Lines under the monitor's table: per service, cold starts, failures by phase, the last failure, connect times. */
+export function renderColdStarts(summary: Awaited<ReturnType<typeof readColdStarts>>, paint: Paint): string {
+  if (summary === null) return ''
+  if ('error' in summary)
+    return `${paint('dim', `cold starts: the collector (${summary.collector}) did not answer: ${summary.error}`)}\n`
+  if (summary.services.length === 0)
+    return `${paint('dim', `cold starts: none recorded by ${summary.collector}`)}\n`
+  const minutes = Math.round((summary.services[0]?.windowMs ?? 900_000) / 60_000)
+  const lines = [`COLD STARTS (last ${minutes} min, recorded by ${summary.collector})`]
+  for (const s of summary.services) {
+    const phases = Object.entries(s.failedByPhase)
+      .map(([phase, n]) => `${n} in ${phase}`)
+      .join(', ')
+    const last = s.lastFailure
+    const lastText = last
+      ? ` · last failure ${last.causeCode ?? last.code}${last.domain ? ` [${last.domain}/${last.layer ?? '?'}]` : ''} at ${last.at}`
+      : ''
+    const connect = Object.entries(s.connectMs)
+      .map(([step, figures]) => `${step} ${duration(figures.p50)}/${duration(figures.p95)}`)
+      .join(', ')
+    lines.push(
+      `  ${s.service.padEnd(10)} ${s.total} recorded · ${s.ready} ready · ${s.failed > 0 ? paint('red', `${s.failed} failed`) : '0 failed'}${phases ? ` (${phases})` : ''}${lastText}`,
+      ...(connect ? [paint('dim', `  ${''.padEnd(10)} connect p50/p95: ${connect}`)] : []),
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
