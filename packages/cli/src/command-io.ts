@@ -41,6 +41,21 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
   }
 }
 
+/** `parseOptions` for a command that also takes names (`tarmac rehearse slow-connector`). */
+export function parseOptionsAndNames<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: readonly string[],
+  options: T,
+): {
+  values: ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: true }>>['values']
+  positionals: string[]
+} {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: true })
+  } catch (error) {
+    throw new CliError('CLI_ERR_USAGE', (error as Error).message, { cause: error })
+  }
+}
+
 /** A positive integer option, or a usage error naming the option. */
 export function intOption(value: string | undefined, name: string, fallback: number, min = 1): number {
   if (value === undefined) return fallback

@@ -51,3 +51,30 @@ export {
 } from './validate/validate-command.js'
 export { upCommand, UP_HELP, UP_PHASES, findRoot } from './up/up-command.js'
 export { formatLogLine } from './up/log-line.js'
+export {
+  diagnoseCommand,
+  DIAGNOSE_EXIT_CODES,
+  DIAGNOSE_DEFAULTS,
+  DIAGNOSE_HELP,
+} from './diagnose/diagnose-command.js'
+export { gather } from './diagnose/gather.js'
+export type { GatherOptions } from './diagnose/gather.js'
+export type { DiagnosisInput, ServiceObservation, DependencyObservation } from './diagnose/observations.js'
+export { analyse, allReady, evidenceGaps } from './diagnose/analyse.js'
+export type { Fact } from './diagnose/facts.js'
+export { decide, CONFIDENCES } from './diagnose/verdict.js'
+export type { Verdict, Confidence } from './diagnose/verdict.js'
+export { renderVerdict, verdictJson } from './diagnose/diagnose-view.js'
+export { renderHandoff } from './diagnose/handoff.js'
+export { LAYER_GUIDANCE } from './diagnose/layer-guidance.js'
+export {
+  rehearseCommand,
+  rehearseScenario,
+  REHEARSE_EXIT_CODES,
+  REHEARSE_HELP,
+} from './rehearse/rehearse-command.js'
+export type { RehearsalResult } from './rehearse/rehearse-command.js'
+export { SCENARIOS } from './rehearse/scenarios.js'
+export type { Scenario, Injection } from './rehearse/scenarios.js'
+export { faults, judge } from './faults.js'
+export type { Judgement } from './faults.js'

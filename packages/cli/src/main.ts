@@ -1,5 +1,7 @@
 import { processIo, type Command, type CommandIo } from './command-io.js'
 import { CliError } from './errors.js'
+import { diagnoseCommand } from './diagnose/diagnose-command.js'
+import { rehearseCommand } from './rehearse/rehearse-command.js'
 import { monitorCommand } from './monitor/monitor-command.js'
 import { EXIT_CODES } from './options.js'
 import { upCommand } from './up/up-command.js'
@@ -13,6 +15,9 @@ Commands:
   up         start embedded Postgres, auth, backend (and frontend) with a live startup view
   monitor    live status of every service and dependency; --once for one sweep
   validate   check success criteria with a pass-rate gate (CI-friendly: --json, --junit)
+  diagnose   application or infrastructure? a verdict (domain, layer, confidence) with evidence
+  rehearse   inject a named fault (slow connector, database full, wrong password…) and check
+             that diagnose names it
 
 Each command has --help with its options, an example and its exit codes.
 Configuration: ./tarmac.yaml or --config FILE; without one, the local stack
@@ -25,6 +30,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   up: upCommand,
   monitor: monitorCommand,
   validate: validateCommand,
+  diagnose: diagnoseCommand,
+  rehearse: rehearseCommand,
 }
 
 /** Runs `tarmac <argv>`; resolves with the exit code. Usage and config errors print and give 2. */

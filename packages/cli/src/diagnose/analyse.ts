@@ -1,0 +1,52 @@
+import { ANALYSIS_DEFAULTS, measuredNow, type Fact } from './facts.js'
+import type { DiagnosisInput } from './observations.js'
+import { pathContextOf } from './path-context.js'
+import { serviceFacts } from './service-facts.js'
+import { capacityFacts, coldStartFacts, dependencyFacts } from './source-facts.js'
+
+/** Every observation turned into facts: what it says, where it points, what it rules out. */
+export function analyse(input: DiagnosisInput, options = ANALYSIS_DEFAULTS): Fact[] {
+  const path = pathContextOf(input.dependencies, options.slowConnectMs)
+  return [
+    ...input.services.flatMap((service) => serviceFacts(service, path, options.slowConnectMs)),
+    ...coldStartFacts(input.coldStarts, path),
+    ...input.dependencies.flatMap(dependencyFacts).map(measuredNow),
+    ...capacityFacts(input.capacity).map(measuredNow),
+  ]
+}
+
+/** True when every service answered `/health/ready` with a passing document. */
+export function allReady(input: DiagnosisInput): boolean {
+  return input.services.every(
+    (service) =>
+      service.ready.answered &&
+      service.ready.status === 200 &&
+      (service.ready.body as { status?: unknown } | undefined)?.status !== 'fail',
+  )
+}
+
+/** What diagnose could not see: each gap as the evidence that would change an `unknown` verdict. */
+export function evidenceGaps(input: DiagnosisInput): string[] {
+  const gaps: string[] = []
+  const silent = input.services.filter((service) => !service.ready.answered).map((service) => service.name)
+  if (silent.length > 0)
+    gaps.push(
+      `an answer from ${silent.join(', ')}: is it running? (the platform's instance list and logs; locally, tarmac up)`,
+    )
+  if (input.coldStarts === null)
+    gaps.push(
+      'a cold-start collector (STARTUP_REPORT_URL on every service, collector: in tarmac.yaml) would keep the evidence instances leave before they exit',
+    )
+  else if (input.coldStarts.unavailable !== undefined)
+    gaps.push(`the collector's recorded cold starts, unreadable now (${input.coldStarts.unavailable})`)
+  const hidden = input.services
+    .filter((service) => service.probe?.answered === true && service.probe.status === 401)
+    .map((service) => service.name)
+  if (hidden.length > 0)
+    gaps.push(
+      `the health token of ${hidden.join(', ')} (tokenEnv in tarmac.yaml) would show its checks, startup report and in-service probe`,
+    )
+  if (!input.dependencies.some((dependency) => dependency.type === 'postgres'))
+    gaps.push('the database as a dependency in tarmac.yaml would let diagnose probe it and read its capacity')
+  return gaps
+}

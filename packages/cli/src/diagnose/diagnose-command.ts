@@ -1,0 +1,110 @@
+import { writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { intOption, paintFor, parseOptions, type Command } from '../command-io.js'
+import { loadConfig } from '../config/load-config.js'
+import { analyse, allReady, evidenceGaps } from './analyse.js'
+import { renderVerdict, verdictJson } from './diagnose-view.js'
+import { gather } from './gather.js'
+import { renderHandoff } from './handoff.js'
+import { decide } from './verdict.js'
+
+/** Exit codes of `tarmac diagnose`. */
+export const DIAGNOSE_EXIT_CODES = Object.freeze({ healthy: 0, fault: 1, usage: 2, failed: 3 })
+
+export const DIAGNOSE_DEFAULTS = Object.freeze({
+  connects: 5,
+  timeoutMs: 10_000,
+  windowMin: 15,
+  dependencyProbes: 3,
+})
+
+export const DIAGNOSE_HELP = `tarmac diagnose — is it the application or the infrastructure? With evidence.
+
+Looks at everything at once and says whose move it is, where, and how sure it is:
+  • each service's /health/ready, /health/startup and /health/infrastructure (the failing
+    checks and startup attempts carry the domain and layer the service judged them with);
+  • each service's in-service probe (POST /health/probe/postgres): fresh connects from inside
+    the service, through its own path — the only place a VPC connector is on it;
+  • the cold starts the collector recorded (the frontend's /startup-reports): the evidence of
+    instances that exited 3 before anyone could look at them;
+  • each dependency of tarmac.yaml, probed from here, and the database's capacity
+    (max_connections, who holds the slots).
+Then it weighs the facts (the services' own path counts most), names the verdict — domain
+(application, infrastructure, configuration) and layer (dns, tcp, connector, tls,
+postgres-auth, postgres-capacity, postgres-availability, pool, …) — with the evidence chain,
+what was ruled out, and what would change the verdict.
+
+Usage: tarmac diagnose [options]
+
+Options:
+  -c, --config FILE      tarmac.yaml (default ./tarmac.yaml, else the local stack)
+      --json             print { verdict: { domain, layer, confidence }, evidence: [...] , … }
+      --handoff FILE     also write a markdown handoff for the team that owns the layer
+      --connects N       fresh connects per in-service probe, 1–20 (default ${DIAGNOSE_DEFAULTS.connects})
+      --timeout-ms MS    per request and per connect (default ${DIAGNOSE_DEFAULTS.timeoutMs})
+      --window-min M     recorded cold starts from the last M minutes (default ${DIAGNOSE_DEFAULTS.windowMin})
+  -h, --help             this help
+
+Reads the health token of each service from its tokenEnv (e.g. HEALTH_TOKEN); without it a
+remote service shows no details and no probe, and the verdict says so.
+
+Example:
+  tarmac diagnose --handoff handoff.md
+  tarmac diagnose --json | jq .verdict
+
+Exit codes:
+  0  healthy: every service ready and nothing points at a fault
+  1  a fault was found (the verdict may be "unknown" when the evidence cannot say)
+  2  invalid usage or configuration
+  3  diagnose itself failed
+`
+
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  json: { type: 'boolean' },
+  handoff: { type: 'string' },
+  connects: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'window-min': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** `tarmac diagnose`. */
+export const diagnoseCommand: Command = async (argv, io) => {
+  const { values } = parseOptions(argv, OPTIONS)
+  if (values.help) {
+    io.stdout.write(DIAGNOSE_HELP)
+    return DIAGNOSE_EXIT_CODES.healthy
+  }
+  const connects = Math.min(20, intOption(values.connects, 'connects', DIAGNOSE_DEFAULTS.connects))
+  const timeoutMs = intOption(values['timeout-ms'], 'timeout-ms', DIAGNOSE_DEFAULTS.timeoutMs, 100)
+  const windowMin = intOption(values['window-min'], 'window-min', DIAGNOSE_DEFAULTS.windowMin)
+  const { config, source } = loadConfig(values.config, io.cwd, io.env)
+  try {
+    const input = await gather(config, {
+      env: io.env,
+      connects,
+      timeoutMs,
+      windowMs: windowMin * 60_000,
+      dependencyProbes: DIAGNOSE_DEFAULTS.dependencyProbes,
+      ...(io.signal && { signal: io.signal }),
+    })
+    const verdict = decide(analyse(input), allReady(input), evidenceGaps(input))
+    if (values.handoff !== undefined)
+      await writeFile(
+        resolve(io.cwd, values.handoff),
+        renderHandoff(verdict, { at: input.at, config: source }),
+      )
+    io.stdout.write(
+      values.json
+        ? `${JSON.stringify(verdictJson(verdict, input.at), null, 2)}\n`
+        : renderVerdict(verdict, `tarmac diagnose — ${input.at} (${source})`, paintFor(io)),
+    )
+    return verdict.status === 'healthy' ? DIAGNOSE_EXIT_CODES.healthy : DIAGNOSE_EXIT_CODES.fault
+  } catch (error) {
+    io.stderr.write(
+      `tarmac diagnose: diagnose itself failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    )
+    return DIAGNOSE_EXIT_CODES.failed
+  }
+}

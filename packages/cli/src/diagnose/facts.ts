@@ -1,0 +1,59 @@
+import type { FaultDomain, FaultLayer } from '@tarmac/faults'
+
+/**
+ * One piece of evidence: where it came from, what it says (one line), and what it means for the verdict —
+ * the fault it points at and how strongly, or the layers it shows to be working.
+ */
+export interface Fact {
+  /** `backend /health/startup`, `backend in-service probe`, `frontend GET /startup-reports`, `postgres (from here)`… */
+  readonly source: string
+  readonly fact: string
+  readonly value?: unknown
+  readonly points?: {
+    readonly domain: FaultDomain
+    readonly layer: FaultLayer
+    readonly weight: number
+    /** The code it rests on, whose catalog entry says what to do. */
+    readonly code?: string
+  }
+  readonly clears?: readonly FaultLayer[]
+  /**
+   * The service whose path the fact is about; none for the database itself. A fact rules a layer out only for
+   * its own scope (auth's credentials working says nothing of the backend's), or for everyone when it has none.
+   */
+  readonly scope?: string
+  /** About the database itself, even when seen from inside one service (its slots are everyone's). */
+  readonly global?: boolean
+  /** When what it reports happened, when known (for "since when"). */
+  readonly at?: string
+  /**
+   * Measured by diagnose just now (an in-service probe, a probe from here, the capacity read), not a cached
+   * check result or a record. A cached "passes" does not rule out what a fresh measurement shows failing.
+   */
+  readonly fresh?: boolean
+}
+
+/** Marks a fact as measured just now. */
+export const measuredNow = (fact: Fact): Fact => ({ ...fact, fresh: true })
+
+/** How much a kind of evidence counts. The service's own path outweighs a view from the laptop. */
+export const WEIGHTS = Object.freeze({
+  /** Fresh connects from inside a service: the connector is only on that path. */
+  inService: 3,
+  /** The database's own slot count. */
+  capacity: 3,
+  /** A service's own judgement: a failing check, a failed startup attempt, a recorded cold start. */
+  report: 2,
+  /** Diagnose's own probe of a dependency, from where it runs. */
+  direct: 2,
+  /** A hint: a budget that does not fit, a non-critical warning. */
+  hint: 1,
+  /** What a fact that rules a layer out takes off that layer's score. */
+  clear: 2,
+})
+
+/** Thresholds of the analysis, with units. */
+export const ANALYSIS_DEFAULTS = Object.freeze({
+  /** A fresh connect slower than this (p95, DNS to first query) is slow. */
+  slowConnectMs: 1_000,
+})

@@ -1,0 +1,218 @@
+import { capacity as readCapacity, connect, PostgresError } from '@tarmac/postgres'
+import { probeHttp, probePostgres, probeTcp, redactUrl, type ProbeResult } from '@tarmac/probe'
+import type { DependencyConfig, ServiceConfig, TarmacConfig } from '../config/config-schema.js'
+import { fetchHealth, isFetchFailure, type HealthFetchOptions } from '../health/health-fetch.js'
+import type {
+  CapacityObservation,
+  ColdStartObservation,
+  DependencyObservation,
+  DiagnosisInput,
+  Exchange,
+  RecordedColdStart,
+  ServiceObservation,
+  UnreadableCapacity,
+} from './observations.js'
+
+export interface GatherOptions {
+  readonly env: NodeJS.ProcessEnv
+  /** Fresh connects per in-service probe. */
+  readonly connects: number
+  /** Per request; a probe's connects get it too. */
+  readonly timeoutMs: number
+  /** How far back recorded cold starts count. */
+  readonly windowMs: number
+  /** Direct probes per dependency. */
+  readonly dependencyProbes: number
+  readonly signal?: AbortSignal
+}
+
+async function exchange(url: string, options: HealthFetchOptions): Promise<Exchange> {
+  const response = await fetchHealth(url, options)
+  if (isFetchFailure(response))
+    return {
+      answered: false,
+      errorClass: response.failure.class,
+      message: response.failure.message,
+      latencyMs: response.latencyMs,
+    }
+  return { answered: true, status: response.status, latencyMs: response.latencyMs, body: response.body }
+}
+
+const tokenOf = (service: ServiceConfig, env: NodeJS.ProcessEnv) =>
+  service.tokenEnv === undefined ? undefined : env[service.tokenEnv] || undefined
+
+async function observeService(
+  name: string,
+  service: ServiceConfig,
+  options: GatherOptions,
+): Promise<ServiceObservation> {
+  const token = tokenOf(service, options.env)
+  const base = { timeoutMs: options.timeoutMs, token, ...(options.signal && { signal: options.signal }) }
+  const path = (endpoint: 'ready' | 'startup' | 'infrastructure') =>
+    new URL(service.health[endpoint] ?? `/health/${endpoint}`, service.url).toString()
+  const [ready, startup, infrastructure] = await Promise.all([
+    exchange(path('ready'), base),
+    exchange(path('startup'), base),
+    exchange(path('infrastructure'), base),
+  ])
+  // The in-service probe only makes sense for a service that answers at all.
+  let probe: Exchange | null = null
+  if (ready.answered) {
+    const url = new URL('/health/probe/postgres', service.url)
+    url.search = new URLSearchParams({
+      connects: String(options.connects),
+      timeoutMs: String(Math.min(options.timeoutMs, 30_000)),
+    }).toString()
+    probe = await exchange(url.toString(), { ...base, method: 'POST', timeoutMs: options.timeoutMs + 5_000 })
+  }
+  return { name, url: service.url, ready, startup, infrastructure, probe }
+}
+
+type Json = Record<string, unknown>
+const isJson = (value: unknown): value is Json => typeof value === 'object' && value !== null
+const str = (value: unknown) => (typeof value === 'string' ? value : null)
+
+/** A collector record (`GET /startup-reports`) reduced to what a verdict needs. */
+function recordedColdStart(record: Json): RecordedColdStart | undefined {
+  const report = isJson(record.report) ? record.report : undefined
+  if (!report || (record.outcome !== 'ready' && record.outcome !== 'failed')) return undefined
+  const failure = isJson(report.failure) ? report.failure : undefined
+  const components = (Array.isArray(report.phases) ? report.phases : [])
+    .filter(isJson)
+    .flatMap((phase) => (Array.isArray(phase.components) ? phase.components.filter(isJson) : []))
+  const failing = components.find((component) => component.name === failure?.component)
+  const attempts = (Array.isArray(failing?.errors) ? failing.errors : []).filter(isJson).map((error) => ({
+    code: str(error.code) ?? 'UNKNOWN',
+    ...(str(error.domain) && { domain: str(error.domain)! }),
+    ...(str(error.layer) && { layer: str(error.layer)! }),
+    ...(isJson(error.evidence) && { evidence: error.evidence }),
+  }))
+  const cause = isJson(failure?.cause) ? failure.cause : undefined
+  return {
+    service: str(record.service) ?? '?',
+    instance: str(record.instance) ?? '?',
+    outcome: record.outcome,
+    at: str(record.sentAt) ?? '',
+    phase: str(failure?.phase),
+    component: str(failure?.component),
+    code: str(failure?.code),
+    causeCode: str(cause?.code),
+    domain: str(failure?.domain),
+    layer: str(failure?.layer),
+    message: str(failure?.message),
+    attempts,
+  }
+}
+
+async function observeColdStarts(
+  config: TarmacConfig,
+  options: GatherOptions,
+): Promise<ColdStartObservation | null> {
+  const name = config.collector ?? (config.services.frontend ? 'frontend' : undefined)
+  const collector = name === undefined ? undefined : config.services[name]
+  if (!collector) return null
+  const url = new URL('/startup-reports', collector.url)
+  url.search = new URLSearchParams({ sinceMs: String(Date.now() - options.windowMs) }).toString()
+  const source = `${name} GET /startup-reports`
+  const response = await exchange(url.toString(), {
+    timeoutMs: options.timeoutMs,
+    token: tokenOf(collector, options.env),
+  })
+  const base = { source, windowMs: options.windowMs }
+  if (!response.answered)
+    return { ...base, records: [], unavailable: `${response.errorClass}: ${response.message}` }
+  const records = isJson(response.body) && Array.isArray(response.body.records) ? response.body.records : null
+  if (response.status !== 200 || records === null)
+    return {
+      ...base,
+      records: [],
+      unavailable: `HTTP ${response.status} (give diagnose the collector's health token)`,
+    }
+  return {
+    ...base,
+    records: records.filter(isJson).flatMap((record) => recordedColdStart(record) ?? []),
+  }
+}
+
+async function observeDependency(
+  name: string,
+  dependency: DependencyConfig,
+  options: GatherOptions,
+): Promise<DependencyObservation> {
+  const timeoutMs = options.timeoutMs
+  const times = Array.from({ length: options.dependencyProbes })
+  let probes: ProbeResult[]
+  if (dependency.type === 'postgres') {
+    // One at a time: on a full database these take the superuser's reserved slots, and there may be few.
+    probes = []
+    for (const _ of times) probes.push(await probePostgres(dependency.url, { timeoutMs }))
+  } else if (dependency.type === 'tcp')
+    probes = await Promise.all(
+      times.map(() => probeTcp({ host: dependency.host, port: dependency.port }, { timeoutMs })),
+    )
+  else probes = [await probeHttp(dependency.url, { timeoutMs })]
+  const target =
+    dependency.type === 'tcp' ? `${dependency.host}:${dependency.port}` : redactUrl(dependency.url)
+  return { name, type: dependency.type, target, probes }
+}
+
+async function observeCapacity(
+  config: TarmacConfig,
+  options: GatherOptions,
+): Promise<CapacityObservation | UnreadableCapacity | null> {
+  const entry = Object.entries(config.dependencies).find(([, dependency]) => dependency.type === 'postgres')
+  if (!entry || entry[1].type !== 'postgres') return null
+  try {
+    const { client } = await connect(entry[1].url, {
+      timeoutMs: options.timeoutMs,
+      applicationName: 'tarmac-diagnose',
+    })
+    try {
+      const facts = await readCapacity(client)
+      return {
+        dependency: entry[0],
+        maxConnections: facts.maxConnections,
+        reserved: facts.reserved.total,
+        inUse: facts.inUse,
+        available: facts.available,
+        byApplication: facts.byApplication,
+        embedded: facts.embedded,
+      }
+    } finally {
+      await client.end().catch(() => undefined)
+    }
+  } catch (error) {
+    // Not being let in is evidence too (53300 on a full database); anything else the probes explain.
+    // PostgresError messages carry no password; anything else is summarised by its name only.
+    const unreadable =
+      error instanceof PostgresError
+        ? { code: error.code, message: error.message }
+        : { code: 'UNKNOWN', message: error instanceof Error ? error.name : 'unknown error' }
+    return { dependency: entry[0], unreadable }
+  }
+}
+
+/**
+ * Looks at everything at once: each service's ready, startup and infrastructure documents and its in-service
+ * probe, the collector's recorded cold starts, each dependency from here, and the database's capacity.
+ * Never throws for what it finds; every failure is an observation.
+ */
+export async function gather(config: TarmacConfig, options: GatherOptions): Promise<DiagnosisInput> {
+  const at = new Date().toISOString()
+  const [services, coldStarts, { dependencies, capacity }] = await Promise.all([
+    Promise.all(
+      Object.entries(config.services).map(([name, service]) => observeService(name, service, options)),
+    ),
+    observeColdStarts(config, options),
+    // Capacity first, alone: on a full database it may need the last reserved slot the probes would take.
+    observeCapacity(config, options).then(async (capacity) => ({
+      capacity,
+      dependencies: await Promise.all(
+        Object.entries(config.dependencies).map(([name, dependency]) =>
+          observeDependency(name, dependency, options),
+        ),
+      ),
+    })),
+  ])
+  return { at, services, coldStarts, dependencies, capacity }
+}

@@ -1,0 +1,94 @@
+import type { ProbeResult } from '@tarmac/probe'
+
+/**
+ * What `tarmac diagnose` saw, before any judgement: raw enough to be shown as evidence, structured enough to
+ * be judged by `analyse`. Every field is something observed, with where it came from.
+ */
+export interface DiagnosisInput {
+  readonly at: string
+  readonly services: readonly ServiceObservation[]
+  /** Cold starts recorded by the collector (the frontend) over the window; null when there is none. */
+  readonly coldStarts: ColdStartObservation | null
+  readonly dependencies: readonly DependencyObservation[]
+  /**
+   * `max_connections` and who holds the slots, read on a direct connection (or why it could not be read);
+   * null without a postgres dependency.
+   */
+  readonly capacity: CapacityObservation | UnreadableCapacity | null
+}
+
+/** One HTTP exchange with a service: an answer (status, body), or the network class of no answer. */
+export type Exchange =
+  | { readonly answered: true; readonly status: number; readonly latencyMs: number; readonly body: unknown }
+  | {
+      readonly answered: false
+      readonly errorClass: string
+      readonly message: string
+      readonly latencyMs: number
+    }
+
+export interface ServiceObservation {
+  readonly name: string
+  readonly url: string
+  readonly ready: Exchange
+  readonly startup: Exchange
+  readonly infrastructure: Exchange
+  /** `POST /health/probe/postgres`; null when not asked (the service did not answer at all). */
+  readonly probe: Exchange | null
+}
+
+/** A failed cold start the collector kept: the evidence an instance left before it exited. */
+export interface RecordedColdStart {
+  readonly service: string
+  readonly instance: string
+  readonly outcome: 'ready' | 'failed'
+  readonly at: string
+  readonly phase: string | null
+  readonly component: string | null
+  readonly code: string | null
+  readonly causeCode: string | null
+  readonly domain: string | null
+  readonly layer: string | null
+  readonly message: string | null
+  /** The failing component's attempts: code, domain, layer and evidence (SQLSTATE, phase timings). */
+  readonly attempts: readonly {
+    code: string
+    domain?: string
+    layer?: string
+    evidence?: Record<string, unknown>
+  }[]
+}
+
+export interface ColdStartObservation {
+  readonly source: string
+  readonly windowMs: number
+  /** Newest first. */
+  readonly records: readonly RecordedColdStart[]
+  /** Why there are none, when the collector could not be read. */
+  readonly unavailable?: string
+}
+
+export interface DependencyObservation {
+  readonly name: string
+  readonly type: 'postgres' | 'tcp' | 'http'
+  /** Where it is, without credentials. */
+  readonly target: string
+  /** A few probes from where diagnose runs (not the services' path). */
+  readonly probes: readonly ProbeResult[]
+}
+
+export interface CapacityObservation {
+  readonly dependency: string
+  readonly maxConnections: number
+  readonly reserved: number
+  readonly inUse: number | null
+  readonly available: number | null
+  readonly byApplication: Readonly<Record<string, number>>
+  readonly embedded: boolean
+}
+
+/** Diagnose could not read the capacity: the connection's error (53300 says the database is full). */
+export interface UnreadableCapacity {
+  readonly dependency: string
+  readonly unreadable: { readonly code: string; readonly message: string }
+}

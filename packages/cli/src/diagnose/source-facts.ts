@@ -1,0 +1,141 @@
+import { judge } from '../faults.js'
+import type { Fact } from './facts.js'
+import { WEIGHTS } from './facts.js'
+import type {
+  CapacityObservation,
+  ColdStartObservation,
+  DependencyObservation,
+  UnreadableCapacity,
+} from './observations.js'
+import { attribute, p95Of, type PathContext } from './path-context.js'
+
+const ms = (value: number) => `${Math.round(value)} ms`
+
+/**
+ * What the collector kept of each service's cold starts. Failed ones are the evidence a dead instance left:
+ * grouped by where they point, weighing more the more there are.
+ */
+export function coldStartFacts(observation: ColdStartObservation | null, path: PathContext): Fact[] {
+  if (observation === null) return []
+  const { source } = observation
+  if (observation.unavailable)
+    return [{ source, fact: `no recorded cold starts: ${observation.unavailable}` }]
+  const minutes =
+    observation.windowMs >= 120_000
+      ? `${Math.round(observation.windowMs / 60_000)} minutes`
+      : `${Math.round(observation.windowMs / 1000)} s`
+  if (observation.records.length === 0)
+    return [{ source, fact: `no cold start recorded in the last ${minutes}` }]
+  const facts: Fact[] = []
+  const services = [...new Set(observation.records.map((record) => record.service))]
+  for (const service of services) {
+    const records = observation.records.filter((record) => record.service === service)
+    const ready = records.filter((record) => record.outcome === 'ready').length
+    const failed = records.filter((record) => record.outcome === 'failed')
+    if (ready > 0)
+      facts.push({
+        source,
+        scope: service,
+        fact: `${service}: ${ready} cold start${ready === 1 ? '' : 's'} became ready in the last ${minutes}`,
+      })
+    const groups = new Map<string, typeof failed>()
+    for (const record of failed) {
+      // The failure as the instance judged it; a deadline is judged by its cause.
+      const code = record.causeCode ?? record.code ?? 'UNKNOWN'
+      const judged = attribute({ code, domain: record.domain, layer: record.layer }, path)
+      const key = `${code}|${judged.domain}|${judged.layer}|${record.phase}`
+      groups.set(key, [...(groups.get(key) ?? []), record])
+    }
+    for (const [key, group] of groups) {
+      const [code, domain, layer, phase] = key.split('|') as [string, string, string, string]
+      const newest = group[0]!
+      const judged = attribute({ code, domain, layer }, path)
+      const weight = WEIGHTS.report + Math.min(2, (group.length - 1) * 0.5)
+      facts.push({
+        source,
+        fact: `${service}: ${group.length} cold start${group.length === 1 ? '' : 's'} exited 3 in phase ${phase}, component ${newest.component}: ${code} [${judged.domain}/${judged.layer}]${judged.refined ? ` (${judged.refined})` : ''} — last at ${newest.at}: ${newest.message ?? ''}`,
+        value: { instances: group.map((record) => record.instance) },
+        at: group.at(-1)!.at,
+        scope: service,
+        ...(judged.domain !== 'unknown' &&
+          judged.layer !== 'unknown' && {
+            points: { domain: judged.domain, layer: judged.layer, weight, code },
+          }),
+      })
+    }
+  }
+  return facts
+}
+
+/** Diagnose's own probes of each dependency, from where it runs: not the services' path. */
+export function dependencyFacts(dependency: DependencyObservation): Fact[] {
+  const source = `${dependency.name} (probed from here: ${dependency.target})`
+  const ok = dependency.probes.filter((probe) => probe.ok)
+  const failed = dependency.probes.filter((probe) => !probe.ok)
+  const facts: Fact[] = []
+  if (ok.length > 0)
+    facts.push({
+      source,
+      fact: `${ok.length}/${dependency.probes.length} probes connected, p95 ${ms(p95Of(ok) ?? 0)}`,
+      ...(failed.length === 0 &&
+        dependency.type === 'postgres' && { clears: ['postgres-availability' as const] }),
+    })
+  const classes = [...new Set(failed.map((probe) => probe.error!.class))]
+  for (const errorClass of classes) {
+    const first = failed.find((probe) => probe.error!.class === errorClass)!.error!
+    // For the database itself, a refused port means nothing listens where it should: the server is down.
+    const judged =
+      dependency.type === 'postgres' && errorClass === 'TCP_REFUSED'
+        ? { domain: 'infrastructure' as const, layer: 'postgres-availability' as const }
+        : judge(errorClass)
+    facts.push({
+      source,
+      fact: `probe failed: ${errorClass} in ${first.phase} — ${first.message}`,
+      ...(judged.domain !== 'unknown' &&
+        judged.layer !== 'unknown' && {
+          points: { domain: judged.domain, layer: judged.layer, weight: WEIGHTS.direct, code: errorClass },
+        }),
+    })
+  }
+  return facts
+}
+
+/** The database's slots, read directly: none free is capacity, whatever the services say. */
+export function capacityFacts(capacity: CapacityObservation | UnreadableCapacity | null): Fact[] {
+  if (capacity === null) return []
+  const source = `${capacity.dependency} capacity (pg_stat_activity)`
+  if ('unreadable' in capacity) {
+    const { code, message } = capacity.unreadable
+    const full = code === 'PG_ERR_TOO_MANY_CONNECTIONS'
+    return [
+      {
+        source,
+        fact: `unreadable: ${code} — ${message}${full ? ' (not even a reserved slot was free)' : ''}`,
+        ...(full && {
+          points: { domain: 'infrastructure', layer: 'postgres-capacity', weight: WEIGHTS.capacity, code },
+        }),
+      },
+    ]
+  }
+  if (capacity.embedded || capacity.inUse === null || capacity.available === null) return []
+  const holders = Object.entries(capacity.byApplication)
+    .sort((a, b) => b[1] - a[1])
+    .map(([application, count]) => `${application || '(none)'} ${count}`)
+    .join(', ')
+  const fact = `${capacity.inUse} of ${capacity.maxConnections} slots in use (${capacity.reserved} reserved): ${holders}`
+  return [
+    capacity.available === 0
+      ? {
+          source,
+          fact,
+          value: capacity,
+          points: { domain: 'infrastructure', layer: 'postgres-capacity', weight: WEIGHTS.capacity },
+        }
+      : {
+          source,
+          fact: `${fact}; ${capacity.available} free`,
+          value: capacity,
+          clears: ['postgres-capacity'],
+        },
+  ]
+}

@@ -1,0 +1,221 @@
+import { writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { paintFor, parseOptionsAndNames, type Command, type CommandIo } from '../command-io.js'
+import { configSchema } from '../config/config-schema.js'
+import { analyse, allReady, evidenceGaps } from '../diagnose/analyse.js'
+import { renderVerdict } from '../diagnose/diagnose-view.js'
+import { gather } from '../diagnose/gather.js'
+import { renderHandoff } from '../diagnose/handoff.js'
+import { decide, type Verdict } from '../diagnose/verdict.js'
+import { CliError } from '../errors.js'
+import { renderTable } from '../style.js'
+import { findRoot } from '../up/up-command.js'
+import { settle, startRehearsalStack, type RehearsalStack } from './rehearsal-stack.js'
+import { SCENARIOS, type Scenario } from './scenarios.js'
+
+/** Exit codes of `tarmac rehearse`. */
+export const REHEARSE_EXIT_CODES = Object.freeze({ allNamed: 0, missed: 1, usage: 2, failed: 3 })
+
+export const REHEARSE_HELP = `tarmac rehearse — inject a named fault, run diagnose, check it names it
+
+Starts a private PostgreSQL (from the installed server tools), auth on its own database, the
+frontend as the cold-start collector, then for each scenario a backend whose path to the
+database carries the fault — most of them through @tarmac/connector, the model of a slow,
+capacity-limited VPC connector — and runs diagnose against it. It prints whether the verdict
+named the injected domain and layer; with one scenario, diagnose's whole verdict first.
+
+Usage: tarmac rehearse <scenario>... [options]
+       tarmac rehearse --all [options]
+
+Scenarios:
+${SCENARIOS.map((s) => `  ${s.name.padEnd(28)} ${s.expected.domain}/${s.expected.layer}\n  ${''.padEnd(28)} ${s.description}`).join('\n')}
+
+Options:
+      --all              every scenario, then a table; exits 1 on any miss
+      --json             print the results as JSON
+      --handoff FILE     write the diagnose handoff (one scenario only)
+      --source           run the services from source through tsx (no build needed)
+  -h, --help             this help
+
+Needs: the PostgreSQL server tools (apt-get install -y postgresql) and built services
+(npm run build), or --source.
+
+Example:
+  tarmac rehearse connector-at-capacity --handoff handoff.md
+  tarmac rehearse --all
+
+Exit codes:
+  0  every verdict named the injected domain and layer
+  1  at least one scenario was missed
+  2  invalid usage (an unknown scenario)
+  3  the rehearsal itself could not run (no server tools, a service that would not start)
+`
+
+const OPTIONS = {
+  all: { type: 'boolean' },
+  json: { type: 'boolean' },
+  handoff: { type: 'string' },
+  source: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** One scenario's result. */
+export interface RehearsalResult {
+  readonly scenario: string
+  readonly expected: { domain: string; layer: string }
+  readonly verdict: { domain: string; layer: string; confidence: string }
+  readonly named: boolean
+  /** How the backend ended up, against what the scenario expected. */
+  readonly backend: string
+  readonly durationMs: number
+}
+
+/** Runs one scenario on a started stack: inject, start a backend, let it settle, diagnose, clean up. */
+export async function rehearseScenario(
+  stack: RehearsalStack,
+  scenario: Scenario,
+): Promise<{ result: RehearsalResult; verdict: Verdict; at: string }> {
+  const startedMs = Date.now()
+  const injection = await scenario.prepare(stack)
+  const backend = await stack.launch('backend', {
+    DATABASE_URL: injection.backendDatabaseUrl,
+    AUTH_URL: stack.auth.url,
+    STARTUP_REPORT_URL: `${stack.frontend.url}/startup-reports`,
+    STARTUP_DEADLINE_MS: '8000',
+    DB_CONNECT_TIMEOUT_MS: '5000',
+    ...injection.backendEnv,
+  })
+  try {
+    const outcome = await settle(backend, 90_000)
+    if (outcome === 'ready') await injection.afterStart?.(backend.url)
+    const config = configSchema.parse({
+      services: {
+        backend: { url: backend.url },
+        auth: { url: stack.auth.url },
+        frontend: { url: stack.frontend.url },
+      },
+      dependencies: { postgres: { type: 'postgres', url: injection.databaseUrl } },
+      collector: 'frontend',
+    })
+    const input = await gather(config, {
+      env: {},
+      connects: 5,
+      timeoutMs: 10_000,
+      // Only this scenario's cold starts: the collector has the earlier ones too.
+      windowMs: Date.now() - startedMs,
+      dependencyProbes: 3,
+    })
+    const verdict = decide(analyse(input), allReady(input), evidenceGaps(input))
+    const named = verdict.domain === scenario.expected.domain && verdict.layer === scenario.expected.layer
+    return {
+      at: input.at,
+      verdict,
+      result: {
+        scenario: scenario.name,
+        expected: scenario.expected,
+        verdict: { domain: verdict.domain, layer: verdict.layer, confidence: verdict.confidence },
+        named,
+        backend:
+          outcome === injection.backendOutcome
+            ? outcome
+            : `${outcome} (expected ${injection.backendOutcome})`,
+        durationMs: Date.now() - startedMs,
+      },
+    }
+  } finally {
+    await backend.stop()
+    await injection.cleanup?.()
+  }
+}
+
+function pickScenarios(names: readonly string[], all: boolean): Scenario[] {
+  if (all) return [...SCENARIOS]
+  if (names.length === 0)
+    throw new CliError('CLI_ERR_USAGE', 'name a scenario, or --all (tarmac rehearse --help lists them)')
+  return names.map((name) => {
+    const scenario = SCENARIOS.find((s) => s.name === name)
+    if (!scenario)
+      throw new CliError(
+        'CLI_ERR_USAGE',
+        `unknown scenario "${name}"; known: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+      )
+    return scenario
+  })
+}
+
+/** `tarmac rehearse`. */
+export const rehearseCommand: Command = async (argv, io) => {
+  const { values, positionals } = parseOptionsAndNames(argv, OPTIONS)
+  if (values.help) {
+    io.stdout.write(REHEARSE_HELP)
+    return REHEARSE_EXIT_CODES.allNamed
+  }
+  const handoffFile = values.handoff
+  const scenarios = pickScenarios(positionals, values.all ?? false)
+  if (handoffFile !== undefined && scenarios.length !== 1)
+    throw new CliError('CLI_ERR_USAGE', '--handoff writes one scenario’s handoff: name exactly one scenario')
+  return runRehearsal(scenarios, {
+    io,
+    json: values.json ?? false,
+    fromSource: values.source ?? false,
+    handoffFile,
+  })
+}
+
+async function runRehearsal(
+  scenarios: readonly Scenario[],
+  options: { io: CommandIo; json: boolean; fromSource: boolean; handoffFile: string | undefined },
+): Promise<number> {
+  const { io } = options
+  const paint = paintFor(io, 'stderr')
+  let stack: RehearsalStack
+  try {
+    io.stderr.write('starting the rehearsal stack: private PostgreSQL, auth, frontend (collector)…\n')
+    stack = await startRehearsalStack({ root: findRoot(io.cwd), fromSource: options.fromSource })
+  } catch (error) {
+    io.stderr.write(
+      `tarmac rehearse: the rehearsal could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+    )
+    return REHEARSE_EXIT_CODES.failed
+  }
+  const results: RehearsalResult[] = []
+  try {
+    for (const scenario of scenarios) {
+      io.stderr.write(`${scenario.name}: ${scenario.description}… `)
+      const { result, verdict, at } = await rehearseScenario(stack, scenario)
+      results.push(result)
+      io.stderr.write(
+        `${result.named ? paint('green', '✓ named') : paint('red', '✗ missed')} ${result.verdict.domain}/${result.verdict.layer} (${result.verdict.confidence})\n`,
+      )
+      // One scenario: show what diagnose said, as an operator would see it.
+      if (scenarios.length === 1 && !options.json)
+        io.stdout.write(
+          renderVerdict(verdict, `tarmac diagnose — ${at} (tarmac rehearse ${scenario.name})`, paintFor(io)),
+        )
+      if (options.handoffFile !== undefined)
+        await writeFile(
+          resolve(io.cwd, options.handoffFile),
+          renderHandoff(verdict, { at, config: `tarmac rehearse ${scenario.name}` }),
+        )
+    }
+  } finally {
+    await stack.stop()
+  }
+  if (options.json) io.stdout.write(`${JSON.stringify({ results }, null, 2)}\n`)
+  else
+    io.stdout.write(
+      `${renderTable(
+        ['scenario', 'injected', 'verdict', 'confidence', 'named', 'backend', 'time'],
+        results.map((r) => [
+          r.scenario,
+          `${r.expected.domain}/${r.expected.layer}`,
+          `${r.verdict.domain}/${r.verdict.layer}`,
+          r.verdict.confidence,
+          r.named ? 'yes' : 'NO',
+          r.backend,
+          `${(r.durationMs / 1000).toFixed(1)} s`,
+        ]),
+      )}\n${results.filter((r) => r.named).length}/${results.length} named\n`,
+    )
+  return results.every((r) => r.named) ? REHEARSE_EXIT_CODES.allNamed : REHEARSE_EXIT_CODES.missed
+}

@@ -1,0 +1,130 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createTestDatabase, getFreePort, type TestDatabase } from '@tarmac/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../src/index.js'
+import { captureIo } from './capture-io.js'
+import { docs, startHealthServer, type HealthServer } from './health-servers.js'
+
+// Real HTTP servers answer as the services would (documents annotated with domain and layer); the database
+// dependency is the real local PostgreSQL.
+let db: TestDatabase
+let healthy: HealthServer
+let collector: HealthServer
+let dir: string
+let closedPort: number
+
+const failedRecord = {
+  service: 'backend',
+  instance: 'backend-1:42',
+  outcome: 'failed',
+  sentAt: new Date().toISOString(),
+  report: {
+    state: 'failed',
+    phases: [
+      {
+        name: 'database',
+        components: [
+          {
+            name: 'postgres',
+            errors: [{ code: 'PG_ERR_AUTH_FAILED', domain: 'configuration', layer: 'postgres-auth' }],
+          },
+        ],
+      },
+    ],
+    failure: {
+      phase: 'database',
+      component: 'postgres',
+      code: 'PG_ERR_AUTH_FAILED',
+      message: 'password authentication failed for user "app"',
+      domain: 'configuration',
+      layer: 'postgres-auth',
+    },
+  },
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('cli_diagnose')
+  healthy = await startHealthServer({
+    '/health/ready': { status: 200, body: docs.pass },
+    '/health/startup': { status: 200, body: docs.startupStarted },
+    '/health/infrastructure': { status: 200, body: docs.infrastructure(3) },
+    '/health/probe/postgres': { status: 200, body: docs.probe([4, 5, 6]) },
+  })
+  collector = await startHealthServer({
+    '/health/ready': { status: 200, body: docs.pass },
+    '/startup-reports': { status: 200, body: { records: [failedRecord] } },
+  })
+  closedPort = await getFreePort()
+  dir = mkdtempSync(join(tmpdir(), 'tarmac-diagnose-'))
+})
+afterAll(async () => {
+  await healthy?.close()
+  await collector?.close()
+  await db?.drop()
+})
+
+const write = (name: string, yaml: string) => {
+  writeFileSync(join(dir, name), yaml)
+  return name
+}
+
+describe('tarmac diagnose', () => {
+  it('says healthy (exit 0) when every service is ready and nothing points at a fault', async () => {
+    const config = write(
+      'healthy.yaml',
+      `services:\n  backend: { url: '${healthy.url}' }\ndependencies:\n  postgres: { type: postgres, url: '${db.url}' }\n`,
+    )
+    const io = captureIo(dir)
+    expect(await main(['diagnose', '-c', config], io)).toBe(0)
+    expect(io.out()).toContain('HEALTHY')
+    expect(io.out()).toMatch(/Ruled out\n/)
+  })
+
+  it('names the fault with its evidence when an instance died: --json, and a handoff for the owning team', async () => {
+    const config = write(
+      'broken.yaml',
+      [
+        'services:',
+        `  backend: { url: 'http://127.0.0.1:${closedPort}' }`,
+        `  frontend: { url: '${collector.url}' }`,
+        'dependencies:',
+        `  postgres: { type: postgres, url: '${db.url}' }`,
+      ].join('\n'),
+    )
+    const io = captureIo(dir)
+    expect(await main(['diagnose', '-c', config, '--json', '--handoff', 'handoff.md'], io)).toBe(1)
+    const out = JSON.parse(io.out()) as {
+      verdict: { status: string; domain: string; layer: string; confidence: string }
+      evidence: { source: string; fact: string }[]
+      ruledOut: string[]
+    }
+    expect(out.verdict).toMatchObject({ status: 'fault', domain: 'configuration', layer: 'postgres-auth' })
+    expect(out.evidence.some((fact) => /no answer: TCP_REFUSED/.test(fact.fact))).toBe(true)
+    expect(out.evidence.find((fact) => fact.source === 'frontend GET /startup-reports')!.fact).toMatch(
+      /backend: 1 cold start exited 3 in phase database, component postgres: PG_ERR_AUTH_FAILED \[configuration\/postgres-auth\]/,
+    )
+    expect(out.ruledOut.some((line) => line.startsWith('postgres-capacity: '))).toBe(true)
+    const handoff = readFileSync(join(dir, 'handoff.md'), 'utf8')
+    for (const heading of [
+      '# Handoff: configuration / postgres-auth',
+      '## What fails',
+      '## Since when',
+      '## Measurements',
+      '## Ruled out',
+      '## What to do',
+      '## What would change this verdict',
+    ])
+      expect(handoff).toContain(heading)
+    expect(handoff).toContain('PG_ERR_AUTH_FAILED: fix the credentials or `pg_hba.conf`')
+    expect(handoff).not.toMatch(/postgres:\/\/[^:\s/@]+:[^*@\s/][^@\s/]*@/) // never a password
+  })
+
+  it('teaches with --help and refuses bad usage with 2', async () => {
+    const help = captureIo(dir)
+    expect(await main(['diagnose', '--help'], help)).toBe(0)
+    expect(help.out()).toMatch(/Exit codes:\n {2}0 {2}healthy/)
+    expect(await main(['diagnose', '--connects', 'many'], captureIo(dir))).toBe(2)
+  })
+})
