@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createTestDatabase, getFreePort, type TestDatabase } from '@tarmac/testing'
@@ -119,6 +121,33 @@ describe('tarmac diagnose', () => {
       expect(handoff).toContain(heading)
     expect(handoff).toContain('PG_ERR_AUTH_FAILED: fix the credentials or `pg_hba.conf`')
     expect(handoff).not.toMatch(/postgres:\/\/[^:\s/@]+:[^*@\s/][^@\s/]*@/) // never a password
+  })
+
+  it("calls a platform's 503 without a health document unknown, and shows who answered", async () => {
+    // What a serverless platform answers while no instance is up: its own page, not the service's document.
+    const platform = createServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'text/html; charset=UTF-8', server: 'Google Frontend' })
+      res.end('<html><body>Service Unavailable</body></html>')
+    })
+    await new Promise<void>((resolve) => platform.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = platform.address() as AddressInfo
+      const config = write('platform.yaml', `services:\n  backend: { url: 'http://127.0.0.1:${port}' }\n`)
+      const io = captureIo(dir)
+      expect(await main(['diagnose', '-c', config, '--json'], io)).toBe(1)
+      const out = JSON.parse(io.out()) as {
+        verdict: { domain: string; layer: string }
+        evidence: { source: string; fact: string }[]
+        wouldChange: string[]
+      }
+      expect(out.verdict).toMatchObject({ domain: 'unknown', layer: 'unknown' })
+      const ready = out.evidence.find((fact) => fact.source === 'backend /health/ready')!
+      expect(ready.fact).toMatch(/^HTTP 503 without a health document after [\d.]+ ms/)
+      expect(ready.fact).toContain('content-type: text/html; charset=UTF-8, server: Google Frontend')
+      expect(out.wouldChange.join('\n')).toMatch(/cold-start collector/)
+    } finally {
+      platform.close()
+    }
   })
 
   it('teaches with --help and refuses bad usage with 2', async () => {

@@ -20,9 +20,27 @@ describe('tarmac rehearse --all', () => {
     expect(code).toBe(0)
   }, 600_000)
 
+  it('names the connector when a fleet of three cold-starts through it at once, all surviving', async () => {
+    const io = captureIo(mkdtempSync(join(tmpdir(), 'tarmac-rehearse-')))
+    const code = await main(
+      ['rehearse', 'connector-at-capacity', '--backends', '3', '--source', '--json'],
+      io,
+    )
+    const { results } = JSON.parse(io.out()) as { results: RehearsalResult[] }
+    expect(results[0], io.err()).toMatchObject({
+      verdict: { domain: 'infrastructure', layer: 'connector' },
+      backend: 'ready',
+      named: true,
+    })
+    expect(code).toBe(0)
+  }, 300_000)
+
   it('names an unknown scenario and the known ones, with exit 2', async () => {
     const io = captureIo(tmpdir())
     expect(await main(['rehearse', 'meteor-strike'], io)).toBe(2)
     expect(io.err()).toMatch(/unknown scenario "meteor-strike"; known: slow-connector, /)
+    const many = captureIo(tmpdir())
+    expect(await main(['rehearse', 'slow-connector', '--backends', '9'], many)).toBe(2)
+    expect(many.err()).toMatch(/--backends must be at most 8/)
   })
 })

@@ -35,7 +35,13 @@ async function exchange(url: string, options: HealthFetchOptions): Promise<Excha
       message: response.failure.message,
       latencyMs: response.latencyMs,
     }
-  return { answered: true, status: response.status, latencyMs: response.latencyMs, body: response.body }
+  return {
+    answered: true,
+    status: response.status,
+    latencyMs: response.latencyMs,
+    body: response.body,
+    headers: response.headers,
+  }
 }
 
 const tokenOf = (service: ServiceConfig, env: NodeJS.ProcessEnv) =>

@@ -19,7 +19,14 @@ export interface DiagnosisInput {
 
 /** One HTTP exchange with a service: an answer (status, body), or the network class of no answer. */
 export type Exchange =
-  | { readonly answered: true; readonly status: number; readonly latencyMs: number; readonly body: unknown }
+  | {
+      readonly answered: true
+      readonly status: number
+      readonly latencyMs: number
+      readonly body: unknown
+      /** Who answered: `content-type`, `server`, `via`, when present. */
+      readonly headers?: Readonly<Record<string, string>>
+    }
   | {
       readonly answered: false
       readonly errorClass: string

@@ -16,6 +16,11 @@ function documentOf(exchange: Exchange): Json | undefined {
   return status === 'pass' || status === 'warn' || status === 'fail' ? exchange.body : undefined
 }
 
+const seenHeaders = (headers: Readonly<Record<string, string>> | undefined) => {
+  const seen = Object.entries(headers ?? {}).map(([name, value]) => `${name}: ${value}`)
+  return seen.length === 0 ? '' : ` (${seen.join(', ')})`
+}
+
 function readyFacts(service: ServiceObservation): Fact[] {
   const source = `${service.name} /health/ready`
   const { ready } = service
@@ -32,7 +37,8 @@ function readyFacts(service: ServiceObservation): Fact[] {
     return [
       {
         source,
-        fact: `HTTP ${ready.status} without a health document: not the service's own answer`,
+        // What was seen, so an operator can tell a platform's 503 (no instance up) from a proxy's error page.
+        fact: `HTTP ${ready.status} without a health document after ${ms(ready.latencyMs)}${seenHeaders(ready.headers)}: not the service's own answer (a platform or proxy answered; a recorded cold start says why the service is not up)`,
         value: ready.status,
       },
     ]

@@ -7,7 +7,12 @@ export interface HealthResponse {
   readonly status: number
   readonly latencyMs: number
   readonly body: unknown
+  /** The headers that say who answered (`content-type`, `server`, `via`), when present. */
+  readonly headers: Readonly<Record<string, string>>
 }
+
+/** Headers that tell a service's own answer from a platform's or a proxy's. */
+const TELLING_HEADERS = ['content-type', 'server', 'via'] as const
 
 export interface HealthFetchOptions {
   readonly timeoutMs: number
@@ -70,7 +75,12 @@ export function fetchHealth(
         } catch {
           body = undefined
         }
-        finish({ status: response.statusCode ?? 0, latencyMs: elapsed(), body })
+        const telling: Record<string, string> = {}
+        for (const name of TELLING_HEADERS) {
+          const value = response.headers[name]
+          if (typeof value === 'string') telling[name] = value.slice(0, 120)
+        }
+        finish({ status: response.statusCode ?? 0, latencyMs: elapsed(), body, headers: telling })
       })
     })
     req.once('socket', (socket) => {

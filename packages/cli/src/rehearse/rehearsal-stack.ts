@@ -33,8 +33,11 @@ export interface RehearsalStack {
     database: string,
     overrides?: { host?: string; port?: number; password?: string; query?: string },
   ): string
-  /** Starts a backend on the port the frontend knows as BACKEND_URL (one at a time). */
-  launch(name: 'backend', env: Record<string, string>): Promise<RehearsalProcess>
+  /**
+   * Starts a backend: the first of a scenario (`index` 0) on the port the frontend knows as BACKEND_URL, the
+   * others on free ports.
+   */
+  launchBackend(env: Record<string, string>, index: number): Promise<RehearsalProcess>
   stop(): Promise<void>
 }
 
@@ -155,7 +158,14 @@ export async function startRehearsalStack(options: {
       auth,
       frontend,
       appUrl,
-      launch: (name, env) => launchService(options.root, name, env, options.fromSource, backendPort),
+      launchBackend: async (env, index) =>
+        launchService(
+          options.root,
+          'backend',
+          env,
+          options.fromSource,
+          index === 0 ? backendPort : await getFreePort(),
+        ),
       async stop() {
         for (const service of started.reverse()) await service.stop()
         await cluster.stop()

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { paintFor, parseOptionsAndNames, type Command, type CommandIo } from '../command-io.js'
+import { intOption, paintFor, parseOptionsAndNames, type Command, type CommandIo } from '../command-io.js'
 import { configSchema } from '../config/config-schema.js'
 import { analyse, allReady, evidenceGaps } from '../diagnose/analyse.js'
 import { renderVerdict } from '../diagnose/diagnose-view.js'
@@ -10,7 +10,7 @@ import { decide, type Verdict } from '../diagnose/verdict.js'
 import { CliError } from '../errors.js'
 import { renderTable } from '../style.js'
 import { findRoot } from '../up/up-command.js'
-import { settle, startRehearsalStack, type RehearsalStack } from './rehearsal-stack.js'
+import { settle, startRehearsalStack, type RehearsalProcess, type RehearsalStack } from './rehearsal-stack.js'
 import { SCENARIOS, type Scenario } from './scenarios.js'
 
 /** Exit codes of `tarmac rehearse`. */
@@ -34,6 +34,8 @@ Options:
       --all              every scenario, then a table; exits 1 on any miss
       --json             print the results as JSON
       --handoff FILE     write the diagnose handoff (one scenario only)
+      --backends N       start N backends at once per scenario, 1–8 (default 1): a fleet
+                         cold-starting through the same fault, all diagnosed together
       --source           run the services from source through tsx (no build needed)
   -h, --help             this help
 
@@ -43,6 +45,7 @@ Needs: the PostgreSQL server tools (apt-get install -y postgresql) and built ser
 Example:
   tarmac rehearse connector-at-capacity --handoff handoff.md
   tarmac rehearse --all
+  tarmac rehearse connector-at-capacity --backends 4
 
 Exit codes:
   0  every verdict named the injected domain and layer
@@ -56,8 +59,12 @@ const OPTIONS = {
   json: { type: 'boolean' },
   handoff: { type: 'string' },
   source: { type: 'boolean' },
+  backends: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
+
+/** The most backends one scenario starts at once (each is a Node process on this machine). */
+const MAX_BACKENDS = 8
 
 /** One scenario's result. */
 export interface RehearsalResult {
@@ -70,30 +77,49 @@ export interface RehearsalResult {
   readonly durationMs: number
 }
 
-/** Runs one scenario on a started stack: inject, start a backend, let it settle, diagnose, clean up. */
+/** How a scenario's backends ended up: `ready`, or `2 ready, 1 exited` when they differ. */
+function outcomesOf(outcomes: readonly string[]): string {
+  const counts = new Map<string, number>()
+  for (const outcome of outcomes) counts.set(outcome, (counts.get(outcome) ?? 0) + 1)
+  return counts.size === 1
+    ? outcomes[0]!
+    : [...counts].map(([outcome, count]) => `${count} ${outcome}`).join(', ')
+}
+
+/**
+ * Runs one scenario on a started stack: inject, start `backends` backends at once (a fleet cold-starting
+ * through the same fault), let them settle, diagnose, clean up.
+ */
 export async function rehearseScenario(
   stack: RehearsalStack,
   scenario: Scenario,
+  backends = 1,
 ): Promise<{ result: RehearsalResult; verdict: Verdict; at: string }> {
   const startedMs = Date.now()
   const injection = await scenario.prepare(stack)
-  const backend = await stack.launch('backend', {
+  const env = {
     DATABASE_URL: injection.backendDatabaseUrl,
     AUTH_URL: stack.auth.url,
     STARTUP_REPORT_URL: `${stack.frontend.url}/startup-reports`,
     STARTUP_DEADLINE_MS: '8000',
     DB_CONNECT_TIMEOUT_MS: '5000',
+    DB_FLEET_SIZE: String(backends),
     ...injection.backendEnv,
-  })
+  }
+  const fleet: RehearsalProcess[] = []
   try {
-    const outcome = await settle(backend, 90_000)
-    if (outcome === 'ready') await injection.afterStart?.(backend.url)
+    for (let index = 0; index < backends; index += 1) fleet.push(await stack.launchBackend(env, index))
+    const outcomes = await Promise.all(fleet.map((backend) => settle(backend, 90_000)))
+    for (const [index, backend] of fleet.entries())
+      if (outcomes[index] === 'ready') await injection.afterStart?.(backend.url)
+    const services: Record<string, { url: string }> = {
+      auth: { url: stack.auth.url },
+      frontend: { url: stack.frontend.url },
+    }
+    for (const [index, backend] of fleet.entries())
+      services[index === 0 ? 'backend' : `backend-${index + 1}`] = { url: backend.url }
     const config = configSchema.parse({
-      services: {
-        backend: { url: backend.url },
-        auth: { url: stack.auth.url },
-        frontend: { url: stack.frontend.url },
-      },
+      services,
       dependencies: { postgres: { type: 'postgres', url: injection.databaseUrl } },
       collector: 'frontend',
     })
@@ -107,6 +133,8 @@ export async function rehearseScenario(
     })
     const verdict = decide(analyse(input), allReady(input), evidenceGaps(input))
     const named = verdict.domain === scenario.expected.domain && verdict.layer === scenario.expected.layer
+    const outcome = outcomesOf(outcomes)
+    const expected = outcomesOf(outcomes.map(() => injection.backendOutcome))
     return {
       at: input.at,
       verdict,
@@ -115,15 +143,12 @@ export async function rehearseScenario(
         expected: scenario.expected,
         verdict: { domain: verdict.domain, layer: verdict.layer, confidence: verdict.confidence },
         named,
-        backend:
-          outcome === injection.backendOutcome
-            ? outcome
-            : `${outcome} (expected ${injection.backendOutcome})`,
+        backend: outcome === expected ? outcome : `${outcome} (expected ${expected})`,
         durationMs: Date.now() - startedMs,
       },
     }
   } finally {
-    await backend.stop()
+    await Promise.all(fleet.map((backend) => backend.stop()))
     await injection.cleanup?.()
   }
 }
@@ -154,8 +179,12 @@ export const rehearseCommand: Command = async (argv, io) => {
   const scenarios = pickScenarios(positionals, values.all ?? false)
   if (handoffFile !== undefined && scenarios.length !== 1)
     throw new CliError('CLI_ERR_USAGE', '--handoff writes one scenario’s handoff: name exactly one scenario')
+  const backends = intOption(values.backends, '--backends', 1)
+  if (backends > MAX_BACKENDS)
+    throw new CliError('CLI_ERR_USAGE', `--backends must be at most ${MAX_BACKENDS}, got ${backends}`)
   return runRehearsal(scenarios, {
     io,
+    backends,
     json: values.json ?? false,
     fromSource: values.source ?? false,
     handoffFile,
@@ -164,7 +193,13 @@ export const rehearseCommand: Command = async (argv, io) => {
 
 async function runRehearsal(
   scenarios: readonly Scenario[],
-  options: { io: CommandIo; json: boolean; fromSource: boolean; handoffFile: string | undefined },
+  options: {
+    io: CommandIo
+    json: boolean
+    fromSource: boolean
+    handoffFile: string | undefined
+    backends: number
+  },
 ): Promise<number> {
   const { io } = options
   const paint = paintFor(io, 'stderr')
@@ -182,7 +217,7 @@ async function runRehearsal(
   try {
     for (const scenario of scenarios) {
       io.stderr.write(`${scenario.name}: ${scenario.description}… `)
-      const { result, verdict, at } = await rehearseScenario(stack, scenario)
+      const { result, verdict, at } = await rehearseScenario(stack, scenario, options.backends)
       results.push(result)
       io.stderr.write(
         `${result.named ? paint('green', '✓ named') : paint('red', '✗ missed')} ${result.verdict.domain}/${result.verdict.layer} (${result.verdict.confidence})\n`,
