@@ -17,7 +17,7 @@ const COMPONENTS = 1000
 const rounds = Number(process.argv[2] ?? 40)
 
 // Async on purpose: the engine awaits every start, so the baseline awaits a promise too.
-const noop = () => Promise.resolve('resource')
+const noop = (_signal?: AbortSignal) => Promise.resolve('resource')
 const functions = Array.from({ length: COMPONENTS }, () => noop)
 
 async function plainLoop(): Promise<number> {
@@ -26,8 +26,24 @@ async function plainLoop(): Promise<number> {
   return performance.now() - startedAt
 }
 
-/** The least a hand-written boot needs for cancelling timeouts: a controller and a timer per call. */
+/**
+ * The least a hand-written boot needs for cancelling timeouts: a controller and a timer per call, and the
+ * controller's signal handed to the call (Node makes an AbortController's signal lazily: a loop that never
+ * reads it never pays for it, and cancels nothing).
+ */
 async function loopWithTimeouts(): Promise<number> {
+  const startedAt = performance.now()
+  for (const fn of functions) {
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(), 30_000)
+    await fn(controller.signal)
+    clearTimeout(timer)
+  }
+  return performance.now() - startedAt
+}
+
+/** The same loop that never reads the signal: what this bench measured as C before 2026-11-29. */
+async function loopWithUnreadSignals(): Promise<number> {
   const startedAt = performance.now()
   for (const fn of functions) {
     const controller = new AbortController()
@@ -41,7 +57,13 @@ async function loopWithTimeouts(): Promise<number> {
 async function engine(): Promise<{ runMs: number; shutdownMs: number }> {
   const startup = createStartup({ name: 'bench', phases: PHASES })
   functions.forEach((fn, i) =>
-    startup.add({ name: `c${i}`, phase: PHASES[i % PHASES.length]!, start: fn, stop: async () => {} }),
+    startup.add({
+      name: `c${i}`,
+      phase: PHASES[i % PHASES.length]!,
+      // Like a real component, it takes the attempt's signal (so the engine makes one).
+      start: ({ signal }) => fn(signal),
+      stop: async () => {},
+    }),
   )
   const startedAt = performance.now()
   await startup.run()
@@ -51,16 +73,20 @@ async function engine(): Promise<{ runMs: number; shutdownMs: number }> {
   return { runMs, shutdownMs: performance.now() - stopAt }
 }
 
+const loadAverage1mAtStart = +loadavg()[0]!.toFixed(2)
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
-for (let i = 0; i < 5; i++) await Promise.all([plainLoop(), loopWithTimeouts(), engine()]) // warm-up, not measured
+for (let i = 0; i < 5; i++)
+  await Promise.all([plainLoop(), loopWithTimeouts(), loopWithUnreadSignals(), engine()]) // warm-up
 const loopMs: number[] = []
 const timeoutLoopMs: number[] = []
+const unreadLoopMs: number[] = []
 const runMs: number[] = []
 const shutdownMs: number[] = []
 for (let i = 0; i < rounds; i++) {
   loopMs.push(await plainLoop())
   timeoutLoopMs.push(await loopWithTimeouts())
+  unreadLoopMs.push(await loopWithUnreadSignals())
   const result = await engine()
   runMs.push(result.runMs)
   shutdownMs.push(result.shutdownMs)
@@ -71,17 +97,20 @@ const result = {
   date: new Date().toISOString(),
   node: process.version,
   cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+  loadAverage1mAtStart,
   loadAverage1mAtEnd: +loadavg()[0]!.toFixed(2),
   components: COMPONENTS,
   phases: PHASES.length,
   rounds,
   plainLoopMedianMs: +median(loopMs).toFixed(3),
   loopWithTimeoutsMedianMs: +median(timeoutLoopMs).toFixed(3),
+  loopWithUnreadSignalsMedianMs: +median(unreadLoopMs).toFixed(3),
   engineRunMedianMs: +median(runMs).toFixed(3),
   engineShutdownMedianMs: +median(shutdownMs).toFixed(3),
   engineRunPerComponentUs: +((median(runMs) / COMPONENTS) * 1000).toFixed(2),
   ratioEngineToPlainLoop: +(median(runMs) / median(loopMs)).toFixed(1),
   ratioEngineToLoopWithTimeouts: +(median(runMs) / median(timeoutLoopMs)).toFixed(1),
+  ratioEngineToLoopWithUnreadSignals: +(median(runMs) / median(unreadLoopMs)).toFixed(1),
 }
 console.log(JSON.stringify(result, null, 2))
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`)

@@ -1,4 +1,5 @@
-import { abortReasonOf, deadlineSignal, raceAbort, sleep } from './abort.js'
+import { CancelScope } from './cancel-scope.js'
+import type { StartContext } from './component.js'
 import { StartupError, errorCodeOf, safeMessageOf } from './errors.js'
 import { childLogger } from './logger.js'
 import type { ResolvedComponent, ResolvedStartupOptions } from './options.js'
@@ -15,8 +16,10 @@ export interface RunnerContext {
   readonly options: ResolvedStartupOptions
   readonly emit: (event: Omit<StartupEvent, 'service' | 'atMs'>) => void
   readonly resourceOf: (name: string) => unknown
+  /** `context.report`: merges facts into the component's `details`. */
+  readonly reportDetails: (details: Readonly<Record<string, unknown>>) => void
   /** Boot: aborts on the startup deadline or shutdown. Background: aborts on shutdown only. */
-  readonly signal: AbortSignal
+  readonly scope: CancelScope
 }
 
 /**
@@ -31,8 +34,8 @@ export async function runAttempts(
   const { retry } = component
   const componentDeadline =
     mode === 'boot' && Number.isFinite(retry.deadlineMs)
-      ? deadlineSignal(
-          context.signal,
+      ? new CancelScope(
+          context.scope,
           retry.deadlineMs,
           () =>
             new StartupError(
@@ -41,17 +44,17 @@ export async function runAttempts(
             ),
         )
       : undefined
-  const signal = componentDeadline?.signal ?? context.signal
+  const scope = componentDeadline ?? context.scope
   // The last error that was the component's own, not the loop's deadline or shutdown cutting an attempt short.
   let lastOwnError: unknown
   try {
     for (let attemptsThisLoop = 1; ; attemptsThisLoop++) {
       const attempt = ++record.attempts
       const startedAtMs = options.now()
-      const outcome = await attemptOnce(context, attempt, signal)
+      const outcome = await attemptOnce(context, attempt, scope)
       if (outcome.ok) return outcome
       recordFailedAttempt(context, attempt, outcome.error, options.now() - startedAtMs)
-      if (signal.aborted) return { ok: false, error: gaveUp(signal, lastOwnError ?? outcome.error) }
+      if (scope.aborted) return { ok: false, error: gaveUp(scope, lastOwnError ?? outcome.error) }
       lastOwnError = outcome.error
       // The engine's own attempt timeout is always worth another attempt: a slow hop is what retries are for.
       // Only the component's errors go through its predicate, which cannot know the engine's codes.
@@ -68,9 +71,9 @@ export async function runAttempts(
         delayMs,
       })
       try {
-        await sleep(delayMs, signal)
+        await scope.sleep(delayMs)
       } catch {
-        return { ok: false, error: gaveUp(signal, lastOwnError) }
+        return { ok: false, error: gaveUp(scope, lastOwnError) }
       }
     }
   } finally {
@@ -81,11 +84,11 @@ export async function runAttempts(
 async function attemptOnce(
   context: RunnerContext,
   attempt: number,
-  loopSignal: AbortSignal,
+  loopScope: CancelScope,
 ): Promise<AttemptOutcome> {
   const { component, options } = context
-  const { signal, dispose } = deadlineSignal(
-    loopSignal,
+  const scope = new CancelScope(
+    loopScope,
     component.timeoutMs,
     () =>
       new StartupError(
@@ -93,32 +96,31 @@ async function attemptOnce(
         `attempt ${attempt} of "${component.name}" timed out after ${component.timeoutMs} ms`,
       ),
   )
-  const log = childLogger(options.logger, { component: component.name, attempt })
-  const work = Promise.resolve().then(() =>
-    component.definition.start({
-      signal,
-      attempt,
-      log,
-      resource: <T>(name: string) => context.resourceOf(name) as T,
-      report: (details) => {
-        context.record.details = { ...context.record.details, ...structuredClone(details) }
-      },
-    }),
-  )
+  const start: StartContext = {
+    signal: scope.signal,
+    attempt,
+    log: childLogger(options.logger, { component: component.name, attempt }),
+    resource: context.resourceOf as StartContext['resource'],
+    report: context.reportDetails,
+  }
+  let work: unknown
   try {
-    return { ok: true, resource: await raceAbort(work, signal) }
+    work = component.definition.start(start)
+    return { ok: true, resource: await scope.race(work) }
   } catch (error) {
-    if (signal.aborted) stopIfLate(context, work)
+    if (scope.aborted) stopIfLate(context, work)
     return { ok: false, error }
   } finally {
-    dispose()
+    scope.dispose()
   }
 }
 
 /** The attempt was abandoned, but `start` may still produce a resource (a connection…): stop it at once. */
-function stopIfLate(context: RunnerContext, work: Promise<unknown>): void {
+function stopIfLate(context: RunnerContext, work: unknown): void {
+  // It threw, or returned at once: nothing is still coming.
+  if (typeof (work as { then?: unknown } | null | undefined)?.then !== 'function') return
   const { component, options, emit } = context
-  work.then(
+  void Promise.resolve(work).then(
     async (resource) => {
       const outcome = await stopResource(component, resource, 'late resource', options)
       emit({
@@ -166,8 +168,8 @@ function recordFailedAttempt(
 }
 
 /** The loop's own signal ended it (deadline or shutdown): say so, and keep the last real error as the cause. */
-function gaveUp(signal: AbortSignal, lastError: unknown): unknown {
-  const reason = abortReasonOf(signal)
+function gaveUp(scope: CancelScope, lastError: unknown): unknown {
+  const reason = scope.reason
   if (reason === lastError || !(reason instanceof StartupError)) return reason
   const last =
     lastError === undefined ? '' : `; last error ${errorCodeOf(lastError)}: ${safeMessageOf(lastError)}`

@@ -1,4 +1,4 @@
-import { deadlineSignal, raceAbort } from './abort.js'
+import { CancelScope } from './cancel-scope.js'
 import { StartupError, errorCodeOf, safeMessageOf } from './errors.js'
 import { childLogger } from './logger.js'
 import type { ResolvedComponent, ResolvedStartupOptions } from './options.js'
@@ -17,7 +17,7 @@ export async function stopResource(
 ): Promise<StopOutcome> {
   const { definition } = component
   if (!definition.stop) return { ok: true }
-  const timeout = deadlineSignal(
+  const timeout = new CancelScope(
     undefined,
     component.stopTimeoutMs,
     () =>
@@ -28,13 +28,10 @@ export async function stopResource(
   )
   const log = childLogger(options.logger, { component: component.name })
   try {
-    await raceAbort(
-      Promise.resolve().then(() => definition.stop?.(resource, { signal: timeout.signal, log, reason })),
-      timeout.signal,
-    )
+    await timeout.race(definition.stop(resource, { signal: timeout.signal, log, reason }))
     return { ok: true }
   } catch (error) {
-    const code = timeout.signal.aborted ? 'STARTUP_ERR_STOP_TIMEOUT' : 'STARTUP_ERR_STOP_FAILED'
+    const code = timeout.aborted ? 'STARTUP_ERR_STOP_TIMEOUT' : 'STARTUP_ERR_STOP_FAILED'
     const message = safeMessageOf(error)
     log.warn({ code, err: { code: errorCodeOf(error), message } }, 'component stop failed')
     return { ok: false, code, message }
