@@ -164,6 +164,8 @@ function postgresComponent(config: AuthConfig, ahead?: ConnectAhead): Component<
       migrationLockName: 'tarmac_auth_migrations',
       migrationsTable: 'auth_migrations',
       fleetSize: config.DB_FLEET_SIZE,
+      pooler: config.DB_POOLER,
+      ...(config.DATABASE_MIGRATION_URL && { migrationUrl: config.DATABASE_MIGRATION_URL }),
       pool: {
         max: config.DB_POOL_MAX,
         idleTimeoutMs: config.DB_POOL_IDLE_MS,

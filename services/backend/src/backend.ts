@@ -11,6 +11,7 @@ import {
 import {
   createHttpServerComponent,
   createLogger,
+  drainDelayMsOf,
   installErrorHandler,
   installReadinessGate,
   type Logger,
@@ -73,7 +74,7 @@ export function createBackend(
     name: 'backend',
     phases: BACKEND_PHASES.map((name) => (name === 'dependencies' ? { name, parallel: true } : name)),
     deadlineMs: config.STARTUP_DEADLINE_MS,
-    drainDelayMs: config.NODE_ENV === 'production' ? o.productionDrainDelayMs : 0,
+    drainDelayMs: drainDelayMsOf(config, o.productionDrainDelayMs),
     logger,
     classify: faults.annotate,
   })
