@@ -74,7 +74,14 @@ export const databaseBudgetEnv = {
  * elsewhere (DESIGN.md). A platform that stops routing before it signals (Cloud Run) and gives 10 s in all
  * wants 0; one that notices readiness on a probe period (Kubernetes) wants about one period.
  */
-export const drainDelayEnv = { DRAIN_DELAY_MS: z.coerce.number().int().min(0).optional() }
+export const drainDelayEnv = {
+  DRAIN_DELAY_MS: z.coerce.number().int().min(0).optional(),
+  /**
+   * The platform's startup probe window (`tarmac deploy render` sets it): a service whose deadline exceeds it
+   * logs a warning at start (`checkPlatformStartupWindow`), since the platform would kill it before it reports.
+   */
+  PLATFORM_STARTUP_WINDOW_MS: z.coerce.number().int().positive().optional(),
+}
 
 /** The drain delay a service uses: `DRAIN_DELAY_MS` when set, else `productionMs` in production, else 0. */
 export function drainDelayMsOf(

@@ -1,6 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
-import { createHealthRegistry, createPostgresChecks, healthPlugin, type HealthRegistry } from '@tarmac/health'
+import {
+  checkPlatformStartupWindow,
+  createHealthRegistry,
+  createPostgresChecks,
+  healthPlugin,
+  type HealthRegistry,
+} from '@tarmac/health'
 import {
   connect,
   isTransientPostgresError,
@@ -64,6 +70,12 @@ export function createBackend(
   const { connectAhead, logger: givenLogger, version, ...knobs } = options
   const o = { ...BACKEND_DEFAULTS, ...knobs }
   const logger = givenLogger ?? createLogger({ name: 'backend', level: config.LOG_LEVEL })
+  // A deadline past the platform's startup window means the platform kills the instance before it can say why.
+  const windowWarning = checkPlatformStartupWindow({
+    platformStartupWindowMs: config.PLATFORM_STARTUP_WINDOW_MS,
+    startupDeadlineMs: config.STARTUP_DEADLINE_MS,
+  })
+  if (windowWarning) logger.warn({ event: 'platform.startupWindow' }, windowWarning)
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: 64 * 1024,
