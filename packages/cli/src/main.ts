@@ -1,4 +1,5 @@
 import { processIo, type Command, type CommandIo } from './command-io.js'
+import { deployCommand } from './deploy/deploy-command.js'
 import { CliError } from './errors.js'
 import { monitorCommand } from './monitor/monitor-command.js'
 import { EXIT_CODES } from './options.js'
@@ -13,6 +14,7 @@ Commands:
   up         start embedded Postgres, auth, backend (and frontend) with a live startup view
   monitor    live status of every service and dependency; --once for one sweep
   validate   check success criteria with a pass-rate gate (CI-friendly: --json, --junit)
+  deploy     check a deployment plan's budgets; render Kubernetes, Cloud Run and PgBouncer files
 
 Each command has --help with its options, an example and its exit codes.
 Configuration: ./tarmac.yaml or --config FILE; without one, the local stack
@@ -25,6 +27,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   up: upCommand,
   monitor: monitorCommand,
   validate: validateCommand,
+  deploy: deployCommand,
 }
 
 /** Runs `tarmac <argv>`; resolves with the exit code. Usage and config errors print and give 2. */

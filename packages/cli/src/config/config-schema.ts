@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { fleetSchema } from '../deploy/fleet-schema.js'
+import { renderSchema } from '../deploy/render-schema.js'
 import { CLI_DEFAULTS } from '../options.js'
 
 /** The health endpoints Tarmac services serve (packages/health). */
@@ -69,6 +71,10 @@ export const configSchema = z.strictObject({
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'dependency names are kebab-case'), dependencySchema)
     .default({}),
   monitor: monitorSchema,
+  /** The deployment's budgets: `tarmac deploy check` holds them together, `tarmac deploy render` writes them. */
+  fleet: fleetSchema.optional(),
+  /** What `tarmac deploy render` needs beyond the budgets: images, namespace, Cloud Run's connector and URLs. */
+  deploy: renderSchema.optional(),
 })
 
 export type TarmacConfig = z.output<typeof configSchema>
