@@ -21,6 +21,12 @@ export interface PgBouncerOptions {
   readonly poolMode?: 'session' | 'transaction' | 'statement'
   /** More `[pgbouncer]` settings (`default_pool_size`, `max_client_conn`…), as written to the ini file. */
   readonly settings?: Readonly<Record<string, string | number>>
+  /**
+   * A whole pgbouncer.ini to run instead (e.g. deploy/pgbouncer/pgbouncer.ini as rendered): its `%include` is
+   * pointed at the generated `[databases]` file, and only the listen address and port, the auth file, the
+   * admin user and the log file are overridden (appended after it); `settings` still apply on top.
+   */
+  readonly template?: string
 }
 
 export interface PgBouncer {
@@ -30,7 +36,7 @@ export interface PgBouncer {
   url(options: { user: string; password: string; database: string }): string
   /** Runs a command on the admin console (`SHOW POOLS`, `SHOW CLIENTS`…) as the first user. */
   admin<R extends pg.QueryResultRow = pg.QueryResultRow>(command: string): Promise<R[]>
-  /** SIGINT (PgBouncer's safe shutdown is SIGINT; SIGTERM is immediate) and removes its files. Idempotent. */
+  /** SIGTERM (PgBouncer's immediate shutdown: a test has nothing to drain) and removes its files. Idempotent. */
   stop(): Promise<void>
 }
 
@@ -48,31 +54,39 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
   const port = await getFreePort()
   const quote = (s: string) => `"${s.replaceAll('"', '""')}"`
   await writeFile(join(dir, 'userlist.txt'), users.map(([u, p]) => `${quote(u)} ${quote(p)}\n`).join(''))
-  const settings: Record<string, string | number> = {
+  const local: Record<string, string | number> = {
     listen_addr: '127.0.0.1',
     listen_port: port,
     unix_socket_dir: '',
     auth_type: 'scram-sha-256',
     auth_file: join(dir, 'userlist.txt'),
     admin_users: admin[0],
-    pool_mode: options.poolMode ?? 'transaction',
     logfile: join(dir, 'pgbouncer.log'),
-    ...options.settings,
   }
-  const ini = [
-    '[databases]',
-    `* = host=${options.upstream.host} port=${options.upstream.port}`,
-    '',
-    '[pgbouncer]',
-    ...Object.entries(settings).map(([key, value]) => `${key} = ${value}`),
-    '',
-  ].join('\n')
+  const lines = (entries: Record<string, string | number>) =>
+    Object.entries(entries).map(([key, value]) => (value === '' ? `${key} =` : `${key} = ${value}`))
+  const databases = `[databases]\n* = host=${options.upstream.host} port=${options.upstream.port}\n`
+  await writeFile(join(dir, 'databases.ini'), databases)
+  const ini = options.template
+    ? [
+        options.template.replace(/^%include .*$/m, `%include ${join(dir, 'databases.ini')}`),
+        ';; overridden to run here',
+        ...lines({ ...local, ...options.settings }),
+        '',
+      ].join('\n')
+    : [
+        `%include ${join(dir, 'databases.ini')}`,
+        '',
+        '[pgbouncer]',
+        ...lines({ ...local, pool_mode: options.poolMode ?? 'transaction', ...options.settings }),
+        '',
+      ].join('\n')
   await writeFile(join(dir, 'pgbouncer.ini'), ini)
   const asRoot = process.getuid?.() === 0
   if (asRoot) {
     const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim())
     const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim())
-    for (const path of [dir, join(dir, 'userlist.txt'), join(dir, 'pgbouncer.ini')])
+    for (const path of [dir, ...['userlist.txt', 'pgbouncer.ini', 'databases.ini'].map((f) => join(dir, f))])
       await chown(path, uid, gid)
   }
   const [command, args] = asRoot
@@ -116,7 +130,7 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
     stop: () =>
       (stopping ??= (async () => {
         if (child.exitCode === null) {
-          child.kill('SIGINT')
+          child.kill('SIGTERM')
           const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
           await exited
           clearTimeout(timer)
