@@ -39,6 +39,13 @@ export const CLI_FAULTS = defineFaults('tarmac', {
     meaning: '`tarmac up`: a service exited before its `/health/startup` answered 200',
     action: 'read its last log lines above: they name the phase, component, error, domain and layer',
   },
+  CLI_ERR_REDIS_UNAVAILABLE: {
+    domain: 'configuration',
+    layer: 'redis',
+    meaning:
+      '`tarmac up --backends N` (N > 1): no REDIS_URL and no `redis-server` to start, or the one started exited — backends share run events only through Redis',
+    action: 'set REDIS_URL (or --redis-url), or install redis-server (`apt-get install -y redis-server`)',
+  },
 })
 
 /** Every code `tarmac` can fail with: a closed list, each documented in the README. */
