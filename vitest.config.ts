@@ -13,6 +13,7 @@ export default defineConfig({
       'services/*/src/**/*.test.ts',
       'services/*/test/**/*.test.ts',
       'scripts/**/*.test.ts',
+      'deploy/**/*.test.ts',
       // React component tests (jsdom, via `// @vitest-environment jsdom` in each file).
       'services/*/app/**/*.test.tsx',
     ],

@@ -9,7 +9,7 @@ import { POSTGRES_FAULTS } from '@tarmac/postgres/faults'
 import { PROBE_FAULTS } from '@tarmac/probe/faults'
 import { SERVICE_FAULTS } from '@tarmac/service'
 import { STARTUP_FAULTS } from '@tarmac/startup'
-import { CLI_FAULTS } from '../packages/cli/src/errors.js'
+import { CLI_FAULTS, DEPLOY_FAULTS } from '../packages/cli/src/errors.js'
 import { AUTH_FAULTS, SHARED_ERROR_CODES_USED as AUTH_SHARED } from '../services/auth/src/errors.js'
 import { BACKEND_FAULTS, SHARED_ERROR_CODES_USED as BACKEND_SHARED } from '../services/backend/src/errors.js'
 import { FRONTEND_FAULTS } from '../services/frontend/src/errors.js'
@@ -37,6 +37,7 @@ export const ERROR_TABLES: readonly ErrorTable[] = [
   { readme: 'packages/connector/README.md', catalog: CONNECTOR_FAULTS },
   { readme: 'packages/service/README.md', catalog: SERVICE_FAULTS },
   { readme: 'packages/cli/README.md', catalog: CLI_FAULTS },
+  { readme: 'packages/cli/README.md', catalog: DEPLOY_FAULTS },
   { readme: 'services/backend/README.md', catalog: BACKEND_FAULTS, extra: [textColumn('where', 'where')] },
   { readme: 'services/backend/README.md', catalog: pickFaults(SERVICE_FAULTS, BACKEND_SHARED) },
   { readme: 'services/auth/README.md', catalog: AUTH_FAULTS },

@@ -8,6 +8,8 @@ export interface Contestant {
   readonly connector: 'scenario' | 'unconstrained'
   readonly poolMax?: number
   readonly connectTimeoutMs?: number
+  /** In a scenario with a pooler: through the connector straight to Postgres, as if there were none. */
+  readonly bypassPooler?: boolean
 }
 
 export const CONTESTANTS: readonly Contestant[] = [
@@ -22,6 +24,13 @@ export const CONTESTANTS: readonly Contestant[] = [
     description: 'the Tarmac backend through the scenario connector',
     kind: 'tarmac',
     connector: 'scenario',
+  },
+  {
+    name: 'tarmac-direct',
+    description: 'the Tarmac backend through the scenario connector straight to Postgres, past the pooler',
+    kind: 'tarmac',
+    connector: 'scenario',
+    bypassPooler: true,
   },
   {
     name: 'naive-1-8s',

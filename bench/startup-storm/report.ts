@@ -32,6 +32,8 @@ export interface ContestantResult {
   readonly wallMs: number
   readonly failures: readonly string[]
   readonly loadAverageBefore?: number
+  /** Through a pooler: its peak client and server connections (admin console, SHOW POOLS). */
+  readonly pooler?: { readonly clients: number; readonly servers: number; readonly waiting: number }
 }
 
 const percentile = (sorted: readonly number[], p: number): number | null =>
@@ -49,6 +51,7 @@ export function summarise(input: {
   tooManyClients: number
   backendsLeft: number
   wallMs: number
+  pooler?: { clients: number; servers: number; waiting: number }
 }): ContestantResult {
   const ready = input.outcomes
     .map((o) => o.readyMs)
@@ -76,6 +79,7 @@ export function summarise(input: {
     cpuMsToReadyMean: cpu.length ? Math.round(cpu.reduce((a, b) => a + b, 0) / cpu.length) : null,
     wallMs: input.wallMs,
     failures: failures.slice(0, 5),
+    ...(input.pooler && { pooler: { ...input.pooler } }),
   }
 }
 
@@ -98,6 +102,7 @@ export function table(results: readonly ContestantResult[], options: { header: b
         .map(([code, n]) => `${n}× ${code}`)
         .join(', ') || '—',
       `${r.peakBackends} (${r.peakAll})`,
+      r.pooler ? `${r.pooler.clients} / ${r.pooler.servers}` : '—',
       r.establishmentsPerInstance.toFixed(2),
       String(r.backendsLeft),
       s(r.cpuMsToReadyMean),
@@ -105,8 +110,8 @@ export function table(results: readonly ContestantResult[], options: { header: b
     ].join(' | '),
   )
   const header = [
-    'scenario | contestant | ready | ready p50 / p95 / max (s) | admission limit (s) | CPU floor (s) | p95 ÷ max(limit, floor) | 53300 | exits | peak backends (all) | establishments / instance | left | CPU to ready (s) | load',
-    '--- | --- | --: | --: | --: | --: | --: | --: | --- | --: | --: | --: | --: | --:',
+    'scenario | contestant | ready | ready p50 / p95 / max (s) | admission limit (s) | CPU floor (s) | p95 ÷ max(limit, floor) | 53300 | exits | peak backends (all) | pooler clients / servers | establishments / instance | left | CPU to ready (s) | load',
+    '--- | --- | --: | --: | --: | --: | --: | --: | --- | --: | --: | --: | --: | --: | --:',
   ]
   return [...(options.header ? header : []), ...rows].map((row) => `| ${row} |`).join('\n')
 }

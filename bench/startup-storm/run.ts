@@ -24,6 +24,7 @@ import {
   type Scenario,
 } from './scenarios.js'
 import { AUTH_DATABASE, BACKEND_DATABASE, startStormDatabase, type StormDatabase } from './storm-database.js'
+import { startStormPooler, type PoolerPeaks, type StormPooler } from './storm-pooler.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const HERE = fileURLToPath(new URL('.', import.meta.url))
@@ -99,22 +100,40 @@ async function runContestant(
   db: StormDatabase,
   authUrl: string,
   instances: number,
+  pooler: StormPooler | undefined,
 ): Promise<ContestantResult> {
   const model = contestant.connector === 'scenario' ? scenario.connector : UNCONSTRAINED
-  const connector = createConnector(connectorOptions(model, db.cluster.port))
+  // With a pooler the connector leads to it (as a VPC connector leads to a PgBouncer in the VPC), unless the
+  // contestant goes past it.
+  const via = pooler && !contestant.bypassPooler ? pooler : undefined
+  const connector = createConnector(connectorOptions(model, via ? via.bouncer.port : db.cluster.port))
   const { url: viaConnector } = await connector.listen()
-  const databaseUrl = viaConnector(db.url(BACKEND_DATABASE))
+  const direct = db.url(BACKEND_DATABASE)
+  const databaseUrl = viaConnector(
+    via ? direct.replace(`:${db.cluster.port}/`, `:${via.bouncer.port}/`) : direct,
+  )
   const logDir = await mkdtemp(join(tmpdir(), `storm-${scenario.name}-${contestant.name}-`))
   await db.markLog()
   let peakBackends = 0
   let peakAll = 0
+  const poolerPeaks: PoolerPeaks = { clients: 0, servers: 0, waiting: 0 }
   const fleetApp = contestant.kind === 'tarmac' ? 'tarmac-backend' : 'naive'
+  // Through PgBouncer the server connections are the pooler's, named `tarmac-backend - 127.0.0.1:port` by
+  // application_name_add_host (and kept after the fleet exits); direct ones are the fleet's own.
+  const ofFleet = (byApplication: Readonly<Record<string, number>>) =>
+    Object.entries(byApplication)
+      .filter(([app]) => app === fleetApp || (via !== undefined && app.startsWith(`${fleetApp} - `)))
+      .reduce((sum, [, n]) => sum + n, 0)
   const sample = async (): Promise<number> => {
     const now = await db.sample()
-    peakBackends = Math.max(peakBackends, now.byApplication[fleetApp] ?? 0)
+    peakBackends = Math.max(peakBackends, ofFleet(now.byApplication))
     peakAll = Math.max(peakAll, now.total)
-    return now.byApplication[fleetApp] ?? 0
+    if (via) await via.sample(poolerPeaks)
+    return ofFleet(now.byApplication)
   }
+  /** What the fleet still holds once it exited: its clients at the pooler, or its own server backends. */
+  const left = async (): Promise<number> =>
+    via ? via.clients() : ((await db.sample()).byApplication[fleetApp] ?? 0)
   const command =
     contestant.kind === 'tarmac' ? [process.execPath, BACKEND_MAIN] : [process.execPath, NAIVE_MAIN]
   const env = (): Record<string, string> =>
@@ -126,6 +145,7 @@ async function runContestant(
           NODE_ENV: 'production',
           LOG_LEVEL: 'info',
           DB_FLEET_SIZE: String(instances),
+          ...(via && { DB_POOLER: 'transaction' }),
         }
       : {
           DATABASE_URL: databaseUrl,
@@ -148,7 +168,7 @@ async function runContestant(
   const establishedDuringStartup = connector.stats().establishedTotal
   await fleet.stop(20_000)
   await new Promise((resolve) => setTimeout(resolve, 2_000))
-  const left = await sample()
+  const leftBehind = await left()
   const tooManyClients = await db.tooManyClientsSinceMark()
   await connector.close()
   const result = summarise({
@@ -161,8 +181,9 @@ async function runContestant(
     peakBackends,
     peakAll,
     tooManyClients,
-    backendsLeft: left,
+    backendsLeft: leftBehind,
     wallMs: Math.round(wallMs),
+    ...(via && { pooler: poolerPeaks }),
   })
   await rm(logDir, { recursive: true, force: true })
   return result
@@ -183,6 +204,11 @@ async function runScenario(scenario: Scenario, contestants: readonly Contestant[
   console.error(`\n== ${scenario.name}: ${scenario.description}`)
   const db = await startStormDatabase(scenario)
   const results: ContestantResult[] = []
+  const pooler = scenario.pooler ? await startStormPooler(scenario, db, instances) : undefined
+  if (pooler)
+    console.error(
+      `   PgBouncer ${pooler.bouncer.port} (pgbouncer.ini from tarmac deploy render); the plan ${pooler.planFits ? 'passes' : 'FAILS'} tarmac deploy check`,
+    )
   try {
     const auth = await startService(AUTH_MAIN, {
       DATABASE_URL: db.url(AUTH_DATABASE),
@@ -197,7 +223,7 @@ async function runScenario(scenario: Scenario, contestants: readonly Contestant[
       await migrator.stop()
       for (const contestant of contestants) {
         const loadBefore = await quietMachine()
-        const result = await runContestant(scenario, contestant, db, auth.url, instances)
+        const result = await runContestant(scenario, contestant, db, auth.url, instances, pooler)
         results.push({ ...result, loadAverageBefore: Math.round(loadBefore * 100) / 100 })
         console.error(table([results.at(-1)!], { header: results.length === 1 }))
         await new Promise((resolve) => setTimeout(resolve, 3_000))
@@ -206,6 +232,7 @@ async function runScenario(scenario: Scenario, contestants: readonly Contestant[
       await auth.stop()
     }
   } finally {
+    await pooler?.stop()
     await db.close()
   }
   // The CPU floor is measured in the same run: every result of the scenario is judged against it.
@@ -236,35 +263,53 @@ async function readEntries(path: string): Promise<RunEntry[]> {
   )
 }
 
-/** results.md: the newest run as a table, with its command, machine and load averages. */
-async function writeMarkdown(path: string, entry: RunEntry): Promise<void> {
-  const lines = [
-    `# bench/startup-storm — ${entry.date}`,
-    '',
-    `\`${entry.command}\` on ${entry.cpu}, Node ${entry.node}. The last column is the 1-minute load average`,
-    `when each contestant started (the bench waits for it to fall under 2); ${entry.loadAverageAfter.join(' / ')} after the run.`,
-    '',
-    table(entry.results, { header: true }),
-    '',
-  ]
-  await writeFile(path, lines.join('\n'))
+/**
+ * results.md: for each scenario, its newest run — so a run of one scenario (`--scenarios pgbouncer`) adds its
+ * table without dropping the others' — each under the command, machine and load averages of its run.
+ */
+async function writeMarkdown(path: string, entries: readonly RunEntry[]): Promise<void> {
+  const newest = new Map<string, RunEntry>()
+  for (const entry of entries) for (const result of entry.results) newest.set(result.scenario, entry)
+  const sections: string[] = []
+  for (const entry of new Set(newest.values())) {
+    const shown = entry.results.filter((r) => newest.get(r.scenario) === entry)
+    sections.push(
+      `## ${[...new Set(shown.map((r) => r.scenario))].join(', ')} — ${entry.date}`,
+      '',
+      `\`${entry.command}\` on ${entry.cpu}, Node ${entry.node}. The last column is the 1-minute load average`,
+      `when each contestant started (the bench waits for it to fall under 2); ${entry.loadAverageAfter.join(' / ')} after the run.`,
+      '',
+      table(shown, { header: true }),
+      '',
+    )
+  }
+  await writeFile(
+    path,
+    ['# bench/startup-storm: the newest run of each scenario', '', ...sections].join('\n'),
+  )
 }
 
 const markdownPath = args.out.replace(/\.json$/, '.md')
 if (args.render) {
   // Re-renders results.md from the newest entry of results.json, without running anything.
-  const newest = (await readEntries(args.out)).at(-1)
-  if (!newest) throw new Error(`no results in ${args.out}`)
-  await writeMarkdown(markdownPath, newest)
+  const entries = await readEntries(args.out)
+  if (entries.length === 0) throw new Error(`no results in ${args.out}`)
+  await writeMarkdown(markdownPath, entries)
   process.exit(0)
 }
 const scenarios = pick(SCENARIOS, args.scenarios)
-const contestants = pick(CONTESTANTS, args.contestants)
+/** A scenario's contestants: as named (minus the pooler-bypassing ones where there is no pooler), else its own. */
+const contestantsOf = (scenario: Scenario): Contestant[] =>
+  args.contestants
+    ? pick(CONTESTANTS, args.contestants).filter((c) => scenario.pooler || !c.bypassPooler)
+    : scenario.contestants
+      ? pick(CONTESTANTS, scenario.contestants.join(','))
+      : CONTESTANTS.filter((c) => !c.bypassPooler)
 const all: ContestantResult[] = []
 const startedAt = new Date().toISOString()
 for (const scenario of scenarios) {
   const instances = args.instances ? Number(args.instances) : scenario.instances
-  all.push(...(await runScenario(scenario, contestants, instances)))
+  all.push(...(await runScenario(scenario, contestantsOf(scenario), instances)))
 }
 console.log(table(all, { header: true }))
 const entry: RunEntry = {
@@ -278,5 +323,5 @@ const entry: RunEntry = {
 }
 const previous = await readEntries(args.out)
 await writeFile(args.out, `${JSON.stringify([...previous, entry], null, 2)}\n`)
-await writeMarkdown(markdownPath, entry)
+await writeMarkdown(markdownPath, [...previous, entry])
 console.error(`results appended to ${args.out}; table in ${markdownPath}`)

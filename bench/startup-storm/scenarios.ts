@@ -11,6 +11,14 @@ export interface ConnectorModel {
   readonly scaleUp: { readonly toCapacity: number; readonly afterMs: number } | null
 }
 
+/** PgBouncer (Debian's package) between the connector and Postgres, configured by `tarmac deploy render`'s ini. */
+export interface PoolerModel {
+  /** What it may open to Postgres (`max_db_connections`; `default_pool_size` + the reserve). */
+  readonly serverConnections: number
+  readonly reservePoolSize: number
+  readonly maxClientConnections: number
+}
+
 export interface Scenario {
   readonly name: string
   readonly description: string
@@ -20,6 +28,10 @@ export interface Scenario {
   /** `superuser_reserved_connections`: the bench's own sampler connects as superuser. */
   readonly reservedConnections: number
   readonly connector: ConnectorModel
+  /** With a pooler, the connector leads to it, and contestants with `bypassPooler` go straight to Postgres. */
+  readonly pooler?: PoolerModel
+  /** The contestants it runs when `--contestants` is not given (default: those without `bypassPooler`). */
+  readonly contestants?: readonly string[]
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -70,6 +82,21 @@ export const SCENARIOS: readonly Scenario[] = [
       capacity: 4,
       scaleUp: { toCapacity: 16, afterMs: 10_000 },
     },
+  },
+  {
+    name: 'pgbouncer',
+    description:
+      '40 instances through PgBouncer (transaction pooling, 8 server connections) into max_connections 20, connector 2 → 10 after 20 s',
+    instances: 40,
+    maxConnections: 20,
+    reservedConnections: 3,
+    connector: {
+      establishDelayMs: { minMs: 1_000, maxMs: 3_000 },
+      capacity: 2,
+      scaleUp: { toCapacity: 10, afterMs: 20_000 },
+    },
+    pooler: { serverConnections: 8, reservePoolSize: 2, maxClientConnections: 500 },
+    contestants: ['tarmac-floor', 'tarmac', 'tarmac-direct'],
   },
 ]
 

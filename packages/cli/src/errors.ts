@@ -39,6 +39,13 @@ export const CLI_FAULTS = defineFaults('tarmac', {
     meaning: '`tarmac up`: a service exited before its `/health/startup` answered 200',
     action: 'read its last log lines above: they name the phase, component, error, domain and layer',
   },
+  CLI_ERR_REDIS_UNAVAILABLE: {
+    domain: 'configuration',
+    layer: 'redis',
+    meaning:
+      '`tarmac up --backends N` (N > 1): no REDIS_URL and no `redis-server` to start, or the one started exited — backends share run events only through Redis',
+    action: 'set REDIS_URL (or --redis-url), or install redis-server (`apt-get install -y redis-server`)',
+  },
 })
 
 /** Every code `tarmac` can fail with: a closed list, each documented in the README. */
@@ -72,3 +79,75 @@ export function formatProblem(file: string, problem: ConfigProblem): string {
   const where = problem.line > 0 ? `${file}:${problem.line}:${problem.column}` : file
   return `${where}: ${problem.path === '' ? '' : `${problem.path}: `}${problem.message}`
 }
+
+/**
+ * What `tarmac deploy check` refuses a plan for, and what `tarmac deploy render --check` finds: each a value
+ * someone set that cannot work together with another — the fix is a number in tarmac.yaml, not code.
+ */
+export const DEPLOY_FAULTS = defineFaults('tarmac deploy', {
+  DEPLOY_CONNECTIONS_OVER_BUDGET: {
+    domain: 'configuration',
+    layer: 'postgres-capacity',
+    meaning:
+      "every direct instance's pool (surge included) plus the pooler's server connections exceed max_connections − reserved − held by others",
+    action:
+      'lower poolMax or maxInstances, route services through the pooler, or raise max_connections: the line gives the numbers',
+  },
+  DEPLOY_POOLER_CLIENTS_OVER_LIMIT: {
+    domain: 'configuration',
+    layer: 'pool',
+    meaning: "the pooled services' instances × poolMax exceed the pooler's max_client_conn",
+    action: 'raise maxClientConnections (max_client_conn) or lower poolMax',
+  },
+  DEPLOY_PROBE_WINDOW_TOO_SHORT: {
+    domain: 'configuration',
+    layer: 'startup',
+    meaning:
+      'the startup probe window is shorter than the startup deadline plus the margin: the platform kills the instance before it can report why',
+    action: 'raise startupProbeWindowMs or lower startupDeadlineMs',
+  },
+  DEPLOY_PROBE_WINDOW_OVER_PLATFORM: {
+    domain: 'configuration',
+    layer: 'startup',
+    meaning:
+      "the startup probe window exceeds the platform's cap (Cloud Run: failureThreshold × periodSeconds ≤ 240 s)",
+    action: 'lower startupProbeWindowMs and startupDeadlineMs to fit the cap',
+  },
+  DEPLOY_CONNECT_ATTEMPTS_OVER_DEADLINE: {
+    domain: 'configuration',
+    layer: 'startup',
+    meaning:
+      'connectAttempts × connectTimeoutMs plus the backoff between them exceed the startup deadline: a slow connector gets one try',
+    action: 'lower connectTimeoutMs (DB_CONNECT_TIMEOUT_MS) or raise startupDeadlineMs',
+  },
+  DEPLOY_COLD_START_OVER_CONNECTOR: {
+    domain: 'configuration',
+    layer: 'connector',
+    meaning:
+      'a cold start of every instance at once needs more connector establishments than its admission rate gives within the startup deadline',
+    action:
+      'raise the connector capacity, lower maxInstances, or give the services a longer deadline (within the probe window)',
+  },
+  DEPLOY_SHUTDOWN_OVER_GRACE: {
+    domain: 'configuration',
+    layer: 'process',
+    meaning: "drain plus stop budget exceed the platform's grace after SIGTERM (Cloud Run: 10 s)",
+    action: 'lower drainDelayMs (DRAIN_DELAY_MS) or stopBudgetMs',
+  },
+  DEPLOY_CONCURRENCY_OVER_PLATFORM: {
+    domain: 'configuration',
+    layer: 'application',
+    meaning: "concurrency exceeds the platform's limit (Cloud Run: containerConcurrency ≤ 1000)",
+    action: 'lower concurrency; raise maxInstances to carry the load',
+  },
+  DEPLOY_RENDER_STALE: {
+    domain: 'configuration',
+    layer: 'client',
+    meaning:
+      '`tarmac deploy render --check`: a committed file differs from a fresh render of the plan (or is missing)',
+    action: 'run `tarmac deploy render` and commit what it writes; never edit rendered files by hand',
+  },
+})
+
+/** The codes of `DEPLOY_FAULTS`. */
+export type DeployFaultCode = (typeof DEPLOY_FAULTS.codes)[number]

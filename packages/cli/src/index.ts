@@ -1,7 +1,7 @@
 export { main, MAIN_HELP } from './main.js'
 export type { Command, CommandIo } from './command-io.js'
-export { CliError, CLI_ERROR_CODES, formatProblem } from './errors.js'
-export type { CliErrorCode, ConfigProblem } from './errors.js'
+export { CliError, CLI_ERROR_CODES, DEPLOY_FAULTS, formatProblem } from './errors.js'
+export type { CliErrorCode, ConfigProblem, DeployFaultCode } from './errors.js'
 export { CLI_DEFAULTS, EXIT_CODES, LOCAL_STACK } from './options.js'
 export { configSchema, healthPath, websocketUrl, HEALTH_ENDPOINTS } from './config/config-schema.js'
 export type {
@@ -78,3 +78,25 @@ export { SCENARIOS } from './rehearse/scenarios.js'
 export type { Scenario, Injection } from './rehearse/scenarios.js'
 export { faults, judge } from './faults.js'
 export type { Judgement } from './faults.js'
+export { deployCommand, DEPLOY_HELP, DEPLOY_SUBCOMMANDS } from './deploy/deploy-command.js'
+export { deployCheckCommand, loadFleet, DEPLOY_CHECK_HELP } from './deploy/deploy-check-command.js'
+export { checkFleet } from './deploy/fleet-checks.js'
+export type { FleetCheck } from './deploy/fleet-checks.js'
+export {
+  fleetSchema,
+  fleetServices,
+  usableConnections,
+  FLEET_DEFAULTS,
+  PLATFORMS,
+  DATABASE_ROUTES,
+} from './deploy/fleet-schema.js'
+export type { FleetConfig, FleetService, Platform, DatabaseRoute } from './deploy/fleet-schema.js'
+export { renderSchema } from './deploy/render-schema.js'
+export type { RenderConfig } from './deploy/render-schema.js'
+export { CLOUD_RUN_LIMITS } from './deploy/platform-limits.js'
+export {
+  renderPgBouncerIni,
+  pgbouncerSettings,
+  PGBOUNCER_PATHS,
+  PGBOUNCER_PORT,
+} from './deploy/pgbouncer-ini.js'

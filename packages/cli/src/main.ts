@@ -1,4 +1,5 @@
 import { processIo, type Command, type CommandIo } from './command-io.js'
+import { deployCommand } from './deploy/deploy-command.js'
 import { CliError } from './errors.js'
 import { diagnoseCommand } from './diagnose/diagnose-command.js'
 import { rehearseCommand } from './rehearse/rehearse-command.js'
@@ -18,6 +19,7 @@ Commands:
   diagnose   application or infrastructure? a verdict (domain, layer, confidence) with evidence
   rehearse   inject a named fault (slow connector, database full, wrong password…) and check
              that diagnose names it
+  deploy     check a deployment plan's budgets; render Kubernetes, Cloud Run and PgBouncer files
 
 Each command has --help with its options, an example and its exit codes.
 Configuration: ./tarmac.yaml or --config FILE; without one, the local stack
@@ -32,6 +34,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   validate: validateCommand,
   diagnose: diagnoseCommand,
   rehearse: rehearseCommand,
+  deploy: deployCommand,
 }
 
 /** Runs `tarmac <argv>`; resolves with the exit code. Usage and config errors print and give 2. */

@@ -32,7 +32,7 @@ export interface PostgresHandleLike {
   }>
   /** The admission's pool budget (`@tarmac/postgres`): shown with the pool, checked against capacity. */
   readonly admission?: {
-    readonly budget?: { size: number; fleetSize: number; fits: boolean; reason: string }
+    readonly budget?: { size: number; fleetSize: number; fits: boolean; reason: string; pooler?: string }
   }
 }
 
@@ -246,6 +246,9 @@ function fleetFit(
   const fleetSize = handle.admission?.budget?.fleetSize ?? null
   if (fleetSize === null || facts.inUse === null)
     return { fleetSize, fits: true, usableForFleet: null, output: '' }
+  // Behind a transaction pooler the server's connections are the pooler's: the fleet holds none of its own.
+  if (handle.admission?.budget?.pooler === 'transaction')
+    return { fleetSize, fits: true, usableForFleet: null, output: 'behind a transaction pooler' }
   const own = facts.byApplication?.[applicationName] ?? 0
   const usableForFleet = facts.maxConnections - facts.reserved.total - (facts.inUse - own)
   const fits = usableForFleet >= fleetSize

@@ -120,11 +120,16 @@ describe('postgres checks (real PostgreSQL)', () => {
     await startup.shutdown()
   })
 
-  it('warns on capacity when a fleet of this size cannot get one connection per instance', async () => {
+  async function fleetCapacity(pooler: 'none' | 'transaction') {
     registry = createHealthRegistry()
     const startup = createStartup({ name: 'svc', phases: ['database'] })
     startup.add(
-      createPostgresAdmission({ url: database.url, applicationName: 'health-fleet', fleetSize: 100_000 }),
+      createPostgresAdmission({
+        url: database.url,
+        applicationName: 'health-fleet',
+        fleetSize: 100_000,
+        pooler,
+      }),
     )
     registry.contribute(startup, 'postgres', (handle: PostgresHandle) =>
       createPostgresChecks(handle, { url: database.url, applicationName: 'health-fleet' }),
@@ -136,11 +141,25 @@ describe('postgres checks (real PostgreSQL)', () => {
       return body.checks['postgres:capacity'][0].code !== 'HEALTH_ERR_CHECK_PENDING'
     })
     const { body } = await probe(app, '/health/infrastructure/postgres', LOOPBACK)
-    const [capacity] = body.checks['postgres:capacity']
+    await startup.shutdown()
+    return body.checks['postgres:capacity'][0] as {
+      status: string
+      output?: string
+      details: { fleet?: Record<string, unknown> }
+    }
+  }
+
+  it('warns on capacity when a fleet of this size cannot get one connection per instance', async () => {
+    const capacity = await fleetCapacity('none')
     expect(capacity.status).toBe('warn')
     expect(capacity.output).toMatch(/a fleet of 100000 instances needs at least 100000 connections/)
     expect(capacity.details.fleet).toMatchObject({ fleetSize: 100_000, fits: false })
-    await startup.shutdown()
+  })
+
+  it('does not hold the fleet to max_connections behind a transaction pooler (the pooler is budgeted)', async () => {
+    const capacity = await fleetCapacity('transaction')
+    expect(capacity.output).not.toMatch(/a fleet of/)
+    expect(capacity.details.fleet).toMatchObject({ fleetSize: 100_000, fits: true, usableForFleet: null })
   })
 
   it('says "embedded" on the embedded server instead of pretending to count its connections', async () => {

@@ -4,10 +4,11 @@ import { capacity, type ServerCapacity } from './capacity.js'
 import type { PostgresConnectTimings } from './connect.js'
 import type { ConnectAhead } from './connect-ahead.js'
 import { PostgresError, isRetryablePostgresError } from './errors.js'
-import { migrate, type MigrationResult } from './migrate.js'
+import { runAdmissionMigrations } from './admission-migrations.js'
+import type { MigrationResult } from './migrate.js'
 import type { MigrationInput } from './migration-source.js'
 import { defaults, isAny, isBoolean, isObject, isPositiveInt, isString, validateOptions } from './options.js'
-import { poolBudget, type PoolBudget } from './pool-budget.js'
+import { POOLER_MODES, poolBudget, type PoolBudget, type PoolerMode } from './pool-budget.js'
 import { createPool, type PoolOptions, type PoolStats } from './pool.js'
 import { TimedClient } from './timed-client.js'
 
@@ -36,6 +37,16 @@ export interface PostgresAdmissionOptions {
   readonly fleetSize?: number
   /** A connection begun at process start (`connectAhead`), adopted by the first attempt. */
   readonly ahead?: ConnectAhead
+  /**
+   * What `url` points at (`DB_POOLER`). Default `none`. `transaction` (PgBouncer `pool_mode = transaction`):
+   * migrations take a transaction-scoped lock (or use `migrationUrl`), and the budget is the pooler's.
+   */
+  readonly pooler?: PoolerMode
+  /**
+   * A direct session to Postgres for migrations (`DATABASE_MIGRATION_URL`), bypassing a pooler — or a role
+   * with DDL rights the service's own role lacks. Opened only when a migration is pending.
+   */
+  readonly migrationUrl?: string
 }
 
 /** What the admission connection found, for the startup report and `/health/infrastructure`. */
@@ -98,6 +109,9 @@ export function createPostgresAdmission(options: PostgresAdmissionOptions): Comp
       pool: isObject,
       fleetSize: isPositiveInt,
       ahead: isObject,
+      pooler: (v) =>
+        (POOLER_MODES as readonly unknown[]).includes(v) ? undefined : POOLER_MODES.join(' or '),
+      migrationUrl: isString,
     },
     ['url', 'applicationName'],
   )
@@ -140,20 +154,27 @@ export function createPostgresAdmission(options: PostgresAdmissionOptions): Comp
           }),
         })
         const serverCapacity = await capacity(client)
-        const migrations =
-          o.migrations === undefined
-            ? null
-            : await migrate(client, {
-                migrations: o.migrations,
-                lockName: o.migrationLockName,
-                table: o.migrationsTable,
-                signal,
-              })
+        let migrations: MigrationResult | null = null
+        if (o.migrations !== undefined) {
+          const { result, path } = await runAdmissionMigrations(client, {
+            migrations: o.migrations,
+            lockName: o.migrationLockName,
+            table: o.migrationsTable,
+            signal,
+            pooler: o.pooler ?? 'none',
+            ...(o.migrationUrl !== undefined && { migrationUrl: o.migrationUrl }),
+            applicationName: o.applicationName,
+            timeoutMs,
+          })
+          report({ migrations: { path, applied: result.applied.length, skipped: result.skipped.length } })
+          migrations = result
+        }
         const budget = poolBudget({
           requestedMax,
           fleetSize: o.fleetSize ?? 1,
           applicationName: o.applicationName,
           capacity: serverCapacity,
+          pooler: o.pooler ?? 'none',
         })
         report({ budget })
         facts = Object.freeze({

@@ -3,13 +3,19 @@ import type { Queryable } from './capacity.js'
 import { toPostgresError } from './classify.js'
 import { PostgresError } from './errors.js'
 import { prepareMigrations, loadMigrations, type Migration, type MigrationInput } from './migration-source.js'
+import { applyInTransaction, createTableSql, pauseForLock, run, tableOf } from './migration-steps.js'
 import { defaults } from './options.js'
 
-/** How often a runner that does not hold the migration lock tries again. */
-const LOCK_POLL_MS = 100
+export { MIGRATIONS_TABLE } from './migration-steps.js'
 
-/** The bookkeeping table: one row per applied migration. */
-export const MIGRATIONS_TABLE = 'tarmac_migrations'
+/**
+ * Where the migration lock lives. `session`: `pg_advisory_lock` held across one transaction per migration —
+ * needs a real session. `transaction`: every pending migration in ONE transaction under
+ * `pg_advisory_xact_lock` — what works through a transaction pooler (PgBouncer `pool_mode = transaction`),
+ * which may hand each transaction to a different server connection.
+ */
+export const MIGRATION_LOCK_SCOPES = ['session', 'transaction'] as const
+export type MigrationLockScope = (typeof MIGRATION_LOCK_SCOPES)[number]
 
 export interface MigrateOptions {
   /** A directory of `NNNN_name.sql` files, or the migrations themselves. */
@@ -21,6 +27,8 @@ export interface MigrateOptions {
    * the embedded server under `tarmac up`) each need their own, or their `0001_…` files would collide.
    */
   readonly table?: string
+  /** Default `session`. */
+  readonly lockScope?: MigrationLockScope
   /** Stops before the next migration when it fires (the one running finishes or rolls back). */
   readonly signal?: AbortSignal
 }
@@ -36,50 +44,58 @@ export function advisoryLockKey(lockName: string): string {
   return createHash('sha256').update(lockName).digest().readBigInt64BE(0).toString()
 }
 
-const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/
-
-/** The bookkeeping table's name, checked: it is interpolated into SQL. */
-function tableOf(options: MigrateOptions): string {
-  const table = options.table ?? MIGRATIONS_TABLE
-  if (!TABLE_NAME.test(table)) {
-    throw new PostgresError(
-      'PG_ERR_INVALID_OPTIONS',
-      `migrations table "${table}" must match ${TABLE_NAME.source}`,
-    )
-  }
-  return table
+/** The migrations, from a directory or a list, validated and in number order. */
+export async function migrationsOf(migrations: MigrateOptions['migrations']): Promise<Migration[]> {
+  return typeof migrations === 'string' ? loadMigrations(migrations) : prepareMigrations(migrations)
 }
 
-const createTable = (table: string) => `create table if not exists ${table} (
-  name text primary key, checksum text not null,
-  applied_at timestamptz not null default now(), duration_ms integer not null)`
-
 /**
- * Runs pending migrations in order on ONE connection (the advisory lock is per session), each in its
- * own transaction, under `pg_advisory_lock`. Each transaction also re-checks the table under a table
- * lock, so a server where advisory locks do not conflict (the embedded one) still applies each once.
+ * Runs pending migrations in order under an advisory lock, so concurrent instances apply each exactly once.
+ * With `lockScope: 'session'` (the default) on ONE connection (the lock is per session), each migration in its
+ * own transaction; with `'transaction'` all pending ones in one transaction, which a transaction pooler keeps
+ * on one server connection. Each migration also re-checks the table under a table lock, so a server where
+ * advisory locks do not conflict (the embedded one) still applies each once.
  * @example
  * await migrate(client, { migrations: new URL('./migrations', import.meta.url).pathname })
  */
 export async function migrate(client: Queryable, options: MigrateOptions): Promise<MigrationResult> {
-  const list: Migration[] =
-    typeof options.migrations === 'string'
-      ? await loadMigrations(options.migrations)
-      : prepareMigrations(options.migrations)
-  const table = tableOf(options)
+  const list = await migrationsOf(options.migrations)
+  const table = tableOf(options.table)
   const key = advisoryLockKey(options.lockName ?? defaults.migrationLockName)
-  await takeLock(client, key, options.signal)
+  return options.lockScope === 'transaction'
+    ? inOneTransaction(client, list, table, key, options.signal)
+    : inSession(client, list, table, key, options.signal)
+}
+
+async function inSession(
+  client: Queryable,
+  list: readonly Migration[],
+  table: string,
+  key: string,
+  signal: AbortSignal | undefined,
+): Promise<MigrationResult> {
+  // pg_try_advisory_lock polled rather than a blocking pg_advisory_lock: a backend blocked on a lock does not
+  // notice its client leaving, so an aborted attempt would keep its slot.
+  for (;;) {
+    const { rows } = await run(
+      () => client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [key]),
+      'taking the migration lock',
+    )
+    if (rows[0]?.locked) break
+    await pauseForLock(signal)
+  }
   try {
-    await run(() => client.query(createTable(table)), `creating ${table}`)
+    await run(() => client.query(createTableSql(table)), `creating ${table}`)
     const applied: { name: string; durationMs: number }[] = []
     const skipped: string[] = []
     for (const migration of list) {
-      if (options.signal?.aborted) {
-        throw new PostgresError('PG_ERR_ABORTED', `migrations aborted before ${migration.name}`, {
-          cause: options.signal.reason,
-        })
-      }
-      const durationMs = await applyOne(client, migration, table)
+      abortBefore(migration, signal)
+      await run(() => client.query('begin'), 'beginning a migration')
+      const durationMs = await committed(
+        client,
+        () => applyInTransaction(client, migration, table),
+        migration,
+      )
       if (durationMs === undefined) skipped.push(migration.name)
       else applied.push({ name: migration.name, durationMs })
     }
@@ -89,95 +105,62 @@ export async function migrate(client: Queryable, options: MigrateOptions): Promi
   }
 }
 
-/**
- * `pg_try_advisory_lock` every `LOCK_POLL_MS` rather than a blocking `pg_advisory_lock`: a backend
- * blocked on a lock does not notice its client leaving, so an aborted attempt would keep its slot.
- */
-async function takeLock(client: Queryable, key: string, signal: AbortSignal | undefined): Promise<void> {
+async function inOneTransaction(
+  client: Queryable,
+  list: readonly Migration[],
+  table: string,
+  key: string,
+  signal: AbortSignal | undefined,
+): Promise<MigrationResult> {
   for (;;) {
-    const { rows } = await run(
-      () => client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [key]),
-      'taking the migration lock',
+    await run(() => client.query('begin'), 'beginning the migrations')
+    const locked = await committed(
+      client,
+      async () => {
+        const { rows } = await client.query<{ locked: boolean }>(
+          'select pg_try_advisory_xact_lock($1::bigint) as locked',
+          [key],
+        )
+        if (!rows[0]?.locked) return null
+        await client.query(createTableSql(table))
+        const applied: { name: string; durationMs: number }[] = []
+        const skipped: string[] = []
+        for (const migration of list) {
+          abortBefore(migration, signal)
+          const durationMs = await applyInTransaction(client, migration, table)
+          if (durationMs === undefined) skipped.push(migration.name)
+          else applied.push({ name: migration.name, durationMs })
+        }
+        return { applied, skipped }
+      },
+      undefined,
     )
-    if (rows[0]?.locked) return
-    if (signal?.aborted) {
-      throw new PostgresError('PG_ERR_ABORTED', 'aborted while waiting for the migration lock', {
-        cause: signal.reason,
-      })
-    }
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', done)
-        resolve()
-      }
-      const timer = setTimeout(done, LOCK_POLL_MS)
-      signal?.addEventListener('abort', done, { once: true })
-    })
+    if (locked) return locked
+    await pauseForLock(signal)
   }
 }
 
-/** Applies one migration in a transaction; returns its duration, or undefined if it was already applied. */
-async function applyOne(client: Queryable, migration: Migration, table: string): Promise<number | undefined> {
-  await run(() => client.query('begin'), 'beginning a migration')
+/** Runs `work` in the open transaction: commits what it did (also a `null`: nothing), rolls back if it throws. */
+async function committed<T>(
+  client: Queryable,
+  work: () => Promise<T>,
+  migration: Migration | undefined,
+): Promise<T> {
   try {
-    await client.query(`lock table ${table} in share row exclusive mode`)
-    const existing = await client.query<{ checksum: string }>(
-      `select checksum from ${table} where name = $1`,
-      [migration.name],
-    )
-    const recorded = existing.rows[0]
-    if (recorded) {
-      await client.query('commit')
-      if (recorded.checksum !== migration.checksum) {
-        throw new PostgresError(
-          'PG_ERR_MIGRATION_CHANGED',
-          `migration ${migration.name} was applied with checksum ${recorded.checksum.slice(0, 12)}… but the file now has ${migration.checksum.slice(0, 12)}…: add a new migration instead of editing an applied one`,
-        )
-      }
-      return undefined
-    }
-    const startedMs = performance.now()
-    try {
-      await client.query(migration.sql)
-    } catch (error) {
-      throw new PostgresError(
-        'PG_ERR_MIGRATION_FAILED',
-        `migration ${migration.name} failed: ${errorText(error)}`,
-        {
-          cause: error,
-          sqlState: sqlStateOf(error),
-        },
-      )
-    }
-    const durationMs = Math.round(performance.now() - startedMs)
-    await client.query(`insert into ${table} (name, checksum, duration_ms) values ($1, $2, $3)`, [
-      migration.name,
-      migration.checksum,
-      durationMs,
-    ])
+    const result = await work()
     await client.query('commit')
-    return durationMs
+    return result
   } catch (error) {
     await client.query('rollback').catch(() => undefined)
     if (error instanceof PostgresError) throw error
-    throw toPostgresError(error, { what: `recording migration ${migration.name}` })
+    throw toPostgresError(error, { what: migration ? `recording migration ${migration.name}` : 'migrating' })
   }
 }
 
-async function run<T>(action: () => Promise<T>, what: string): Promise<T> {
-  try {
-    return await action()
-  } catch (error) {
-    throw toPostgresError(error, { what })
+function abortBefore(migration: Migration, signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new PostgresError('PG_ERR_ABORTED', `migrations aborted before ${migration.name}`, {
+      cause: signal.reason,
+    })
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
-function sqlStateOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : undefined
 }

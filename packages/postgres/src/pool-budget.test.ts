@@ -53,6 +53,29 @@ describe('poolBudget', () => {
     expect(budget.reason).toMatch(/12 usable slots cannot give each of 20 instances even one connection$/)
   })
 
+  it("behind a transaction pooler, gives DB_POOL_MAX as is: the server slots are the pooler's", () => {
+    // 40 instances on a server of 25: direct, they would not fit; through PgBouncer they share its pool.
+    const capacity = server({ max: 25, reserved: 3, byApplication: { pgbouncer: 10 } })
+    const budget = poolBudget({
+      requestedMax: 5,
+      fleetSize: 40,
+      applicationName: 'backend',
+      capacity,
+      pooler: 'transaction',
+    })
+    expect(budget).toMatchObject({
+      size: 5,
+      fits: true,
+      pooler: 'transaction',
+      maxConnections: 25,
+      usable: null,
+    })
+    expect(budget.reason).toMatch(/^behind a transaction pooler: DB_POOL_MAX 5 connections to the pooler/)
+    expect(
+      poolBudget({ requestedMax: 5, fleetSize: 40, applicationName: 'backend', capacity }),
+    ).toMatchObject({ size: 1, fits: false, pooler: 'none' })
+  })
+
   it('takes DB_POOL_MAX as is on the embedded server', () => {
     const capacity = { ...server({ max: 100, reserved: 0, byApplication: {} }), embedded: true, inUse: null }
     expect(poolBudget({ requestedMax: 7, fleetSize: 3, applicationName: 'x', capacity })).toMatchObject({

@@ -1,6 +1,16 @@
 import type { ServerCapacity } from './capacity.js'
 
 /**
+ * What the service's `DATABASE_URL` points at (`DB_POOLER`). `none`: Postgres itself. `transaction`: a
+ * transaction pooler (PgBouncer `pool_mode = transaction`): server connections are the pooler's, handed to a
+ * client for one transaction at a time — so session features (advisory locks across statements, `LISTEN`,
+ * session `SET`, named prepared statements before PgBouncer 1.21) are off the table, and the fleet's share of
+ * `max_connections` is the pooler's to budget, not each instance's.
+ */
+export const POOLER_MODES = ['none', 'transaction'] as const
+export type PoolerMode = (typeof POOLER_MODES)[number]
+
+/**
  * How many connections one instance's pool may open: its share of what the server has left for the fleet.
  * Every input is kept, so the startup report and `/health/infrastructure` can show the arithmetic.
  */
@@ -20,6 +30,8 @@ export interface PoolBudget {
   readonly usable: number | null
   /** False when even one connection per instance does not fit: the fleet must shrink or the server grow. */
   readonly fits: boolean
+  /** What `DATABASE_URL` points at: behind a pooler, the server's slots are the pooler's to budget. */
+  readonly pooler: PoolerMode
   /** One line: the formula with its numbers. */
   readonly reason: string
 }
@@ -29,6 +41,8 @@ export interface PoolBudgetInput {
   readonly fleetSize: number
   readonly applicationName: string
   readonly capacity: ServerCapacity
+  /** Default `none`. */
+  readonly pooler?: PoolerMode
 }
 
 /**
@@ -41,6 +55,26 @@ export interface PoolBudgetInput {
  */
 export function poolBudget(input: PoolBudgetInput): PoolBudget {
   const { requestedMax, fleetSize, applicationName, capacity } = input
+  const pooler = input.pooler ?? 'none'
+  if (pooler === 'transaction') {
+    // The server sees the pooler's connections, not ours: dividing max_connections among instances would
+    // starve a fleet that shares a few server connections. The pooler's own sizes are checked against
+    // max_connections by `tarmac deploy check` (and its `max_client_conn` against DB_POOL_MAX × fleet).
+    return {
+      size: requestedMax,
+      requestedMax,
+      fleetSize,
+      maxConnections: capacity.embedded ? null : capacity.maxConnections,
+      reserved: capacity.embedded ? null : capacity.reserved.total,
+      heldByOthers: null,
+      usable: null,
+      fits: true,
+      pooler,
+      reason:
+        `behind a transaction pooler: DB_POOL_MAX ${requestedMax} connections to the pooler per instance; ` +
+        `the server's connections are the pooler's (its pool sizes), budgeted against max_connections for the pooler, not per instance`,
+    }
+  }
   if (capacity.embedded || capacity.inUse === null) {
     return {
       size: requestedMax,
@@ -51,6 +85,7 @@ export function poolBudget(input: PoolBudgetInput): PoolBudget {
       heldByOthers: null,
       usable: null,
       fits: true,
+      pooler,
       reason: `embedded server: every connection shares one backend, so DB_POOL_MAX ${requestedMax} applies as is`,
     }
   }
@@ -73,6 +108,7 @@ export function poolBudget(input: PoolBudgetInput): PoolBudget {
     heldByOthers,
     usable,
     fits,
+    pooler,
     reason: fits
       ? formula
       : `${formula}, but ${usable} usable slots cannot give each of ${fleetSize} instances even one connection`,

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { ConfigError, durationMs, loadConfig, port, urlWith } from './index.js'
+import {
+  ConfigError,
+  databaseBudgetEnv,
+  drainDelayEnv,
+  drainDelayMsOf,
+  durationMs,
+  loadConfig,
+  nodeEnv,
+  port,
+  urlWith,
+} from './index.js'
 
 const schema = z.object({
   PORT: port(8001),
@@ -42,5 +52,32 @@ describe('loadConfig', () => {
       ])
       expect(configError.message).not.toContain('hunter2')
     }
+  })
+})
+
+describe('the shared database and shutdown variables', () => {
+  const shared = z.object({ ...databaseBudgetEnv, ...drainDelayEnv, NODE_ENV: nodeEnv })
+
+  it('default to a direct connection, no migration URL, and the design drain delay', () => {
+    const config = loadConfig(shared, {})
+    expect(config).toMatchObject({ DB_POOLER: 'none', DB_POOL_MAX: 10, DB_FLEET_SIZE: 1 })
+    expect(config.DATABASE_MIGRATION_URL).toBeUndefined()
+    expect(drainDelayMsOf(config)).toBe(0)
+    expect(drainDelayMsOf(loadConfig(shared, { NODE_ENV: 'production' }))).toBe(5_000)
+    expect(drainDelayMsOf(loadConfig(shared, { NODE_ENV: 'production', DRAIN_DELAY_MS: '0' }))).toBe(0)
+  })
+
+  it('name every bad pooler setting', () => {
+    expect(() =>
+      loadConfig(shared, { DB_POOLER: 'session', DATABASE_MIGRATION_URL: 'http://x', DRAIN_DELAY_MS: '-1' }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          expect.objectContaining({ variable: 'DB_POOLER' }),
+          expect.objectContaining({ variable: 'DATABASE_MIGRATION_URL' }),
+          expect.objectContaining({ variable: 'DRAIN_DELAY_MS' }),
+        ],
+      }),
+    )
   })
 })

@@ -4,6 +4,8 @@ export {
   durationMs,
   positiveInt,
   databaseBudgetEnv,
+  drainDelayEnv,
+  drainDelayMsOf,
   logLevel,
   nodeEnv,
   urlWith,

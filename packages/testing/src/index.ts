@@ -13,3 +13,5 @@ export type {
 } from '@tarmac/postgres/cluster'
 export { seededRandom } from './seeded-random.js'
 export { withClient } from './with-client.js'
+export { startPgBouncer, PGBOUNCER_BIN } from './pgbouncer.js'
+export type { PgBouncer, PgBouncerOptions } from './pgbouncer.js'

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import {
   databaseBudgetEnv,
+  drainDelayEnv,
   durationMs,
   loadConfig,
   logLevel,
@@ -52,6 +53,7 @@ export const authConfigSchema = z.object({
   DB_CONNECT_TIMEOUT_MS: durationMs(AUTH_DEFAULTS.dbConnectTimeoutMs),
   DB_QUERY_TIMEOUT_MS: durationMs(AUTH_DEFAULTS.dbQueryTimeoutMs),
   ...databaseBudgetEnv,
+  ...drainDelayEnv,
   CORS_ORIGINS: origins,
   ACCESS_TOKEN_TTL_S: positiveInt(AUTH_DEFAULTS.accessTokenTtlS),
   REFRESH_TOKEN_TTL_S: positiveInt(AUTH_DEFAULTS.refreshTokenTtlS),

@@ -3,6 +3,7 @@ import {
   ConfigError,
   createColdStartSender,
   createLogger,
+  drainDelayMsOf,
   logLevel,
   packageVersion,
   runConfigFailure,
@@ -39,5 +40,5 @@ export async function runAuth(options: { ahead?: ConnectAhead | undefined } = {}
     ...(version && { version }),
   })
   sender?.sendWhenReady(service.startup)
-  await runMain(service.startup, { drainDelayMs: config.NODE_ENV === 'production' ? 5_000 : 0, beforeExit })
+  await runMain(service.startup, { drainDelayMs: drainDelayMsOf(config), beforeExit })
 }

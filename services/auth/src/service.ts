@@ -1,6 +1,11 @@
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createHealthRegistry, createPostgresChecks, type HealthRegistry } from '@tarmac/health'
+import {
+  checkPlatformStartupWindow,
+  createHealthRegistry,
+  createPostgresChecks,
+  type HealthRegistry,
+} from '@tarmac/health'
 import {
   connect,
   createPostgresAdmission,
@@ -59,6 +64,12 @@ export async function createAuthService(
   options: AuthServiceOptions = {},
 ): Promise<AuthService> {
   const logger = options.logger ?? createLogger({ name: 'auth', level: config.LOG_LEVEL })
+  // A deadline past the platform's startup window means the platform kills the instance before it can say why.
+  const windowWarning = checkPlatformStartupWindow({
+    platformStartupWindowMs: config.PLATFORM_STARTUP_WINDOW_MS,
+    startupDeadlineMs: config.STARTUP_DEADLINE_MS,
+  })
+  if (windowWarning) logger.warn({ event: 'platform.startupWindow' }, windowWarning)
   const startup = createStartup({
     name: 'auth',
     phases: [...AUTH_PHASES],
@@ -164,6 +175,8 @@ function postgresComponent(config: AuthConfig, ahead?: ConnectAhead): Component<
       migrationLockName: 'tarmac_auth_migrations',
       migrationsTable: 'auth_migrations',
       fleetSize: config.DB_FLEET_SIZE,
+      pooler: config.DB_POOLER,
+      ...(config.DATABASE_MIGRATION_URL && { migrationUrl: config.DATABASE_MIGRATION_URL }),
       pool: {
         max: config.DB_POOL_MAX,
         idleTimeoutMs: config.DB_POOL_IDLE_MS,

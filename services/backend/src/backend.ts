@@ -1,6 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
-import { createHealthRegistry, createPostgresChecks, healthPlugin, type HealthRegistry } from '@tarmac/health'
+import {
+  checkPlatformStartupWindow,
+  createHealthRegistry,
+  createPostgresChecks,
+  healthPlugin,
+  type HealthRegistry,
+} from '@tarmac/health'
 import {
   connect,
   isTransientPostgresError,
@@ -11,6 +17,7 @@ import {
 import {
   createHttpServerComponent,
   createLogger,
+  drainDelayMsOf,
   installErrorHandler,
   installReadinessGate,
   type Logger,
@@ -63,6 +70,12 @@ export function createBackend(
   const { connectAhead, logger: givenLogger, version, ...knobs } = options
   const o = { ...BACKEND_DEFAULTS, ...knobs }
   const logger = givenLogger ?? createLogger({ name: 'backend', level: config.LOG_LEVEL })
+  // A deadline past the platform's startup window means the platform kills the instance before it can say why.
+  const windowWarning = checkPlatformStartupWindow({
+    platformStartupWindowMs: config.PLATFORM_STARTUP_WINDOW_MS,
+    startupDeadlineMs: config.STARTUP_DEADLINE_MS,
+  })
+  if (windowWarning) logger.warn({ event: 'platform.startupWindow' }, windowWarning)
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: 64 * 1024,
@@ -73,7 +86,7 @@ export function createBackend(
     name: 'backend',
     phases: BACKEND_PHASES.map((name) => (name === 'dependencies' ? { name, parallel: true } : name)),
     deadlineMs: config.STARTUP_DEADLINE_MS,
-    drainDelayMs: config.NODE_ENV === 'production' ? o.productionDrainDelayMs : 0,
+    drainDelayMs: drainDelayMsOf(config, o.productionDrainDelayMs),
     logger,
     classify: faults.annotate,
   })

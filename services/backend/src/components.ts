@@ -63,6 +63,8 @@ export function databaseComponents(
       migrationsTable: 'backend_migrations',
       fleetSize: config.DB_FLEET_SIZE,
       pool: { max: config.DB_POOL_MAX, idleTimeoutMs: config.DB_POOL_IDLE_MS },
+      pooler: config.DB_POOLER,
+      ...(config.DATABASE_MIGRATION_URL && { migrationUrl: config.DATABASE_MIGRATION_URL }),
     })
   const template = admission(config.DATABASE_URL ?? 'postgres://embedded')
   const postgres: Component<PostgresHandle> = {

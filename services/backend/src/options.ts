@@ -1,5 +1,13 @@
 import { z } from 'zod'
-import { databaseBudgetEnv, durationMs, logLevel, nodeEnv, port, urlWith } from '@tarmac/service'
+import {
+  databaseBudgetEnv,
+  drainDelayEnv,
+  durationMs,
+  logLevel,
+  nodeEnv,
+  port,
+  urlWith,
+} from '@tarmac/service'
 
 /** The seven startup phases, in order. */
 export const BACKEND_PHASES = [
@@ -29,6 +37,7 @@ export const configSchema = z
     STARTUP_DEADLINE_MS: durationMs(120_000),
     DB_CONNECT_TIMEOUT_MS: durationMs(30_000),
     ...databaseBudgetEnv,
+    ...drainDelayEnv,
     HEALTH_TOKEN: z.string().optional(),
     LOG_LEVEL: logLevel,
     NODE_ENV: nodeEnv,

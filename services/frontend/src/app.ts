@@ -6,7 +6,7 @@ import { installErrorHandler } from '@tarmac/service'
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { FrontendConfig } from './options.js'
-import { DEFAULT_PUBLIC_DIR } from './options.js'
+import { DEFAULT_PUBLIC_DIR, backendInstances } from './options.js'
 import { createColdStartLog, type ColdStartLog } from './cold-start-log.js'
 import { registerColdStartRoutes } from './cold-start-routes.js'
 import { faults } from './faults.js'
@@ -23,7 +23,7 @@ export interface FrontendAppOptions {
     FrontendConfig,
     'BACKEND_URL' | 'AUTH_URL' | 'HEALTH_TOKEN' | 'STATUS_TIMEOUT_MS' | 'PUBLIC_DIR' | 'NODE_ENV'
   > &
-    Partial<Pick<FrontendConfig, 'STARTUP_REPORT_TOKEN'>>
+    Partial<Pick<FrontendConfig, 'STARTUP_REPORT_TOKEN' | 'BACKEND_URLS'>>
   /** Where the cold starts services send are kept; a fresh one by default. */
   coldStarts?: ColdStartLog
   logger?: Logger
@@ -84,7 +84,9 @@ export async function createFrontendApp(options: FrontendAppOptions): Promise<Fa
     classify: faults.annotate,
     ...(options.logger && { logger: options.logger }),
   })
-  registry.add(reachabilityCheck('backend', config.BACKEND_URL))
+  const backends = backendInstances(config)
+  const backendUrls = backends.map((backend) => backend.url)
+  for (const backend of backends) registry.add(reachabilityCheck(backend.name, backend.url))
   registry.add(reachabilityCheck('auth', config.AUTH_URL))
   app.addHook('onClose', async () => registry.close())
   await app.register(healthPlugin, {
@@ -96,17 +98,31 @@ export async function createFrontendApp(options: FrontendAppOptions): Promise<Fa
   })
 
   await registerProxies(app, [
-    { prefix: '/api', upstream: config.BACKEND_URL, rewritePrefix: '/api', service: 'backend' },
-    { prefix: '/auth', upstream: config.AUTH_URL, rewritePrefix: '/auth', service: 'auth' },
+    { prefix: '/api', upstreams: backendUrls, rewritePrefix: '/api', service: 'backend' },
+    { prefix: '/auth', upstreams: [config.AUTH_URL], rewritePrefix: '/auth', service: 'auth' },
+    // Any backend (balanced), and with several, each one by name: /status/backend-2/health/ready.
     {
       prefix: '/status/backend/health',
-      upstream: config.BACKEND_URL,
+      upstreams: backendUrls,
       rewritePrefix: '/health',
       service: 'backend',
     },
-    { prefix: '/status/auth/health', upstream: config.AUTH_URL, rewritePrefix: '/health', service: 'auth' },
+    ...(backends.length > 1
+      ? backends.map((backend) => ({
+          prefix: `/status/${backend.name}/health`,
+          upstreams: [backend.url],
+          rewritePrefix: '/health',
+          service: backend.name,
+        }))
+      : []),
+    {
+      prefix: '/status/auth/health',
+      upstreams: [config.AUTH_URL],
+      rewritePrefix: '/health',
+      service: 'auth',
+    },
   ])
-  installWebSocketTunnel(app, { path: '/ws', upstream: config.BACKEND_URL, service: 'backend' })
+  installWebSocketTunnel(app, { path: '/ws', upstreams: backendUrls, service: 'backend' })
 
   const timing = {
     timeoutMs: config.STATUS_TIMEOUT_MS,
@@ -130,10 +146,11 @@ export async function createFrontendApp(options: FrontendAppOptions): Promise<Fa
   const board = createStatusBoard({
     services: [
       { name: 'frontend', get: self },
-      { name: 'backend', get: httpHealthGet(config.BACKEND_URL, timing) },
+      ...backends.map((backend) => ({ name: backend.name, get: httpHealthGet(backend.url, timing) })),
       { name: 'auth', get: httpHealthGet(config.AUTH_URL, timing) },
     ],
-    coldStarts: (service) => briefOf(coldStarts, service),
+    // Instances report their cold starts as their service (`backend`): backend-2's are the backends'.
+    coldStarts: (service) => briefOf(coldStarts, service.replace(/-\d+$/, '')),
   })
   app.get('/status/services', async (_request, reply) => {
     const result = await board.read()

@@ -7,6 +7,21 @@ export const frontendConfigSchema = z.object({
   PORT: port(3000),
   HOST: z.string().default('0.0.0.0'),
   BACKEND_URL: urlWith('http:', 'https:').default('http://127.0.0.1:8000'),
+  /**
+   * Several backends, comma-separated (e.g. what `tarmac up --backends 3` starts): `/api` and `/ws` are balanced
+   * across them by undici's BalancedPool, and the status board shows each as `backend-1`, `backend-2`…
+   * Overrides `BACKEND_URL`. Run events reach every instance's sockets only through Redis (`REDIS_URL`).
+   */
+  BACKEND_URLS: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((url) => url.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(urlWith('http:', 'https:')).min(1, 'must list at least one URL'))
+    .optional(),
   AUTH_URL: urlWith('http:', 'https:').default('http://127.0.0.1:8001'),
   /** Sent to backend and auth health endpoints so the status page gets details; unset → statuses only remotely. */
   HEALTH_TOKEN: z.string().optional(),
@@ -31,4 +46,20 @@ export const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL('../dist/public', import
 /** Reads and validates the environment once; throws `ConfigError` naming every bad variable. */
 export function loadFrontendConfig(env: Record<string, string | undefined> = process.env): FrontendConfig {
   return loadConfig(frontendConfigSchema, env)
+}
+
+/** One backend instance the frontend talks to: `backend` alone, or `backend-1`, `backend-2`… of several. */
+export interface BackendInstance {
+  readonly name: string
+  readonly url: string
+}
+
+/** The backends of a config: `BACKEND_URLS` when set (numbered), else `BACKEND_URL` as `backend`. */
+export function backendInstances(
+  config: Pick<FrontendConfig, 'BACKEND_URL' | 'BACKEND_URLS'>,
+): BackendInstance[] {
+  const urls = config.BACKEND_URLS ?? [config.BACKEND_URL]
+  return urls.length === 1
+    ? [{ name: 'backend', url: urls[0]! }]
+    : urls.map((url, index) => ({ name: `backend-${index + 1}`, url }))
 }

@@ -1,6 +1,7 @@
 import fastifyHttpProxy from '@fastify/http-proxy'
 import { classifyError } from '@tarmac/probe'
 import type { FastifyInstance } from 'fastify'
+import { BalancedPool } from 'undici'
 import type { UpstreamErrorBody } from './errors.js'
 import { FRONTEND_FAULTS } from './errors.js'
 
@@ -8,8 +9,8 @@ import { FRONTEND_FAULTS } from './errors.js'
 export interface ProxyRoute {
   /** The browser's path prefix, e.g. `/api` or `/status/backend/health`. */
   prefix: string
-  /** The service's origin, e.g. `http://127.0.0.1:8000`. */
-  upstream: string
+  /** The service's origins, e.g. `['http://127.0.0.1:8000']`; several are balanced by undici's BalancedPool. */
+  upstreams: readonly string[]
   /** The path prefix on the service, e.g. `/api` or `/health`. */
   rewritePrefix: string
   /** Named in error bodies and logs: `backend`, `auth`. */
@@ -68,8 +69,12 @@ export function upstreamErrorBody(
 /** Proxies each route's HTTP requests, adding `x-forwarded-*` and answering for the service when it is down. */
 export async function registerProxies(app: FastifyInstance, routes: readonly ProxyRoute[]): Promise<void> {
   for (const route of routes) {
+    const [first, ...others] = route.upstreams
     await app.register(fastifyHttpProxy, {
-      upstream: route.upstream,
+      upstream: first!,
+      // Several origins: reply-from sends through this BalancedPool (weighted round robin, penalising an origin
+      // that fails to connect) and destroys it when the app closes.
+      ...(others.length > 0 && { undici: new BalancedPool([...route.upstreams]) }),
       prefix: route.prefix,
       rewritePrefix: route.rewritePrefix,
       websocket: false,

@@ -47,6 +47,8 @@ export async function startUpstream(
     url: request.url,
     headers: request.headers,
     body: request.body ?? null,
+    // Which stand-in answered: the Host header says what the proxy asked for, not who served it.
+    port: (app.server.address() as { port: number }).port,
   })
   app.all('/api/*', echo)
   app.all('/auth/*', echo)

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { fleetSchema } from '../deploy/fleet-schema.js'
+import { renderSchema } from '../deploy/render-schema.js'
 import { CLI_DEFAULTS } from '../options.js'
 
 /** The health endpoints Tarmac services serve (packages/health). */
@@ -71,6 +73,10 @@ export const configSchema = z.strictObject({
   monitor: monitorSchema,
   /** The service whose `/startup-reports` holds the recorded cold starts. Default: `frontend`, when there is one. */
   collector: z.string().optional(),
+  /** The deployment's budgets: `tarmac deploy check` holds them together, `tarmac deploy render` writes them. */
+  fleet: fleetSchema.optional(),
+  /** What `tarmac deploy render` needs beyond the budgets: images, namespace, Cloud Run's connector and URLs. */
+  deploy: renderSchema.optional(),
 })
 
 export type TarmacConfig = z.output<typeof configSchema>

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { getFreePort } from './free-port.js'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@tarmac/postgres'
@@ -10,6 +11,8 @@ import type { Colour } from '../style.js'
 import { childServiceComponent, type RunningService, type ServiceSpec } from './child-service.js'
 import { formatLogLine, healthRequestFilter } from './log-line.js'
 import { PhaseView } from './phase-view.js'
+import { findRedisServer, redisServerComponent, type LocalRedis } from './redis-server.js'
+import { STACK_CONFIG_FILE, writeStackConfig } from './stack-config.js'
 
 /**
  * The order `up` starts things in; Ctrl-C stops them in reverse. The frontend comes first: it is the
@@ -38,15 +41,23 @@ Options:
       --timeout MS       how long each service may take to start (default ${CLI_DEFAULTS.up.startupTimeoutMs})
       --ports LIST       other ports, e.g. auth=18001,backend=18000 (default auth=8001,
                          backend=8000, frontend=3000)
+      --backends N       run N backends (default 1), named backend-1…backend-N, on the backend
+                         port + 0, 10, 20…; the frontend balances across them (BACKEND_URLS)
+                         and the status page shows each. N > 1 needs Redis for run events:
+                         REDIS_URL (or --redis-url), else redis-server is started on a free port.
+                         Writes ${STACK_CONFIG_FILE} for: tarmac monitor --config ${STACK_CONFIG_FILE}
+      --redis-url URL    the Redis the backends share (or set REDIS_URL)
   -h, --help             this help
 
 Example:
   npm start                       # builds, then: tarmac up
   tarmac up --only auth,backend   # no frontend
+  tarmac up --backends 3          # three backends behind the frontend, Redis started if needed
 
 Exit codes:
   0  stopped cleanly after Ctrl-C     1  a service exited while running
-  2  invalid usage                    3  startup failed (the line names the service and why)
+  2  invalid usage (or --backends N > 1 with no Redis to be had: CLI_ERR_REDIS_UNAVAILABLE)
+  3  startup failed (the line names the service and why)
 `
 
 const OPTIONS = {
@@ -57,14 +68,20 @@ const OPTIONS = {
   only: { type: 'string' },
   timeout: { type: 'string' },
   ports: { type: 'string' },
+  backends: { type: 'string' },
+  'redis-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
+
+/** The most backends `--backends` starts: each is a real process with its own startup and pool. */
+const MAX_BACKENDS = 9
 
 const PREFIX_COLOURS: Readonly<Record<string, Colour>> = {
   postgres: 'blue',
   auth: 'magenta',
   backend: 'cyan',
   frontend: 'green',
+  redis: 'yellow',
   tarmac: 'bold',
 }
 
@@ -81,9 +98,19 @@ export const upCommand: Command = async (argv, io) => {
   const view = new PhaseView((text) => io.stdout.write(text), paint, io.stdout.isTTY === true)
   const width = 9
   const say = (who: string, text: string) =>
-    view.line(`${paint(PREFIX_COLOURS[who] ?? 'gray', `${who.padEnd(width)}│`)} ${text}`)
+    view.line(
+      `${paint(PREFIX_COLOURS[who] ?? PREFIX_COLOURS[who.replace(/-\d+$/, '')] ?? 'gray', `${who.padEnd(width)}│`)} ${text}`,
+    )
 
   const ports = parsePorts(values.ports)
+  const backendCount = intOption(values.backends, 'backends', 1)
+  if (backendCount > MAX_BACKENDS)
+    throw new CliError('CLI_ERR_USAGE', `--backends takes 1 to ${MAX_BACKENDS}, got ${backendCount}`)
+  // One backend keeps its contract name and port; several are backend-1… on the port + 0, 10, 20…
+  const backendsOf = Array.from({ length: backendCount }, (_, i) => ({
+    name: backendCount === 1 ? 'backend' : `backend-${i + 1}`,
+    port: ports.backend + i * 10,
+  }))
   const urlOf = (name: keyof typeof ports) => `http://127.0.0.1:${ports[name]}`
   const wanted = values.only?.split(',').map((s) => s.trim()) ?? ['auth', 'backend', 'frontend']
   const services = (['frontend', 'auth', 'backend'] as const).filter(
@@ -96,12 +123,32 @@ export const upCommand: Command = async (argv, io) => {
     )
   const externalDb = values['database-url'] ?? io.env.DATABASE_URL
   let databaseUrl = externalDb ?? ''
+  const manyBackends = backendCount > 1 && services.includes('backend')
+  let redisUrl = values['redis-url'] ?? io.env.REDIS_URL
+  const redisBinary = manyBackends && !redisUrl ? findRedisServer(io.env) : undefined
+  if (manyBackends && !redisUrl && !redisBinary)
+    throw new CliError(
+      'CLI_ERR_REDIS_UNAVAILABLE',
+      `--backends ${backendCount} needs Redis: a reply streamed on one backend reaches the sockets of the others ` +
+        'only through it. Set REDIS_URL (or --redis-url), or install redis-server (apt-get install -y redis-server)',
+    )
 
   const startup = createStartup({
     name: 'tarmac',
-    phases: [...UP_PHASES],
+    // Several backends start side by side; each takes its own connection and runs the same migrations safely.
+    phases: UP_PHASES.map((phase) => (phase === 'backend' ? { name: phase, parallel: true } : phase)),
     deadlineMs: timeoutMs * (services.length + 1),
   })
+  if (redisBinary) {
+    const port = await getFreePort()
+    startup.add<LocalRedis>(redisServerComponent(redisBinary, port, (line) => say('redis', line)))
+    startup.on((event) => {
+      if (event.type === 'component.started' && event.component === 'redis') {
+        redisUrl = `redis://127.0.0.1:${port}`
+        say('redis', `listening on ${redisUrl} (started for --backends ${backendCount})`)
+      }
+    })
+  }
   if (!externalDb) {
     startup.add<EmbeddedPostgres>({
       name: 'postgres',
@@ -119,28 +166,37 @@ export const upCommand: Command = async (argv, io) => {
       stop: (db) => db.close(),
     })
   } else say('tarmac', 'using DATABASE_URL; no embedded Postgres')
+  const backendUrls = backendsOf.map((backend) => `http://127.0.0.1:${backend.port}`)
   const env = (): Record<string, string> => ({
     DATABASE_URL: databaseUrl,
     AUTH_URL: urlOf('auth'),
-    BACKEND_URL: urlOf('backend'),
+    BACKEND_URL: backendUrls[0]!,
+    ...(manyBackends && { BACKEND_URLS: backendUrls.join(','), DB_FLEET_SIZE: String(backendCount) }),
+    ...(redisUrl && { REDIS_URL: redisUrl }),
     NODE_ENV: io.env.NODE_ENV ?? 'development',
     // Every service reports its cold starts to the frontend (loopback: no token needed locally).
     ...(services.includes('frontend') && { STARTUP_REPORT_URL: `${urlOf('frontend')}/startup-reports` }),
   })
-  const filters = new Map(services.map((name) => [name as string, healthRequestFilter()]))
+  // Every process `up` runs: one per service, and one per backend instance.
+  const children = services.flatMap((service): { name: string; port: number; service: string }[] =>
+    service === 'backend'
+      ? backendsOf.map((backend) => ({ ...backend, service }))
+      : [{ name: service, port: ports[service], service }],
+  )
+  const filters = new Map(children.map(({ name }) => [name, healthRequestFilter()]))
   const keep = (service: string, line: string) => filters.get(service)?.(line) ?? true
-  for (const name of services) {
+  for (const { name, port, service } of children) {
     const spec: ServiceSpec = {
       name,
-      dir: join(root, 'services', name),
-      port: ports[name],
+      dir: join(root, 'services', service),
+      port,
       get env() {
         return env()
       },
     }
     startup.add<RunningService>(
       childServiceComponent(spec, {
-        phase: name,
+        phase: service,
         timeoutMs,
         stopTimeoutMs: CLI_DEFAULTS.up.stopTimeoutMs,
         pollIntervalMs: CLI_DEFAULTS.up.pollIntervalMs,
@@ -169,12 +225,23 @@ export const upCommand: Command = async (argv, io) => {
   say('tarmac', paint('green', `ready in ${seconds} s`))
   view.close()
   io.stdout.write(`${view.summary()}\n\n`)
-  for (const name of services) io.stdout.write(`  ${paint('bold', name.padEnd(width))} ${urlOf(name)}\n`)
+  for (const { name, port } of children)
+    io.stdout.write(`  ${paint('bold', name.padEnd(width))} http://127.0.0.1:${port}\n`)
   if (!externalDb) io.stdout.write(`  ${paint('bold', 'postgres'.padEnd(width))} ${databaseUrl}\n`)
+  if (redisUrl && manyBackends) io.stdout.write(`  ${paint('bold', 'redis'.padEnd(width))} ${redisUrl}\n`)
+  let removeStackConfig: (() => Promise<void>) | undefined
+  if (manyBackends) {
+    removeStackConfig = await writeStackConfig(
+      join(root, STACK_CONFIG_FILE),
+      children.map(({ name, port }) => ({ name, url: `http://127.0.0.1:${port}` })),
+      externalDb,
+    )
+    io.stdout.write(`\n  every instance: tarmac monitor --config ${STACK_CONFIG_FILE}\n`)
+  }
   io.stdout.write(`\n  Ctrl-C to stop.\n`)
 
   // Runs until Ctrl-C, or until a service exits on its own.
-  const exits = services.map((name) =>
+  const exits = children.map(({ name }) =>
     (startup.resource(name) as RunningService).exited.then((code) => ({ name, code })),
   )
   const aborted = new Promise<null>((resolve) => {
@@ -186,13 +253,15 @@ export const upCommand: Command = async (argv, io) => {
     say('tarmac', paint('red', `${first.name} exited with code ${String(first.code)}; stopping everything`))
   else say('tarmac', 'stopping (Ctrl-C again to exit at once)')
   const stopped = await startup.shutdown(first === null ? 'SIGINT' : `${first.name} exited`)
+  await removeStackConfig?.()
   for (const phase of [...stopped.phases].reverse()) {
     for (const component of phase.components) {
       if (component.stopError)
         say('tarmac', paint('red', `${component.name} did not stop cleanly: ${component.stopError.message}`))
     }
   }
-  say('tarmac', `stopped ${[...services].reverse().join(', ')}${externalDb ? '' : ', postgres'}`)
+  const others = [...(redisBinary ? ['redis'] : []), ...(externalDb ? [] : ['postgres'])]
+  say('tarmac', `stopped ${[...children.map((c) => c.name).reverse(), ...others].join(', ')}`)
   return first === null ? EXIT_CODES.ok : EXIT_CODES.failed
 }
 

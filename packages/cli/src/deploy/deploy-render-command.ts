@@ -1,0 +1,103 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname, join, relative, resolve } from 'node:path'
+import { paintFor, parseOptions, type Command } from '../command-io.js'
+import { loadConfig } from '../config/load-config.js'
+import { CliError } from '../errors.js'
+import { EXIT_CODES } from '../options.js'
+import { checkFleet } from './fleet-checks.js'
+import { renderPlan } from './render-plan.js'
+
+export const DEPLOY_RENDER_HELP = `tarmac deploy render — write Kubernetes, Cloud Run and PgBouncer files from the plan
+
+Renders the plan in tarmac.yaml (fleet: budgets, deploy: images and platform settings) into:
+
+  kubernetes/base/     kustomization, namespace, one file per service (ConfigMap of plain env,
+                       Deployment, Service; the backend's HPA; a PodDisruptionBudget), Redis
+  pgbouncer/           pgbouncer.ini (transaction pooling, sizes from fleet.pooler), its
+                       Deployment, Service and kustomization (with fleet.pooler)
+  cloud-run/           one Knative service YAML per service (with deploy.cloudRun)
+
+Probes and terminationGracePeriodSeconds come from each service's startup deadline, probe
+window, drain delay and stop budget through @tarmac/health's renderKubernetesProbes; pool and
+fleet sizes, the pooler mode and the connect timeout become each service's environment.
+Secrets are referenced, never written. The same plan always gives the same bytes.
+A plan that does not pass \`tarmac deploy check\` is not rendered.
+
+Usage: tarmac deploy render [options]
+
+Options:
+  -c, --config FILE   the plan (default ./tarmac.yaml)
+  -o, --out DIR       where to write (default: the plan's directory)
+      --check         write nothing; exit 1 if a file differs from a fresh render (for CI)
+  -h, --help          this help
+
+Example:
+  tarmac deploy render --config deploy/tarmac.yaml            # writes deploy/kubernetes/…, deploy/cloud-run/…
+  tarmac deploy render --config deploy/tarmac.yaml --check    # in CI: the committed files are current
+  kubectl kustomize deploy/kubernetes/overlays/production | kubectl apply -f -
+
+Exit codes:
+  0  written (or, with --check, everything current)
+  1  the plan does not fit (the failed checks are printed), or --check found stale files
+  2  invalid usage or config
+`
+
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  out: { type: 'string', short: 'o' },
+  check: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** `tarmac deploy render`. */
+export const deployRenderCommand: Command = async (argv, io) => {
+  const { values } = parseOptions(argv, OPTIONS)
+  if (values.help) {
+    io.stdout.write(DEPLOY_RENDER_HELP)
+    return EXIT_CODES.ok
+  }
+  const { config, source } = loadConfig(values.config, io.cwd, io.env)
+  if (!config.fleet)
+    throw new CliError(
+      'CLI_ERR_CONFIG_INVALID',
+      `${source} has no fleet: section (see tarmac deploy check --help)`,
+    )
+  const paint = paintFor(io)
+  const failed = checkFleet(config.fleet).filter((check) => !check.passed)
+  if (failed.length > 0) {
+    io.stderr.write(`tarmac deploy render: the plan does not fit; nothing written:\n`)
+    for (const check of failed)
+      io.stderr.write(`  ${check.check}: ${check.numbers}\n    fix: ${check.fix} [${check.code}]\n`)
+    return EXIT_CODES.failed
+  }
+  const sourcePath = resolve(io.cwd, source)
+  const out = resolve(io.cwd, values.out ?? dirname(sourcePath))
+  // The header names the plan as given from where render runs (the repository root, for the committed files).
+  const files = renderPlan(config.fleet, config.deploy, relative(io.cwd, sourcePath))
+  if (values.check) {
+    const stale: string[] = []
+    for (const [path, text] of files) {
+      const current = await readFile(join(out, path), 'utf8').catch(() => undefined)
+      if (current !== text) stale.push(current === undefined ? `${path} (missing)` : path)
+    }
+    if (stale.length === 0) {
+      io.stdout.write(`${files.size} rendered files are current\n`)
+      return EXIT_CODES.ok
+    }
+    io.stderr.write(
+      `tarmac deploy render: DEPLOY_RENDER_STALE: ${stale.length} file(s) differ from a fresh render of ${relative(io.cwd, source) || source}:\n` +
+        stale.map((path) => `  ${join(relative(io.cwd, out) || '.', path)}\n`).join('') +
+        `run tarmac deploy render${values.config ? ` --config ${values.config}` : ''} and commit the result\n`,
+    )
+    return EXIT_CODES.failed
+  }
+  for (const [path, text] of files) {
+    await mkdir(dirname(join(out, path)), { recursive: true })
+    await writeFile(join(out, path), text)
+  }
+  io.stdout.write(
+    `${paint('green', 'rendered')} ${files.size} files into ${relative(io.cwd, out) || '.'}:\n` +
+      [...files.keys()].map((path) => `  ${path}\n`).join(''),
+  )
+  return EXIT_CODES.ok
+}

@@ -1,0 +1,55 @@
+import type { FleetService } from './fleet-schema.js'
+import type { RenderConfig } from './render-schema.js'
+import { SERVICE_SPECS, type RenderedService } from './service-catalog.js'
+
+/** Where the services find each other on a platform. */
+export interface Endpoints {
+  readonly backend: string
+  readonly auth: string
+  readonly frontend: string
+  readonly redis: string
+}
+
+/** Inside a Kubernetes namespace: the Services the base renders. */
+export const KUBERNETES_ENDPOINTS: Endpoints = {
+  backend: 'http://backend:8000',
+  auth: 'http://auth:8001',
+  frontend: 'http://frontend:3000',
+  redis: 'redis://redis:6379',
+}
+
+/**
+ * The plain (non-secret) environment of one service, from its budgets: the pool and fleet size, the pooler,
+ * the deadline and connect timeout, the drain delay, where the others are. Sorted by name, so renders are stable.
+ */
+export function serviceEnv(
+  service: FleetService & { name: RenderedService },
+  render: RenderConfig,
+  endpoints: Endpoints,
+  options: { drainDelayMs: number },
+): Record<string, string> {
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    RELEASE_ID: render.releaseId,
+  }
+  if (SERVICE_SPECS[service.name].startupEnv)
+    Object.assign(env, {
+      DRAIN_DELAY_MS: String(options.drainDelayMs),
+      STARTUP_DEADLINE_MS: String(service.startupDeadlineMs),
+      PLATFORM_STARTUP_WINDOW_MS: String(service.startupProbeWindowMs),
+    })
+  if (service.database !== 'none')
+    Object.assign(env, {
+      DB_POOL_MAX: String(service.poolMax),
+      // Every instance that may run at once, a rollout's surge included: the admission divides by it.
+      DB_FLEET_SIZE: String(service.maxInstances + service.surgeInstances),
+      DB_POOLER: service.database === 'pooler' ? 'transaction' : 'none',
+      DB_CONNECT_TIMEOUT_MS: String(service.connectTimeoutMs),
+      STARTUP_REPORT_URL: `${endpoints.frontend}/startup-reports`,
+    })
+  if (service.name === 'backend') Object.assign(env, { AUTH_URL: endpoints.auth, REDIS_URL: endpoints.redis })
+  if (service.name === 'frontend')
+    Object.assign(env, { BACKEND_URL: endpoints.backend, AUTH_URL: endpoints.auth })
+  return Object.fromEntries(Object.entries(env).sort(([a], [b]) => a.localeCompare(b)))
+}

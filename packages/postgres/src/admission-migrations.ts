@@ -1,0 +1,64 @@
+import type { Queryable } from './capacity.js'
+import { migrate, migrationsOf, type MigrateOptions, type MigrationResult } from './migrate.js'
+import { pendingMigrations } from './pending-migrations.js'
+import type { PoolerMode } from './pool-budget.js'
+import { TimedClient } from './timed-client.js'
+
+/** How the admission ran the migrations, for the startup report. */
+export type MigrationPath =
+  | 'admission connection (session lock)'
+  | 'admission connection (one transaction, transaction lock)'
+  | 'migration url (session lock)'
+  | 'migration url not needed (nothing pending)'
+
+export interface AdmissionMigrationOptions extends Omit<MigrateOptions, 'lockScope'> {
+  readonly pooler: PoolerMode
+  /** A direct session to Postgres (`DATABASE_MIGRATION_URL`): opened only when something is pending. */
+  readonly migrationUrl?: string
+  readonly applicationName: string
+  readonly timeoutMs: number
+}
+
+/**
+ * Runs the admission's migrations on the path that can hold their lock:
+ * - with a migration URL, a plain `select` on the admission connection says whether anything is pending, and
+ *   only then a session is opened on that URL (so a storm of instances of a migrated release opens none);
+ * - behind a transaction pooler without one, all pending migrations run in one transaction under a
+ *   transaction-scoped advisory lock, which the pooler keeps on one server connection;
+ * - otherwise on the admission connection, under a session lock.
+ */
+export async function runAdmissionMigrations(
+  client: Queryable,
+  options: AdmissionMigrationOptions,
+): Promise<{ result: MigrationResult; path: MigrationPath }> {
+  const { pooler, migrationUrl, applicationName, timeoutMs, ...common } = options
+  if (migrationUrl === undefined) {
+    const scope = pooler === 'transaction' ? 'transaction' : 'session'
+    return {
+      result: await migrate(client, { ...common, lockScope: scope }),
+      path:
+        scope === 'transaction'
+          ? 'admission connection (one transaction, transaction lock)'
+          : 'admission connection (session lock)',
+    }
+  }
+  const pending = await pendingMigrations(client, common)
+  if (pending.length === 0) {
+    const all = (await migrationsOf(common.migrations)).map((m) => m.name)
+    return { result: { applied: [], skipped: all }, path: 'migration url not needed (nothing pending)' }
+  }
+  const session = new TimedClient({
+    url: migrationUrl,
+    applicationName: `${applicationName}:migrate`,
+    timeoutMs,
+  })
+  const destroy = (): void => session.destroy()
+  common.signal?.addEventListener('abort', destroy, { once: true })
+  try {
+    await session.connectTimed(common.signal)
+    return { result: await migrate(session, common), path: 'migration url (session lock)' }
+  } finally {
+    common.signal?.removeEventListener('abort', destroy)
+    await session.end().catch(() => undefined)
+  }
+}
