@@ -1,3 +1,4 @@
+import module from 'node:module'
 import { connectAhead } from '@tarmac/postgres'
 
 /**
@@ -6,6 +7,9 @@ import { connectAhead } from '@tarmac/postgres'
  * long pole of a cold start, so starting it first overlaps it with loading and the earlier phases instead of
  * adding to them. The `database` phase adopts that connection; a failed one is just its first failed attempt.
  */
+// Node ≥ 22.1 caches compiled code on disk (NODE_COMPILE_CACHE, else the OS temp directory): the next cold
+// start on this host skips compiling the chunks imported below. A no-op on Node 20.
+;(module as { enableCompileCache?: () => unknown }).enableCompileCache?.()
 const ahead = connectAhead({
   url: process.env.DATABASE_URL,
   applicationName: 'tarmac-backend',

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { Component } from '@tarmac/startup'
 import { BackendError, networkReasonOf } from './errors.js'
 import { TopicListeners, type EventBus } from './event-bus.js'
@@ -8,6 +8,8 @@ import { TopicListeners, type EventBus } from './event-bus.js'
  * NOAUTH…). The signal disconnects it. After startup ioredis reconnects by itself.
  */
 async function connectRedis(url: string, name: string, signal: AbortSignal): Promise<Redis> {
+  // Loaded only when Redis is configured: an instance without it never pays for the client at cold start.
+  const { Redis } = await import('ioredis')
   const client = new Redis(url, {
     lazyConnect: true,
     connectionName: name,
