@@ -46,6 +46,51 @@ export const CLI_FAULTS = defineFaults('tarmac', {
       '`tarmac up --backends N` (N > 1): no REDIS_URL and no `redis-server` to start, or the one started exited — backends share run events only through Redis',
     action: 'set REDIS_URL (or --redis-url), or install redis-server (`apt-get install -y redis-server`)',
   },
+  CLI_ERR_WS_REJECTED: {
+    domain: 'application',
+    layer: 'auth-service',
+    meaning:
+      '`monitor`: the backend closed the WebSocket with 4401 for a token its auth service had just issued',
+    action:
+      "compare the backend's `AUTH_URL` with the auth service in `tarmac.yaml`; read the backend's `auth-jwks` check",
+  },
+  CLI_ERR_WS_HANDSHAKE: {
+    defers: true,
+    meaning:
+      "`monitor`: the WebSocket upgrade was answered with an HTTP status (the body's code, when there is one, says whose)",
+    action: "read the backend's `/health/ready`: a 503 while it starts or drains is expected",
+  },
+  CLI_ERR_WS_CLOSED: {
+    domain: 'application',
+    layer: 'application',
+    meaning: '`monitor`: the WebSocket closed before `auth.ok`, with a code other than 4401',
+    action: "read the backend's logs around that time; the close code and reason are in the message",
+  },
+  CLI_ERR_TOKEN_UNAVAILABLE: {
+    defers: true,
+    meaning:
+      "`monitor`: the auth service gave no access token for the WebSocket check (the answer's code says whose)",
+    action: "read the auth service's `/health/ready`; the WebSocket check is retried on the next interval",
+  },
+  CLI_ERR_ALERT_WEBHOOK: {
+    defers: true,
+    domain: 'configuration',
+    layer: 'client',
+    meaning: '`monitor`: an alert could not be delivered to `--alert-webhook` after every attempt',
+    action: 'check that the receiver answers 2xx to a JSON POST; the event is still in the history',
+  },
+  CLI_ERR_ALERT_COMMAND: {
+    domain: 'configuration',
+    layer: 'client',
+    meaning: '`monitor`: `--alert-command` exited non-zero, was killed at its timeout, or could not start',
+    action: 'run the command by hand with the event on stdin (the history keeps it)',
+  },
+  CLI_ERR_METRICS_LISTEN: {
+    domain: 'configuration',
+    layer: 'client',
+    meaning: '`monitor --metrics-port`: the port could not be opened (in use, or not allowed)',
+    action: 'pick a free port, or stop what holds it',
+  },
 })
 
 /** Every code `tarmac` can fail with: a closed list, each documented in the README. */

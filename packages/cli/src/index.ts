@@ -3,7 +3,15 @@ export type { Command, CommandIo } from './command-io.js'
 export { CliError, CLI_ERROR_CODES, DEPLOY_FAULTS, formatProblem } from './errors.js'
 export type { CliErrorCode, ConfigProblem, DeployFaultCode } from './errors.js'
 export { CLI_DEFAULTS, EXIT_CODES, LOCAL_STACK } from './options.js'
-export { configSchema, healthPath, websocketUrl, HEALTH_ENDPOINTS } from './config/config-schema.js'
+export {
+  configSchema,
+  healthPath,
+  websocketUrl,
+  HEALTH_ENDPOINTS,
+  DEFAULT_ENDPOINTS,
+} from './config/config-schema.js'
+export { ALERT_DEFAULTS, alertsSchema, maintenanceWindowSchema } from './config/alert-schema.js'
+export type { AlertsConfig, MaintenanceWindow } from './config/alert-schema.js'
 export type {
   TarmacConfig,
   ServiceConfig,
@@ -27,7 +35,27 @@ export type { TargetSummary } from './monitor/target-window.js'
 export { CHECK_STATES, TARGET_STATUSES } from './monitor/check-result.js'
 export type { CheckResult, CheckState, TargetStatus } from './monitor/check-result.js'
 export { Monitor } from './monitor/monitor.js'
-export type { MonitorOptions, MonitorSnapshot } from './monitor/monitor.js'
+export type { MonitorOptions, MonitorSnapshot, TargetRow } from './monitor/monitor.js'
+export { TARGET_CONDITIONS } from './monitor/check-result.js'
+export type { TargetCondition } from './monitor/check-result.js'
+export { conditionOf } from './monitor/target-window.js'
+export { TokenSource } from './monitor/token-source.js'
+export { measureWebSocket } from './monitor/websocket-check.js'
+export { HistoryStore } from './monitor/history-store.js'
+export type { HistoryLine, Transition } from './monitor/history-store.js'
+export { UptimeLedger, UPTIME_WINDOWS } from './monitor/uptime-ledger.js'
+export type { UptimeWindow, UptimeBucket } from './monitor/uptime-ledger.js'
+export { Alerter } from './monitor/alerter.js'
+export type { AlerterOptions, AlertObservation } from './monitor/alerter.js'
+export { ALERT_EVENTS, ALERT_DISPOSITIONS } from './monitor/alert-event.js'
+export type { AlertEvent, AlertEventName, AlertDisposition, AlertError } from './monitor/alert-event.js'
+export { webhookSink, commandSink, alertEnv } from './monitor/alert-sinks.js'
+export type { AlertSink, DeliveryOutcome, WebhookOptions } from './monitor/alert-sinks.js'
+export { alerterFor, parseLimit } from './monitor/alert-setup.js'
+export { MaintenanceCalendar } from './monitor/maintenance.js'
+export type { ActiveMaintenance } from './monitor/maintenance.js'
+export { createMonitorMetrics, serveMetrics } from './monitor/monitor-metrics.js'
+export type { MonitorMetrics } from './monitor/monitor-metrics.js'
 export { targetsOf, TARGET_KINDS } from './monitor/monitor-targets.js'
 export type { MonitorTarget, TargetKind } from './monitor/monitor-targets.js'
 export { runCheck, fromProbe } from './monitor/run-check.js'

@@ -12,6 +12,8 @@ export const CLI_DEFAULTS = Object.freeze({
     lagBoundMs: 250,
     /** Latency percentiles and uptime are computed over this many recent results. */
     historySize: 100,
+    /** The `--history` file is compacted (uptime buckets, transitions, recent results) past this size. */
+    historyMaxBytes: 8 * 1_048_576,
   }),
   validate: Object.freeze({
     threshold: 0.8,

@@ -18,6 +18,7 @@ beforeAll(async () => {
     '/health/live': { status: 200, body: docs.pass },
     '/health/ready': { status: 200, body: docs.pass },
     '/health/startup': { status: 200, body: docs.startupStarted },
+    '/health/infrastructure': { status: 200, body: docs.infrastructure(4.2) },
   })
   starting = await startHealthServer({
     '/health/live': { status: 200, body: docs.pass },
@@ -29,6 +30,13 @@ beforeAll(async () => {
       },
     },
     '/health/startup': { status: 503, body: docs.startupStarting },
+    '/health/infrastructure': {
+      status: 503,
+      body: {
+        status: 'fail',
+        checks: { 'postgres:component': [{ status: 'fail', observedValue: 'pending' }] },
+      },
+    },
   })
   dbDown = await startHealthServer({
     '/health/live': { status: 200, body: docs.pass },
@@ -101,7 +109,7 @@ describe('tarmac monitor --once against real local servers', () => {
     }
     const upIo = captureIo(only('healthy', healthy.url))
     expect(await main(['monitor', '--once'], upIo)).toBe(0)
-    expect(upIo.out()).toMatch(/^TARGET\s+STATUS\s+P50\s+P95\s+UPTIME/)
+    expect(upIo.out()).toMatch(/^TARGET\s+STATUS\s+P50\s+P95\s+UP 1H\s+24H\s+7D\s+FAILS\s+SINCE/)
     expect(upIo.out()).toMatch(/healthy startup\s+up\s+[\d.]+ ms/)
     expect(await main(['monitor', '--once'], captureIo(only('starting', starting.url)))).toBe(4)
   })
@@ -136,7 +144,7 @@ describe('tarmac monitor on an interval', () => {
       .map((line) => JSON.parse(line) as { target: string; state: string })
     expect(lines.length).toBeGreaterThanOrEqual(6)
     expect(new Set(lines.map((line) => line.target))).toEqual(
-      new Set(['healthy live', 'healthy ready', 'healthy startup']),
+      new Set(['healthy live', 'healthy ready', 'healthy startup', 'healthy infrastructure']),
     )
     expect(lines.every((line) => line.state === 'pass')).toBe(true)
   })
@@ -186,7 +194,8 @@ describe('Monitor on an interval', () => {
     const lines = readFileSync(history, 'utf8')
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { state: string })
+      .map((line) => JSON.parse(line) as { state: string; kind?: string })
+      .filter((line) => line.kind === undefined) // results; transitions are their own lines
     expect(lines.length).toBeGreaterThanOrEqual(5)
     expect(lines[0]).toMatchObject({ target: 'svc ready', state: 'pass', trusted: expect.any(Boolean) })
     expect(lines.some((line) => line.state === 'fail')).toBe(true)

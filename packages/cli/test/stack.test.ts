@@ -105,6 +105,13 @@ describe('the real local stack', () => {
     expect(snapshot.targets.find((t) => t.target === 'backend startup')!.last).toMatchObject({
       startupState: 'started',
     })
+    // The real auth and backend: a throwaway user signed up, the socket opened with it, auth.ok received.
+    expect(snapshot.targets.find((t) => t.target === 'backend websocket')).toMatchObject({
+      status: 'up',
+      kind: 'websocket',
+      last: { state: 'pass', phases: { token: expect.any(Number), auth: expect.any(Number) } },
+    })
+    expect(snapshot.targets.find((t) => t.target === 'auth infrastructure')).toMatchObject({ status: 'up' })
   }, 120_000)
 
   it('with Postgres stopped, the gate fails, naming and classifying the failing checks', async () => {

@@ -1,5 +1,5 @@
 import type { HealthCheck, StartupLike } from '@tarmac/health'
-import { createHealthRegistry, healthPlugin } from '@tarmac/health'
+import { createDetailsGate, createHealthRegistry, healthPlugin } from '@tarmac/health'
 import { classifyError } from '@tarmac/probe'
 import type { Logger } from '@tarmac/service'
 import { installErrorHandler } from '@tarmac/service'
@@ -10,8 +10,9 @@ import { DEFAULT_PUBLIC_DIR, backendInstances } from './options.js'
 import { createColdStartLog, type ColdStartLog } from './cold-start-log.js'
 import { registerColdStartRoutes } from './cold-start-routes.js'
 import { faults } from './faults.js'
+import { publicBoard } from './public-status.js'
 import { installSecurityHeaders } from './security-headers.js'
-import type { ColdStartsSummary } from './status-types.js'
+import type { ColdStartMark, ColdStartsSummary } from './status-types.js'
 import type { HealthGet } from './service-status.js'
 import { registerStaticSite } from './static-site.js'
 import { createStatusBoard, httpHealthGet } from './status-board.js'
@@ -23,7 +24,7 @@ export interface FrontendAppOptions {
     FrontendConfig,
     'BACKEND_URL' | 'AUTH_URL' | 'HEALTH_TOKEN' | 'STATUS_TIMEOUT_MS' | 'PUBLIC_DIR' | 'NODE_ENV'
   > &
-    Partial<Pick<FrontendConfig, 'STARTUP_REPORT_TOKEN' | 'BACKEND_URLS'>>
+    Partial<Pick<FrontendConfig, 'STARTUP_REPORT_TOKEN' | 'BACKEND_URLS' | 'STATUS_POLL_MS'>>
   /** Where the cold starts services send are kept; a fresh one by default. */
   coldStarts?: ColdStartLog
   logger?: Logger
@@ -151,10 +152,21 @@ export async function createFrontendApp(options: FrontendAppOptions): Promise<Fa
     ],
     // Instances report their cold starts as their service (`backend`): backend-2's are the backends'.
     coldStarts: (service) => briefOf(coldStarts, service.replace(/-\d+$/, '')),
+    coldStartMarks: (service, sinceMs) => marksOf(coldStarts, service.replace(/-\d+$/, ''), sinceMs),
+    pollMs: config.STATUS_POLL_MS ?? 5_000,
   })
-  app.get('/status/services', async (_request, reply) => {
+  // Polling starts once the app is ready: the frontend reads its own health through `app.inject`.
+  app.addHook('onReady', async () => board.start())
+  app.addHook('onClose', async () => board.stop())
+  // The board is read with the frontend's own token: only a caller with the health token, or on loopback
+  // (not forwarded), sees its details; everyone else gets states, codes and timings.
+  const withToken = createDetailsGate(config.HEALTH_TOKEN)
+  const onLoopback = createDetailsGate(undefined)
+  app.get('/status/services', async (request, reply) => {
     const result = await board.read()
-    return reply.header('cache-control', 'no-store').send(result)
+    const gate = { headers: request.headers, remoteAddress: request.raw.socket.remoteAddress }
+    const details = withToken(gate) || onLoopback(gate)
+    return reply.header('cache-control', 'no-store').send(details ? result : publicBoard(result))
   })
 
   await registerStaticSite(app, config.PUBLIC_DIR ?? DEFAULT_PUBLIC_DIR)
@@ -190,4 +202,20 @@ function briefOf(log: ColdStartLog, service: string): ColdStartsSummary | null {
       : null,
     connectMs: { ...summary.connectMs },
   }
+}
+
+/** The collector's records of a service since `sinceMs`, as timeline marks: when, outcome, phase and code. */
+function marksOf(log: ColdStartLog, service: string, sinceMs: number): ColdStartMark[] {
+  return log.list({ service, sinceMs }).map((record) => {
+    const failure = record.report.failure
+    return {
+      at: record.sentAt,
+      outcome: record.outcome,
+      phase: failure?.phase ?? null,
+      code:
+        (failure && faults.lookup(failure.code)?.defers ? failure.cause?.code : undefined) ??
+        failure?.code ??
+        null,
+    }
+  })
 }

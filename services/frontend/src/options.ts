@@ -32,6 +32,8 @@ export const frontendConfigSchema = z.object({
   STARTUP_REPORT_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Per health request the status board makes. */
   STATUS_TIMEOUT_MS: durationMs(2_000),
+  /** How often the status board reads every service in the background (its state changes and "since"). */
+  STATUS_POLL_MS: durationMs(5_000),
   /** The built app; default `dist/public` beside this package. */
   PUBLIC_DIR: z.string().optional(),
   LOG_LEVEL: logLevel,

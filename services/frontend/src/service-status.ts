@@ -9,6 +9,9 @@ import type {
   Status,
 } from './status-types.js'
 
+/** A service as one round of reads finds it; the board adds since when, its cold starts and its timeline. */
+export type ServiceReading = Omit<ServiceStatus, 'since' | 'sinceBasis' | 'coldStarts' | 'timeline'>
+
 /** One GET of a health endpoint; `error` when no HTTP answer came back. `server` is the answer's Server header. */
 export type HealthGet = (
   path: string,
@@ -28,7 +31,7 @@ export async function readServiceStatus(
   name: string,
   get: HealthGet,
   lastColdStart?: ColdStartBrief | null,
-): Promise<Omit<ServiceStatus, 'since' | 'coldStarts'>> {
+): Promise<ServiceReading> {
   const [startup, ready, infrastructure] = await Promise.all([
     get('/health/startup'),
     get('/health/ready'),
@@ -79,6 +82,7 @@ export async function readServiceStatus(
     state,
     phase: str(startupDoc.phase) ?? str(report.currentPhase),
     startupDurationMs: num(report.durationMs),
+    startedAt: str(report.startedAt),
     readyLatencyMs: round(ready.latencyMs),
     phases,
     checks,
@@ -92,13 +96,14 @@ const round = (ms: number) => Math.round(ms * 10) / 10
 const isHealthDocument = (body: unknown): body is Doc =>
   isDoc(body) && (body.status === 'pass' || body.status === 'warn' || body.status === 'fail')
 
-function unanswered(name: string): Omit<ServiceStatus, 'since' | 'state' | 'fault' | 'coldStarts'> {
+function unanswered(name: string): Omit<ServiceReading, 'state' | 'fault'> {
   return {
     name,
     status: 'fail',
     reachable: false,
     phase: null,
     startupDurationMs: null,
+    startedAt: null,
     readyLatencyMs: null,
     phases: [],
     checks: [],

@@ -79,6 +79,8 @@ export interface ServiceStatus {
   state: string
   phase: string | null
   startupDurationMs: number | null
+  /** When the service's startup began, from its startup report. */
+  startedAt: string | null
   /** Round trip of `/health/ready` as seen from the frontend server. */
   readyLatencyMs: number | null
   phases: ServicePhase[]
@@ -86,13 +88,52 @@ export interface ServiceStatus {
   fault: ServiceFault | null
   /** Cold starts this frontend collected for the service (null for a service that sends none). */
   coldStarts: ColdStartsSummary | null
-  /** When `status` last changed, as this frontend instance observed it (ISO 8601). */
+  /** When `status` last changed (ISO 8601); `sinceBasis` says how that is known. */
   since: string
+  sinceBasis: SinceBasis
+  /** The last 24 hours: state changes and cold starts. */
+  timeline: ServiceTimeline
+}
+
+/**
+ * How a `since` is known: `observed` (this frontend's background poll saw the change happen), `startup-report`
+ * (the service's own report: ready since its startup ended), `first-seen` (it was already so when this frontend
+ * started watching: at least since then).
+ */
+export type SinceBasis = 'observed' | 'startup-report' | 'first-seen'
+
+/** One change of a service's status or state, as the frontend saw it. */
+export interface StateChange {
+  at: string
+  status: Status
+  state: string
+  code: string | null
+  basis: SinceBasis
+}
+
+/** One cold start the collector recorded: when, how it ended, and where it failed (codes only). */
+export interface ColdStartMark {
+  at: string
+  outcome: 'ready' | 'failed'
+  phase: string | null
+  code: string | null
+}
+
+/** A service's last 24 hours. */
+export interface ServiceTimeline {
+  windowMs: number
+  changes: StateChange[]
+  coldStarts: ColdStartMark[]
 }
 
 /** What `/status/services` answers. */
 export interface StatusBoard {
   checkedAt: string
   status: Status
+  /**
+   * False for a caller without the health token (and not on loopback): states, codes and timings only — no
+   * outputs, messages, evidence, URLs or figures.
+   */
+  details: boolean
   services: ServiceStatus[]
 }

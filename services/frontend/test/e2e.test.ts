@@ -143,7 +143,16 @@ describe('end to end: chat and status through the browser', () => {
         .toBe('up')
     for (const name of ['frontend', 'backend', 'auth'])
       expect(await page.locator(`[data-service=${name}] .timeline li`).count()).toBeGreaterThan(1)
+    // The last 24 hours per service, and since when it is up: from its own startup report, not this page.
+    expect(await page.getByTestId('history-backend').textContent()).toContain('up (started)')
+    expect(await page.getByTestId('since-backend').textContent()).toMatch(/^since /)
     await screenshot(page, 'status')
+    // A link to one service: /status#auth opens the page at its card.
+    await page.goto(`${base}/status#auth`)
+    await page.getByTestId('status-auth').waitFor()
+    await expect
+      .poll(() => page.evaluate<number>('document.getElementById("auth").getBoundingClientRect().top'))
+      .toBeLessThan(100)
     await page.setViewportSize({ width: 390, height: 844 }) // a phone: one column, nothing cut off
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
     await screenshot(page, 'status-phone')
@@ -185,6 +194,9 @@ describe('end to end: chat and status through the browser', () => {
     expect(fault).toMatch(
       /last recorded cold start: exit 3 at .* in phase database, component postgres: PG_ERR_UNREACHABLE \[infrastructure\/tcp\]/,
     )
+    // The change is on the backend's 24-hour timeline, with the failed cold start.
+    expect(await status.getByTestId('history-backend').textContent()).toMatch(/down \(unreachable\)/)
+    expect(await status.getByTestId('history-backend').textContent()).toMatch(/cold start failed in database/)
     await screenshot(status, 'status-backend-down')
     await chat.getByTestId('chat-unavailable').waitFor({ timeout: 30_000 })
     await screenshot(chat, 'chat-unavailable')

@@ -146,6 +146,93 @@ describe('frontend server with backend and auth up', () => {
   })
 })
 
+describe('the public status board', () => {
+  const site = createPublicDir()
+  let backend: Awaited<ReturnType<typeof startUpstream>>
+  let auth: Awaited<ReturnType<typeof startUpstream>>
+  let app: FastifyInstance
+  let host: string
+  const token = 'health-token-for-the-test'
+
+  beforeAll(async () => {
+    backend = await startUpstream()
+    auth = await startUpstream({ failingDependency: true })
+    app = await createFrontendApp({
+      config: { ...config(backend.url, auth.url, site.dir), HEALTH_TOKEN: token },
+    })
+    host = await listen(app)
+    await new Promise((resolve) => setTimeout(resolve, 100)) // let the first background checks land
+  })
+  afterAll(async () => {
+    await app?.close()
+    await backend?.app.close()
+    await auth?.app.close()
+    site.remove()
+  })
+
+  // Through a reverse proxy (x-forwarded-for), as the public reaches it: not loopback, no token.
+  const read = async (headers: Record<string, string>) => {
+    const response = await fetch(`http://${host}/status/services`, {
+      headers: { 'x-forwarded-for': '203.0.113.7', ...headers },
+    })
+    return { text: await response.text(), status: response.status }
+  }
+
+  it('shows an anonymous caller states, codes and timings, and no outputs, details, URLs or figures', async () => {
+    const { text, status } = await read({})
+    expect(status).toBe(200)
+    const board = JSON.parse(text) as StatusBoard
+    expect(board.details).toBe(false)
+    const failing = board.services.find((s) => s.name === 'auth')!
+    expect(failing).toMatchObject({
+      status: 'fail',
+      state: 'started',
+      fault: { domain: 'infrastructure', code: 'PG_ERR_TIMEOUT', component: 'postgres', evidence: [] },
+    })
+    expect(failing.readyLatencyMs).toEqual(expect.any(Number))
+    expect(failing.checks.find((c) => c.name === 'postgres:connect')).toMatchObject({
+      status: 'fail',
+      code: 'PG_ERR_TIMEOUT',
+      output: null,
+    })
+    const up = board.services.find((s) => s.name === 'backend')!
+    expect(up.checks.find((c) => c.name === 'postgres:connect')).toMatchObject({
+      observedValue: 3.2,
+      observedUnit: 'ms',
+    })
+    expect(up.checks.find((c) => c.name === 'pool:utilization')).toMatchObject({
+      observedValue: null,
+      observedUnit: null,
+    })
+    expect(up.checks.find((c) => c.name === 'provider:endpoint')).toMatchObject({
+      observedValue: null,
+      output: null,
+    })
+    for (const secret of [
+      'db.internal.example',
+      'llm.internal.example',
+      'timed out',
+      'answers from the provider',
+      backend.url,
+      auth.url,
+    ])
+      expect(text).not.toContain(secret)
+    expect(text).not.toMatch(/"observedUnit":"connections"/)
+  })
+
+  it('shows the health token holder (and loopback) every detail', async () => {
+    const withToken = JSON.parse((await read({ authorization: `Bearer ${token}` })).text) as StatusBoard
+    expect(withToken.details).toBe(true)
+    const auth = withToken.services.find((s) => s.name === 'auth')!
+    expect(auth.checks.find((c) => c.name === 'postgres:connect')!.output).toContain('db.internal.example')
+    expect(auth.fault!.evidence.length).toBeGreaterThan(0)
+    const wrong = JSON.parse((await read({ authorization: 'Bearer not-the-token' })).text) as StatusBoard
+    expect(wrong.details).toBe(false)
+    const loopback = (await (await fetch(`http://${host}/status/services`)).json()) as StatusBoard
+    expect(loopback.details).toBe(true)
+  })
+})
+
 describe('frontend server with backend and auth down', () => {
   const site = createPublicDir()
   let app: FastifyInstance

@@ -37,8 +37,25 @@ export async function startUpstream(
     componentType: 'datastore',
     run: () =>
       options.failingDependency
-        ? Promise.reject(Object.assign(new Error('connect timed out'), { code: 'PG_ERR_TIMEOUT' }))
+        ? Promise.reject(
+            Object.assign(new Error('connect to db.internal.example:5432 timed out'), {
+              code: 'PG_ERR_TIMEOUT',
+            }),
+          )
         : { observedValue: 3.2, observedUnit: 'ms' },
+  })
+  // A figure and a URL, as the real backend's pool and provider checks report them (details, never public).
+  registry.add({
+    name: 'pool:utilization',
+    componentType: 'datastore',
+    critical: false,
+    run: () => ({ observedValue: 7, observedUnit: 'connections' }),
+  })
+  registry.add({
+    name: 'provider:endpoint',
+    componentType: 'component',
+    critical: false,
+    run: () => ({ observedValue: 'https://llm.internal.example/v1', output: 'answers from the provider' }),
   })
   const app = Fastify({ logger: false })
   await app.register(healthPlugin, { registry, startup, serviceId: 'upstream' })

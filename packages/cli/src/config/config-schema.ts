@@ -2,10 +2,14 @@ import { z } from 'zod'
 import { fleetSchema } from '../deploy/fleet-schema.js'
 import { renderSchema } from '../deploy/render-schema.js'
 import { CLI_DEFAULTS } from '../options.js'
+import { alertsSchema, maintenanceWindowSchema } from './alert-schema.js'
 
 /** The health endpoints Tarmac services serve (packages/health). */
 export const HEALTH_ENDPOINTS = ['live', 'ready', 'startup', 'infrastructure'] as const
 export type HealthEndpoint = (typeof HEALTH_ENDPOINTS)[number]
+
+/** What `tarmac monitor` reads of every service unless `monitor.endpoints` says otherwise. */
+export const DEFAULT_ENDPOINTS = ['live', 'ready', 'startup', 'infrastructure'] as const
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
 const positiveMs = z.number().int().positive()
@@ -54,12 +58,15 @@ const monitorSchema = z
     failures: z.number().int().min(1).default(CLI_DEFAULTS.monitor.failures),
     window: z.number().int().min(1).default(CLI_DEFAULTS.monitor.window),
     lagBoundMs: positiveMs.default(CLI_DEFAULTS.monitor.lagBoundMs),
-    endpoints: z.array(z.enum(HEALTH_ENDPOINTS)).default(['live', 'ready', 'startup']),
+    endpoints: z.array(z.enum(HEALTH_ENDPOINTS)).default([...DEFAULT_ENDPOINTS]),
+    /** A WebSocket connect-and-authenticate check for every service with an `authService`. */
+    websocket: z.boolean().default(true),
   })
   .refine((m) => m.failures <= m.window, { message: 'failures must not exceed window', path: ['failures'] })
   .default({
     ...CLI_DEFAULTS.monitor,
-    endpoints: ['live', 'ready', 'startup'],
+    endpoints: [...DEFAULT_ENDPOINTS],
+    websocket: true,
   })
 
 /** The schema of `tarmac.yaml`; unknown keys are errors (a typo must not pass silently). */
@@ -77,6 +84,10 @@ export const configSchema = z.strictObject({
   fleet: fleetSchema.optional(),
   /** What `tarmac deploy render` needs beyond the budgets: images, namespace, Cloud Run's connector and URLs. */
   deploy: renderSchema.optional(),
+  /** Where `tarmac monitor` sends state changes (down, recovered, degraded), and how often at most. */
+  alerts: alertsSchema,
+  /** Windows during which alerts are recorded but not sent. */
+  maintenance: z.array(maintenanceWindowSchema).default([]),
 })
 
 export type TarmacConfig = z.output<typeof configSchema>

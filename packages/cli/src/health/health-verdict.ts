@@ -9,6 +9,8 @@ export interface HealthVerdict {
   readonly startupPhase?: string
   /** The failing checks, `name (code)`. */
   readonly failing: string[]
+  /** The service answers but says it is degraded: `status: warn`, or startup state `degraded`. */
+  readonly degraded?: boolean
   /** Whose move it is and where, when the document says something failed (`unknown` when it cannot say). */
   readonly faultDomain?: VerdictDomain
   readonly faultLayer?: VerdictLayer
@@ -61,9 +63,30 @@ export function verdictOf(httpStatus: number, body: unknown): HealthVerdict {
     ...(startupState !== undefined && { startupState }),
     ...(startupPhase !== undefined && { startupPhase }),
   }
-  if (httpStatus >= 200 && httpStatus < 300 && doc.status !== 'fail')
-    return { state: 'pass', failing: [], ...base }
   const output = typeof doc.output === 'string' ? doc.output : undefined
+  if (httpStatus >= 200 && httpStatus < 300 && doc.status !== 'fail') {
+    if (doc.status !== 'warn' && startupState !== 'degraded') return { state: 'pass', failing: [], ...base }
+    // An optional component or check is failing: the service serves, but says so.
+    const warning = Object.entries(checks).flatMap(([name, entries]) =>
+      (Array.isArray(entries) ? entries : [])
+        .filter((e) => e?.status === 'warn' || e?.status === 'fail')
+        .map((entry) => ({ name, entry })),
+    )
+    const first = warning[0]?.entry
+    const judged = first ? judge(first) : undefined
+    return {
+      state: 'pass',
+      failing: [],
+      degraded: true,
+      ...base,
+      ...(first?.code !== undefined && { code: first.code }),
+      ...(judged && { faultDomain: judged.domain, faultLayer: judged.layer }),
+      message:
+        warning.length > 0
+          ? `degraded: ${warning.map(({ name, entry }) => (entry.code ? `${name} (${entry.code})` : name)).join(', ')}`
+          : (output ?? `degraded: status ${String(doc.status)}, startup ${startupState ?? '?'}`),
+    }
+  }
   if (startupState === 'starting' || output?.startsWith('HEALTH_ERR_STARTING'))
     return { state: 'starting', failing: [], ...base, ...(output !== undefined && { message: output }) }
   const failing = Object.entries(checks).flatMap(([name, entries]) =>

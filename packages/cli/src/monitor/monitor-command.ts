@@ -1,9 +1,13 @@
+import { resolve } from 'node:path'
 import { intOption, paintFor, parseOptions, pause, type Command } from '../command-io.js'
 import { loadConfig } from '../config/load-config.js'
 import { CliError } from '../errors.js'
 import { CLI_DEFAULTS } from '../options.js'
+import { alerterFor } from './alert-setup.js'
+import type { AlertEvent } from './alert-event.js'
 import { readColdStarts, renderColdStarts } from './cold-starts.js'
 import { Monitor, type MonitorSnapshot } from './monitor.js'
+import { createMonitorMetrics, serveMetrics, type MonitorMetrics } from './monitor-metrics.js'
 import { targetsOf } from './monitor-targets.js'
 import { renderSnapshot } from './monitor-view.js'
 
@@ -12,43 +16,56 @@ export const MONITOR_EXIT_CODES = Object.freeze({ allUp: 0, down: 1, usage: 2, s
 
 export const MONITOR_HELP = `tarmac monitor — live status of every service and dependency
 
-Polls each service's health endpoints (live, ready, startup by default) and probes each
-dependency (Postgres: dns, tcp, auth, first query) on an interval, with bounded concurrency
-and a deadline per check. Shows per target: status (starting is not down), latency p50/p95,
-uptime %, failures in the window, the service's startup phase, the last error with its class,
-and whether the fault points at the application or the infrastructure. Under the table, the
-cold starts the collector (the frontend) recorded per service in the last 15 minutes: how
-many, how many failed and in which phase, the last failure's code and fault, connect
-p50/p95 by step.
+Polls each service's health endpoints (live, ready, startup, infrastructure by default),
+opens and authenticates a WebSocket for each service with an authService (the backend),
+and probes each dependency (Postgres: dns, tcp, auth, first query) on an interval, with
+bounded concurrency and a deadline per check. Shows per target: status (starting is not
+down; degraded is up but says part of it fails), latency p50/p95, uptime over 1 h / 24 h
+/ 7 d, failures in the window, since when it is so, the service's startup phase, the last
+error with its class, and whether the fault points at the application or the
+infrastructure. Under the table, the cold starts the collector (the frontend) recorded per
+service in the last 15 minutes.
 
 A target is down when at least M of its last N trusted results failed (--window M/N).
 A result measured while the monitor itself ran late (scheduler lag over --lag-bound) is
 flagged untrusted and not counted.
 
+Alerts: on each change to down, recovered or degraded, --alert-webhook POSTs the event
+(JSON: target, service, from, to, since, last error with code, fault domain and layer,
+window counts) and --alert-command runs with it on stdin and in TARMAC_ALERT_* variables.
+One event per change, at most --alert-limit per target; none sent inside a maintenance
+window of tarmac.yaml (still recorded in the history). Webhooks are retried with backoff.
+
 Usage: tarmac monitor [options]
 
 Options:
-  -c, --config FILE      tarmac.yaml (default ./tarmac.yaml, else the local stack:
-                         backend :8000, auth :8001, DATABASE_URL if set)
-      --once             one sweep of every target, then exit (see exit codes)
-      --json             machine output: --once prints one JSON document; otherwise
-                         one JSON line per check result
-      --interval MS      check interval (default ${CLI_DEFAULTS.monitor.intervalMs})
-      --timeout MS       per-check deadline (default ${CLI_DEFAULTS.monitor.timeoutMs}; capped at the interval)
-      --concurrency N    checks in flight at most (default ${CLI_DEFAULTS.monitor.concurrency})
-      --window M/N       down when M of the last N failed (default ${CLI_DEFAULTS.monitor.failures}/${CLI_DEFAULTS.monitor.window})
-      --lag-bound MS     scheduler lateness beyond which results are untrusted (default ${CLI_DEFAULTS.monitor.lagBoundMs})
-      --history FILE     append every result to FILE as JSON lines
-  -h, --help             this help
+  -c, --config FILE        tarmac.yaml (default ./tarmac.yaml, else the local stack:
+                           backend :8000, auth :8001, frontend :3000, DATABASE_URL if set)
+      --once               one sweep of every target, then exit (see exit codes)
+      --json               machine output: --once prints one JSON document; otherwise
+                           one JSON line per check result
+      --interval MS        check interval (default ${CLI_DEFAULTS.monitor.intervalMs})
+      --timeout MS         per-check deadline (default ${CLI_DEFAULTS.monitor.timeoutMs}; capped at the interval)
+      --concurrency N      checks in flight at most (default ${CLI_DEFAULTS.monitor.concurrency})
+      --window M/N         down when M of the last N failed (default ${CLI_DEFAULTS.monitor.failures}/${CLI_DEFAULTS.monitor.window})
+      --lag-bound MS       scheduler lateness beyond which results are untrusted (default ${CLI_DEFAULTS.monitor.lagBoundMs})
+      --history FILE       keep every result, transition and alert in FILE (JSON lines),
+                           read it back at start, compact it past ${CLI_DEFAULTS.monitor.historyMaxBytes / 1_048_576} MiB
+      --alert-webhook URL  POST each alert event as JSON to URL
+      --alert-command CMD  run CMD (sh -c) for each alert event, the event on stdin
+      --alert-limit N/DUR  at most N alerts per target per DUR (default 4/15m)
+      --metrics-port PORT  serve Prometheus metrics at http://HOST:PORT/metrics
+      --metrics-host HOST  the address to bind (default 127.0.0.1)
+  -h, --help               this help
 
 Example:
   tarmac monitor --once --json > status.json
-  tarmac monitor -c tarmac.yaml --interval 1000 --history monitor.jsonl
+  tarmac monitor --history monitor.jsonl --alert-webhook https://hooks.example/tarmac --metrics-port 9464
 
 Exit codes (--once):
   0  every target up        1  at least one target down
   4  none down, but some still starting or unknown
-  2  invalid usage or config
+  2  invalid usage or config (also: the metrics port cannot be opened)
 Without --once, runs until Ctrl-C and exits 0.
 `
 
@@ -62,6 +79,11 @@ const OPTIONS = {
   window: { type: 'string' },
   'lag-bound': { type: 'string' },
   history: { type: 'string' },
+  'alert-webhook': { type: 'string' },
+  'alert-command': { type: 'string' },
+  'alert-limit': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'metrics-host': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -80,43 +102,87 @@ export const monitorCommand: Command = async (argv, io) => {
   const targets = targetsOf({ ...config, monitor: { ...m, intervalMs, timeoutMs } }, io.env)
   if (targets.length === 0)
     throw new CliError('CLI_ERR_USAGE', 'nothing to monitor: the config names no services or dependencies')
+  let metrics: MonitorMetrics | undefined
+  const recorded: AlertEvent[] = []
+  const alerter = alerterFor(
+    config,
+    { webhook: values['alert-webhook'], command: values['alert-command'], limit: values['alert-limit'] },
+    io.env,
+    {
+      onEvent: (event) => {
+        recorded.push(event)
+        monitor.recordAlert(event)
+        metrics?.observeAlert(event)
+        if (!values.json)
+          io.stderr.write(
+            `tarmac monitor: alert ${event.event} ${event.target} (${event.from} → ${event.to}): ${event.disposition}\n`,
+          )
+      },
+      onDelivery: (event, outcome) => {
+        metrics?.observeDelivery(outcome)
+        if (!outcome.ok)
+          io.stderr.write(
+            `tarmac monitor: ${outcome.code ?? 'CLI_ERR_ALERT_WEBHOOK'}: alert ${event.event} ${event.target} not delivered by ${outcome.sink} after ${outcome.attempts} attempt(s): ${outcome.error ?? ''}\n`,
+          )
+      },
+    },
+  )
   const monitor = new Monitor({
     targets,
     concurrency: intOption(values.concurrency, 'concurrency', m.concurrency),
     failures,
     window,
     lagBoundMs: intOption(values['lag-bound'], 'lag-bound', m.lagBoundMs),
-    historyFile: values.history,
-    ...(values.json &&
-      !values.once && { onResult: (result) => io.stdout.write(`${JSON.stringify(result)}\n`) }),
+    historyFile: values.history === undefined ? undefined : resolve(io.cwd, values.history),
+    alerter,
+    onResult: (result) => {
+      metrics?.observe(result)
+      if (values.json && !values.once) io.stdout.write(`${JSON.stringify(result)}\n`)
+    },
   })
+  const metricsServer =
+    values['metrics-port'] === undefined
+      ? undefined
+      : await serveMetrics(
+          (metrics = createMonitorMetrics(monitor)),
+          intOption(values['metrics-port'], 'metrics-port', 0, 0),
+          values['metrics-host'],
+        ).catch(async (error: unknown) => {
+          await monitor.stop()
+          throw error
+        })
+  if (metricsServer && !values.json) io.stderr.write(`tarmac monitor: metrics at ${metricsServer.url}\n`)
   const paint = paintFor(io)
-  if (values.once) {
-    const [snapshot, coldStarts] = await Promise.all([monitor.once(), readColdStarts(config, timeoutMs)])
-    io.stdout.write(
-      values.json
-        ? `${JSON.stringify({ ...snapshot, coldStarts }, null, 2)}\n`
-        : renderSnapshot(snapshot, paint, io.stdout.columns) + renderColdStarts(coldStarts, paint),
-    )
-    return exitCodeOf(snapshot)
-  }
-  monitor.start()
-  const live = io.stdout.isTTY === true && !values.json
-  let coldStarts: Awaited<ReturnType<typeof readColdStarts>> = null
-  let coldStartsAtMs = 0
-  while (!io.signal?.aborted) {
-    await pause(live ? 1_000 : intervalMs, io.signal)
-    if (io.signal?.aborted || values.json) continue
-    if (Date.now() - coldStartsAtMs >= intervalMs) {
-      coldStartsAtMs = Date.now()
-      coldStarts = await readColdStarts(config, timeoutMs)
+  try {
+    if (values.once) {
+      const [snapshot, coldStarts] = await Promise.all([monitor.once(), readColdStarts(config, timeoutMs)])
+      io.stdout.write(
+        values.json
+          ? `${JSON.stringify({ ...snapshot, alertEvents: recorded, coldStarts }, null, 2)}\n`
+          : renderSnapshot(snapshot, paint, io.stdout.columns) + renderColdStarts(coldStarts, paint),
+      )
+      return exitCodeOf(snapshot)
     }
-    const text =
-      renderSnapshot(monitor.snapshot(), paint, io.stdout.columns) + renderColdStarts(coldStarts, paint)
-    io.stdout.write(live ? `\x1b[H\x1b[2J${text}` : `${text}\n`)
+    monitor.start()
+    const live = io.stdout.isTTY === true && !values.json
+    let coldStarts: Awaited<ReturnType<typeof readColdStarts>> = null
+    let coldStartsAtMs = 0
+    while (!io.signal?.aborted) {
+      await pause(live ? 1_000 : intervalMs, io.signal)
+      if (io.signal?.aborted || values.json) continue
+      if (Date.now() - coldStartsAtMs >= intervalMs) {
+        coldStartsAtMs = Date.now()
+        coldStarts = await readColdStarts(config, timeoutMs)
+      }
+      const text =
+        renderSnapshot(monitor.snapshot(), paint, io.stdout.columns) + renderColdStarts(coldStarts, paint)
+      io.stdout.write(live ? `\x1b[H\x1b[2J${text}` : `${text}\n`)
+    }
+    await monitor.stop()
+    return 0
+  } finally {
+    await metricsServer?.close()
   }
-  await monitor.stop()
-  return 0
 }
 
 /** 0 all up, 1 any down, 4 none down but some starting or unknown. */

@@ -1,8 +1,9 @@
-import { healthPath, type HealthEndpoint, type TarmacConfig } from '../config/config-schema.js'
+import { healthPath, websocketUrl, type HealthEndpoint, type TarmacConfig } from '../config/config-schema.js'
 import type { ScheduledTarget } from './scheduler.js'
+import { TokenSource } from './token-source.js'
 
 /** The kinds of target the monitor checks. */
-export const TARGET_KINDS = ['health', 'http', 'tcp', 'postgres'] as const
+export const TARGET_KINDS = ['health', 'websocket', 'http', 'tcp', 'postgres'] as const
 export type TargetKind = (typeof TARGET_KINDS)[number]
 
 /** One thing to check on an interval: a service's health endpoint or a dependency. */
@@ -18,9 +19,15 @@ export interface MonitorTarget extends ScheduledTarget {
   readonly endpoint?: HealthEndpoint
   /** The health token, read from the service's `tokenEnv` (never printed). */
   readonly token?: string
+  /** A WebSocket check's access tokens: one throwaway user at the service's auth service, one login per lifetime. */
+  readonly tokens?: TokenSource
 }
 
-/** Every target of a config: each service's configured health endpoints, then each dependency. */
+/**
+ * Every target of a config: each service's health endpoints (`live`, `ready`, `startup`, `infrastructure` by
+ * default), a WebSocket connect-and-authenticate check for each service with an `authService`, then each
+ * dependency.
+ */
 export function targetsOf(config: TarmacConfig, env: NodeJS.ProcessEnv = process.env): MonitorTarget[] {
   const { intervalMs, timeoutMs, endpoints } = config.monitor
   const targets: MonitorTarget[] = []
@@ -36,6 +43,18 @@ export function targetsOf(config: TarmacConfig, env: NodeJS.ProcessEnv = process
         intervalMs,
         timeoutMs,
         ...(token ? { token } : {}),
+      })
+    }
+    const auth = service.authService === undefined ? undefined : config.services[service.authService]
+    if (config.monitor.websocket && auth) {
+      targets.push({
+        id: `${name} websocket`,
+        group: name,
+        kind: 'websocket',
+        url: websocketUrl(service),
+        intervalMs,
+        timeoutMs,
+        tokens: new TokenSource(auth.url),
       })
     }
   }

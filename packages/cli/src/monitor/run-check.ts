@@ -5,6 +5,7 @@ import { verdictOf } from '../health/health-verdict.js'
 import type { CheckResult } from './check-result.js'
 import type { MonitorTarget } from './monitor-targets.js'
 import type { DispatchInfo } from './scheduler.js'
+import { measureWebSocket } from './websocket-check.js'
 
 type Measured = Omit<CheckResult, 'target' | 'at' | 'lagMs' | 'trusted'>
 
@@ -36,6 +37,8 @@ async function measure(target: MonitorTarget, timeoutMs: number): Promise<Measur
   switch (target.kind) {
     case 'health':
       return measureHealth(target, timeoutMs)
+    case 'websocket':
+      return measureWebSocket(target.url!, target.tokens!, timeoutMs)
     case 'http':
       return fromProbe(await probeHttp(target.url!, { timeoutMs }))
     case 'postgres':
@@ -67,6 +70,8 @@ async function measureHealth(target: MonitorTarget, timeoutMs: number): Promise<
     ...(verdict.startupState !== undefined && { startupState: verdict.startupState }),
     ...(verdict.startupPhase !== undefined && { startupPhase: verdict.startupPhase }),
     ...(verdict.state === 'fail' && { errorClass: 'HEALTH_FAIL' }),
+    ...(verdict.degraded && { degraded: true }),
+    ...(verdict.code !== undefined && { code: verdict.code }),
     ...(verdict.message !== undefined && { message: verdict.message }),
     ...(verdict.faultDomain !== undefined && { faultDomain: verdict.faultDomain }),
     ...(verdict.faultLayer !== undefined && { faultLayer: verdict.faultLayer }),

@@ -1,10 +1,12 @@
 import { percentileOf } from './lag-recorder.js'
-import type { CheckResult, TargetStatus } from './check-result.js'
+import type { CheckResult, TargetCondition, TargetStatus } from './check-result.js'
 
 /** A target's status and figures, what one table row shows. */
 export interface TargetSummary {
   readonly target: string
   readonly status: TargetStatus
+  /** Up, but the last result said the service is degraded (health `warn`, startup state `degraded`). */
+  readonly degraded: boolean
   readonly checks: number
   readonly untrusted: number
   /** Failures among the last `window` trusted results. */
@@ -47,6 +49,11 @@ export class TargetWindow {
     if (result.state === 'fail') this.#lastError = result
   }
 
+  /** The kept trusted results, oldest first (what a compacted history writes back). */
+  results(): readonly CheckResult[] {
+    return this.#history
+  }
+
   summary(): TargetSummary {
     const recent = this.#history.slice(-this.window)
     const windowFailures = recent.filter((r) => r.state === 'fail').length
@@ -67,6 +74,7 @@ export class TargetWindow {
     return {
       target: this.target,
       status,
+      degraded: status === 'up' && last?.degraded === true,
       checks: this.#checks,
       untrusted: this.#untrusted,
       windowFailures,
@@ -80,4 +88,9 @@ export class TargetWindow {
       lastError: this.#lastError,
     }
   }
+}
+
+/** The condition a summary puts its target in: its status, with a degraded `up` as `degraded`. */
+export function conditionOf(summary: Pick<TargetSummary, 'status' | 'degraded'>): TargetCondition {
+  return summary.status === 'up' && summary.degraded ? 'degraded' : summary.status
 }

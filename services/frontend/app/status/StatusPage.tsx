@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { ServiceStatus, StatusBoard } from '../../src/status-types.js'
+import { Breakable, StatusHistory } from './StatusHistory.js'
 
 /** How often the page re-reads the board: a few seconds apart, as the server caches it for one. */
 export const STATUS_REFRESH_MS = 3_000
@@ -94,23 +95,33 @@ function ColdStarts({ service }: { service: ServiceStatus }) {
   )
 }
 
-function ServiceCard({ service }: { service: ServiceStatus }) {
+const SINCE_PREFIX = { observed: 'since', 'startup-report': 'since', 'first-seen': 'at least since' } as const
+
+function ServiceCard({ service, nowMs }: { service: ServiceStatus; nowMs: number }) {
   return (
     <article
+      id={service.name}
       className={`service ${service.status}`}
       aria-labelledby={`service-${service.name}`}
       data-service={service.name}
     >
       <header>
-        <h2 id={`service-${service.name}`}>{service.name}</h2>
+        <h2 id={`service-${service.name}`}>
+          {service.name}{' '}
+          <a className="anchor" href={`#${service.name}`} aria-label={`link to ${service.name}`}>
+            #
+          </a>
+        </h2>
         <span className={`badge ${service.status}`} data-testid={`status-${service.name}`}>
           {service.status === 'pass' ? 'up' : service.status === 'warn' ? 'degraded' : 'down'}
         </span>
       </header>
       <p className="facts">
         {service.reachable ? `state ${service.state}` : 'not answering'}
-        {service.phase && service.state === 'starting' ? `, in phase ${service.phase}` : ''} · since{' '}
-        {time(service.since)}
+        {service.phase && service.state === 'starting' ? `, in phase ${service.phase}` : ''} ·{' '}
+        <span data-testid={`since-${service.name}`}>
+          {SINCE_PREFIX[service.sinceBasis]} {time(service.since)}
+        </span>
         {service.readyLatencyMs !== null && ` · ready answered in ${ms(service.readyLatencyMs)}`}
         {service.startupDurationMs !== null && ` · started in ${ms(service.startupDurationMs)}`}
       </p>
@@ -131,34 +142,39 @@ function ServiceCard({ service }: { service: ServiceStatus }) {
           )}
         </div>
       )}
+      <StatusHistory service={service} nowMs={nowMs} />
       <h3>Startup</h3>
       <Timeline service={service} />
       <ColdStarts service={service} />
       {service.checks.length > 0 && (
         <>
           <h3>Checks</h3>
-          <table className="checks">
-            <thead>
-              <tr>
-                <th scope="col">check</th>
-                <th scope="col">status</th>
-                <th scope="col">observed</th>
-                <th scope="col">code</th>
-                <th scope="col">fault</th>
-              </tr>
-            </thead>
-            <tbody>
-              {service.checks.map((check) => (
-                <tr key={check.name} className={check.status}>
-                  <th scope="row">{check.name}</th>
-                  <td>{check.status}</td>
-                  <td>{observed(check.observedValue, check.observedUnit)}</td>
-                  <td>{check.code ?? ''}</td>
-                  <td>{check.domain ? `${check.domain}${check.layer ? `/${check.layer}` : ''}` : ''}</td>
+          <div className="table-scroll">
+            <table className="checks">
+              <thead>
+                <tr>
+                  <th scope="col">check</th>
+                  <th scope="col">status</th>
+                  <th scope="col">observed</th>
+                  <th scope="col">code</th>
+                  <th scope="col">fault</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {service.checks.map((check) => (
+                  <tr key={check.name} className={check.status}>
+                    <th scope="row">
+                      <Breakable text={check.name} />
+                    </th>
+                    <td>{check.status}</td>
+                    <td>{observed(check.observedValue, check.observedUnit)}</td>
+                    <td>{check.code ? <Breakable text={check.code} /> : ''}</td>
+                    <td>{check.domain ? `${check.domain}${check.layer ? `/${check.layer}` : ''}` : ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       )}
     </article>
@@ -169,6 +185,14 @@ function ServiceCard({ service }: { service: ServiceStatus }) {
 export function StatusPage() {
   const [board, setBoard] = useState<StatusBoard | null>(null)
   const [error, setError] = useState<string | null>(null)
+  const scrolled = useRef(false)
+
+  // `/status#backend` links to one service: scroll to it once the board has rendered it.
+  useEffect(() => {
+    if (!board || scrolled.current || location.hash.length < 2) return
+    scrolled.current = true
+    document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView()
+  }, [board])
 
   useEffect(() => {
     let stopped = false
@@ -216,10 +240,16 @@ export function StatusPage() {
           </span>
         </p>
       )}
+      {board && !board.details && (
+        <p className="muted" data-testid="details-hidden">
+          States, codes and timings only: check outputs, errors and figures are shown to operators (from the
+          host itself, or with the health token).
+        </p>
+      )}
       {!board && !error && <p className="muted">Loading…</p>}
       <div className="services">
         {board?.services.map((service) => (
-          <ServiceCard key={service.name} service={service} />
+          <ServiceCard key={service.name} service={service} nowMs={Date.parse(board.checkedAt)} />
         ))}
       </div>
     </main>

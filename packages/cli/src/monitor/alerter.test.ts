@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest'
+import type { AlertEvent } from './alert-event.js'
+import type { AlertSink } from './alert-sinks.js'
+import { Alerter } from './alerter.js'
+import type { TargetCondition } from './check-result.js'
+import { MaintenanceCalendar } from './maintenance.js'
+import type { TargetSummary } from './target-window.js'
+
+const summary = (condition: TargetCondition): TargetSummary => ({
+  target: 'backend ready',
+  status: condition === 'degraded' ? 'up' : condition,
+  degraded: condition === 'degraded',
+  checks: 10,
+  untrusted: 0,
+  windowFailures: condition === 'down' ? 3 : 0,
+  p50Ms: 1,
+  p95Ms: 2,
+  uptimePercent: 90,
+  last: null,
+  lastError: {
+    target: 'backend ready',
+    at: '2026-12-01T10:00:00.000Z',
+    state: 'fail',
+    latencyMs: 3,
+    lagMs: 0,
+    trusted: true,
+    errorClass: 'HEALTH_FAIL',
+    code: 'PG_ERR_CONNECT_TIMEOUT',
+    faultDomain: 'infrastructure',
+    faultLayer: 'connector',
+  },
+})
+
+/** An alerter whose one sink keeps what it was given (this tests the decisions; the sinks have their own tests). */
+function setUp(options: { eventsPerTarget?: number; maintenance?: MaintenanceCalendar } = {}) {
+  let nowMs = Date.parse('2026-12-01T10:00:00Z')
+  const delivered: AlertEvent[] = []
+  const recorded: AlertEvent[] = []
+  const sink: AlertSink = {
+    name: 'webhook',
+    deliver: (event) => {
+      delivered.push(event)
+      return Promise.resolve({ sink: 'webhook', ok: true, attempts: 1 })
+    },
+  }
+  const alerter = new Alerter({
+    sinks: [sink],
+    maintenance: options.maintenance ?? new MaintenanceCalendar([]),
+    eventsPerTarget: options.eventsPerTarget ?? 10,
+    perMs: 600_000,
+    onEvent: (event) => recorded.push(event),
+    now: () => nowMs,
+  })
+  const see = (condition: TargetCondition) =>
+    alerter.observe({
+      target: 'backend ready',
+      service: 'backend',
+      summary: summary(condition),
+      condition,
+      since: new Date(nowMs).toISOString(),
+      size: 5,
+      threshold: 3,
+    })
+  return { alerter, delivered, recorded, see, advance: (ms: number) => (nowMs += ms) }
+}
+
+describe('Alerter', () => {
+  it('sends one event per transition, with the evidence, and nothing for starting or unknown', async () => {
+    const { alerter, delivered, see } = setUp()
+    for (const c of ['unknown', 'up', 'up', 'down', 'down', 'starting', 'down', 'degraded', 'up'] as const)
+      see(c)
+    await alerter.drain()
+    expect(delivered.map((e) => `${e.event}:${e.from}→${e.to}`)).toEqual([
+      'down:up→down',
+      'degraded:down→degraded',
+      'recovered:degraded→up',
+    ])
+    expect(delivered[0]).toMatchObject({
+      target: 'backend ready',
+      service: 'backend',
+      lastError: { code: 'PG_ERR_CONNECT_TIMEOUT', faultDomain: 'infrastructure', faultLayer: 'connector' },
+      window: { failures: 3, size: 5, threshold: 3 },
+      disposition: 'sent',
+    })
+  })
+
+  it('rate-limits per target, records what it held back, and catches up once the limit allows', async () => {
+    const { alerter, delivered, recorded, see, advance } = setUp({ eventsPerTarget: 1 })
+    see('down')
+    see('up')
+    see('down')
+    see('down')
+    expect(recorded.map((e) => `${e.event}:${e.disposition}`)).toEqual([
+      'down:sent',
+      'recovered:rate-limited',
+      'down:unchanged', // the receivers were last told "down": nothing to send
+    ])
+    advance(300_000)
+    see('up') // still limited
+    advance(400_000)
+    see('up') // the limit allows again: one catch-up saying where it is now
+    await alerter.drain()
+    expect(delivered.map((e) => `${e.event}:${e.from}→${e.to}`)).toEqual([
+      'down:up→down',
+      'recovered:down→up',
+    ])
+    expect(delivered[1]!.suppressed).toBe(2)
+  })
+
+  it('records changes inside a maintenance window without sending them, then tells what is still true after', async () => {
+    const start = Date.parse('2026-12-01T10:00:00Z')
+    const { alerter, delivered, recorded, see, advance } = setUp({
+      maintenance: new MaintenanceCalendar([
+        { start: new Date(start).toISOString(), end: new Date(start + 60_000).toISOString() },
+      ]),
+    })
+    see('down')
+    advance(10_000)
+    see('up')
+    advance(10_000)
+    see('down')
+    expect(recorded.map((e) => e.disposition)).toEqual(['maintenance', 'unchanged', 'maintenance'])
+    expect(recorded[0]!.maintenance).toMatchObject({ reason: 'maintenance' })
+    advance(60_000) // the window is over; the target is still down
+    see('down')
+    await alerter.drain()
+    expect(delivered.map((e) => `${e.event}:${e.disposition}`)).toEqual(['down:sent'])
+  })
+})
