@@ -60,7 +60,7 @@ beforeAll(async () => {
       detached: true,
     },
   )
-  upExit = new Promise((resolve) => up.once('exit', (code) => resolve(code)))
+  upExit = new Promise((resolve) => up.once('close', (code) => resolve(code)))
   up.stdout!.on('data', (chunk: Buffer) => (upOutput += chunk.toString()))
   up.stderr!.on('data', (chunk: Buffer) => (upOutput += chunk.toString()))
   const deadline = Date.now() + 170_000

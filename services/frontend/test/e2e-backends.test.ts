@@ -70,7 +70,8 @@ describe('end to end: two tabs of one user on two backends (tarmac up --backends
         detached: true,
       },
     )
-    upExit = new Promise((resolve) => up.once('exit', (code) => resolve(code)))
+    // 'close', not 'exit': the last lines may still be in the pipes when the process exits.
+    upExit = new Promise((resolve) => up.once('close', (code) => resolve(code)))
     up.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
     up.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
     const deadline = Date.now() + 240_000
