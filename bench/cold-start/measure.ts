@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { connect } from 'node:net'
+import { cpuMsOf } from '../startup-storm/fleet.js'
 
 /** One cold start: spawn → listening (first TCP accept) → ready (`/health/ready` 200), and the CPU it took. */
 export interface ColdStart {
@@ -12,20 +12,6 @@ export interface ColdStart {
   /** Exit before the bench stopped it: code or signal; and its last stderr lines. */
   readonly exit: string | null
   readonly stderr: string
-}
-
-const CLOCK_TICKS_PER_SECOND = 100
-
-/** CPU time of a process so far, from /proc/<pid>/stat (utime + stime). */
-export function cpuMsOf(pid: number | undefined): number | null {
-  if (pid === undefined) return null
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND
-  } catch {
-    return null
-  }
 }
 
 const accepts = (port: number) =>

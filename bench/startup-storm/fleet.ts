@@ -51,7 +51,7 @@ interface Live {
 const CLOCK_TICKS_PER_SECOND = 100
 
 /** CPU time of a process so far, from /proc/<pid>/stat (utime + stime). */
-function cpuMsOf(pid: number | undefined): number | null {
+export function cpuMsOf(pid: number | undefined): number | null {
   if (pid === undefined) return null
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
