@@ -163,7 +163,7 @@ describe('end to end: two tabs of one user on two backends (tarmac up --backends
   it('stops everything on Ctrl-C, Redis and the stack file included', async () => {
     process.kill(-up.pid!, 'SIGINT')
     expect(await upExit).toBe(0)
-    expect(output).toMatch(/stopped frontend, backend-2, backend-1, auth, redis/)
+    expect(output).toMatch(/stopped backend-2, backend-1, auth, frontend, redis/)
     expect(existsSync(STACK_FILE)).toBe(false)
   }, 60_000)
 })
