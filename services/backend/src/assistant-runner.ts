@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { AssistantProvider } from './assistant.js'
 import type { ChatStore, Message } from './chat-store.js'
+import { DeltaBatcher } from './delta-batcher.js'
 import { codeOf } from './errors.js'
 import { threadTopic, type EventBus } from './event-bus.js'
 
@@ -23,10 +24,18 @@ export interface RunnerLog {
 
 const FAILURE_CODES = new Set(['PROVIDER_UNAVAILABLE', 'PROVIDER_ERROR', 'PROVIDER_TIMEOUT'])
 
+/** A thread's runs: the one running (or the last to be queued) and how many wait behind it. */
+interface ThreadLine {
+  tail: Promise<unknown>
+  waiting: number
+}
+
 /**
  * Runs the assistant on a thread: reads the recent history, streams the provider's answer as `run.delta`
  * events on the thread's topic, stores the reply, then publishes `run.completed` with the stored id — or
- * `run.failed` with a code. Tracks runs in flight so shutdown can let them finish, then abort the rest.
+ * `run.failed` with a code. Runs of one thread go one at a time, in the order they were started (the next reads
+ * the history the previous one wrote); at most `maxQueuedRunsPerThread` wait, a run beyond that fails at once
+ * with `RUN_QUEUE_FULL`. Tracks runs in flight so shutdown can let them finish, then abort the rest.
  */
 export class AssistantRunner {
   readonly #store: ChatStore
@@ -34,47 +43,96 @@ export class AssistantRunner {
   readonly #provider: AssistantProvider
   readonly #historyMessages: number
   readonly #log: RunnerLog | undefined
+  readonly #maxQueuedRunsPerThread: number
+  readonly #deltaFlushMs: number
   readonly #active = new Map<string, { controller: AbortController; done: Promise<RunOutcome> }>()
+  readonly #threads = new Map<string, ThreadLine>()
 
   constructor(options: {
     store: ChatStore
     bus: EventBus
     provider: AssistantProvider
     historyMessages: number
+    maxQueuedRunsPerThread: number
+    /** Streamed pieces are merged into one `run.delta` per this many ms (0: one event per piece). */
+    deltaFlushMs: number
+    log?: RunnerLog | undefined
   }) {
     this.#store = options.store
     this.#bus = options.bus
     this.#provider = options.provider
     this.#historyMessages = options.historyMessages
+    this.#maxQueuedRunsPerThread = options.maxQueuedRunsPerThread
+    this.#deltaFlushMs = options.deltaFlushMs
+    this.#log = options.log
   }
 
   get activeRuns(): number {
     return this.#active.size
   }
 
-  /** Starts a run answering `replyTo`; never rejects (a failure is an outcome and a `run.failed` event). */
+  /** Runs waiting behind another run of their thread. */
+  get queuedRuns(): number {
+    let waiting = 0
+    for (const line of this.#threads.values()) waiting += line.waiting
+    return waiting
+  }
+
+  /**
+   * Starts a run answering `replyTo` once the thread's previous runs are done; never rejects (a failure is an
+   * outcome and a `run.failed` event).
+   */
   start(threadId: string, replyTo: string): RunHandle {
     const runId = randomUUID()
     const controller = new AbortController()
-    const done = this.#run(runId, threadId, replyTo, controller.signal).finally(() =>
-      this.#active.delete(runId),
-    )
+    const line = this.#threads.get(threadId)
+    if (line && line.waiting >= this.#maxQueuedRunsPerThread) {
+      const done = this.#refuse(runId, threadId, replyTo)
+      return { runId, done }
+    }
+    const done = (async () => {
+      if (line) {
+        line.waiting++
+        await line.tail
+        line.waiting--
+      }
+      return this.#run(runId, threadId, replyTo, controller.signal)
+    })().finally(() => {
+      this.#active.delete(runId)
+      if (this.#threads.get(threadId)?.tail === done) this.#threads.delete(threadId)
+    })
+    if (line) line.tail = done
+    else this.#threads.set(threadId, { tail: done, waiting: 0 })
     this.#active.set(runId, { controller, done })
     return { runId, done }
+  }
+
+  async #refuse(runId: string, threadId: string, replyTo: string): Promise<RunOutcome> {
+    const code = 'RUN_QUEUE_FULL'
+    const message = `${this.#maxQueuedRunsPerThread} runs already wait on this thread; send again once they finish`
+    await this.#bus
+      .publish(threadTopic(threadId), { type: 'run.failed', runId, threadId, replyTo, code, message })
+      .catch(() => {})
+    return { status: 'failed', runId, code, message }
   }
 
   async #run(runId: string, threadId: string, replyTo: string, signal: AbortSignal): Promise<RunOutcome> {
     const topic = threadTopic(threadId)
     const base = { runId, threadId }
+    let index = 0
+    const deltas = new DeltaBatcher(this.#deltaFlushMs, (delta) =>
+      this.#bus.publish(topic, { type: 'run.delta', ...base, index: index++, delta }),
+    )
     try {
+      signal.throwIfAborted() // stopped while it waited behind another run of its thread
       await this.#bus.publish(topic, { type: 'run.started', ...base, replyTo })
       const history = await this.#store.recentMessages(threadId, this.#historyMessages)
       let text = ''
-      let index = 0
-      for await (const delta of this.#provider.stream(history, signal)) {
-        text += delta
-        await this.#bus.publish(topic, { type: 'run.delta', ...base, index: index++, delta })
+      for await (const piece of this.#provider.stream(history, signal)) {
+        text += piece
+        await deltas.push(piece)
       }
+      await deltas.flush()
       signal.throwIfAborted()
       const message = await this.#store.addAssistantMessage(threadId, text, {
         ...this.#provider.metadata,
@@ -89,6 +147,7 @@ export class AssistantRunner {
       })
       return { status: 'completed', runId, message }
     } catch (error) {
+      deltas.discard()
       const code = signal.aborted
         ? 'RUN_ABORTED'
         : FAILURE_CODES.has(codeOf(error))

@@ -207,6 +207,8 @@ export function createBackend(
         bus,
         provider: get<AssistantProvider>('assistant-provider'),
         historyMessages: o.historyMessages,
+        maxQueuedRunsPerThread: o.maxQueuedRunsPerThread,
+        deltaFlushMs: o.deltaFlushMs,
         log: logger,
       })
     },

@@ -15,7 +15,9 @@ export class ChatService {
     bus: EventBus
     provider: AssistantProvider
     historyMessages: number
-    log?: RunnerLog
+    maxQueuedRunsPerThread: number
+    deltaFlushMs: number
+    log?: RunnerLog | undefined
   }) {
     this.store = new ChatStore(options.db)
     this.provider = options.provider
@@ -24,7 +26,9 @@ export class ChatService {
       bus: options.bus,
       provider: options.provider,
       historyMessages: options.historyMessages,
-      ...(options.log ? { log: options.log } : {}),
+      maxQueuedRunsPerThread: options.maxQueuedRunsPerThread,
+      deltaFlushMs: options.deltaFlushMs,
+      log: options.log,
     })
   }
 

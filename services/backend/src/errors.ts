@@ -122,6 +122,13 @@ export const BACKEND_FAULTS = defineFaults('@tarmac/backend', {
     meaning: 'the run was stopped because the server is shutting down',
     action: 'resend with a new `clientMsgId` once reconnected',
   },
+  RUN_QUEUE_FULL: {
+    where: '`run.failed`',
+    domain: 'application',
+    layer: 'client',
+    meaning: 'the thread already had 8 runs waiting behind the one running; this one was not started',
+    action: 'wait for the replies in flight, then send again (the message itself is stored)',
+  },
   RUN_FAILED: {
     where: '`run.failed`',
     domain: 'application',

@@ -82,6 +82,13 @@ export const BACKEND_DEFAULTS = Object.freeze({
   maxSubscriptionsPerSocket: 100,
   /** Messages of history given to the assistant. */
   historyMessages: 20,
+  /** Runs of one thread go one at a time; this many may wait, the next fails with `RUN_QUEUE_FULL`. */
+  maxQueuedRunsPerThread: 8,
+  /**
+   * A run's streamed pieces are merged into one `run.delta` per this many ms (the first goes out at once):
+   * a few frames per reply for every subscriber instead of one per token. 0 sends each piece as it comes.
+   */
+  deltaFlushMs: 25,
   /** On shutdown, runs in flight get this long to finish before they are aborted. */
   runDrainMs: 5_000,
   /** The provider: until the first streamed byte, between bytes, and for a whole run. */

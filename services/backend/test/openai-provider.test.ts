@@ -25,7 +25,12 @@ beforeAll(async () => {
       OPENAI_API_KEY: 'sk-test-key',
       LLM_MODEL: 'fake-model',
     },
-    options: { providerConnectTimeoutMs: 1_000, providerIdleTimeoutMs: 1_000, providerRunTimeoutMs: 1_500 },
+    options: {
+      deltaFlushMs: 0,
+      providerConnectTimeoutMs: 1_000,
+      providerIdleTimeoutMs: 1_000,
+      providerRunTimeoutMs: 1_500,
+    },
   })
 })
 afterAll(async () => {

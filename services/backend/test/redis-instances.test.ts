@@ -56,7 +56,7 @@ describe('two backend instances sharing Redis', () => {
     expect(completedOnA).toEqual(completedOnB)
     const runOnA = await onA.run(completedOnA.runId!)
     expect(runOnA[0]).toMatchObject({ type: 'run.started', replyTo: ack.messageId })
-    expect(runOnA.filter((f) => f.type === 'run.delta').length).toBeGreaterThan(2)
+    expect(runOnA.filter((f) => f.type === 'run.delta').length).toBeGreaterThan(0)
     expect(completedOnA.text).toContain('Event bus: redis')
     // instance A reads what instance B stored
     const stored = await api(a.url, token, 'GET', `/api/threads/${threadId}/messages`)

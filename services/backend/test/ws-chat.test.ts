@@ -42,7 +42,7 @@ describe('WebSocket chat', () => {
     expect(types[0]).toBe('run.started')
     expect(types.at(-1)).toBe('run.completed')
     const deltas = frames.filter((f) => f.type === 'run.delta')
-    expect(deltas.length).toBeGreaterThan(2)
+    expect(deltas.length).toBeGreaterThan(0)
     expect(deltas.map((f) => f.index)).toEqual(deltas.map((_, i) => i))
     const completed = frames.at(-1)!
     const text = deltas.map((f) => f.delta).join('')
