@@ -51,13 +51,15 @@ export async function startJwks() {
 export async function startBackend(options: {
   from: 'dist' | 'source'
   env: Record<string, string>
+  /** Extra Node flags for the backend, e.g. `--cpu-prof --cpu-prof-dir=DIR` (written when it exits). */
+  nodeArgs?: readonly string[]
 }): Promise<{ base: string; port: number; process: ChildProcess; stop: () => Promise<void> }> {
   const port = await getFreePort()
   const args =
     options.from === 'dist'
       ? ['services/backend/dist/main.js']
       : ['--conditions=@tarmac/source', '--import', 'tsx', 'services/backend/src/main.ts']
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -7,6 +7,7 @@
  *   npx tsx --conditions=@tarmac/source bench/chat/run.ts --mode closed --clients 1000 --messages 5
  *   npx tsx --conditions=@tarmac/source bench/chat/run.ts --mode open --clients 1000 --rate 300 --duration-s 30
  *   npx tsx --conditions=@tarmac/source bench/chat/run.ts --mode sweep --clients 1000 --rates 100,200,300,500,800
+ *   … --cpu-prof /tmp/chat-prof   (the backend writes a .cpuprofile there when it stops)
  *
  * Closed loop measures throughput (messages/s); open loop measures latency at an offered rate, from each
  * message's due time (after --warmup-s unmeasured seconds at the first rate); sweep runs the open loop at rising rates and reports the highest one the backend
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     'warmup-s': { type: 'string', default: '5' },
     'connect-batch': { type: 'string', default: '100' },
     'pool-max': { type: 'string', default: '10' },
+    'cpu-prof': { type: 'string' },
     from: { type: 'string', default: 'dist' },
     text: { type: 'string', default: 'hello, what can you tell me?' },
   },
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
   const backend = await startBackend({
     from: args.from as 'dist' | 'source',
     env: { DATABASE_URL: db.url, AUTH_URL: jwks.url, DB_POOL_MAX: args['pool-max'] },
+    ...(args['cpu-prof'] && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] }),
   })
   const loadAtStart = Math.round(loadavg()[0]! * 100) / 100
   try {
