@@ -11,7 +11,9 @@
  *
  * Closed loop measures throughput (messages/s); open loop measures latency at an offered rate, from each
  * message's due time (after --warmup-s unmeasured seconds at the first rate); sweep runs the open loop at rising rates and reports the highest one the backend
- * sustains (every message answered, no error, run completion p99 within --slo-ms). Appends to results.json.
+ * sustains (every message answered, no error, run completion p99 within --slo-ms). Each measured phase reports
+ * where the CPU went (backend, this generator, every postgres process; % of one core; 2 cores = 200 %).
+ * Appends to results.json.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
@@ -28,6 +30,7 @@ import {
   startJwks,
   type MessageTiming,
 } from './harness.js'
+import { countCpu } from './cpu-shares.js'
 import { openLoop } from './open-loop.js'
 
 const { values: args } = parseArgs({
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
     }
     let measured: Record<string, unknown>
     if (mode === 'closed') {
+      const cpu = countCpu(pid)
       const { timings, durationMs } = await closedLoop(clients, {
         messages: Number(args.messages),
         pauseMs: Number(args['pause-ms']),
@@ -116,6 +120,7 @@ async function main(): Promise<void> {
         pauseMs: Number(args['pause-ms']),
         ...summary,
         messagesPerSecond: Math.round((summary.completed / durationMs) * 1000 * 10) / 10,
+        cpu: cpu(),
       }
     } else {
       const rates = mode === 'open' ? [Number(args.rate)] : args.rates.split(',').map(Number)
@@ -129,6 +134,7 @@ async function main(): Promise<void> {
       })
       const steps = []
       for (const ratePerSecond of rates) {
+        const cpu = countCpu(pid)
         const { timings, sendLagMs } = await openLoop(clients, {
           ratePerSecond,
           durationMs: Number(args['duration-s']) * 1000,
@@ -142,6 +148,7 @@ async function main(): Promise<void> {
           offeredPerSecond: ratePerSecond,
           ...summary,
           generatorLagMsP99: percentile(sendLagMs, 99),
+          cpu: cpu(),
           sustained,
         })
         process.stderr.write(
