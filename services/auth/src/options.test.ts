@@ -11,6 +11,8 @@ describe('loadAuthConfig', () => {
       DB_CONNECT_TIMEOUT_MS: 30_000,
       ACCESS_TOKEN_TTL_S: AUTH_DEFAULTS.accessTokenTtlS,
       REFRESH_TOKEN_TTL_S: AUTH_DEFAULTS.refreshTokenTtlS,
+      REFRESH_FAMILY_TTL_S: 90 * 24 * 60 * 60,
+      REFRESH_REUSE_GRACE_MS: 5_000,
       TARMAC_DATA_DIR: '.tarmac',
       CORS_ORIGINS: [],
     })

@@ -19,6 +19,13 @@ export const AUTH_DEFAULTS = Object.freeze({
   dbQueryTimeoutMs: 5_000,
   accessTokenTtlS: 15 * 60,
   refreshTokenTtlS: 30 * 24 * 60 * 60,
+  /** A login's refresh tokens all expire this long after it, however often they are rotated. */
+  refreshFamilyTtlS: 90 * 24 * 60 * 60,
+  /**
+   * A just-rotated refresh token presented again this soon answers its successor instead of revoking the family:
+   * two tabs (or a retry after a lost answer) refreshing at once is a race, not a theft.
+   */
+  refreshReuseGraceMs: 5_000,
   dataDir: '.tarmac',
   bodyLimitBytes: 16 * 1024,
   rateLimitWindowMs: 60_000,
@@ -57,6 +64,13 @@ export const authConfigSchema = z.object({
   CORS_ORIGINS: origins,
   ACCESS_TOKEN_TTL_S: positiveInt(AUTH_DEFAULTS.accessTokenTtlS),
   REFRESH_TOKEN_TTL_S: positiveInt(AUTH_DEFAULTS.refreshTokenTtlS),
+  REFRESH_FAMILY_TTL_S: positiveInt(AUTH_DEFAULTS.refreshFamilyTtlS),
+  REFRESH_REUSE_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(AUTH_DEFAULTS.refreshReuseGraceMs),
   TARMAC_DATA_DIR: z.string().default(AUTH_DEFAULTS.dataDir),
   RATE_LIMIT_WINDOW_MS: durationMs(AUTH_DEFAULTS.rateLimitWindowMs),
   RATE_LIMIT_PER_IP: positiveInt(AUTH_DEFAULTS.rateLimitPerIp),
