@@ -3,11 +3,13 @@ import {
   databaseBudgetEnv,
   drainDelayEnv,
   durationMs,
+  healthToken,
   loadConfig,
   logLevel,
   nodeEnv,
   port,
   positiveInt,
+  trustProxy,
   urlWith,
 } from '@tarmac/service'
 
@@ -31,6 +33,7 @@ export const AUTH_DEFAULTS = Object.freeze({
   rateLimitWindowMs: 60_000,
   rateLimitPerIp: 30,
   rateLimitPerAccount: 10,
+  rateLimitRefreshPerIp: 60,
   keyRefreshIntervalMs: 60_000,
 })
 
@@ -53,7 +56,8 @@ export const authConfigSchema = z.object({
   PORT: port(AUTH_DEFAULTS.port),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: urlWith('postgres:', 'postgresql:').optional(),
-  HEALTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  HEALTH_TOKEN: healthToken,
+  TRUST_PROXY: trustProxy,
   LOG_LEVEL: logLevel,
   NODE_ENV: nodeEnv,
   STARTUP_DEADLINE_MS: durationMs(AUTH_DEFAULTS.startupDeadlineMs),
@@ -75,6 +79,7 @@ export const authConfigSchema = z.object({
   RATE_LIMIT_WINDOW_MS: durationMs(AUTH_DEFAULTS.rateLimitWindowMs),
   RATE_LIMIT_PER_IP: positiveInt(AUTH_DEFAULTS.rateLimitPerIp),
   RATE_LIMIT_PER_ACCOUNT: positiveInt(AUTH_DEFAULTS.rateLimitPerAccount),
+  RATE_LIMIT_REFRESH_PER_IP: positiveInt(AUTH_DEFAULTS.rateLimitRefreshPerIp),
 })
 
 /** The validated, frozen configuration. */
