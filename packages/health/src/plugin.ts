@@ -26,6 +26,12 @@ export interface HealthPluginOptions extends ServiceIdentity {
   readonly maxEventLoopLagMs?: number
   /** Serve `/metrics` (default true). */
   readonly metrics?: boolean
+  /**
+   * Who may read `/metrics`. `details` (default): whoever may see health details — the token holder, or a
+   * loopback caller that no proxy forwarded when there is no token (metrics name checks, components, pool and
+   * server figures). `public`: anyone, for a scraper that cannot send a token on a network you trust.
+   */
+  readonly metricsAccess?: 'details' | 'public'
   /** Where status changes are logged. Default: the Fastify instance's logger. */
   readonly logger?: StartupLogger
   /**
@@ -63,6 +69,7 @@ const OPTION_KEYS = new Set([
   'token',
   'maxEventLoopLagMs',
   'metrics',
+  'metricsAccess',
   'logger',
   'probes',
 ])
@@ -86,6 +93,8 @@ async function registerHealthRoutes(app: FastifyInstance, options: HealthPluginO
   )
   if (typeof options.registry?.evaluate !== 'function')
     problems.push('registry must come from createHealthRegistry()')
+  if (options.metricsAccess !== undefined && !['details', 'public'].includes(options.metricsAccess))
+    problems.push('metricsAccess must be "details" or "public"')
   if (options.maxEventLoopLagMs !== undefined && !isPositiveMs(options.maxEventLoopLagMs))
     problems.push('maxEventLoopLagMs must be a positive finite number')
   assertNoProblems(problems, 'health plugin options')
@@ -206,7 +215,14 @@ async function registerHealthRoutes(app: FastifyInstance, options: HealthPluginO
   })
   registerProbeRoute(app, options.probes ?? {}, detailed)
   if (metrics) {
-    app.get('/metrics', async (_request, reply) => {
+    const publicMetrics = options.metricsAccess === 'public'
+    app.get('/metrics', async (request, reply) => {
+      if (!publicMetrics && !detailed(request))
+        return reply
+          .code(401)
+          .header('cache-control', 'no-store')
+          .header('www-authenticate', 'Bearer')
+          .send({ code: 'UNAUTHORIZED', message: 'metrics need the health token (or a loopback caller)' })
       const text = await metrics.register.metrics()
       return reply
         .header('content-type', metrics.register.contentType)

@@ -12,7 +12,7 @@ afterEach(async () => {
   for (const app of apps.splice(0)) await app.close()
 })
 
-async function service(name: string) {
+async function service(name: string, gate: { token?: string; metricsAccess?: 'details' | 'public' } = {}) {
   const registry = createHealthRegistry()
   registries.push(registry)
   registry.add({
@@ -31,7 +31,7 @@ async function service(name: string) {
   startup.add({ name: 'config', phase: 'init', start: () => 'config' })
   startup.add({ name: 'db', phase: 'database', start: () => 'db' })
   await startup.run()
-  const app = await buildApp({ registry, startup })
+  const app = await buildApp({ registry, startup, ...gate })
   apps.push(app)
   await until(async () => (await probe(app, '/health/ready')).statusCode === 200)
   return app
@@ -72,5 +72,39 @@ describe('/metrics', () => {
       expect(text.match(/^tarmac_startup_state\{state="started"\} 1$/gm)).toHaveLength(1)
     }
     expect(first.health.metricsRegister).not.toBe(second.health.metricsRegister)
+  })
+
+  describe('who may read it', () => {
+    const scrape = (app: FastifyInstance, remoteAddress: string, headers: Record<string, string> = {}) =>
+      app.inject({ method: 'GET', url: '/metrics', remoteAddress, headers })
+
+    it('with a token: only its holder, not even loopback', async () => {
+      const app = await service('gated', { token: 'a-health-token-of-16+' })
+      for (const [remoteAddress, headers] of [
+        ['203.0.113.9', {}],
+        ['127.0.0.1', {}],
+        ['203.0.113.9', { authorization: 'Bearer not-the-token' }],
+      ] as const) {
+        const response = await scrape(app, remoteAddress, headers)
+        expect(response.statusCode).toBe(401)
+        expect(response.json()).toMatchObject({ code: 'UNAUTHORIZED' })
+        expect(response.body).not.toContain('tarmac_')
+      }
+      const holder = await scrape(app, '203.0.113.9', { authorization: 'Bearer a-health-token-of-16+' })
+      expect(holder.statusCode).toBe(200)
+      expect(holder.body).toContain('tarmac_startup_state')
+    })
+
+    it('without a token: loopback callers no proxy forwarded', async () => {
+      const app = await service('local')
+      expect((await scrape(app, '127.0.0.1')).statusCode).toBe(200)
+      expect((await scrape(app, '10.0.0.7')).statusCode).toBe(401)
+      expect((await scrape(app, '127.0.0.1', { 'x-forwarded-for': '203.0.113.9' })).statusCode).toBe(401)
+    })
+
+    it('metricsAccess public: anyone', async () => {
+      const app = await service('open', { token: 'a-health-token-of-16+', metricsAccess: 'public' })
+      expect((await scrape(app, '203.0.113.9')).statusCode).toBe(200)
+    })
   })
 })

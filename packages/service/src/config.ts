@@ -91,6 +91,12 @@ export function drainDelayMsOf(
   return config.DRAIN_DELAY_MS ?? (config.NODE_ENV === 'production' ? productionMs : 0)
 }
 
+/**
+ * `HEALTH_TOKEN`: the bearer token that shows health details and metrics. At least 16 characters, so it cannot
+ * be guessed in a few requests; unset, details and metrics are for loopback callers only.
+ */
+export const healthToken = z.string().min(16, 'must be at least 16 characters').optional()
+
 /** pino's levels. */
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 

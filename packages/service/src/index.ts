@@ -6,10 +6,20 @@ export {
   databaseBudgetEnv,
   drainDelayEnv,
   drainDelayMsOf,
+  healthToken,
   logLevel,
   nodeEnv,
   urlWith,
 } from './config.js'
+export {
+  trustProxy,
+  trustFunction,
+  parseTrustProxy,
+  clientAddress,
+  TRUST_PROXY_DEFAULT,
+  TRUST_PROXY_RANGES,
+} from './trust-proxy.js'
+export type { TrustProxy } from './trust-proxy.js'
 export { HttpError, ConfigError, SERVICE_ERROR_CODES, SERVICE_FAULTS } from './errors.js'
 export { KIT_FAULT_CATALOGS, createServiceFaultModel } from './fault-catalogs.js'
 export type { ServiceErrorCode, ConfigProblem } from './errors.js'

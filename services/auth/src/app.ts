@@ -2,7 +2,13 @@ import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { healthPlugin, type HealthRegistry, type InServiceProbe, type StartupLike } from '@tarmac/health'
-import { installErrorHandler, installReadinessGate, type Logger, type ServingState } from '@tarmac/service'
+import {
+  installErrorHandler,
+  installReadinessGate,
+  trustFunction,
+  type Logger,
+  type ServingState,
+} from '@tarmac/service'
 import type { AuthConfig } from './options.js'
 import { AUTH_DEFAULTS } from './options.js'
 import { installRateLimits } from './rate-limits.js'
@@ -36,8 +42,9 @@ export async function createAuthApp(
     bodyLimit: AUTH_DEFAULTS.bodyLimitBytes,
     // `{"email": 12}` is a client error, not the string "12".
     ajv: { customOptions: { coerceTypes: false } },
-    // Behind a platform load balancer the client IP is in x-forwarded-for; rate limits key on it.
-    trustProxy: config.NODE_ENV === 'production',
+    // Rate limits key on request.ip: x-forwarded-for counts only from the proxies TRUST_PROXY names (default:
+    // loopback), or any client could pick its own address, and a fresh bucket with it.
+    trustProxy: trustFunction(config.TRUST_PROXY),
   })
   installErrorHandler(app)
   const gate = installReadinessGate(app)
@@ -64,6 +71,7 @@ export async function createAuthApp(
     windowMs: config.RATE_LIMIT_WINDOW_MS,
     perIp: config.RATE_LIMIT_PER_IP,
     perAccount: config.RATE_LIMIT_PER_ACCOUNT,
+    refreshPerIp: config.RATE_LIMIT_REFRESH_PER_IP,
   })
   const runtime: AuthRuntime = {}
   registerAuthRoutes(app, runtime, limit)

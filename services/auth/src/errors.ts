@@ -26,7 +26,7 @@ export const AUTH_FAULTS = defineFaults('@tarmac/auth', {
   ),
   TOKEN_REUSED: client(
     401,
-    'a refresh token was used twice: its whole family is now revoked',
+    'a refresh token was used again after its reuse grace window (`REFRESH_REUSE_GRACE_MS`): its whole family is now revoked',
     'log in again; if unexpected, the token may have leaked',
   ),
   AUTH_ERR_KEYS_UNAVAILABLE: {
@@ -54,6 +54,7 @@ export const SHARED_ERROR_CODES_USED = [
   'BODY_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'NOT_FOUND',
+  'UNAUTHORIZED',
   'RATE_LIMITED',
   'SERVICE_STARTING',
   'SERVICE_STOPPING',

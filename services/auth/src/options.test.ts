@@ -11,6 +11,11 @@ describe('loadAuthConfig', () => {
       DB_CONNECT_TIMEOUT_MS: 30_000,
       ACCESS_TOKEN_TTL_S: AUTH_DEFAULTS.accessTokenTtlS,
       REFRESH_TOKEN_TTL_S: AUTH_DEFAULTS.refreshTokenTtlS,
+      REFRESH_FAMILY_TTL_S: 90 * 24 * 60 * 60,
+      REFRESH_REUSE_GRACE_MS: 5_000,
+      RATE_LIMIT_REFRESH_PER_IP: 60,
+      // Only a proxy on this host may say where a request came from; production no longer implies "anyone".
+      TRUST_PROXY: { kind: 'addresses', addresses: ['loopback'] },
       TARMAC_DATA_DIR: '.tarmac',
       CORS_ORIGINS: [],
     })
@@ -32,6 +37,7 @@ describe('loadAuthConfig', () => {
         HEALTH_TOKEN: 'short',
         REFRESH_TOKEN_TTL_S: '1.5',
         CORS_ORIGINS: 'chat.example.com',
+        TRUST_PROXY: 'true',
       })
     } catch (error) {
       caught = error
@@ -40,7 +46,7 @@ describe('loadAuthConfig', () => {
     const error = caught as ConfigError
     expect(error.code).toBe('SERVICE_ERR_INVALID_CONFIG')
     expect(error.problems.map((p) => p.variable).sort()).toEqual(
-      ['CORS_ORIGINS', 'DATABASE_URL', 'HEALTH_TOKEN', 'PORT', 'REFRESH_TOKEN_TTL_S'].sort(),
+      ['CORS_ORIGINS', 'DATABASE_URL', 'HEALTH_TOKEN', 'PORT', 'REFRESH_TOKEN_TTL_S', 'TRUST_PROXY'].sort(),
     )
     expect(error.message).not.toContain('s3cret')
   })

@@ -3,11 +3,13 @@ import {
   databaseBudgetEnv,
   drainDelayEnv,
   durationMs,
+  healthToken,
   loadConfig,
   logLevel,
   nodeEnv,
   port,
   positiveInt,
+  trustProxy,
   urlWith,
 } from '@tarmac/service'
 
@@ -19,11 +21,19 @@ export const AUTH_DEFAULTS = Object.freeze({
   dbQueryTimeoutMs: 5_000,
   accessTokenTtlS: 15 * 60,
   refreshTokenTtlS: 30 * 24 * 60 * 60,
+  /** A login's refresh tokens all expire this long after it, however often they are rotated. */
+  refreshFamilyTtlS: 90 * 24 * 60 * 60,
+  /**
+   * A just-rotated refresh token presented again this soon answers its successor instead of revoking the family:
+   * two tabs (or a retry after a lost answer) refreshing at once is a race, not a theft.
+   */
+  refreshReuseGraceMs: 5_000,
   dataDir: '.tarmac',
   bodyLimitBytes: 16 * 1024,
   rateLimitWindowMs: 60_000,
   rateLimitPerIp: 30,
   rateLimitPerAccount: 10,
+  rateLimitRefreshPerIp: 60,
   keyRefreshIntervalMs: 60_000,
 })
 
@@ -46,7 +56,8 @@ export const authConfigSchema = z.object({
   PORT: port(AUTH_DEFAULTS.port),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: urlWith('postgres:', 'postgresql:').optional(),
-  HEALTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  HEALTH_TOKEN: healthToken,
+  TRUST_PROXY: trustProxy,
   LOG_LEVEL: logLevel,
   NODE_ENV: nodeEnv,
   STARTUP_DEADLINE_MS: durationMs(AUTH_DEFAULTS.startupDeadlineMs),
@@ -57,10 +68,18 @@ export const authConfigSchema = z.object({
   CORS_ORIGINS: origins,
   ACCESS_TOKEN_TTL_S: positiveInt(AUTH_DEFAULTS.accessTokenTtlS),
   REFRESH_TOKEN_TTL_S: positiveInt(AUTH_DEFAULTS.refreshTokenTtlS),
+  REFRESH_FAMILY_TTL_S: positiveInt(AUTH_DEFAULTS.refreshFamilyTtlS),
+  REFRESH_REUSE_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(AUTH_DEFAULTS.refreshReuseGraceMs),
   TARMAC_DATA_DIR: z.string().default(AUTH_DEFAULTS.dataDir),
   RATE_LIMIT_WINDOW_MS: durationMs(AUTH_DEFAULTS.rateLimitWindowMs),
   RATE_LIMIT_PER_IP: positiveInt(AUTH_DEFAULTS.rateLimitPerIp),
   RATE_LIMIT_PER_ACCOUNT: positiveInt(AUTH_DEFAULTS.rateLimitPerAccount),
+  RATE_LIMIT_REFRESH_PER_IP: positiveInt(AUTH_DEFAULTS.rateLimitRefreshPerIp),
 })
 
 /** The validated, frozen configuration. */

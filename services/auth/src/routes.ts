@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import type { Accounts } from './accounts.js'
 import { AuthError } from './errors.js'
+import type { RateLimitGroup } from './rate-limits.js'
 import type { SigningKeys } from './signing-keys.js'
 
 /** Every route of the service, for the README test and clients. */
@@ -42,7 +43,7 @@ function bearerOf(request: FastifyRequest): string {
 export function registerAuthRoutes(
   app: FastifyInstance,
   runtime: AuthRuntime,
-  limit: (group: string) => preHandlerAsyncHookHandler,
+  limit: (group: RateLimitGroup) => preHandlerAsyncHookHandler,
 ): void {
   const accounts = () => runtime.accounts ?? notReady()
 
@@ -58,12 +59,12 @@ export function registerAuthRoutes(
   )
   app.post<{ Body: { refreshToken: string } }>(
     '/auth/refresh',
-    { schema: { body: refreshBody } },
+    { schema: { body: refreshBody }, preHandler: limit('refresh') },
     async (request) => accounts().refresh(request.body.refreshToken),
   )
   app.post<{ Body: { refreshToken: string } }>(
     '/auth/logout',
-    { schema: { body: refreshBody } },
+    { schema: { body: refreshBody }, preHandler: limit('logout') },
     async (request, reply) => {
       await accounts().logout(request.body.refreshToken)
       return reply.status(204).send()

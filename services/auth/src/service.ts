@@ -130,7 +130,11 @@ export async function createAuthService(
       runtime.accounts = createAccounts({
         db,
         keys,
-        refreshTokens: createRefreshTokenStore(db, { ttlS: config.REFRESH_TOKEN_TTL_S }),
+        refreshTokens: createRefreshTokenStore(db, {
+          ttlS: config.REFRESH_TOKEN_TTL_S,
+          familyTtlS: config.REFRESH_FAMILY_TTL_S,
+          reuseGraceMs: config.REFRESH_REUSE_GRACE_MS,
+        }),
         passwords: createPasswordHasher(),
         accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
       })

@@ -4,19 +4,34 @@ import { newAccount, startAuth, type RunningAuth } from './support.js'
 let auth: RunningAuth
 /** Same service without tight limits, for the bad-input table. */
 let open: RunningAuth
+/** RATE_LIMIT_PER_ACCOUNT=5 and no practical IP limit: what the email-variants test needs. */
+let perAccount: RunningAuth
+/** In production behind one load balancer (`TRUST_PROXY=1`), as on Cloud Run. */
+let behindBalancer: RunningAuth
 beforeAll(async () => {
-  open = await startAuth()
-  auth = await startAuth({
-    RATE_LIMIT_PER_IP: '6',
-    RATE_LIMIT_PER_ACCOUNT: '3',
-    RATE_LIMIT_WINDOW_MS: '60000',
-    CORS_ORIGINS: 'https://chat.example.com, http://localhost:3000',
-  })
+  ;[open, auth, perAccount, behindBalancer] = await Promise.all([
+    startAuth(),
+    startAuth({
+      RATE_LIMIT_PER_IP: '6',
+      RATE_LIMIT_PER_ACCOUNT: '3',
+      RATE_LIMIT_REFRESH_PER_IP: '3',
+      RATE_LIMIT_WINDOW_MS: '60000',
+      CORS_ORIGINS: 'https://chat.example.com, http://localhost:3000',
+    }),
+    startAuth({ RATE_LIMIT_PER_ACCOUNT: '5' }),
+    startAuth({ NODE_ENV: 'production', DRAIN_DELAY_MS: '0', TRUST_PROXY: '1', RATE_LIMIT_PER_IP: '4' }),
+  ])
 })
 
 /** Requests as if from another client IP (Fastify's inject sets the socket address). */
-const fromIp = (remoteAddress: string, url: string, payload: unknown) =>
-  auth.service.app.inject({ method: 'POST', url, payload: payload as object, remoteAddress })
+const fromIp = (
+  remoteAddress: string,
+  url: string,
+  payload: unknown,
+  headers: Record<string, string> = {},
+  service: RunningAuth = auth,
+) => service.service.app.inject({ method: 'POST', url, payload: payload as object, remoteAddress, headers })
+const codesOf = (responses: { json<T>(): T }[]) => responses.map((r) => r.json<{ code: string }>().code)
 
 describe('rate limits', () => {
   it('limits login attempts per account, whichever IP they come from', async () => {
@@ -70,6 +85,81 @@ describe('rate limits', () => {
       (await fromIp('10.4.0.1', '/auth/login', { email: 'nobody@example.com', password: 'x'.repeat(12) }))
         .statusCode,
     ).toBe(401)
+  })
+})
+
+describe('rate limits key on who the client really is', () => {
+  it('counts every spelling of an email that logs into one account against that account', async () => {
+    const local = `v.${Date.now()}`
+    const account = newAccount({ email: `${local}@example.com` })
+    expect((await fromIp('10.6.0.1', '/auth/signup', account, {}, perAccount)).statusCode).toBe(201)
+    // Each of these is the same account to the lookup: the domain is mapped as IDNA maps it.
+    const variants = [
+      `${local}@exam\u00ADple.com`, // soft hyphen
+      `${local}@example\u3002com`, // ideographic full stop
+      `${local}@example\uFF0Ecom`, // fullwidth full stop
+      `${local}@example\uFF61com`, // halfwidth ideographic full stop
+      `${local}@ＥＸＡＭＰＬＥ.com`, // fullwidth letters
+      ` ${local.toUpperCase()}@Example.COM `,
+      `${local}@e\u00ADx\u00ADample.com`,
+      `${local}@exam\u200Bple.com`, // zero-width space
+    ]
+    const responses = []
+    for (const [i, email] of variants.entries())
+      responses.push(
+        await fromIp(`10.6.1.${i}`, '/auth/login', { email, password: 'wrong password' }, {}, perAccount),
+      )
+    expect(codesOf(responses)).toEqual([
+      ...Array<string>(5).fill('INVALID_CREDENTIALS'),
+      ...Array<string>(3).fill('RATE_LIMITED'),
+    ])
+    // A variant with the right password is the account, and is limited with it.
+    const right = await fromIp('10.6.2.1', '/auth/login', { ...account, email: variants[1] }, {}, perAccount)
+    expect(right.statusCode).toBe(429)
+  })
+
+  it('ignores x-forwarded-for from a client that is not a trusted proxy', async () => {
+    const responses = []
+    for (let i = 0; i < 8; i++)
+      responses.push(
+        await fromIp(
+          '203.0.113.50',
+          '/auth/login',
+          { email: `spoof${i}@example.com`, password: 'x'.repeat(12) },
+          { 'x-forwarded-for': `10.9.${i}.1` },
+        ),
+      )
+    expect(responses.map((r) => r.statusCode)).toEqual([401, 401, 401, 401, 401, 401, 429, 429])
+  })
+
+  it('behind a trusted balancer, keys on the address it appended, whatever the client put before it', async () => {
+    const attempt = (forwardedFor: string, i: number) =>
+      fromIp(
+        '10.0.0.2', // the balancer
+        '/auth/login',
+        { email: `balanced${i}@example.com`, password: 'x'.repeat(12) },
+        { 'x-forwarded-for': forwardedFor },
+        behindBalancer,
+      )
+    const responses = []
+    for (let i = 0; i < 6; i++) responses.push(await attempt(`6.6.6.${i}, 198.51.100.7`, i))
+    expect(responses.map((r) => r.statusCode)).toEqual([401, 401, 401, 401, 429, 429])
+    // another real client behind the same balancer is not affected
+    expect((await attempt('198.51.100.8', 99)).statusCode).toBe(401)
+  })
+
+  it('limits refresh and logout per client IP, each on its own', async () => {
+    const token = 'tarmac_rt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+    for (const path of ['/auth/refresh', '/auth/logout']) {
+      const responses = []
+      for (let i = 0; i < 5; i++) responses.push(await fromIp('10.7.0.1', path, { refreshToken: token }))
+      expect(responses.map((r) => r.statusCode)).toEqual([401, 401, 401, 429, 429])
+      const limited = responses[3]!
+      expect(limited.json<{ code: string }>().code).toBe('RATE_LIMITED')
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
+    }
+    // another IP is not affected
+    expect((await fromIp('10.7.0.2', '/auth/refresh', { refreshToken: token })).statusCode).toBe(401)
   })
 })
 

@@ -3,6 +3,7 @@ import {
   databaseBudgetEnv,
   drainDelayEnv,
   durationMs,
+  healthToken,
   logLevel,
   nodeEnv,
   port,
@@ -38,7 +39,7 @@ export const configSchema = z
     DB_CONNECT_TIMEOUT_MS: durationMs(30_000),
     ...databaseBudgetEnv,
     ...drainDelayEnv,
-    HEALTH_TOKEN: z.string().optional(),
+    HEALTH_TOKEN: healthToken,
     LOG_LEVEL: logLevel,
     NODE_ENV: nodeEnv,
   })

@@ -1,5 +1,6 @@
 import { useEffect, useSyncExternalStore } from 'react'
-import { getSession, setSession, subscribeSession } from './api/session.js'
+import { logout } from './api/http.js'
+import { getSession, subscribeSession } from './api/session.js'
 import { AuthPage } from './auth/AuthPage.js'
 import { ChatPage } from './chat/ChatPage.js'
 import { Link } from './link.js'
@@ -54,8 +55,7 @@ export function App() {
               type="button"
               className="link"
               onClick={() => {
-                setSession(null)
-                navigate('/login')
+                void logout().then(() => navigate('/login'))
               }}
             >
               Log out {session.user.displayName}

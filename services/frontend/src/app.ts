@@ -2,7 +2,7 @@ import type { HealthCheck, StartupLike } from '@tarmac/health'
 import { createDetailsGate, createHealthRegistry, healthPlugin } from '@tarmac/health'
 import { classifyError } from '@tarmac/probe'
 import type { Logger } from '@tarmac/service'
-import { installErrorHandler } from '@tarmac/service'
+import { installErrorHandler, parseTrustProxy, TRUST_PROXY_DEFAULT, trustFunction } from '@tarmac/service'
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { FrontendConfig } from './options.js'
@@ -24,7 +24,7 @@ export interface FrontendAppOptions {
     FrontendConfig,
     'BACKEND_URL' | 'AUTH_URL' | 'HEALTH_TOKEN' | 'STATUS_TIMEOUT_MS' | 'PUBLIC_DIR' | 'NODE_ENV'
   > &
-    Partial<Pick<FrontendConfig, 'STARTUP_REPORT_TOKEN' | 'BACKEND_URLS' | 'STATUS_POLL_MS'>>
+    Partial<Pick<FrontendConfig, 'STARTUP_REPORT_TOKEN' | 'BACKEND_URLS' | 'STATUS_POLL_MS' | 'TRUST_PROXY'>>
   /** Where the cold starts services send are kept; a fresh one by default. */
   coldStarts?: ColdStartLog
   logger?: Logger
@@ -74,9 +74,12 @@ function reachabilityCheck(service: string, baseUrl: string): HealthCheck {
 export async function createFrontendApp(options: FrontendAppOptions): Promise<FastifyInstance> {
   const { config } = options
   const loggerInstance: FastifyBaseLogger | undefined = options.logger
+  // The client address (request.ip) that goes to backend and auth in x-forwarded-for, where rate limits key
+  // on it: believed from the proxies TRUST_PROXY names only, or any client could choose its own.
+  const trust = config.TRUST_PROXY ?? parseTrustProxy(TRUST_PROXY_DEFAULT)
   const app = Fastify({
     ...(loggerInstance ? { loggerInstance } : { logger: false }),
-    trustProxy: config.NODE_ENV === 'production',
+    trustProxy: trustFunction(trust),
   })
   installErrorHandler(app)
   installSecurityHeaders(app, { hsts: config.NODE_ENV === 'production' })
@@ -123,7 +126,7 @@ export async function createFrontendApp(options: FrontendAppOptions): Promise<Fa
       service: 'auth',
     },
   ])
-  installWebSocketTunnel(app, { path: '/ws', upstreams: backendUrls, service: 'backend' })
+  installWebSocketTunnel(app, { path: '/ws', upstreams: backendUrls, service: 'backend', trust })
 
   const timing = {
     timeoutMs: config.STATUS_TIMEOUT_MS,
@@ -158,14 +161,15 @@ export async function createFrontendApp(options: FrontendAppOptions): Promise<Fa
   // Polling starts once the app is ready: the frontend reads its own health through `app.inject`.
   app.addHook('onReady', async () => board.start())
   app.addHook('onClose', async () => board.stop())
-  // The board is read with the frontend's own token: only a caller with the health token, or on loopback
-  // (not forwarded), sees its details; everyone else gets states, codes and timings.
-  const withToken = createDetailsGate(config.HEALTH_TOKEN)
-  const onLoopback = createDetailsGate(undefined)
+  // The board is read with the frontend's own token: its details go to whoever may see health details here
+  // (the token holder; without a token, a loopback caller no proxy forwarded), everyone else sees states only.
+  const mayShowDetails = createDetailsGate(config.HEALTH_TOKEN)
   app.get('/status/services', async (request, reply) => {
     const result = await board.read()
-    const gate = { headers: request.headers, remoteAddress: request.raw.socket.remoteAddress }
-    const details = withToken(gate) || onLoopback(gate)
+    const details = mayShowDetails({
+      headers: request.headers,
+      remoteAddress: request.raw.socket.remoteAddress,
+    })
     return reply.header('cache-control', 'no-store').send(details ? result : publicBoard(result))
   })
 

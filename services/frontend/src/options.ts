@@ -1,5 +1,14 @@
 import { fileURLToPath } from 'node:url'
-import { loadConfig, logLevel, nodeEnv, port, urlWith, durationMs } from '@tarmac/service'
+import {
+  durationMs,
+  healthToken,
+  loadConfig,
+  logLevel,
+  nodeEnv,
+  port,
+  trustProxy,
+  urlWith,
+} from '@tarmac/service'
 import { z } from 'zod'
 
 /** The frontend's environment. Nothing here is a database: the frontend starts and stays up without one. */
@@ -23,8 +32,17 @@ export const frontendConfigSchema = z.object({
     .pipe(z.array(urlWith('http:', 'https:')).min(1, 'must list at least one URL'))
     .optional(),
   AUTH_URL: urlWith('http:', 'https:').default('http://127.0.0.1:8001'),
-  /** Sent to backend and auth health endpoints so the status page gets details; unset → statuses only remotely. */
-  HEALTH_TOKEN: z.string().optional(),
+  /**
+   * Sent to backend and auth health endpoints so the status board gets details; also what a caller needs for the
+   * board's details, the frontend's own health details and `/metrics`. At least 16 characters.
+   */
+  HEALTH_TOKEN: healthToken,
+  /**
+   * Which proxies in front of the frontend may say who the client is (`x-forwarded-for`): `loopback` (default),
+   * a hop count (`1` behind one load balancer), CIDRs, or `none`. The frontend forwards the client address it
+   * concluded, never the one a client claimed, to backend and auth, whose rate limits key on it.
+   */
+  TRUST_PROXY: trustProxy,
   /**
    * The cold-start collector's token: services send their startup reports with it (`POST /startup-reports`).
    * Unset: only senders on loopback are accepted (a local stack).

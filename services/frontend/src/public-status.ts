@@ -1,13 +1,10 @@
-import type { ServiceCheck, ServiceStatus, StatusBoard } from './status-types.js'
-
-/** Units whose values are timings: the only observed values an anonymous caller sees. */
-const TIMING_UNITS = new Set(['ms', 's'])
+import type { ServiceStatus, StatusBoard } from './status-types.js'
 
 /**
- * The status board as anyone may see it: states, codes and timings. Gone: check outputs, error messages, fault
- * summaries and evidence (they can carry hosts, URLs and provider answers), and observed values that are not
- * timings (pool sizes, capacity figures, URLs). The board is read with the frontend's own health token, so
- * this is what keeps those details from being republished to every visitor.
+ * The status board as anyone may see it: each service's state, and its history of states. Gone: checks, the
+ * startup report, faults and their evidence, codes, cold starts and timings. The board is read with the
+ * frontend's own health token, so this is what keeps backend and auth details (last errors, pool and capacity
+ * figures, provider URLs) from being republished to every visitor.
  */
 export function publicBoard(board: StatusBoard): StatusBoard {
   return { ...board, details: false, services: board.services.map(publicService) }
@@ -15,40 +12,24 @@ export function publicBoard(board: StatusBoard): StatusBoard {
 
 function publicService(service: ServiceStatus): ServiceStatus {
   return {
-    ...service,
-    phases: service.phases.map((phase) => ({
-      ...phase,
-      components: phase.components.map((component) => ({
-        ...component,
-        lastError: component.lastError && {
-          code: component.lastError.code,
-          message: '',
-          ...(component.lastError.domain !== undefined && { domain: component.lastError.domain }),
-          ...(component.lastError.layer !== undefined && { layer: component.lastError.layer }),
-        },
-      })),
-    })),
-    checks: service.checks.map(publicCheck),
-    fault: service.fault && {
-      domain: service.fault.domain,
-      layer: service.fault.layer,
-      code: service.fault.code,
-      component: service.fault.component,
-      summary: `${service.name}: ${service.fault.code}${service.fault.component ? ` in ${service.fault.component}` : ''}`,
-      evidence: [],
+    name: service.name,
+    status: service.status,
+    reachable: service.reachable,
+    state: service.state,
+    phase: service.phase,
+    since: service.since,
+    sinceBasis: service.sinceBasis,
+    startupDurationMs: null,
+    startedAt: null,
+    readyLatencyMs: null,
+    phases: [],
+    checks: [],
+    fault: null,
+    coldStarts: null,
+    timeline: {
+      windowMs: service.timeline.windowMs,
+      changes: service.timeline.changes.map((change) => ({ ...change, code: null })),
+      coldStarts: [],
     },
-  }
-}
-
-function publicCheck(check: ServiceCheck): ServiceCheck {
-  const timing =
-    typeof check.observedValue === 'number' &&
-    check.observedUnit !== null &&
-    TIMING_UNITS.has(check.observedUnit)
-  return {
-    ...check,
-    observedValue: timing ? check.observedValue : null,
-    observedUnit: timing ? check.observedUnit : null,
-    output: null,
   }
 }

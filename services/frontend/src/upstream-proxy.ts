@@ -79,6 +79,8 @@ export async function registerProxies(app: FastifyInstance, routes: readonly Pro
       rewritePrefix: route.rewritePrefix,
       websocket: false,
       replyOptions: {
+        // x-forwarded-for is the client address this server concluded (request.ip, under TRUST_PROXY), replacing
+        // whatever the client claimed: auth and backend trust this hop, and their rate limits key on it.
         rewriteRequestHeaders: (request, headers) => ({
           ...headers,
           'x-forwarded-for': request.ip,

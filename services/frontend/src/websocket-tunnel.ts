@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
+import { clientAddress, type TrustProxy } from '@tarmac/service'
 import { BalancedPool, Pool, type Dispatcher } from 'undici'
 import { upstreamErrorBody } from './upstream-proxy.js'
 
@@ -12,6 +13,8 @@ export interface WebSocketTunnelOptions {
   service: string
   /** How long the service has to connect and answer the upgrade. Default 10 000. */
   connectTimeoutMs?: number
+  /** Which proxies may say who the client is, as for the HTTP routes (`TRUST_PROXY`). Default: nobody. */
+  trust?: TrustProxy
 }
 
 /** Headers that belong to one hop: the upgrade's own are set by undici, the rest must not be forwarded. */
@@ -65,7 +68,8 @@ export function installWebSocketTunnel(app: FastifyInstance, options: WebSocketT
     const headers: Record<string, string | string[]> = {}
     for (const [name, value] of Object.entries(request.headers))
       if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value
-    headers['x-forwarded-for'] = request.socket.remoteAddress ?? ''
+    // The address this server concluded, replacing whatever the client claimed: the backend believes it.
+    headers['x-forwarded-for'] = clientAddress(request, options.trust ?? { kind: 'none' })
     headers['x-forwarded-host'] = request.headers.host ?? ''
     let abortUpstream: ((reason?: Error) => void) | undefined
     let answered = false

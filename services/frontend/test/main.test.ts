@@ -26,12 +26,19 @@ function runMain(env: Record<string, string>) {
 
 describe('src/main.ts', () => {
   it('exits 3 naming every bad variable', async () => {
-    const { exited } = runMain({ PORT: '3000', BACKEND_URL: 'ftp://nope', STATUS_TIMEOUT_MS: '-1' })
+    const { exited } = runMain({
+      PORT: '3000',
+      BACKEND_URL: 'ftp://nope',
+      STATUS_TIMEOUT_MS: '-1',
+      HEALTH_TOKEN: 'x7q-tiny', // a guessable token is a configuration error, not a weaker lock
+      TRUST_PROXY: 'true', // trusting every proxy lets any client pick its address
+    })
     const { code, stderr } = await exited
     expect(code).toBe(3)
     expect(stderr).toContain('SERVICE_ERR_INVALID_CONFIG')
-    expect(stderr).toContain('BACKEND_URL')
-    expect(stderr).toContain('STATUS_TIMEOUT_MS')
+    for (const variable of ['BACKEND_URL', 'STATUS_TIMEOUT_MS', 'HEALTH_TOKEN', 'TRUST_PROXY'])
+      expect(stderr).toContain(variable)
+    expect(stderr).not.toContain('x7q-tiny')
   })
 
   it('builds the missing app, starts with backend and auth down, is ready, and exits 0 on SIGTERM', async () => {

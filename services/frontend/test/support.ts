@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import type { IncomingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHealthRegistry, healthPlugin } from '@tarmac/health'
@@ -24,9 +25,13 @@ export function createPublicDir(): { dir: string; remove(): void } {
  * `/api/echo` and `/auth/echo` routes that return what they received, and a WebSocket at `/ws` that echoes
  * frames, reports the subprotocols it was offered and closes with 4401 when asked.
  */
-export async function startUpstream(
-  options: { failingDependency?: boolean } = {},
-): Promise<{ app: FastifyInstance; url: string; offeredProtocols: string[] }> {
+export async function startUpstream(options: { failingDependency?: boolean } = {}): Promise<{
+  app: FastifyInstance
+  url: string
+  offeredProtocols: string[]
+  /** The headers of every WebSocket upgrade it received. */
+  upgrades: IncomingHttpHeaders[]
+}> {
   const startup = createStartup({ name: 'upstream', phases: ['init', 'database'] })
   startup.add({ name: 'config', phase: 'init', start: () => true })
   startup.add({ name: 'postgres', phase: 'database', start: () => true })
@@ -77,7 +82,9 @@ export async function startUpstream(
       return protocols.has('tarmac.v1') ? 'tarmac.v1' : false
     },
   })
+  const upgrades: IncomingHttpHeaders[] = []
   app.server.on('upgrade', (request, socket, head) => {
+    upgrades.push(request.headers)
     wss.handleUpgrade(request, socket, head, (ws) => {
       ws.on('message', (data) => {
         const text = Buffer.from(data as Buffer).toString('utf8')
@@ -93,5 +100,5 @@ export async function startUpstream(
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : 0
-  return { app, url: `http://127.0.0.1:${port}`, offeredProtocols }
+  return { app, url: `http://127.0.0.1:${port}`, offeredProtocols, upgrades }
 }

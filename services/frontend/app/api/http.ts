@@ -1,5 +1,5 @@
 import type { TokenResponse } from './session.js'
-import { getSession, setSession } from './session.js'
+import { getSession, reloadSession, setSession } from './session.js'
 
 /** A failed API call: the service's `{ code, message }`, or `NETWORK` when no answer came back. */
 export class ApiError extends Error {
@@ -43,23 +43,57 @@ async function send(path: string, init: RequestInit): Promise<Response> {
 
 let refreshing: Promise<boolean> | null = null
 
-/** Trades the refresh token for new tokens, once at a time; false (and signed out) if auth refuses. */
+/** Runs `work` in one tab at a time (Web Locks, where the browser has them; elsewhere just runs it). */
+function oneTabAtATime<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const locks = typeof navigator === 'undefined' ? undefined : navigator.locks
+  return locks ? locks.request(name, work) : work()
+}
+
+/**
+ * Trades the refresh token for new tokens, once at a time in this tab and across tabs; false (and signed out)
+ * if auth refuses. A tab that waited for another one's refresh takes its tokens instead of spending the same
+ * refresh token again.
+ */
 export function refreshSession(): Promise<boolean> {
-  const session = getSession()
-  if (!session) return Promise.resolve(false)
-  refreshing ??= (async () => {
+  const stale = getSession()
+  if (!stale) return Promise.resolve(false)
+  refreshing ??= oneTabAtATime('tarmac.session.refresh', async () => {
+    const session = reloadSession()
+    if (!session) return false
+    if (session.refreshToken !== stale.refreshToken) return true // another tab refreshed meanwhile
     try {
       const tokens = await authRequest<TokenResponse>('/auth/refresh', { refreshToken: session.refreshToken })
       setSession(tokens)
       return true
     } catch (error) {
-      if (error instanceof ApiError && !error.unavailable) setSession(null)
+      if (error instanceof ApiError && !error.unavailable) {
+        // Without Web Locks another tab may have rotated the token under this one: its session stands.
+        const latest = reloadSession()
+        if (latest && latest.refreshToken !== session.refreshToken) return true
+        setSession(null)
+      }
       return false
-    } finally {
-      refreshing = null
     }
-  })()
+  }).finally(() => {
+    refreshing = null
+  })
   return refreshing
+}
+
+/**
+ * Logs out for real: auth revokes this login's refresh tokens (so a copy of them is worthless), then every tab
+ * forgets the session. Signed out locally even when auth cannot be reached.
+ */
+export async function logout(): Promise<void> {
+  const session = reloadSession()
+  if (session) {
+    try {
+      await authRequest('/auth/logout', { refreshToken: session.refreshToken })
+    } catch {
+      // Already revoked, or auth is away: nothing more this tab can do than forget the tokens.
+    }
+  }
+  setSession(null)
 }
 
 /** POSTs JSON to the auth service (through this origin). */

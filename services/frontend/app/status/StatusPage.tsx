@@ -97,7 +97,15 @@ function ColdStarts({ service }: { service: ServiceStatus }) {
 
 const SINCE_PREFIX = { observed: 'since', 'startup-report': 'since', 'first-seen': 'at least since' } as const
 
-function ServiceCard({ service, nowMs }: { service: ServiceStatus; nowMs: number }) {
+function ServiceCard({
+  service,
+  nowMs,
+  details,
+}: {
+  service: ServiceStatus
+  nowMs: number
+  details: boolean
+}) {
   return (
     <article
       id={service.name}
@@ -143,8 +151,12 @@ function ServiceCard({ service, nowMs }: { service: ServiceStatus; nowMs: number
         </div>
       )}
       <StatusHistory service={service} nowMs={nowMs} />
-      <h3>Startup</h3>
-      <Timeline service={service} />
+      {details && (
+        <>
+          <h3>Startup</h3>
+          <Timeline service={service} />
+        </>
+      )}
       <ColdStarts service={service} />
       {service.checks.length > 0 && (
         <>
@@ -242,14 +254,19 @@ export function StatusPage() {
       )}
       {board && !board.details && (
         <p className="muted" data-testid="details-hidden">
-          States, codes and timings only: check outputs, errors and figures are shown to operators (from the
-          host itself, or with the health token).
+          Each service&apos;s state only: its checks, startup, faults and figures are shown to operators (with
+          the health token, or from the host itself when none is set).
         </p>
       )}
       {!board && !error && <p className="muted">Loading…</p>}
       <div className="services">
         {board?.services.map((service) => (
-          <ServiceCard key={service.name} service={service} nowMs={Date.parse(board.checkedAt)} />
+          <ServiceCard
+            key={service.name}
+            service={service}
+            nowMs={Date.parse(board.checkedAt)}
+            details={board.details}
+          />
         ))}
       </div>
     </main>
