@@ -31,7 +31,15 @@ export function cloudRunService(
   if (!cloudRun) throw new Error('cloudRunService: the plan has no deploy.cloudRun section')
   const spec = SERVICE_SPECS[service.name]
   const probes = probesFor(fleet, { ...service, drainDelayMs: 0 }, spec.port)
-  const env = serviceEnv(service, render, { ...cloudRun.urls, redis: cloudRun.redisUrl }, { drainDelayMs: 0 })
+  const env = serviceEnv(
+    service,
+    render,
+    { ...cloudRun.urls, redis: cloudRun.redisUrl },
+    {
+      drainDelayMs: 0,
+      platform: 'cloud-run',
+    },
+  )
   // Cloud Run has no readiness probe to speak of here, and takes successThreshold only as 1: leave both out.
   const bare = ({ httpGet, periodSeconds, timeoutSeconds, failureThreshold }: HttpProbe) => ({
     httpGet,

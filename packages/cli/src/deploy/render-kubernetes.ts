@@ -70,7 +70,10 @@ export function serviceManifests(
   const spec = SERVICE_SPECS[service.name]
   const probes = probesFor(fleet, service, 'http')
   const { name } = service
-  const env = serviceEnv(service, render, KUBERNETES_ENDPOINTS, { drainDelayMs: service.drainDelayMs })
+  const env = serviceEnv(service, render, KUBERNETES_ENDPOINTS, {
+    drainDelayMs: service.drainDelayMs,
+    platform: 'kubernetes',
+  })
   const scaled = name === 'backend'
   const manifests: Manifest[] = [
     {

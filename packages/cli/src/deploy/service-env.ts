@@ -19,6 +19,17 @@ export const KUBERNETES_ENDPOINTS: Endpoints = {
 }
 
 /**
+ * Which peers may set `x-forwarded-for` for auth and the frontend (docs/security.md): on Cloud Run, the one hop of
+ * Google's front end in front of every service; in Kubernetes, the ingress controller and the pods, on private
+ * addresses. The backend limits per socket and reads no client address.
+ */
+export const TRUST_PROXY_BY_PLATFORM = {
+  'cloud-run': '1',
+  kubernetes: 'uniquelocal',
+} as const
+export type Platform = keyof typeof TRUST_PROXY_BY_PLATFORM
+
+/**
  * The plain (non-secret) environment of one service, from its budgets: the pool and fleet size, the pooler,
  * the deadline and connect timeout, the drain delay, where the others are. Sorted by name, so renders are stable.
  */
@@ -26,7 +37,7 @@ export function serviceEnv(
   service: FleetService & { name: RenderedService },
   render: RenderConfig,
   endpoints: Endpoints,
-  options: { drainDelayMs: number },
+  options: { drainDelayMs: number; platform: Platform },
 ): Record<string, string> {
   const env: Record<string, string> = {
     NODE_ENV: 'production',
@@ -48,6 +59,7 @@ export function serviceEnv(
       DB_CONNECT_TIMEOUT_MS: String(service.connectTimeoutMs),
       STARTUP_REPORT_URL: `${endpoints.frontend}/startup-reports`,
     })
+  if (service.name !== 'backend') env.TRUST_PROXY = TRUST_PROXY_BY_PLATFORM[options.platform]
   if (service.name === 'backend') Object.assign(env, { AUTH_URL: endpoints.auth, REDIS_URL: endpoints.redis })
   if (service.name === 'frontend')
     Object.assign(env, { BACKEND_URL: endpoints.backend, AUTH_URL: endpoints.auth })
