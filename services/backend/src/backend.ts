@@ -25,7 +25,9 @@ import {
 import { createStartup, type Startup, type StartupReport } from '@tarmac/startup'
 import type { AssistantProvider, PlatformState } from './assistant.js'
 import { createProviderComponent, databaseComponents } from './components.js'
+import { boundedQueries } from './bounded-queries.js'
 import { ChatService } from './chat-service.js'
+import { CLOSE_CODES } from './errors.js'
 import { faults } from './faults.js'
 import { createInProcessBus, type EventBus } from './event-bus.js'
 import { BACKEND_DEFAULTS, BACKEND_PHASES, type BackendConfig, type BackendOptions } from './options.js'
@@ -203,7 +205,7 @@ export function createBackend(
     start: () => {
       bus = get<EventBus>(config.REDIS_URL ? 'redis' : 'event-bus')
       return new ChatService({
-        db: get<PostgresHandle>('postgres').pool,
+        db: boundedQueries(get<PostgresHandle>('postgres').pool, config.DB_QUERY_TIMEOUT_MS),
         bus,
         provider: get<AssistantProvider>('assistant-provider'),
         historyMessages: o.historyMessages,

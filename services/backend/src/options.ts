@@ -7,6 +7,7 @@ import {
   logLevel,
   nodeEnv,
   port,
+  positiveInt,
   urlWith,
 } from '@tarmac/service'
 
@@ -38,6 +39,16 @@ export const configSchema = z
     STARTUP_DEADLINE_MS: durationMs(120_000),
     DB_CONNECT_TIMEOUT_MS: durationMs(30_000),
     ...databaseBudgetEnv,
+    /** A query is given up after this (client side; the connection is discarded): 503, not a hang. */
+    DB_QUERY_TIMEOUT_MS: durationMs(10_000),
+    /** Waiting for a pool connection, opening one included, is given up after this: 503. */
+    DB_ACQUIRE_TIMEOUT_MS: durationMs(10_000),
+    /** Assistant runs one user may have in flight on one instance; more sends are refused (`TOO_MANY_RUNS`). */
+    CHAT_MAX_RUNS_PER_USER: positiveInt(5),
+    /** Sockets one user may hold on one instance; more are closed with 4429 (`TOO_MANY_SOCKETS`). */
+    WS_MAX_SOCKETS_PER_USER: positiveInt(20),
+    /** Sockets one remote address may hold on one instance (behind a proxy: the proxy's address). */
+    WS_MAX_SOCKETS_PER_IP: positiveInt(2_000),
     ...drainDelayEnv,
     HEALTH_TOKEN: healthToken,
     LOG_LEVEL: logLevel,
