@@ -156,7 +156,9 @@ export function createBackend(
   }
 
   startup.add(createHttpServerComponent({ app, port: config.PORT, host: config.HOST, phase: 'init' }))
-  startup.add(createJwksComponent(config.AUTH_URL, o.jwksCooldownMs))
+  startup.add(
+    createJwksComponent(config.AUTH_URL, { cooldownMs: o.jwksCooldownMs, maxAgeMs: o.jwksMaxAgeMs }),
+  )
   startup.add(
     createProviderComponent(config, platform, {
       connectTimeoutMs: o.providerConnectTimeoutMs,

@@ -75,6 +75,8 @@ export type BackendConfig = z.infer<typeof configSchema>
 export const BACKEND_DEFAULTS = Object.freeze({
   /** After a JWKS fetch, a token with an unknown `kid` triggers no refetch for this long (jose's cooldown). */
   jwksCooldownMs: 30_000,
+  /** A key set older than this is refreshed in the background (a failed refresh keeps it). */
+  jwksMaxAgeMs: 10 * 60_000,
   /** A socket must authenticate within this. */
   authTimeoutMs: 5_000,
   /** Ping interval; a socket that has not answered the previous ping is terminated. */
