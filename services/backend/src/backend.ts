@@ -129,7 +129,7 @@ export function createBackend(
   })
   app.register(async (scoped) => {
     scoped.get('/ws', { websocket: true }, (socket, request) => {
-      if (gate.state !== 'serving') return socket.close(1013, 'not ready')
+      if (gate.state !== 'serving') return socket.close(CLOSE_CODES.tryAgainLater, 'not ready')
       get<WebSocketHub>('websocket-hub').accept(socket, request.raw)
     })
   })
@@ -213,6 +213,7 @@ export function createBackend(
         historyMessages: o.historyMessages,
         maxQueuedRunsPerThread: o.maxQueuedRunsPerThread,
         deltaFlushMs: o.deltaFlushMs,
+        maxRunsPerUser: config.CHAT_MAX_RUNS_PER_USER,
         log: logger,
       })
     },
@@ -235,7 +236,11 @@ export function createBackend(
           limits: o,
           log: logger,
         },
-        { heartbeatIntervalMs: o.heartbeatIntervalMs },
+        {
+          heartbeatIntervalMs: o.heartbeatIntervalMs,
+          maxSocketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
+          maxSocketsPerIp: config.WS_MAX_SOCKETS_PER_IP,
+        },
       ))
     },
     stop: (wsHub) => wsHub.closeAll(),

@@ -43,8 +43,11 @@ export const configSchema = z
     DB_QUERY_TIMEOUT_MS: durationMs(10_000),
     /** Waiting for a pool connection, opening one included, is given up after this: 503. */
     DB_ACQUIRE_TIMEOUT_MS: durationMs(10_000),
-    /** Assistant runs one user may have in flight on one instance; more sends are refused (`TOO_MANY_RUNS`). */
-    CHAT_MAX_RUNS_PER_USER: positiveInt(5),
+    /**
+     * Assistant runs one user may have running or waiting on one instance, over all their threads (one thread
+     * runs one at a time and queues `maxQueuedRunsPerThread`); more sends are refused (`TOO_MANY_RUNS`).
+     */
+    CHAT_MAX_RUNS_PER_USER: positiveInt(10),
     /** Sockets one user may hold on one instance; more are closed with 4429 (`TOO_MANY_SOCKETS`). */
     WS_MAX_SOCKETS_PER_USER: positiveInt(20),
     /** Sockets one remote address may hold on one instance (behind a proxy: the proxy's address). */
