@@ -15,6 +15,7 @@ import {
   type PostgresHandle,
 } from '@tarmac/postgres'
 import {
+  clientAddress,
   createHttpServerComponent,
   createLogger,
   drainDelayMsOf,
@@ -240,6 +241,7 @@ export function createBackend(
           heartbeatIntervalMs: o.heartbeatIntervalMs,
           maxSocketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
           maxSocketsPerIp: config.WS_MAX_SOCKETS_PER_IP,
+          clientAddress: (request) => clientAddress(request, config.TRUST_PROXY),
         },
       ))
     },

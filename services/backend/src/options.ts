@@ -8,6 +8,7 @@ import {
   nodeEnv,
   port,
   positiveInt,
+  trustProxy,
   urlWith,
 } from '@tarmac/service'
 
@@ -50,8 +51,10 @@ export const configSchema = z
     CHAT_MAX_RUNS_PER_USER: positiveInt(10),
     /** Sockets one user may hold on one instance; more are closed with 4429 (`TOO_MANY_SOCKETS`). */
     WS_MAX_SOCKETS_PER_USER: positiveInt(20),
-    /** Sockets one remote address may hold on one instance (behind a proxy: the proxy's address). */
+    /** Sockets one client address may hold on one instance (the address as `TRUST_PROXY` lets proxies say). */
     WS_MAX_SOCKETS_PER_IP: positiveInt(2_000),
+    /** Which proxies may name the client (`X-Forwarded-For`): default loopback (the local frontend's tunnel). */
+    TRUST_PROXY: trustProxy,
     ...drainDelayEnv,
     HEALTH_TOKEN: healthToken,
     LOG_LEVEL: logLevel,

@@ -41,6 +41,8 @@ export interface WebSocketHubOptions {
   /** Sockets per authenticated user, and per remote address, on this instance; more are closed with 4429. */
   readonly maxSocketsPerUser: number
   readonly maxSocketsPerIp: number
+  /** The client's address for the per-address cap (a trusted proxy's `X-Forwarded-For`, else the peer). */
+  readonly clientAddress: (request: IncomingMessage) => string
 }
 
 /**
@@ -56,6 +58,7 @@ export class WebSocketHub {
   readonly #perUser = new Counter()
   readonly #perIp = new Counter()
   readonly #maxSocketsPerIp: number
+  readonly #clientAddress: (request: IncomingMessage) => string
 
   constructor(
     context: Omit<ConnectionContext, 'encode' | 'claimUser' | 'releaseUser'>,
@@ -68,6 +71,7 @@ export class WebSocketHub {
       return json
     }
     this.#maxSocketsPerIp = options.maxSocketsPerIp
+    this.#clientAddress = options.clientAddress
     this.#context = {
       ...context,
       encode,
@@ -85,7 +89,7 @@ export class WebSocketHub {
   }
 
   accept(socket: WebSocket, request: IncomingMessage): void {
-    const ip = request.socket.remoteAddress ?? 'unknown'
+    const ip = this.#clientAddress(request)
     if (!this.#perIp.claim(ip, this.#maxSocketsPerIp)) {
       socket.send(JSON.stringify(errorFrame('TOO_MANY_SOCKETS', 'this address has too many open sockets')))
       socket.close(CLOSE_CODES.tooManySockets, 'too many sockets for this address')

@@ -106,4 +106,29 @@ describe('per-user and per-address caps (fake OpenAI-compatible server)', () => 
     await later.next((f) => f.type === 'auth.ok')
     await closeAll([later])
   })
+
+  it('counts the client a trusted local proxy names (X-Forwarded-For), not the proxy', async () => {
+    const behindProxy = async (client: string) => {
+      const socket = new ChatClient(stack.wsUrl, ['tarmac.v1', `bearer.${await stack.auth.mint()}`], {
+        headers: { 'x-forwarded-for': client },
+      })
+      return socket
+    }
+    const open = []
+    for (let i = 0; i < 8; i++) {
+      const client = await behindProxy(`198.51.100.${i + 1}`) // eight clients through one local proxy
+      await client.next((f) => f.type === 'auth.ok')
+      open.push(client)
+    }
+    const sameClient = []
+    for (let i = 0; i < 6; i++) {
+      const client = await behindProxy('203.0.113.7')
+      await client.next((f) => f.type === 'auth.ok')
+      sameClient.push(client)
+    }
+    const seventh = await behindProxy('203.0.113.7')
+    expect(await seventh.next((f) => f.type === 'error')).toMatchObject({ code: 'TOO_MANY_SOCKETS' })
+    expect((await seventh.closed).code).toBe(4429)
+    await closeAll([...open, ...sameClient])
+  })
 })
