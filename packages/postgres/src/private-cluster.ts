@@ -32,6 +32,13 @@ export interface PrivateCluster {
    * stays in recovery and refuses every connection with 57P03 — a database that is "starting up", for real.
    */
   startStandby(options?: { hotStandby?: boolean }): Promise<PrivateCluster>
+  /**
+   * The server dies (`pg_ctl stop -m immediate`: every connection reset, new ones refused) and keeps its
+   * files, for `restart()`. A database that goes away at run time, for real.
+   */
+  crash(): Promise<void>
+  /** Starts the server again after `crash()`, on the same port with the same settings. */
+  restart(): Promise<void>
   /** `pg_ctl stop -m immediate` and removes every file. Safe to call twice. */
   stop(): Promise<void>
 }
@@ -98,17 +105,21 @@ async function startServer(files: ServerFiles): Promise<number> {
   // Another process may take the free port before the postmaster binds it: try a few.
   for (let attempt = 1; ; attempt++) {
     const port = await getFreePort()
-    const flags = Object.entries({ ...files.settings, port }).map(([name, value]) => `-c ${name}=${value}`)
     try {
-      await files.asOwner.run(join(files.bin, 'pg_ctl'), [
-        ...['-D', files.dataDir, '-l', join(files.dir, 'server.log'), '-o', flags.join(' ')],
-        ...['-w', '-t', '30', 'start'],
-      ])
+      await startOnPort(files, port)
       return port
     } catch (error) {
       if (attempt >= 3) throw error
     }
   }
+}
+
+async function startOnPort(files: ServerFiles, port: number): Promise<void> {
+  const flags = Object.entries({ ...files.settings, port }).map(([name, value]) => `-c ${name}=${value}`)
+  await files.asOwner.run(join(files.bin, 'pg_ctl'), [
+    ...['-D', files.dataDir, '-l', join(files.dir, 'server.log'), '-o', flags.join(' ')],
+    ...['-w', '-t', '30', 'start'],
+  ])
 }
 
 function cluster(files: ServerFiles, port: number, password: string): PrivateCluster {
@@ -169,6 +180,17 @@ function cluster(files: ServerFiles, port: number, password: string): PrivateClu
       standbys.push(standby)
       return standby
     },
+    async crash() {
+      await files.asOwner.run(join(files.bin, 'pg_ctl'), [
+        '-D',
+        files.dataDir,
+        '-m',
+        'immediate',
+        '-w',
+        'stop',
+      ])
+    },
+    restart: () => startOnPort(files, port),
     async stop() {
       if (stopped) return
       stopped = true

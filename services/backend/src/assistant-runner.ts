@@ -4,6 +4,7 @@ import type { ChatStore, Message } from './chat-store.js'
 import { DeltaBatcher } from './delta-batcher.js'
 import { codeOf } from './errors.js'
 import { threadTopic, type EventBus } from './event-bus.js'
+import { toStorableText } from './text-safety.js'
 
 /** The run events every subscriber of a thread receives, in this order: started, deltas, completed | failed. */
 export const RUN_EVENT_TYPES = ['run.started', 'run.delta', 'run.completed', 'run.failed'] as const
@@ -128,12 +129,16 @@ export class AssistantRunner {
       await this.#bus.publish(topic, { type: 'run.started', ...base, replyTo })
       const history = await this.#store.recentMessages(threadId, this.#historyMessages)
       let text = ''
-      for await (const piece of this.#provider.stream(history, signal)) {
+      for await (const raw of this.#provider.stream(history, signal)) {
+        // Provider output is not ours to refuse: what Postgres cannot store becomes U+FFFD (NUL here; an
+        // unpaired surrogate once the text is whole, since a pair may be split across two pieces).
+        const piece = raw.replaceAll('\u0000', '\uFFFD')
         text += piece
         await deltas.push(piece)
       }
       await deltas.flush()
       signal.throwIfAborted()
+      text = toStorableText(text)
       const message = await this.#store.addAssistantMessage(threadId, text, {
         ...this.#provider.metadata,
         runId,

@@ -15,6 +15,7 @@ import {
   type PostgresHandle,
 } from '@tarmac/postgres'
 import {
+  clientAddress,
   createHttpServerComponent,
   createLogger,
   drainDelayMsOf,
@@ -25,7 +26,9 @@ import {
 import { createStartup, type Startup, type StartupReport } from '@tarmac/startup'
 import type { AssistantProvider, PlatformState } from './assistant.js'
 import { createProviderComponent, databaseComponents } from './components.js'
+import { boundedQueries } from './bounded-queries.js'
 import { ChatService } from './chat-service.js'
+import { CLOSE_CODES } from './errors.js'
 import { faults } from './faults.js'
 import { createInProcessBus, type EventBus } from './event-bus.js'
 import { BACKEND_DEFAULTS, BACKEND_PHASES, type BackendConfig, type BackendOptions } from './options.js'
@@ -127,7 +130,7 @@ export function createBackend(
   })
   app.register(async (scoped) => {
     scoped.get('/ws', { websocket: true }, (socket, request) => {
-      if (gate.state !== 'serving') return socket.close(1013, 'not ready')
+      if (gate.state !== 'serving') return socket.close(CLOSE_CODES.tryAgainLater, 'not ready')
       get<WebSocketHub>('websocket-hub').accept(socket, request.raw)
     })
   })
@@ -154,7 +157,9 @@ export function createBackend(
   }
 
   startup.add(createHttpServerComponent({ app, port: config.PORT, host: config.HOST, phase: 'init' }))
-  startup.add(createJwksComponent(config.AUTH_URL, o.jwksCooldownMs))
+  startup.add(
+    createJwksComponent(config.AUTH_URL, { cooldownMs: o.jwksCooldownMs, maxAgeMs: o.jwksMaxAgeMs }),
+  )
   startup.add(
     createProviderComponent(config, platform, {
       connectTimeoutMs: o.providerConnectTimeoutMs,
@@ -203,12 +208,13 @@ export function createBackend(
     start: () => {
       bus = get<EventBus>(config.REDIS_URL ? 'redis' : 'event-bus')
       return new ChatService({
-        db: get<PostgresHandle>('postgres').pool,
+        db: boundedQueries(get<PostgresHandle>('postgres').pool, config.DB_QUERY_TIMEOUT_MS),
         bus,
         provider: get<AssistantProvider>('assistant-provider'),
         historyMessages: o.historyMessages,
         maxQueuedRunsPerThread: o.maxQueuedRunsPerThread,
         deltaFlushMs: o.deltaFlushMs,
+        maxRunsPerUser: config.CHAT_MAX_RUNS_PER_USER,
         log: logger,
       })
     },
@@ -231,7 +237,12 @@ export function createBackend(
           limits: o,
           log: logger,
         },
-        { heartbeatIntervalMs: o.heartbeatIntervalMs },
+        {
+          heartbeatIntervalMs: o.heartbeatIntervalMs,
+          maxSocketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
+          maxSocketsPerIp: config.WS_MAX_SOCKETS_PER_IP,
+          clientAddress: (request) => clientAddress(request, config.TRUST_PROXY),
+        },
       ))
     },
     stop: (wsHub) => wsHub.closeAll(),

@@ -9,6 +9,8 @@ export class ChatService {
   readonly store: ChatStore
   readonly runner: AssistantRunner
   readonly provider: AssistantProvider
+  readonly #maxRunsPerUser: number
+  readonly #runsByUser = new Map<string, number>()
 
   constructor(options: {
     db: Queryable
@@ -17,9 +19,12 @@ export class ChatService {
     historyMessages: number
     maxQueuedRunsPerThread: number
     deltaFlushMs: number
+    /** Runs one user may have in flight or queued at once (`reserveRun`). Default: no cap. */
+    maxRunsPerUser?: number
     log?: RunnerLog | undefined
   }) {
     this.store = new ChatStore(options.db)
+    this.#maxRunsPerUser = options.maxRunsPerUser ?? Infinity
     this.provider = options.provider
     this.runner = new AssistantRunner({
       store: this.store,
@@ -55,7 +60,32 @@ export class ChatService {
     }
   }
 
-  startRun(threadId: string, replyTo: string): RunHandle {
-    return this.runner.start(threadId, replyTo)
+  /**
+   * Claims one of the user's concurrent runs, or throws `TOO_MANY_RUNS`. Pass the returned release to
+   * `startRun` (it is called when the run ends), or call it yourself if no run starts. Idempotent.
+   */
+  reserveRun(userId: string): () => void {
+    const running = this.#runsByUser.get(userId) ?? 0
+    if (running >= this.#maxRunsPerUser) {
+      throw new BackendError(
+        'TOO_MANY_RUNS',
+        `at most ${this.#maxRunsPerUser} assistant runs at once per user; resend when one has finished`,
+      )
+    }
+    this.#runsByUser.set(userId, running + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const left = (this.#runsByUser.get(userId) ?? 1) - 1
+      if (left > 0) this.#runsByUser.set(userId, left)
+      else this.#runsByUser.delete(userId)
+    }
+  }
+
+  startRun(threadId: string, replyTo: string, release?: () => void): RunHandle {
+    const handle = this.runner.start(threadId, replyTo)
+    if (release) void handle.done.finally(release)
+    return handle
   }
 }

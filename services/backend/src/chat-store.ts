@@ -26,8 +26,10 @@ export interface Page<T> {
   readonly nextCursor: string | null
 }
 
-/** The pool, described structurally: `pg.Pool` fits, so does a client. */
-export type Queryable = Pick<pg.Pool, 'query'>
+/** The pool, described structurally: `pg.Pool` fits, so does a client (and `boundedQueries`). */
+export interface Queryable {
+  query<Row extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<Row>>
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const MAX_PAGE = 100

@@ -62,7 +62,12 @@ export function databaseComponents(
       migrationLockName: 'tarmac-backend',
       migrationsTable: 'backend_migrations',
       fleetSize: config.DB_FLEET_SIZE,
-      pool: { max: config.DB_POOL_MAX, idleTimeoutMs: config.DB_POOL_IDLE_MS },
+      pool: {
+        max: config.DB_POOL_MAX,
+        idleTimeoutMs: config.DB_POOL_IDLE_MS,
+        acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
+        connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+      },
       pooler: config.DB_POOLER,
       ...(config.DATABASE_MIGRATION_URL && { migrationUrl: config.DATABASE_MIGRATION_URL }),
     })

@@ -93,7 +93,26 @@ export const BACKEND_FAULTS = defineFaults('@tarmac/backend', {
     'the token is invalid, expired, or signed by an unknown key',
     'get a new access token and reconnect',
   ),
-  ALREADY_AUTHENTICATED: client('error frame', 'a second `auth` frame', 'send it once'),
+  ALREADY_AUTHENTICATED: client(
+    'error frame',
+    "an `auth` frame with a token for another user than the socket's",
+    'open another socket for the other user',
+  ),
+  TOKEN_EXPIRED: client(
+    'error frame + 4408',
+    'the access token the socket authenticated with expired, and no fresh one was sent in an `auth` frame',
+    'refresh the token and reconnect; to keep the socket, send `auth` with a fresh token before `expiresAt`',
+  ),
+  TOO_MANY_SOCKETS: client(
+    'error frame + 4429',
+    'the user (`WS_MAX_SOCKETS_PER_USER`) or the remote address (`WS_MAX_SOCKETS_PER_IP`) holds too many sockets on this instance',
+    'close unused sockets; reconnect with backoff',
+  ),
+  TOO_MANY_RUNS: client(
+    'error frame',
+    'the user already has `CHAT_MAX_RUNS_PER_USER` assistant runs running or waiting; the message was not stored',
+    'wait for a `run.completed` or `run.failed`, then resend (same `clientMsgId`)',
+  ),
   PROVIDER_UNAVAILABLE: {
     where: '`run.failed`',
     domain: 'infrastructure',
@@ -163,8 +182,14 @@ export const CLOSE_CODES = Object.freeze({
   goingAway: 1001,
   /** A frame above the hard payload cap (`maxPayloadBytes`). */
   messageTooBig: 1009,
+  /** The upgrade raced the readiness gate, or the auth service could not vouch for the token: retry later. */
+  tryAgainLater: 1013,
   /** Not authenticated within `authTimeoutMs`, or a bad token. */
   unauthorized: 4401,
+  /** The token the socket authenticated with expired (no fresh `auth` frame came before `exp`). */
+  tokenExpired: 4408,
+  /** Too many sockets for this user or this remote address. */
+  tooManySockets: 4429,
 })
 
 /** A backend failure with a code from the closed list; `dependencyUnavailable` maps it to 503 over HTTP. */

@@ -7,6 +7,8 @@ import {
   logLevel,
   nodeEnv,
   port,
+  positiveInt,
+  trustProxy,
   urlWith,
 } from '@tarmac/service'
 
@@ -38,6 +40,21 @@ export const configSchema = z
     STARTUP_DEADLINE_MS: durationMs(120_000),
     DB_CONNECT_TIMEOUT_MS: durationMs(30_000),
     ...databaseBudgetEnv,
+    /** A query is given up after this (client side; the connection is discarded): 503, not a hang. */
+    DB_QUERY_TIMEOUT_MS: durationMs(10_000),
+    /** Waiting for a pool connection, opening one included, is given up after this: 503. */
+    DB_ACQUIRE_TIMEOUT_MS: durationMs(10_000),
+    /**
+     * Assistant runs one user may have running or waiting on one instance, over all their threads (one thread
+     * runs one at a time and queues `maxQueuedRunsPerThread`); more sends are refused (`TOO_MANY_RUNS`).
+     */
+    CHAT_MAX_RUNS_PER_USER: positiveInt(10),
+    /** Sockets one user may hold on one instance; more are closed with 4429 (`TOO_MANY_SOCKETS`). */
+    WS_MAX_SOCKETS_PER_USER: positiveInt(20),
+    /** Sockets one client address may hold on one instance (the address as `TRUST_PROXY` lets proxies say). */
+    WS_MAX_SOCKETS_PER_IP: positiveInt(2_000),
+    /** Which proxies may name the client (`X-Forwarded-For`): default loopback (the local frontend's tunnel). */
+    TRUST_PROXY: trustProxy,
     ...drainDelayEnv,
     HEALTH_TOKEN: healthToken,
     LOG_LEVEL: logLevel,
@@ -64,6 +81,8 @@ export type BackendConfig = z.infer<typeof configSchema>
 export const BACKEND_DEFAULTS = Object.freeze({
   /** After a JWKS fetch, a token with an unknown `kid` triggers no refetch for this long (jose's cooldown). */
   jwksCooldownMs: 30_000,
+  /** A key set older than this is refreshed in the background (a failed refresh keeps it). */
+  jwksMaxAgeMs: 10 * 60_000,
   /** A socket must authenticate within this. */
   authTimeoutMs: 5_000,
   /** Ping interval; a socket that has not answered the previous ping is terminated. */

@@ -36,6 +36,18 @@ async function connectRedis(url: string, name: string, signal: AbortSignal): Pro
   }
 }
 
+/** A bus operation that failed while Redis is away (ioredis gives up after `maxRetriesPerRequest`): a 503. */
+function unavailable(operation: string, cause: unknown): BackendError {
+  return new BackendError(
+    'BACKEND_ERR_REDIS_UNAVAILABLE',
+    `redis ${operation} failed: ${networkReasonOf(cause)}`,
+    {
+      cause,
+      dependencyUnavailable: true,
+    },
+  )
+}
+
 function safeAddress(url: string): string {
   const parsed = new URL(url)
   return `${parsed.hostname}:${parsed.port || '6379'}`
@@ -76,7 +88,9 @@ export async function createRedisBus(
   return {
     kind: 'redis',
     async publish(topic, event) {
-      await publisher.publish(prefix + topic, JSON.stringify(event))
+      await publisher.publish(prefix + topic, JSON.stringify(event)).catch((error: unknown) => {
+        throw unavailable('publish', error)
+      })
     },
     async subscribe(topic, listener) {
       if (listeners.add(topic, listener)) confirmed.set(topic, subscriber.subscribe(prefix + topic))
@@ -84,7 +98,7 @@ export async function createRedisBus(
         await confirmed.get(topic)
       } catch (error) {
         if (listeners.remove(topic, listener)) confirmed.delete(topic)
-        throw error
+        throw unavailable('subscribe', error)
       }
       return () => {
         if (!listeners.remove(topic, listener)) return

@@ -3,6 +3,7 @@ import { HttpError } from '@tarmac/service'
 import { z } from 'zod'
 import type { ChatService } from './chat-service.js'
 import { BackendError } from './errors.js'
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './text-safety.js'
 import type { Identity, TokenVerifier } from './token-verifier.js'
 
 /** HTTP status of the backend's own client codes. */
@@ -30,7 +31,9 @@ const pageQuery = {
   additionalProperties: false,
 } as const
 
-const newThreadBody = z.strictObject({ title: z.string().trim().min(1).max(200).optional() })
+const newThreadBody = z.strictObject({
+  title: z.string().trim().min(1).max(200).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE).optional(),
+})
 
 interface PageQuery {
   cursor?: string

@@ -1,4 +1,11 @@
-import { createRemoteJWKSet, jwksCache, jwtVerify, type JSONWebKeySet } from 'jose'
+import {
+  createLocalJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+} from 'jose'
 import type { Component } from '@tarmac/startup'
 import { BackendError, networkReasonOf } from './errors.js'
 
@@ -7,10 +14,16 @@ export interface Identity {
   readonly userId: string
   readonly email?: string
   readonly name?: string
+  /** The token's `exp`: a socket authenticated with it is closed then unless it re-authenticates. */
+  readonly expiresAtMs?: number
 }
 
 export interface TokenVerifier {
-  /** Resolves the identity, or throws `BackendError('AUTH_FAILED')` (expired, bad signature, wrong audience…). */
+  /**
+   * Resolves the identity, or throws `BackendError('AUTH_FAILED')` (expired, bad signature, wrong audience…),
+   * or a `dependencyUnavailable` `BACKEND_ERR_JWKS_UNAVAILABLE` when no held key fits and the JWKS cannot be
+   * fetched (the token may be fine: 503, not 401).
+   */
   verify(token: string): Promise<Identity>
   readonly jwksUrl: string
 }
@@ -41,26 +54,96 @@ export async function fetchJwks(jwksUrl: string, signal: AbortSignal): Promise<J
   }
   const body = (await response.json().catch(() => null)) as { keys?: unknown } | null
   if (!body || !Array.isArray(body.keys) || body.keys.length === 0) {
-    throw new BackendError('BACKEND_ERR_JWKS_UNAVAILABLE', `auth JWKS at ${jwksUrl} holds no keys`)
+    throw new BackendError('BACKEND_ERR_JWKS_UNAVAILABLE', `auth JWKS at ${jwksUrl} holds no keys`, {
+      dependencyUnavailable: true,
+    })
   }
   return body as JSONWebKeySet
 }
 
+const JWKS_FETCH_TIMEOUT_MS = 5_000
+
 /**
- * Verifies EdDSA access tokens against the auth service's JWKS. The set fetched at startup seeds jose's
- * remote set, which refetches on an unknown `kid` (with a cooldown), so key rotation needs no restart.
+ * The auth service's keys as the backend holds them. The set fetched at startup is kept until a fetch
+ * succeeds: a token whose `kid` is unknown refetches it (at most every `cooldownMs`, single-flight), and a set
+ * older than `maxAgeMs` is refreshed in the background. A failed fetch never drops the last good set — a down
+ * auth service must not turn every valid token into a 401 — and a token no held key can judge while the
+ * fetch fails is a dependency failure (`dependencyUnavailable`: 503), not a bad token.
  */
-export function createTokenVerifier(jwksUrl: string, jwks: JSONWebKeySet, cooldownMs: number): TokenVerifier {
-  const keySet = createRemoteJWKSet(new URL(jwksUrl), {
-    timeoutDuration: 5_000,
-    cooldownDuration: cooldownMs,
-    [jwksCache]: { jwks, uat: Date.now() },
-  })
+class AuthKeySet {
+  readonly #jwksUrl: string
+  readonly #cooldownMs: number
+  readonly #maxAgeMs: number
+  #local: ReturnType<typeof createLocalJWKSet>
+  #fetchedAtMs = Date.now()
+  #attemptedAtMs = Date.now()
+  #lastError: unknown
+  #pending: Promise<void> | undefined
+
+  constructor(jwksUrl: string, jwks: JSONWebKeySet, options: { cooldownMs: number; maxAgeMs: number }) {
+    this.#jwksUrl = jwksUrl
+    this.#local = createLocalJWKSet(jwks)
+    this.#cooldownMs = options.cooldownMs
+    this.#maxAgeMs = options.maxAgeMs
+  }
+
+  readonly getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
+    const nowMs = Date.now()
+    if (nowMs - this.#fetchedAtMs > this.#maxAgeMs && nowMs - this.#attemptedAtMs >= this.#cooldownMs)
+      this.#refresh().catch(() => {}) // a failure keeps the old set
+    try {
+      return await this.#local(header, token)
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error
+      if (this.#pending || Date.now() - this.#attemptedAtMs >= this.#cooldownMs) await this.#refresh()
+      else if (this.#lastError !== undefined) throw unavailable(this.#jwksUrl, this.#lastError)
+      return this.#local(header, token)
+    }
+  }
+
+  #refresh(): Promise<void> {
+    this.#pending ??= (async () => {
+      this.#attemptedAtMs = Date.now()
+      try {
+        this.#local = createLocalJWKSet(
+          await fetchJwks(this.#jwksUrl, AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS)),
+        )
+        this.#fetchedAtMs = Date.now()
+        this.#lastError = undefined
+      } catch (error) {
+        this.#lastError = error
+        throw unavailable(this.#jwksUrl, error)
+      } finally {
+        this.#pending = undefined
+      }
+    })()
+    return this.#pending
+  }
+}
+
+const unavailable = (jwksUrl: string, cause: unknown): BackendError =>
+  cause instanceof BackendError && cause.dependencyUnavailable
+    ? cause
+    : new BackendError('BACKEND_ERR_JWKS_UNAVAILABLE', `auth JWKS at ${jwksUrl} could not be fetched`, {
+        cause,
+        dependencyUnavailable: true,
+      })
+
+/**
+ * Verifies EdDSA access tokens against the auth service's JWKS (see `AuthKeySet`: key rotation needs no
+ * restart, and an auth outage costs nothing while the held keys answer).
+ */
+export function createTokenVerifier(
+  jwksUrl: string,
+  jwks: JSONWebKeySet,
+  options: { cooldownMs: number; maxAgeMs: number },
+): TokenVerifier {
+  const keySet = new AuthKeySet(jwksUrl, jwks, options)
   return {
     jwksUrl,
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, keySet, {
+        const { payload } = await jwtVerify(token, keySet.getKey, {
           issuer: TOKEN_ISSUER,
           audience: TOKEN_AUDIENCE,
           algorithms: ['EdDSA'],
@@ -70,8 +153,10 @@ export function createTokenVerifier(jwksUrl: string, jwks: JSONWebKeySet, cooldo
           userId: payload.sub,
           ...(typeof payload.email === 'string' ? { email: payload.email } : {}),
           ...(typeof payload.name === 'string' ? { name: payload.name } : {}),
+          ...(typeof payload.exp === 'number' ? { expiresAtMs: payload.exp * 1000 } : {}),
         }
       } catch (error) {
+        if (error instanceof BackendError && error.dependencyUnavailable) throw error
         throw new BackendError('AUTH_FAILED', 'invalid or expired access token', { cause: error })
       }
     },
@@ -79,7 +164,10 @@ export function createTokenVerifier(jwksUrl: string, jwks: JSONWebKeySet, cooldo
 }
 
 /** The `dependencies` component: the JWKS fetched once (critical, retried until the startup deadline). */
-export function createJwksComponent(authUrl: string, cooldownMs: number): Component<TokenVerifier> {
+export function createJwksComponent(
+  authUrl: string,
+  options: { cooldownMs: number; maxAgeMs: number },
+): Component<TokenVerifier> {
   const jwksUrl = `${authUrl.replace(/\/+$/, '')}/.well-known/jwks.json`
   return {
     name: 'auth-jwks',
@@ -87,7 +175,7 @@ export function createJwksComponent(authUrl: string, cooldownMs: number): Compon
     timeoutMs: 5_000,
     retry: { baseMs: 250, capMs: 2_000 },
     async start({ signal }) {
-      return createTokenVerifier(jwksUrl, await fetchJwks(jwksUrl, signal), cooldownMs)
+      return createTokenVerifier(jwksUrl, await fetchJwks(jwksUrl, signal), options)
     },
   }
 }

@@ -7,6 +7,9 @@ import type { Identity, TokenVerifier } from './token-verifier.js'
 import { TokenBucket } from './token-bucket.js'
 import { errorFrame, parseClientFrame, type ClientFrame, type clientFrameSchema } from './ws-protocol.js'
 
+/** setTimeout's largest delay (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** What a connection needs from the hub; services are read late because sockets outlive no phase. */
 export interface ConnectionContext {
   readonly verifier: TokenVerifier
@@ -21,6 +24,9 @@ export interface ConnectionContext {
     readonly rateLimitPerSecond: number
     readonly maxSubscriptionsPerSocket: number
   }
+  /** Counts the socket against its user's cap once authenticated; false when the user is at the cap. */
+  readonly claimUser: (userId: string) => boolean
+  readonly releaseUser: (userId: string) => void
   /** Serialises an event once for all its subscribers. */
   readonly encode: (event: BusEvent) => string
   readonly log: { warn(object: object, message: string): void; debug(object: object, message: string): void }
@@ -39,6 +45,7 @@ export class ChatConnection {
   #identity: Identity | undefined
   #authenticating: Promise<void> | undefined
   #authTimer: NodeJS.Timeout | undefined
+  #expiryTimer: NodeJS.Timeout | undefined
   #queue: Promise<void> = Promise.resolve()
   #alive = true
 
@@ -123,6 +130,8 @@ export class ChatConnection {
   }
 
   async #handle(text: string): Promise<void> {
+    // Frames still queued when the socket closed (shutdown, a cap) are dropped: nobody can be acknowledged.
+    if (this.#socket.readyState !== this.#socket.OPEN) return
     const parsed = parseClientFrame(text, this.#context.schema)
     if ('error' in parsed) {
       this.send(errorFrame(parsed.error.code, parsed.error.message, parsed.ref))
@@ -133,8 +142,7 @@ export class ChatConnection {
     try {
       await this.#authenticating
       if (frame.type === 'auth') {
-        if (this.#identity || this.#authenticating)
-          throw new BackendError('ALREADY_AUTHENTICATED', 'this socket is already authenticated')
+        // A second `auth` frame re-authenticates (a fresh token before the current one expires).
         this.#authenticating = this.#authenticate(frame.token)
         await this.#authenticating
         return
@@ -143,10 +151,14 @@ export class ChatConnection {
         throw new BackendError('AUTH_REQUIRED', 'authenticate first: send { type: "auth", token }')
       await this.#dispatch(this.#identity, frame)
     } catch (error) {
-      const code = error instanceof BackendError ? error.code : toClientError(error).code
-      const message = error instanceof BackendError ? error.message : toClientError(error).message
-      if (!(error instanceof BackendError))
-        this.#context.log.warn({ err: error, frame: frame.type }, 'frame failed')
+      // Our own client codes as they are; anything else (a database or bus outage: DEPENDENCY_UNAVAILABLE,
+      // a bug: INTERNAL) through the same mapping as HTTP, so a frame never fails without a code.
+      if (error instanceof BackendError && !error.dependencyUnavailable) {
+        this.send(errorFrame(error.code, error.message, ref))
+        return
+      }
+      const { code, message, statusCode } = toClientError(error)
+      if (statusCode >= 500) this.#context.log.warn({ err: error, frame: frame.type, code }, 'frame failed')
       this.send(errorFrame(code, message, ref))
     }
   }
@@ -163,24 +175,32 @@ export class ChatConnection {
         this.send({ type: 'thread.unsubscribed', threadId: frame.threadId })
         return
       case 'message.send': {
-        const checked = this.#subscriptions.has(frame.threadId)
-        if (!checked) await this.#subscribe(identity, frame.threadId)
         const { chat } = this.#context
-        const { message, duplicate } = await chat.persistUserMessage(
-          identity.userId,
-          frame.threadId,
-          frame.clientMsgId,
-          frame.text,
-          { ownershipChecked: true },
-        )
-        this.send({
-          type: 'message.ack',
-          threadId: frame.threadId,
-          clientMsgId: frame.clientMsgId,
-          messageId: message.id,
-          duplicate,
-        })
-        if (!duplicate) chat.startRun(frame.threadId, message.id)
+        // Refused before anything is stored: the client resends later (TOO_MANY_RUNS).
+        const releaseRun = chat.reserveRun(identity.userId)
+        let started = false
+        try {
+          const checked = this.#subscriptions.has(frame.threadId)
+          if (!checked) await this.#subscribe(identity, frame.threadId)
+          const { message, duplicate } = await chat.persistUserMessage(
+            identity.userId,
+            frame.threadId,
+            frame.clientMsgId,
+            frame.text,
+            { ownershipChecked: true },
+          )
+          this.send({
+            type: 'message.ack',
+            threadId: frame.threadId,
+            clientMsgId: frame.clientMsgId,
+            messageId: message.id,
+            duplicate,
+          })
+          if (!duplicate) chat.startRun(frame.threadId, message.id, releaseRun)
+          started = !duplicate
+        } finally {
+          if (!started) releaseRun()
+        }
         return
       }
       case 'ping':
@@ -205,23 +225,72 @@ export class ChatConnection {
     this.#subscriptions.set(threadId, unsubscribe)
   }
 
+  /**
+   * First authentication: a bad token closes the socket with 4401; an auth service that cannot vouch for any
+   * key with 1013 (retry later); a user already at the socket cap with 4429. Re-authentication (a later
+   * `auth` frame) with a fresh token for the same user moves the expiry; a failure there is an error frame
+   * and the socket keeps its current authorisation until that expires.
+   */
   async #authenticate(token: string): Promise<void> {
+    const current = this.#identity
     try {
-      this.#identity = await this.#context.verifier.verify(token)
+      let identity: Identity
+      try {
+        identity = await this.#context.verifier.verify(token)
+      } catch (error) {
+        if (current) throw error
+        const dependency = error instanceof BackendError && error.dependencyUnavailable
+        this.send(
+          dependency
+            ? errorFrame('DEPENDENCY_UNAVAILABLE', 'the auth service cannot be reached; retry shortly')
+            : errorFrame('AUTH_FAILED', 'invalid or expired access token'),
+        )
+        this.close(
+          dependency ? CLOSE_CODES.tryAgainLater : CLOSE_CODES.unauthorized,
+          dependency ? 'auth service unavailable' : 'invalid token',
+        )
+        this.#context.log.debug({ err: error }, 'websocket authentication failed')
+        throw new BackendError('AUTH_FAILED', 'invalid or expired access token', { cause: error })
+      }
+      if (this.#socket.readyState !== this.#socket.OPEN) return // closed while the token was checked
+      if (current && identity.userId !== current.userId)
+        throw new BackendError('ALREADY_AUTHENTICATED', 'this socket is authenticated as another user')
+      if (!current && !this.#context.claimUser(identity.userId)) {
+        this.send(errorFrame('TOO_MANY_SOCKETS', 'this user has too many open sockets'))
+        this.close(CLOSE_CODES.tooManySockets, 'too many sockets for this user')
+        throw new BackendError('TOO_MANY_SOCKETS', 'this user has too many open sockets')
+      }
+      this.#identity = identity
       clearTimeout(this.#authTimer)
-      this.send({ type: 'auth.ok', userId: this.#identity.userId })
-    } catch (error) {
-      this.send(errorFrame('AUTH_FAILED', 'invalid or expired access token'))
-      this.close(CLOSE_CODES.unauthorized, 'invalid token')
-      this.#context.log.debug({ err: error }, 'websocket authentication failed')
-      throw new BackendError('AUTH_FAILED', 'invalid or expired access token', { cause: error })
+      this.#expireAt(identity.expiresAtMs)
+      this.send({
+        type: 'auth.ok',
+        userId: identity.userId,
+        ...(identity.expiresAtMs === undefined
+          ? {}
+          : { expiresAt: new Date(identity.expiresAtMs).toISOString() }),
+      })
     } finally {
       this.#authenticating = undefined
     }
   }
 
+  /** An authenticated socket lives no longer than its token: closed with 4408 at `exp` unless re-authenticated. */
+  #expireAt(expiresAtMs: number | undefined): void {
+    clearTimeout(this.#expiryTimer)
+    if (expiresAtMs === undefined) return
+    const delayMs = Math.min(Math.max(expiresAtMs - Date.now(), 0), MAX_TIMER_MS)
+    this.#expiryTimer = setTimeout(() => {
+      this.send(errorFrame('TOKEN_EXPIRED', 'the access token expired; reconnect with a fresh one'))
+      this.close(CLOSE_CODES.tokenExpired, 'token expired')
+    }, delayMs)
+    this.#expiryTimer.unref()
+  }
+
   #dispose(): void {
     clearTimeout(this.#authTimer)
+    clearTimeout(this.#expiryTimer)
+    if (this.#identity) this.#context.releaseUser(this.#identity.userId)
     for (const unsubscribe of this.#subscriptions.values()) unsubscribe()
     this.#subscriptions.clear()
   }

@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws'
 import { BackendError, CLOSE_CODES } from './errors.js'
 import type { BusEvent, EventBus } from './event-bus.js'
 import { ChatConnection, type ConnectionContext } from './ws-connection.js'
-import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from './ws-protocol.js'
+import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL, errorFrame } from './ws-protocol.js'
 
 /** Picks `tarmac.v1` from the offered subprotocols (the bearer token is read from the same header). */
 export function selectSubprotocol(offered: Set<string>): string | false {
@@ -19,25 +19,65 @@ export function bearerFromProtocols(request: IncomingMessage): string | undefine
   return bearer?.slice(BEARER_PROTOCOL_PREFIX.length) || undefined
 }
 
+/** Counts by key (a user, a remote address), for the socket caps. */
+class Counter {
+  readonly #counts = new Map<string, number>()
+  /** Adds one unless the key is at `max`; false then. */
+  claim(key: string, max: number): boolean {
+    const count = this.#counts.get(key) ?? 0
+    if (count >= max) return false
+    this.#counts.set(key, count + 1)
+    return true
+  }
+  release(key: string): void {
+    const count = (this.#counts.get(key) ?? 1) - 1
+    if (count > 0) this.#counts.set(key, count)
+    else this.#counts.delete(key)
+  }
+}
+
+export interface WebSocketHubOptions {
+  readonly heartbeatIntervalMs: number
+  /** Sockets per authenticated user, and per remote address, on this instance; more are closed with 4429. */
+  readonly maxSocketsPerUser: number
+  readonly maxSocketsPerIp: number
+  /** The client's address for the per-address cap (a trusted proxy's `X-Forwarded-For`, else the peer). */
+  readonly clientAddress: (request: IncomingMessage) => string
+}
+
 /**
- * Every live socket of this instance: accepts them, pings them on an interval (a socket that missed a
- * pong is terminated), closes them all with 1001 on shutdown, and proves at startup that an event
- * published on the bus reaches a subscriber.
+ * Every live socket of this instance: accepts them (within the per-address and per-user caps), pings them
+ * on an interval (a socket that missed a pong is terminated), closes them all with 1001 on shutdown, and
+ * proves at startup that an event published on the bus reaches a subscriber.
  */
 export class WebSocketHub {
   readonly #connections = new Set<ChatConnection>()
   readonly #context: ConnectionContext
   readonly #heartbeat: NodeJS.Timeout
   readonly #sockets = new Set<WebSocket>()
+  readonly #perUser = new Counter()
+  readonly #perIp = new Counter()
+  readonly #maxSocketsPerIp: number
+  readonly #clientAddress: (request: IncomingMessage) => string
 
-  constructor(context: Omit<ConnectionContext, 'encode'>, options: { heartbeatIntervalMs: number }) {
+  constructor(
+    context: Omit<ConnectionContext, 'encode' | 'claimUser' | 'releaseUser'>,
+    options: WebSocketHubOptions,
+  ) {
     const encoded = new WeakMap<BusEvent, string>()
     const encode = (event: BusEvent): string => {
       let json = encoded.get(event)
       if (json === undefined) encoded.set(event, (json = JSON.stringify(event)))
       return json
     }
-    this.#context = { ...context, encode }
+    this.#maxSocketsPerIp = options.maxSocketsPerIp
+    this.#clientAddress = options.clientAddress
+    this.#context = {
+      ...context,
+      encode,
+      claimUser: (userId) => this.#perUser.claim(userId, options.maxSocketsPerUser),
+      releaseUser: (userId) => this.#perUser.release(userId),
+    }
     this.#heartbeat = setInterval(() => {
       for (const connection of this.#connections) connection.heartbeat()
     }, options.heartbeatIntervalMs)
@@ -49,6 +89,13 @@ export class WebSocketHub {
   }
 
   accept(socket: WebSocket, request: IncomingMessage): void {
+    const ip = this.#clientAddress(request)
+    if (!this.#perIp.claim(ip, this.#maxSocketsPerIp)) {
+      socket.send(JSON.stringify(errorFrame('TOO_MANY_SOCKETS', 'this address has too many open sockets')))
+      socket.close(CLOSE_CODES.tooManySockets, 'too many sockets for this address')
+      return
+    }
+    socket.once('close', () => this.#perIp.release(ip))
     const connection = new ChatConnection(socket, this.#context, bearerFromProtocols(request))
     this.#connections.add(connection)
     this.#sockets.add(socket)

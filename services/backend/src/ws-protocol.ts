@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { BackendError } from './errors.js'
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './text-safety.js'
 
 /** The subprotocol a client offers (with `bearer.<access JWT>`) and the server selects. */
 export const SUBPROTOCOL = 'tarmac.v1'
@@ -41,8 +42,8 @@ export function clientFrameSchema(maxMessageChars: number) {
     z.object({
       type: z.literal('message.send'),
       threadId,
-      clientMsgId: z.string().min(1).max(128),
-      text: z.string().trim().min(1).max(maxMessageChars),
+      clientMsgId: z.string().min(1).max(128).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE),
+      text: z.string().trim().min(1).max(maxMessageChars).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE),
       ref,
     }),
     z.object({ type: z.literal('ping'), ref }),

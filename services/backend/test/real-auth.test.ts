@@ -74,6 +74,7 @@ describe('with the real auth service', () => {
     expect(await client.next((f) => f.type === 'auth.ok')).toEqual({
       type: 'auth.ok',
       userId: session.user.id,
+      expiresAt: expect.any(String),
     })
     client.send({ type: 'message.send', threadId: thread.body.id!, clientMsgId: 'e2e-1', text: 'status?' })
     const completed = await client.next((f) => f.type === 'run.completed')

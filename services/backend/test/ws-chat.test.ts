@@ -21,7 +21,11 @@ describe('WebSocket chat', () => {
     const threadId = await newThread(token)
     const client = await ChatClient.withSubprotocol(stack.wsUrl, token)
     expect(client.socket.protocol).toBe('tarmac.v1')
-    expect(await client.next((f) => f.type === 'auth.ok')).toEqual({ type: 'auth.ok', userId })
+    expect(await client.next((f) => f.type === 'auth.ok')).toEqual({
+      type: 'auth.ok',
+      userId,
+      expiresAt: expect.any(String),
+    })
 
     client.send({
       type: 'message.send',
@@ -65,7 +69,7 @@ describe('WebSocket chat', () => {
   it('authenticates with a first auth frame, too', async () => {
     const userId = randomUUID()
     const client = await ChatClient.withAuthFrame(stack.wsUrl, await stack.auth.mint({ userId }))
-    expect(client.frames[0]).toEqual({ type: 'auth.ok', userId })
+    expect(client.frames[0]).toEqual({ type: 'auth.ok', userId, expiresAt: expect.any(String) })
     client.send({ type: 'auth', token: await stack.auth.mint() })
     expect((await client.next((f) => f.type === 'error')).code).toBe('ALREADY_AUTHENTICATED')
     client.close()

@@ -136,6 +136,17 @@ describe('ChatConnection', () => {
     expect(sockets).toHaveLength(2)
   })
 
+  it('refreshes the token and reconnects when the socket closes with 4408 (token expired)', async () => {
+    const refreshToken = vi.fn(async () => true)
+    const { connection, sockets, last } = setup({ refreshToken })
+    connection.connect()
+    last().accept()
+    last().drop(4408)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(refreshToken).toHaveBeenCalledOnce()
+    expect(sockets).toHaveLength(2)
+  })
+
   it('stops at unauthorized when the token cannot be refreshed', async () => {
     const { connection, sockets, last } = setup({ refreshToken: async () => false })
     connection.connect()

@@ -1,7 +1,16 @@
 import { createServer, type ServerResponse } from 'node:http'
 
 /** How the fake answers a chat completion. */
-export type FakeBehaviour = 'stream' | 'http-error' | 'slow-forever' | 'no-headers' | 'broken-stream'
+export type FakeBehaviour =
+  | 'stream'
+  | 'http-error'
+  | 'slow-forever'
+  | 'no-headers'
+  | 'broken-stream'
+  /** Streams a first chunk, then sends nothing and never ends: a provider hung mid-stream. */
+  | 'hang-mid-stream'
+  /** Streams text holding NUL and an unpaired surrogate, which Postgres cannot store as they are. */
+  | 'unstorable-text'
 
 export interface FakeOpenAi {
   /** `http://127.0.0.1:<port>/v1`: use as OPENAI_BASE_URL. */
@@ -60,6 +69,15 @@ export async function startFakeOpenAi(options: { apiKey?: string } = {}): Promis
         return
       }
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+      if (behaviour === 'hang-mid-stream') {
+        chunk(response, 'Let me think')
+        return
+      }
+      if (behaviour === 'unstorable-text') {
+        for (const piece of ['nul:\u0000', ' lone:\ud800', ' pair:\ud83d', '\ude00']) chunk(response, piece)
+        response.end('data: [DONE]\n\n')
+        return
+      }
       if (behaviour === 'slow-forever') {
         const timer = setInterval(() => chunk(response, 'still thinking… '), 100)
         timers.add(timer)

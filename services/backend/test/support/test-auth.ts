@@ -19,6 +19,8 @@ export interface TestAuth {
   rotate(): Promise<void>
   /** Requests served so far for the JWKS. */
   readonly jwksRequests: number
+  /** `false`: the auth service is down — every request's connection is reset. */
+  setAvailable(available: boolean): void
   close(): Promise<void>
 }
 
@@ -32,7 +34,12 @@ export async function startTestAuth(): Promise<TestAuth> {
   let current = await keyPair()
   const foreign = await keyPair() // signs tokens the JWKS does not vouch for
   let jwksRequests = 0
+  let available = true
   const server: Server = createServer((request, response) => {
+    if (!available) {
+      request.socket.destroy()
+      return
+    }
     if (request.url === '/.well-known/jwks.json') {
       jwksRequests++
       response.writeHead(200, { 'content-type': 'application/json' })
@@ -48,6 +55,10 @@ export async function startTestAuth(): Promise<TestAuth> {
     url: `http://127.0.0.1:${port}`,
     get jwksRequests() {
       return jwksRequests
+    },
+    setAvailable(value) {
+      available = value
+      if (!value) server.closeIdleConnections()
     },
     async rotate() {
       current = await keyPair()

@@ -1,5 +1,5 @@
 import type { ChatEvent, ChatState, ServerFrame, StoredMessage } from './chat-machine.js'
-import { CLOSE_UNAUTHORIZED, chatReducer, initialChatState, pendingSends } from './chat-machine.js'
+import { chatReducer, initialChatState, isAuthClose, pendingSends } from './chat-machine.js'
 
 /** What the connection needs of a WebSocket (the browser's, or a fake in tests). */
 export interface SocketLike {
@@ -20,7 +20,7 @@ export interface ChatConnectionOptions {
   createSocket: (url: string, protocols: string[]) => SocketLike
   /** Reloads a thread's stored messages: after opening a thread and after every reconnect. */
   loadHistory: (threadId: string) => Promise<readonly StoredMessage[]>
-  /** Called on close code 4401; resolves true when a fresh token is available to reconnect with. */
+  /** Called on close code 4401 or 4408 (token expired); resolves true when a fresh token is available. */
   refreshToken?: () => Promise<boolean>
   /** Full-jitter backoff: sleep before retry n = random(0, min(capMs, baseMs · 2ⁿ)). */
   backoff?: { baseMs: number; capMs: number }
@@ -150,7 +150,7 @@ export class ChatConnection {
 
   async #onClose(code: number): Promise<void> {
     if (this.#closed) return
-    if (code === CLOSE_UNAUTHORIZED && this.#options.refreshToken && (await this.#options.refreshToken())) {
+    if (isAuthClose(code) && this.#options.refreshToken && (await this.#options.refreshToken())) {
       if (!this.#closed) this.connect()
       return
     }
@@ -158,7 +158,7 @@ export class ChatConnection {
   }
 
   #scheduleReconnect(code: number): void {
-    if (code === CLOSE_UNAUTHORIZED) {
+    if (isAuthClose(code)) {
       this.#dispatch({ type: 'socket.closed', code, retryAtMs: null, unavailable: false })
       return
     }

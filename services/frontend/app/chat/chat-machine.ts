@@ -83,6 +83,11 @@ export const initialChatState: ChatState = Object.freeze({
 
 /** The close code the backend uses for a missing, bad or expired token. */
 export const CLOSE_UNAUTHORIZED = 4401
+/** The close code the backend uses when the token an open socket authenticated with expires. */
+export const CLOSE_TOKEN_EXPIRED = 4408
+/** Close codes a fresh token cures: refresh it and reconnect. */
+export const isAuthClose = (code: number): boolean =>
+  code === CLOSE_UNAUTHORIZED || code === CLOSE_TOKEN_EXPIRED
 
 /** Applies one event. Never mutates `state`; returns it unchanged when the event changes nothing. */
 export function chatReducer(state: ChatState, event: ChatEvent): ChatState {
@@ -125,7 +130,7 @@ function closed(state: ChatState, event: Extract<ChatEvent, { type: 'socket.clos
   const messages = state.messages.some((m) => m.status === 'streaming')
     ? state.messages.map((m) => (m.status === 'streaming' ? { ...m, interrupted: true } : m))
     : state.messages
-  if (event.code === CLOSE_UNAUTHORIZED) {
+  if (isAuthClose(event.code)) {
     const error = { code: 'UNAUTHORIZED', message: 'Your session has expired. Log in again.' }
     return { ...state, messages, connection: 'unauthorized', error, retryAtMs: null }
   }
