@@ -98,13 +98,12 @@ describe('tarmac deploy render', () => {
     expect(io.err()).toMatch(/DEPLOY_RENDER_STALE: 1 file\(s\) differ[\s\S]*kubernetes\/base\/auth\.yaml/)
   })
 
-  it('tells auth and the frontend which proxies may set x-forwarded-for, per platform', () => {
+  it('tells every service which proxies may set x-forwarded-for, per platform', () => {
     const read = (file: string) => readFileSync(join(ROOT, 'deploy', file), 'utf8')
-    for (const service of ['auth', 'frontend']) {
+    for (const service of ['auth', 'frontend', 'backend']) {
       expect(read(`cloud-run/${service}.yaml`)).toMatch(/- name: TRUST_PROXY\n\s+value: '1'/)
       expect(read(`kubernetes/base/${service}.yaml`)).toMatch(/TRUST_PROXY: uniquelocal/)
     }
-    expect(read('cloud-run/backend.yaml')).not.toMatch(/TRUST_PROXY/)
   })
 
   it('refuses to render a plan that does not fit', async () => {

@@ -19,9 +19,9 @@ export const KUBERNETES_ENDPOINTS: Endpoints = {
 }
 
 /**
- * Which peers may set `x-forwarded-for` for auth and the frontend (docs/security.md): on Cloud Run, the one hop of
- * Google's front end in front of every service; in Kubernetes, the ingress controller and the pods, on private
- * addresses. The backend limits per socket and reads no client address.
+ * Which peers may set `x-forwarded-for` (docs/security.md): on Cloud Run, the one hop of Google's front end in
+ * front of every service; in Kubernetes, the ingress controller and the pods (the frontend's `/ws` tunnel to the
+ * backend), on private addresses. Auth keys its rate limits on the result, the backend its sockets-per-address cap.
  */
 export const TRUST_PROXY_BY_PLATFORM = {
   'cloud-run': '1',
@@ -59,7 +59,7 @@ export function serviceEnv(
       DB_CONNECT_TIMEOUT_MS: String(service.connectTimeoutMs),
       STARTUP_REPORT_URL: `${endpoints.frontend}/startup-reports`,
     })
-  if (service.name !== 'backend') env.TRUST_PROXY = TRUST_PROXY_BY_PLATFORM[options.platform]
+  env.TRUST_PROXY = TRUST_PROXY_BY_PLATFORM[options.platform]
   if (service.name === 'backend') Object.assign(env, { AUTH_URL: endpoints.auth, REDIS_URL: endpoints.redis })
   if (service.name === 'frontend')
     Object.assign(env, { BACKEND_URL: endpoints.backend, AUTH_URL: endpoints.auth })
