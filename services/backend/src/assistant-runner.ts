@@ -48,6 +48,8 @@ export class AssistantRunner {
   readonly #deltaFlushMs: number
   readonly #active = new Map<string, { controller: AbortController; done: Promise<RunOutcome> }>()
   readonly #threads = new Map<string, ThreadLine>()
+  /** The user messages a run of this instance is answering or will answer. */
+  readonly #replying = new Set<string>()
 
   constructor(options: {
     store: ChatStore
@@ -70,6 +72,11 @@ export class AssistantRunner {
 
   get activeRuns(): number {
     return this.#active.size
+  }
+
+  /** Whether a run of this instance is answering `messageId`, or waits to. */
+  isAnswering(messageId: string): boolean {
+    return this.#replying.has(messageId)
   }
 
   /** Runs waiting behind another run of their thread. */
@@ -100,8 +107,10 @@ export class AssistantRunner {
       return this.#run(runId, threadId, replyTo, controller.signal)
     })().finally(() => {
       this.#active.delete(runId)
+      this.#replying.delete(replyTo)
       if (this.#threads.get(threadId)?.tail === done) this.#threads.delete(threadId)
     })
+    this.#replying.add(replyTo)
     if (line) line.tail = done
     else this.#threads.set(threadId, { tail: done, waiting: 0 })
     this.#active.set(runId, { controller, done })
@@ -142,6 +151,7 @@ export class AssistantRunner {
       const message = await this.#store.addAssistantMessage(threadId, text, {
         ...this.#provider.metadata,
         runId,
+        replyTo,
       })
       await this.#bus.publish(topic, {
         type: 'run.completed',

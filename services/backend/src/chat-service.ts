@@ -83,6 +83,16 @@ export class ChatService {
     }
   }
 
+  /**
+   * Whether a resent message still needs its run: it has no stored reply and no run of this instance is on it —
+   * its first send was stored but never acknowledged (a query timeout after the commit, a lost connection), or its
+   * run failed. A resend is how a client retries.
+   */
+  async needsRun(threadId: string, messageId: string): Promise<boolean> {
+    if (this.runner.isAnswering(messageId)) return false
+    return !(await this.store.hasReply(threadId, messageId))
+  }
+
   startRun(threadId: string, replyTo: string, release?: () => void): RunHandle {
     const handle = this.runner.start(threadId, replyTo)
     if (release) void handle.done.finally(release)

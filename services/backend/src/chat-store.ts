@@ -179,6 +179,16 @@ export class ChatStore {
     return { message: toMessage(existing.rows[0]!), created: false }
   }
 
+  /** Whether an assistant reply to `messageId` is stored (replies record `replyTo` in their metadata). */
+  async hasReply(threadId: string, messageId: string): Promise<boolean> {
+    const { rowCount } = await this.#db.query(
+      `select 1 from chat_messages
+       where thread_id = $1 and role = 'assistant' and metadata->>'replyTo' = $2 limit 1`,
+      [threadId, messageId],
+    )
+    return (rowCount ?? 0) > 0
+  }
+
   async addAssistantMessage(
     threadId: string,
     text: string,

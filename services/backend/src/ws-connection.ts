@@ -189,6 +189,7 @@ export class ChatConnection {
             frame.text,
             { ownershipChecked: true },
           )
+          const run = !duplicate || (await chat.needsRun(frame.threadId, message.id))
           this.send({
             type: 'message.ack',
             threadId: frame.threadId,
@@ -196,8 +197,8 @@ export class ChatConnection {
             messageId: message.id,
             duplicate,
           })
-          if (!duplicate) chat.startRun(frame.threadId, message.id, releaseRun)
-          started = !duplicate
+          if (run) chat.startRun(frame.threadId, message.id, releaseRun)
+          started = run
         } finally {
           if (!started) releaseRun()
         }

@@ -94,6 +94,42 @@ describe('WebSocket chat', () => {
     client.close()
   })
 
+  it('starts the run of a resent message that was stored but never answered', async () => {
+    const token = await stack.auth.mint()
+    const threadId = await newThread(token)
+    // The first send's insert committed, but its ack never went out (a query timeout after the commit).
+    const client = new pg.Client({ connectionString: stack.db.url })
+    await client.connect()
+    const stored = randomUUID()
+    await client.query(
+      `insert into chat_messages (id, thread_id, role, text, client_msg_id) values ($1, $2, 'user', 'status?', 'lost-ack')`,
+      [stored, threadId],
+    )
+    const socket = await ChatClient.withSubprotocol(stack.wsUrl, token)
+    const resend = { type: 'message.send', threadId, clientMsgId: 'lost-ack', text: 'status?' }
+    socket.send(resend)
+    const ack = await socket.next((f) => f.type === 'message.ack')
+    expect(ack).toMatchObject({ messageId: stored, duplicate: true })
+    expect(await socket.next((f) => f.type === 'run.started')).toMatchObject({ replyTo: stored })
+    await socket.next((f) => f.type === 'run.completed')
+    // Answered now: a further resend gets the same ack and no second run.
+    socket.send(resend)
+    await socket.next((f) => f.type === 'message.ack' && f.duplicate === true)
+    socket.send({ type: 'ping', ref: 'after' })
+    await socket.next((f) => f.type === 'pong' && f.ref === 'after')
+    expect(socket.frames.filter((f) => f.type === 'run.started')).toHaveLength(1)
+    const { rows } = await client.query<{ role: string; reply_to: string | null }>(
+      `select role, metadata->>'replyTo' as reply_to from chat_messages where thread_id = $1 order by seq`,
+      [threadId],
+    )
+    expect(rows).toEqual([
+      { role: 'user', reply_to: null },
+      { role: 'assistant', reply_to: stored },
+    ])
+    await client.end()
+    socket.close()
+  })
+
   it("keeps users apart: another user's thread is not found and its runs are not seen", async () => {
     const aliceToken = await stack.auth.mint()
     const threadId = await newThread(aliceToken)
