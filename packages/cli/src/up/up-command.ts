@@ -6,7 +6,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '@tarmac/postgres'
 import { createStartup, failureLine } from '@tarmac/startup'
 import { intOption, paintFor, parseOptions, type Command } from '../command-io.js'
 import { CliError } from '../errors.js'
-import { CLI_DEFAULTS, EXIT_CODES } from '../options.js'
+import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
+import { CLI_DEFAULTS } from '../options.js'
 import type { Colour } from '../style.js'
 import { childServiceComponent, type RunningService, type ServiceSpec } from './child-service.js'
 import { formatLogLine, healthRequestFilter } from './log-line.js'
@@ -54,11 +55,12 @@ Example:
   tarmac up --only auth,backend   # no frontend
   tarmac up --backends 3          # three backends behind the frontend, Redis started if needed
 
-Exit codes:
-  0  stopped cleanly after Ctrl-C     1  a service exited while running
-  2  invalid usage (or --backends N > 1 with no Redis to be had: CLI_ERR_REDIS_UNAVAILABLE)
-  3  startup failed (the line names the service and why)
-`
+${exitCodesHelp({
+  ok: 'stopped cleanly after Ctrl-C or SIGTERM (its normal end)',
+  failed: 'a service failed to start (the line names it and why), or exited while running',
+  usage: 'invalid usage (or --backends N > 1 with no Redis to be had: CLI_ERR_REDIS_UNAVAILABLE)',
+  interrupted: 'interrupted (Ctrl-C or SIGTERM) while starting: what had started is stopped',
+})}`
 
 const OPTIONS = {
   root: { type: 'string' },
@@ -219,7 +221,7 @@ export const upCommand: Command = async (argv, io) => {
     view.close()
     if (io.signal?.aborted) return EXIT_CODES.interrupted
     io.stderr.write(`${failureLine('tarmac up', error, startup.report())}\n`)
-    return EXIT_CODES.startupFailed
+    return EXIT_CODES.failed
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   say('tarmac', paint('green', `ready in ${seconds} s`))
