@@ -67,6 +67,13 @@ describe('tarmac exit codes (the real binary)', () => {
     for (const exit of [0, 1, 2, 3, 130]) expect(main.stdout).toMatch(new RegExp(`\\b${exit}\\s{2,}\\S`))
   }, 120_000)
 
+  it('the README lists the same codes', () => {
+    for (const readme of ['../README.md', '../../../README.md']) {
+      const text = readFileSync(new URL(readme, import.meta.url), 'utf8')
+      for (const exit of [0, 1, 2, 3, 130]) expect(text, readme).toMatch(new RegExp(`\\| \`${exit}\` +\\|`))
+    }
+  })
+
   it('0 when the gate passes, 1 when it fails', async () => {
     expect((await runCli(['validate', '-f', criteria('pass', ['/ok'])], { cwd: dir })).code).toBe(0)
     const failed = await runCli(['validate', '-f', criteria('fail', ['/ok', '/down'])], { cwd: dir })
