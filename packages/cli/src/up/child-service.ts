@@ -8,7 +8,7 @@ import { sleep } from '@tarmac/startup'
 import { CliError } from '../errors.js'
 import { fetchHealth, isFetchFailure } from '../health/health-fetch.js'
 import { lineSplitter } from './log-line.js'
-import { PARENT_WATCH_IMPORT } from './parent-watch.js'
+import { PARENT_PID_ENV, PARENT_WATCH_IMPORT } from './parent-watch.js'
 import { Supervisor, type SupervisorOptions } from './supervisor.js'
 
 /** One service `tarmac up` runs: where it lives, its port, and what it needs in its environment. */
@@ -62,15 +62,20 @@ export interface ChildServiceOptions {
  * How the child is started: `node dist/main.js`, or tsx on `src/main.ts` (source condition) before a build;
  * either way with the parent watch preloaded, so a child never outlives a killed `tarmac up`.
  */
-export function commandOf(spec: ServiceSpec, fromSource: boolean): { command: string; args: string[] } {
+export function commandOf(
+  spec: ServiceSpec,
+  fromSource: boolean,
+): { command: string; args: string[]; env: Record<string, string> } {
   const built = join(spec.dir, 'dist/main.js')
   const watch = ['--import', PARENT_WATCH_IMPORT]
+  const env = { [PARENT_PID_ENV]: String(process.pid) }
   if (!fromSource && existsSync(built))
-    return { command: process.execPath, args: ['--enable-source-maps', ...watch, built] }
+    return { command: process.execPath, args: ['--enable-source-maps', ...watch, built], env }
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
   return {
     command: process.execPath,
     args: ['--conditions=@tarmac/source', '--import', tsx, ...watch, join(spec.dir, 'src/main.ts')],
+    env,
   }
 }
 
@@ -84,10 +89,10 @@ export async function launchChild(
   signal: AbortSignal,
 ): Promise<RunningService> {
   const url = `http://127.0.0.1:${spec.port}`
-  const { command, args } = commandOf(spec, options.fromSource)
+  const { command, args, env } = commandOf(spec, options.fromSource)
   const child = spawn(command, args, {
     cwd: spec.dir,
-    env: { ...process.env, ...spec.env, PORT: String(spec.port) },
+    env: { ...process.env, ...spec.env, ...env, PORT: String(spec.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: a terminal's Ctrl-C reaches tarmac only, which then stops the services one
     // by one in reverse order (a child that also got the SIGINT would take our SIGTERM as a second signal).
