@@ -36,9 +36,10 @@ export default tseslint.config(
     },
   },
   {
-    // Plain JavaScript fixtures run by `node` directly (a bench baseline that must cost no compile step).
-    files: ['bench/**/*.mjs'],
+    // Plain JavaScript run by `node` directly: a bench baseline that must cost no compile step, and the
+    // `tarmac` bin shim that must run before anything is built.
+    files: ['bench/**/*.mjs', 'packages/cli/bin/**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
-    languageOptions: { globals: { process: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', URL: 'readonly' } },
   },
 )

@@ -2,7 +2,9 @@ export { main, MAIN_HELP } from './main.js'
 export type { Command, CommandIo } from './command-io.js'
 export { CliError, CLI_ERROR_CODES, DEPLOY_FAULTS, formatProblem } from './errors.js'
 export type { CliErrorCode, ConfigProblem, DeployFaultCode } from './errors.js'
-export { CLI_DEFAULTS, EXIT_CODES, LOCAL_STACK } from './options.js'
+export { CLI_DEFAULTS, LOCAL_STACK } from './options.js'
+export { EXIT_CODES, exitCodesHelp } from './exit-codes.js'
+export type { ExitCode, ExitCodeMeanings } from './exit-codes.js'
 export {
   configSchema,
   healthPath,

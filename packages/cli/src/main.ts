@@ -4,7 +4,7 @@ import { CliError } from './errors.js'
 import { diagnoseCommand } from './diagnose/diagnose-command.js'
 import { rehearseCommand } from './rehearse/rehearse-command.js'
 import { monitorCommand } from './monitor/monitor-command.js'
-import { EXIT_CODES } from './options.js'
+import { EXIT_CODES } from './exit-codes.js'
 import { upCommand } from './up/up-command.js'
 import { validateCommand } from './validate/validate-command.js'
 
@@ -25,7 +25,10 @@ Each command has --help with its options, an example and its exit codes.
 Configuration: ./tarmac.yaml or --config FILE; without one, the local stack
 (backend :8000, auth :8001). Values may use $VAR, \${VAR} and \${VAR:-default}.
 
-Exit codes: 2 for invalid usage or configuration, in every command.
+Exit codes, the same in every command (each --help says what 0 and 1 mean there):
+  0    ok                       1    gate failed, target down, fault found
+  2    usage or config error    3    tarmac itself failed (an unexpected error)
+  130  interrupted (Ctrl-C or SIGTERM) before the command finished
 `
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -37,7 +40,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   deploy: deployCommand,
 }
 
-/** Runs `tarmac <argv>`; resolves with the exit code. Usage and config errors print and give 2. */
+/**
+ * Runs `tarmac <argv>`; resolves with the exit code (`EXIT_CODES`). Usage and config errors print and give 2;
+ * anything else unexpected rejects, and the binary exits 3.
+ */
 export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -54,7 +60,7 @@ export async function main(argv: readonly string[], io: CommandIo = processIo())
   } catch (error) {
     if (error instanceof CliError) {
       io.stderr.write(`tarmac ${name}: ${error.code}: ${error.message}\n`)
-      return error.code === 'CLI_ERR_SERVICE_EXITED' ? EXIT_CODES.startupFailed : EXIT_CODES.usage
+      return error.code === 'CLI_ERR_SERVICE_EXITED' ? EXIT_CODES.failed : EXIT_CODES.usage
     }
     throw error
   }

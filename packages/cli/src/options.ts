@@ -36,12 +36,3 @@ export const LOCAL_STACK = Object.freeze({
   auth: 'http://127.0.0.1:8001',
   frontend: 'http://127.0.0.1:3000',
 })
-
-/** Exit codes shared by the commands; each command's --help says which it uses. */
-export const EXIT_CODES = Object.freeze({
-  ok: 0,
-  failed: 1,
-  usage: 2,
-  startupFailed: 3,
-  interrupted: 130,
-})

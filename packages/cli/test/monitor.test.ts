@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { getFreePort } from '@tarmac/testing'
+import { ADMIN_DATABASE_URL, getFreePort } from '@tarmac/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main, Monitor, parseConfig, targetsOf, type MonitorSnapshot } from '../src/index.js'
 import { captureIo } from './capture-io.js'
@@ -44,6 +44,7 @@ beforeAll(async () => {
     '/health/startup': { status: 200, body: docs.startupStarted },
   })
   closedPort = await getFreePort()
+  const noSuchDatabase = Object.assign(new URL(ADMIN_DATABASE_URL), { pathname: '/tarmac_no_such_db' }).href
   dir = mkdtempSync(join(tmpdir(), 'tarmac-monitor-'))
   writeFileSync(
     join(dir, 'tarmac.yaml'),
@@ -54,8 +55,8 @@ beforeAll(async () => {
       `  dbdown: { url: '${dbDown.url}' }`,
       `  gone: { url: 'http://127.0.0.1:${closedPort}' }`,
       'dependencies:',
-      '  postgres: { type: postgres, url: "postgres://postgres@127.0.0.1:5432/postgres" }',
-      '  nodb: { type: postgres, url: "postgres://postgres@127.0.0.1:5432/tarmac_no_such_db" }',
+      `  postgres: { type: postgres, url: "${ADMIN_DATABASE_URL}" }`,
+      `  nodb: { type: postgres, url: "${noSuchDatabase}" }`,
       '  web: { type: http, url: "${WEB_URL}" }',
       'monitor: { intervalMs: 200, timeoutMs: 2000, failures: 2, window: 3 }',
     ].join('\n'),

@@ -13,6 +13,11 @@ export interface PrivateClusterOptions {
   readonly ssl?: boolean
   /** More `postgresql.conf` settings, passed as `-c name=value`. */
   readonly settings?: Readonly<Record<string, string | number>>
+  /**
+   * How TCP connections authenticate: `scram-sha-256` (default: a wrong password is a real 28P01) or `trust`
+   * (any user, no password — a throwaway server on loopback for a test suite, like a developer's local one).
+   */
+  readonly auth?: 'scram-sha-256' | 'trust'
 }
 
 export interface PrivateCluster {
@@ -46,7 +51,7 @@ export interface PrivateCluster {
 /**
  * Starts a private PostgreSQL cluster on a free loopback port from the installed server tools (any major
  * version; see `pgBinDir`): `initdb` into a temporary folder, password auth over TCP (`scram-sha-256`, so a
- * wrong password is a real 28P01), a small `max_connections`, optional SSL. Runs the tools as the `postgres`
+ * wrong password is a real 28P01; or `trust`), a small `max_connections`, optional SSL. Runs the tools as the `postgres`
  * OS user when run as root. About 1–2 s. For tests, benchmarks and `tarmac rehearse`.
  * @example
  * const cluster = await startPrivateCluster({ maxConnections: 3 })
@@ -64,7 +69,12 @@ export async function startPrivateCluster(options: PrivateClusterOptions = {}): 
   try {
     await asOwner.run(join(bin, 'initdb'), [
       ...['-D', dataDir, '-U', 'postgres', '-E', 'UTF8', '--pwfile', pwFile],
-      ...['--auth-host=scram-sha-256', '--auth-local=trust', '--no-sync', '--no-instructions'],
+      ...[
+        `--auth-host=${options.auth ?? 'scram-sha-256'}`,
+        '--auth-local=trust',
+        '--no-sync',
+        '--no-instructions',
+      ],
     ])
     const settings: Record<string, string | number> = {
       listen_addresses: '127.0.0.1',

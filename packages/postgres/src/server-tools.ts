@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, realpathSync } from 'node:fs'
 import { chown } from 'node:fs/promises'
-import { join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { PostgresError } from './errors.js'
 
@@ -10,7 +10,8 @@ const run = promisify(execFile)
 /**
  * Where the PostgreSQL server tools (`initdb`, `pg_ctl`, `pg_basebackup`) are: `TARMAC_PG_BIN` (or
  * `TEST_PG_BIN`), else the newest `/usr/lib/postgresql/<major>/bin` (Debian's layout, any major version), else
- * `pg_config --bindir`. Throws `PG_ERR_SERVER_TOOLS_MISSING`, naming the package that installs them.
+ * the directory `initdb` on the PATH really lives in (through symlinks), else `pg_config --bindir`. Throws
+ * `PG_ERR_SERVER_TOOLS_MISSING`, naming the package that installs them.
  */
 export async function pgBinDir(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const configured = env.TARMAC_PG_BIN ?? env.TEST_PG_BIN
@@ -22,6 +23,10 @@ export async function pgBinDir(env: NodeJS.ProcessEnv = process.env): Promise<st
         .sort((a, b) => Number(b) - Number(a))
     : []
   if (majors[0]) return join(root, majors[0], 'bin')
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    const initdb = dir && join(dir, 'initdb')
+    if (initdb && existsSync(initdb)) return dirname(realpathSync(initdb))
+  }
   try {
     const { stdout } = await run('pg_config', ['--bindir'])
     const dir = stdout.trim()

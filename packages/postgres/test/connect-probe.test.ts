@@ -1,5 +1,11 @@
 import { createConnector } from '@tarmac/connector'
-import { createTestDatabase, getFreePort, withClient, type TestDatabase } from '@tarmac/testing'
+import {
+  createTestDatabase,
+  getFreePort,
+  withClient,
+  TEST_POSTGRES,
+  type TestDatabase,
+} from '@tarmac/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { probeConnects } from '../src/index.js'
 
@@ -48,7 +54,7 @@ describe('probeConnects: the in-service path probe (real Postgres)', () => {
 
   it('shows where a slow connector spends the time, and gives up at the timeout', async () => {
     const connector = createConnector({
-      upstream: { host: '127.0.0.1', port: 5432 },
+      upstream: TEST_POSTGRES,
       establishDelayMs: 600,
       capacity: 1,
     })

@@ -1,4 +1,8 @@
-export { createTestDatabase, ADMIN_DATABASE_URL } from './test-database.js'
+export { createTestDatabase, ADMIN_DATABASE_URL, TEST_POSTGRES, TEST_REDIS_URL } from './test-database.js'
+export { startTestPostgres } from './test-postgres.js'
+export type { TestPostgres } from './test-postgres.js'
+export { startTestRedis, findRedisServer } from './test-redis.js'
+export type { TestRedis } from './test-redis.js'
 export type { TestDatabase } from './test-database.js'
 export {
   getFreePort,

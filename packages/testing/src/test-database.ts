@@ -1,9 +1,21 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 
-/** The local PostgreSQL that CI and every session provide (trust auth). `TEST_PG_ADMIN_URL` overrides it. */
+/**
+ * The test run's PostgreSQL (trust auth): `TEST_PG_ADMIN_URL`, which `npm test` sets to a private cluster it
+ * starts (global-setup.ts) unless the environment names one; else the local server on 5432.
+ */
 export const ADMIN_DATABASE_URL =
   process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+/** Host and port of the test run's PostgreSQL, for a proxy or connector placed in front of it. */
+export const TEST_POSTGRES: { readonly host: string; readonly port: number } = Object.freeze({
+  host: new URL(ADMIN_DATABASE_URL).hostname,
+  port: Number(new URL(ADMIN_DATABASE_URL).port || 5432),
+})
+
+/** The test run's Redis: `TEST_REDIS_URL`, which `npm test` sets to a `redis-server` it starts unless given. */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 export interface TestDatabase {
   readonly name: string

@@ -8,6 +8,7 @@ import {
   withClient,
   type OwnCluster,
   type TestDatabase,
+  TEST_POSTGRES,
 } from '@tarmac/testing'
 import { newAccount, startAuth, type RunningAuth } from './support.js'
 
@@ -18,7 +19,7 @@ describe('through a slow connector, auth starts on one connection and sizes its 
   beforeAll(async () => {
     db = await createTestDatabase('auth_budget')
     connector = createConnector({
-      upstream: { host: '127.0.0.1', port: 5432 },
+      upstream: TEST_POSTGRES,
       establishDelayMs: 300,
       capacity: 1,
     })

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createConnector, type Connector } from '@tarmac/connector'
-import { createTestDatabase, type TestDatabase } from '@tarmac/testing'
+import { createTestDatabase, TEST_POSTGRES, type TestDatabase } from '@tarmac/testing'
 import { newAccount, startAuth, type RunningAuth } from './support.js'
 
-// The shared 127.0.0.1:5432 server stays up: the outage is a connector between the service and Postgres.
+// The test run's server stays up: the outage is a connector between the service and Postgres.
 let db: TestDatabase
 let connector: Connector
 let auth: RunningAuth
 
 beforeAll(async () => {
   db = await createTestDatabase('auth_outage')
-  connector = createConnector({ upstream: { host: '127.0.0.1', port: 5432 } })
+  connector = createConnector({ upstream: TEST_POSTGRES })
   const address = await connector.listen()
   auth = await startAuth(
     { DB_QUERY_TIMEOUT_MS: '3000' },

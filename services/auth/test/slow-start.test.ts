@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { createConnector } from '@tarmac/connector'
-import { createTestDatabase } from '@tarmac/testing'
+import { createTestDatabase, TEST_POSTGRES } from '@tarmac/testing'
 import { createAuthService, loadAuthConfig } from '../src/index.js'
 
 // The outage this project answers: the database is slow or briefly away while the service boots. Auth must
@@ -14,7 +14,7 @@ describe('a slow database at boot', () => {
   it('answers probes while Postgres refuses, then starts when it comes back', async () => {
     const db = await createTestDatabase('auth_slow')
     cleanups.push(() => db.drop())
-    const connector = createConnector({ upstream: { host: '127.0.0.1', port: 5432 }, establishDelayMs: 500 })
+    const connector = createConnector({ upstream: TEST_POSTGRES, establishDelayMs: 500 })
     const address = await connector.listen()
     cleanups.push(() => connector.close())
     connector.down()

@@ -10,6 +10,7 @@ import {
   withClient,
   type OwnCluster,
   type TestDatabase,
+  TEST_POSTGRES,
 } from '@tarmac/testing'
 import { configSchema, createBackend, type Backend } from '../src/index.js'
 import { spawnBackend } from './support/child-backend.js'
@@ -43,7 +44,7 @@ describe('through a slow connector, a starting instance pays for one establishme
   beforeAll(async () => {
     db = await createTestDatabase('backend_one_conn')
     connector = createConnector({
-      upstream: { host: '127.0.0.1', port: 5432 },
+      upstream: TEST_POSTGRES,
       establishDelayMs: 400,
       capacity: 1,
     })

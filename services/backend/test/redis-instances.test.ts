@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase, type TestDatabase } from '@tarmac/testing'
+import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '@tarmac/testing'
 import { api, startBackend, type RunningBackend } from './support/backend-harness.js'
 import { startTestAuth, type TestAuth } from './support/test-auth.js'
 import { ChatClient } from './support/ws-client.js'
 
-// Two backend instances in this process, on two ports, sharing one database and the local Redis
-// (127.0.0.1:6379) under a channel prefix of their own, so parallel runs never hear each other.
+// Two backend instances in this process, on two ports, sharing one database and the test run's Redis
+// (TEST_REDIS_URL) under a channel prefix of their own, so parallel runs never hear each other.
 let db: TestDatabase
 let auth: TestAuth
 let a: RunningBackend
@@ -17,7 +17,7 @@ beforeAll(async () => {
   const shared = {
     databaseUrl: db.url,
     authUrl: auth.url,
-    env: { REDIS_URL: 'redis://127.0.0.1:6379' },
+    env: { REDIS_URL: TEST_REDIS_URL },
     options: { redisChannelPrefix: `tarmac-test-${randomUUID()}:` },
   }
   a = await startBackend(shared)

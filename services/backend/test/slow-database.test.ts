@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createConnector, type Connector } from '@tarmac/connector'
 import { loadConfig } from '@tarmac/service'
-import { createTestDatabase, type TestDatabase } from '@tarmac/testing'
+import { createTestDatabase, TEST_POSTGRES, type TestDatabase } from '@tarmac/testing'
 import { configSchema, createBackend, type Backend } from '../src/index.js'
 import { startTestAuth, type TestAuth } from './support/test-auth.js'
 import { ChatClient } from './support/ws-client.js'
@@ -13,7 +13,7 @@ let backend: Backend | undefined
 beforeAll(async () => {
   db = await createTestDatabase('backend_slow_db')
   auth = await startTestAuth()
-  connector = createConnector({ upstream: { host: '127.0.0.1', port: 5432 }, establishDelayMs: 3_000 })
+  connector = createConnector({ upstream: TEST_POSTGRES, establishDelayMs: 3_000 })
   await connector.listen()
 })
 afterAll(async () => {

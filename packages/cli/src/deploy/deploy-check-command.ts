@@ -2,7 +2,7 @@ import { relative } from 'node:path'
 import { paintFor, parseOptions, type Command } from '../command-io.js'
 import { loadConfig } from '../config/load-config.js'
 import { CliError } from '../errors.js'
-import { EXIT_CODES } from '../options.js'
+import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
 import type { Paint } from '../style.js'
 import { checkFleet, type FleetCheck } from './fleet-checks.js'
 import type { FleetConfig } from './fleet-schema.js'
@@ -40,10 +40,11 @@ Example:
     services:
       backend: { maxInstances: 20, poolMax: 10, startupDeadlineMs: 120000, startupProbeWindowMs: 240000 }
 
-Exit codes:
-  0  the plan fits      1  it does not (every problem is listed)
-  2  invalid usage or config (no fleet: section, an unknown key, a bad value)
-`
+${exitCodesHelp({
+  ok: 'the plan fits',
+  failed: 'it does not (every problem is listed)',
+  usage: 'invalid usage or config (no fleet: section, an unknown key, a bad value)',
+})}`
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },

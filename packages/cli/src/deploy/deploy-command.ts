@@ -1,6 +1,6 @@
 import type { Command } from '../command-io.js'
 import { CliError } from '../errors.js'
-import { EXIT_CODES } from '../options.js'
+import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
 import { deployCheckCommand } from './deploy-check-command.js'
 
 /** The subcommands of `tarmac deploy`. */
@@ -22,8 +22,10 @@ Each subcommand has --help with its options, an example and its exit codes.
 Example:
   tarmac deploy check --config deploy/tarmac.yaml && tarmac deploy render --config deploy/tarmac.yaml
 
-Exit codes: 0 ok, 1 the plan does not fit / the rendered files are stale, 2 usage or config.
-`
+${exitCodesHelp({
+  ok: 'ok (with no subcommand: this help, exit 2)',
+  failed: 'the plan does not fit, or the rendered files are stale',
+})}`
 
 /** `tarmac deploy <subcommand>`. */
 export const deployCommand: Command = async (argv, io) => {

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { paintFor, parseOptions, type Command } from '../command-io.js'
 import { loadConfig } from '../config/load-config.js'
 import { CliError } from '../errors.js'
-import { EXIT_CODES } from '../options.js'
+import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
 import { checkFleet } from './fleet-checks.js'
 import { renderPlan } from './render-plan.js'
 
@@ -36,11 +36,10 @@ Example:
   tarmac deploy render --config deploy/tarmac.yaml --check    # in CI: the committed files are current
   kubectl kustomize deploy/kubernetes/overlays/production | kubectl apply -f -
 
-Exit codes:
-  0  written (or, with --check, everything current)
-  1  the plan does not fit (the failed checks are printed), or --check found stale files
-  2  invalid usage or config
-`
+${exitCodesHelp({
+  ok: 'written (or, with --check, everything current)',
+  failed: 'the plan does not fit (the failed checks are printed), or --check found stale files',
+})}`
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },

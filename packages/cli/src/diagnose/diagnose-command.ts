@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { intOption, paintFor, parseOptions, type Command } from '../command-io.js'
 import { loadConfig } from '../config/load-config.js'
+import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
 import { analyse, allReady, evidenceGaps } from './analyse.js'
 import { renderVerdict, verdictJson } from './diagnose-view.js'
 import { gather } from './gather.js'
@@ -9,7 +10,13 @@ import { renderHandoff } from './handoff.js'
 import { decide } from './verdict.js'
 
 /** Exit codes of `tarmac diagnose`. */
-export const DIAGNOSE_EXIT_CODES = Object.freeze({ healthy: 0, fault: 1, usage: 2, failed: 3 })
+export const DIAGNOSE_EXIT_CODES = Object.freeze({
+  healthy: EXIT_CODES.ok,
+  fault: EXIT_CODES.failed,
+  usage: EXIT_CODES.usage,
+  failed: EXIT_CODES.internal,
+  interrupted: EXIT_CODES.interrupted,
+})
 
 export const DIAGNOSE_DEFAULTS = Object.freeze({
   connects: 5,
@@ -52,12 +59,12 @@ Example:
   tarmac diagnose --handoff handoff.md
   tarmac diagnose --json | jq .verdict
 
-Exit codes:
-  0  healthy: every service ready and nothing points at a fault
-  1  a fault was found (the verdict may be "unknown" when the evidence cannot say)
-  2  invalid usage or configuration
-  3  diagnose itself failed
-`
+${exitCodesHelp({
+  ok: 'healthy: every service ready and nothing points at a fault',
+  failed: 'a fault was found (the verdict may be "unknown" when the evidence cannot say)',
+  internal: 'diagnose itself failed (the message says why)',
+  interrupted: 'interrupted (Ctrl-C or SIGTERM) while gathering evidence: no verdict',
+})}`
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -89,6 +96,10 @@ export const diagnoseCommand: Command = async (argv, io) => {
       dependencyProbes: DIAGNOSE_DEFAULTS.dependencyProbes,
       ...(io.signal && { signal: io.signal }),
     })
+    if (io.signal?.aborted) {
+      io.stderr.write('tarmac diagnose: interrupted while gathering evidence; no verdict\n')
+      return DIAGNOSE_EXIT_CODES.interrupted
+    }
     const verdict = decide(analyse(input), allReady(input), evidenceGaps(input))
     if (values.handoff !== undefined)
       await writeFile(

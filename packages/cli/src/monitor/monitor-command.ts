@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { intOption, paintFor, parseOptions, pause, type Command } from '../command-io.js'
 import { loadConfig } from '../config/load-config.js'
 import { CliError } from '../errors.js'
+import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
 import { CLI_DEFAULTS } from '../options.js'
 import { alerterFor } from './alert-setup.js'
 import type { AlertEvent } from './alert-event.js'
@@ -11,8 +12,15 @@ import { createMonitorMetrics, serveMetrics, type MonitorMetrics } from './monit
 import { targetsOf } from './monitor-targets.js'
 import { renderSnapshot } from './monitor-view.js'
 
-/** Exit codes of `tarmac monitor --once`. */
-export const MONITOR_EXIT_CODES = Object.freeze({ allUp: 0, down: 1, usage: 2, starting: 4 })
+/** Exit codes of `tarmac monitor --once` (`EXIT_CODES`' values). */
+export const MONITOR_EXIT_CODES = Object.freeze({
+  allUp: EXIT_CODES.ok,
+  down: EXIT_CODES.failed,
+  usage: EXIT_CODES.usage,
+  internal: EXIT_CODES.internal,
+  starting: EXIT_CODES.starting,
+  interrupted: EXIT_CODES.interrupted,
+})
 
 export const MONITOR_HELP = `tarmac monitor — live status of every service and dependency
 
@@ -62,12 +70,13 @@ Example:
   tarmac monitor --once --json > status.json
   tarmac monitor --history monitor.jsonl --alert-webhook https://hooks.example/tarmac --metrics-port 9464
 
-Exit codes (--once):
-  0  every target up        1  at least one target down
-  4  none down, but some still starting or unknown
-  2  invalid usage or config (also: the metrics port cannot be opened)
-Without --once, runs until Ctrl-C and exits 0.
-`
+${exitCodesHelp({
+  ok: '--once: every target up. Without --once: stopped by Ctrl-C or SIGTERM (its normal end)',
+  failed: '--once: at least one target down',
+  usage: 'invalid usage or config (also: the metrics port cannot be opened)',
+  starting: '--once: none down, but some still starting or unknown',
+  interrupted: '--once interrupted (Ctrl-C or SIGTERM) before its sweep finished',
+})}`
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -161,7 +170,7 @@ export const monitorCommand: Command = async (argv, io) => {
           ? `${JSON.stringify({ ...snapshot, alertEvents: recorded, coldStarts }, null, 2)}\n`
           : renderSnapshot(snapshot, paint, io.stdout.columns) + renderColdStarts(coldStarts, paint),
       )
-      return exitCodeOf(snapshot)
+      return io.signal?.aborted ? MONITOR_EXIT_CODES.interrupted : exitCodeOf(snapshot)
     }
     monitor.start()
     const live = io.stdout.isTTY === true && !values.json
@@ -179,7 +188,7 @@ export const monitorCommand: Command = async (argv, io) => {
       io.stdout.write(live ? `\x1b[H\x1b[2J${text}` : `${text}\n`)
     }
     await monitor.stop()
-    return 0
+    return MONITOR_EXIT_CODES.allUp
   } finally {
     await metricsServer?.close()
   }

@@ -50,7 +50,7 @@ async function launchService(
   port: number,
 ): Promise<RehearsalProcess> {
   const dir = join(root, 'services', name === 'frontend' ? 'frontend' : name)
-  const { command, args } = commandOf({ name, dir, port, env }, fromSource)
+  const { command, args, env: watchEnv } = commandOf({ name, dir, port, env }, fromSource)
   const child = spawn(command, args, {
     cwd: dir,
     env: {
@@ -59,6 +59,7 @@ async function launchService(
       LOG_LEVEL: 'warn',
       NODE_ENV: 'test',
       ...env,
+      ...watchEnv,
       PORT: String(port),
     },
     stdio: ['ignore', 'ignore', 'pipe'],

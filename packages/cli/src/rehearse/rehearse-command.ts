@@ -8,13 +8,20 @@ import { gather } from '../diagnose/gather.js'
 import { renderHandoff } from '../diagnose/handoff.js'
 import { decide, type Verdict } from '../diagnose/verdict.js'
 import { CliError } from '../errors.js'
+import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
 import { renderTable } from '../style.js'
 import { findRoot } from '../up/up-command.js'
 import { settle, startRehearsalStack, type RehearsalProcess, type RehearsalStack } from './rehearsal-stack.js'
 import { SCENARIOS, type Scenario } from './scenarios.js'
 
 /** Exit codes of `tarmac rehearse`. */
-export const REHEARSE_EXIT_CODES = Object.freeze({ allNamed: 0, missed: 1, usage: 2, failed: 3 })
+export const REHEARSE_EXIT_CODES = Object.freeze({
+  allNamed: EXIT_CODES.ok,
+  missed: EXIT_CODES.failed,
+  usage: EXIT_CODES.usage,
+  failed: EXIT_CODES.internal,
+  interrupted: EXIT_CODES.interrupted,
+})
 
 export const REHEARSE_HELP = `tarmac rehearse — inject a named fault, run diagnose, check it names it
 
@@ -47,12 +54,13 @@ Example:
   tarmac rehearse --all
   tarmac rehearse connector-at-capacity --backends 4
 
-Exit codes:
-  0  every verdict named the injected domain and layer
-  1  at least one scenario was missed
-  2  invalid usage (an unknown scenario)
-  3  the rehearsal itself could not run (no server tools, a service that would not start)
-`
+${exitCodesHelp({
+  ok: 'every verdict named the injected domain and layer',
+  failed: 'at least one scenario was missed',
+  usage: 'invalid usage (an unknown scenario)',
+  internal: 'the rehearsal itself could not run (no server tools, a service that would not start)',
+  interrupted: 'interrupted (Ctrl-C or SIGTERM): the scenarios that never ran are named',
+})}`
 
 const OPTIONS = {
   all: { type: 'boolean' },
@@ -216,6 +224,7 @@ async function runRehearsal(
   const results: RehearsalResult[] = []
   try {
     for (const scenario of scenarios) {
+      if (io.signal?.aborted) break
       io.stderr.write(`${scenario.name}: ${scenario.description}… `)
       const { result, verdict, at } = await rehearseScenario(stack, scenario, options.backends)
       results.push(result)
@@ -235,6 +244,11 @@ async function runRehearsal(
     }
   } finally {
     await stack.stop()
+  }
+  if (io.signal?.aborted) {
+    const notRun = scenarios.slice(results.length).map((s) => s.name)
+    io.stderr.write(`tarmac rehearse: interrupted; never ran: ${notRun.join(', ') || '(none)'}\n`)
+    return REHEARSE_EXIT_CODES.interrupted
   }
   if (options.json) io.stdout.write(`${JSON.stringify({ results }, null, 2)}\n`)
   else

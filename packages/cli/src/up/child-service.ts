@@ -8,6 +8,8 @@ import { sleep } from '@tarmac/startup'
 import { CliError } from '../errors.js'
 import { fetchHealth, isFetchFailure } from '../health/health-fetch.js'
 import { lineSplitter } from './log-line.js'
+import { PARENT_PID_ENV, PARENT_WATCH_IMPORT } from './parent-watch.js'
+import { Supervisor, type SupervisorOptions } from './supervisor.js'
 
 /** One service `tarmac up` runs: where it lives, its port, and what it needs in its environment. */
 export interface ServiceSpec {
@@ -17,12 +19,24 @@ export interface ServiceSpec {
   readonly env: Record<string, string>
 }
 
-/** What a running child is: its process, its URL, and the last startup document it served. */
+/** How a child ended: its exit code, or the signal that killed it (SIGKILL is not "code 128"). */
+export interface ChildExit {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+}
+
+/** `exited with code 1`, `was killed by SIGKILL`. */
+export function describeExit(exit: ChildExit): string {
+  if (exit.signal) return `was killed by ${exit.signal}`
+  return `exited with code ${exit.code ?? 'unknown'}`
+}
+
+/** What a running child is: its process, its URL, and how it ended once it has. */
 export interface RunningService {
   readonly child: ChildProcess
   readonly url: string
-  /** Resolves with the exit code when the child exits. */
-  readonly exited: Promise<number | null>
+  /** Resolves when the child exits. */
+  readonly exited: Promise<ChildExit>
 }
 
 /** The startup progress of a service, as its `/health/startup` shows it. */
@@ -44,79 +58,107 @@ export interface ChildServiceOptions {
   readonly fromSource: boolean
 }
 
-/** How the child is started: `node dist/main.js`, or tsx on `src/main.ts` (source condition) before a build. */
-export function commandOf(spec: ServiceSpec, fromSource: boolean): { command: string; args: string[] } {
+/**
+ * How the child is started: `node dist/main.js`, or tsx on `src/main.ts` (source condition) before a build;
+ * either way with the parent watch preloaded, so a child never outlives a killed `tarmac up`.
+ */
+export function commandOf(
+  spec: ServiceSpec,
+  fromSource: boolean,
+): { command: string; args: string[]; env: Record<string, string> } {
   const built = join(spec.dir, 'dist/main.js')
+  const watch = ['--import', PARENT_WATCH_IMPORT]
+  const env = { [PARENT_PID_ENV]: String(process.pid) }
   if (!fromSource && existsSync(built))
-    return { command: process.execPath, args: ['--enable-source-maps', built] }
+    return { command: process.execPath, args: ['--enable-source-maps', ...watch, built], env }
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
   return {
     command: process.execPath,
-    args: ['--conditions=@tarmac/source', '--import', tsx, join(spec.dir, 'src/main.ts')],
+    args: ['--conditions=@tarmac/source', '--import', tsx, ...watch, join(spec.dir, 'src/main.ts')],
+    env,
   }
 }
 
 /**
- * A service as a startup component: `start` spawns it and resolves once its `/health/startup` answers 200
- * (the live view follows its phases meanwhile); it rejects when the child exits first or the attempt is
- * aborted. `stop` sends SIGTERM and waits, SIGKILL after `stopTimeoutMs`.
+ * Spawns a service and resolves once its `/health/startup` answers 200 (reporting its phases meanwhile); rejects
+ * with `CLI_ERR_SERVICE_EXITED` when it exits first, or when the signal fires — killing it either way.
+ */
+export async function launchChild(
+  spec: ServiceSpec,
+  options: ChildServiceOptions,
+  signal: AbortSignal,
+): Promise<RunningService> {
+  const url = `http://127.0.0.1:${spec.port}`
+  const { command, args, env } = commandOf(spec, options.fromSource)
+  const child = spawn(command, args, {
+    cwd: spec.dir,
+    env: { ...process.env, ...spec.env, ...env, PORT: String(spec.port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a terminal's Ctrl-C reaches tarmac only, which then stops the services one
+    // by one in reverse order (a child that also got the SIGINT would take our SIGTERM as a second signal).
+    detached: true,
+  })
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const splitter = lineSplitter((line) => options.onLine(spec.name, line, stream))
+    child[stream].on('data', (chunk: Buffer) => splitter.push(chunk))
+    child[stream].on('end', () => splitter.flush())
+  }
+  // Detached children outlive a tarmac that dies abruptly; make sure they do not (`exit` runs on a clean or
+  // signalled exit; after a SIGKILL of tarmac, the child's parent watch stops it).
+  const killOnExit = () => child.kill('SIGKILL')
+  process.once('exit', killOnExit)
+  child.once('exit', () => process.removeListener('exit', killOnExit))
+  const exited = new Promise<ChildExit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  )
+  const running: RunningService = { child, url, exited }
+  let exit: ChildExit | undefined
+  void exited.then((how) => (exit = how))
+  try {
+    for (;;) {
+      if (exit !== undefined) {
+        throw new CliError('CLI_ERR_SERVICE_EXITED', `${spec.name} ${describeExit(exit)} before it started`)
+      }
+      const response = await fetchHealth(`${url}/health/startup`, { timeoutMs: 2_000, signal })
+      if (!isFetchFailure(response)) {
+        options.onProgress(progressOf(spec.name, response.body))
+        if (response.status === 200) return running
+      }
+      await sleep(options.pollIntervalMs, signal)
+    }
+  } catch (error) {
+    await stopChild(running, options.stopTimeoutMs)
+    throw error
+  }
+}
+
+/**
+ * A service as a startup component, supervised: `start` launches it (`launchChild`) and hands it to a
+ * `Supervisor`, which restarts it with backoff when it exits on its own (unless `restart` is off); `stop`
+ * cancels a pending restart and stops it (SIGTERM, SIGKILL after `stopTimeoutMs`).
  */
 export function childServiceComponent(
   spec: ServiceSpec,
-  options: ChildServiceOptions,
-): Component<RunningService> {
-  const url = `http://127.0.0.1:${spec.port}`
+  options: ChildServiceOptions & Pick<SupervisorOptions, 'restart' | 'policy' | 'onEvent'>,
+): Component<Supervisor> {
   return {
     name: spec.name,
     phase: options.phase,
     timeoutMs: options.timeoutMs,
     stopTimeoutMs: options.stopTimeoutMs + 1_000,
     async start({ signal }) {
-      const { command, args } = commandOf(spec, options.fromSource)
-      const child = spawn(command, args, {
-        cwd: spec.dir,
-        env: { ...process.env, ...spec.env, PORT: String(spec.port) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        // Its own process group: a terminal's Ctrl-C reaches tarmac only, which then stops the services one
-        // by one in reverse order (a child that also got the SIGINT would take our SIGTERM as a second signal).
-        detached: true,
+      const supervisor = new Supervisor({
+        name: spec.name,
+        launch: (launchSignal) => launchChild(spec, options, launchSignal),
+        stopChild: (running) => stopChild(running, options.stopTimeoutMs),
+        restart: options.restart,
+        policy: options.policy,
+        onEvent: options.onEvent,
       })
-      for (const stream of ['stdout', 'stderr'] as const) {
-        const splitter = lineSplitter((line) => options.onLine(spec.name, line, stream))
-        child[stream].on('data', (chunk: Buffer) => splitter.push(chunk))
-        child[stream].on('end', () => splitter.flush())
-      }
-      // Detached children outlive a tarmac that dies abruptly; make sure they do not.
-      const killOnExit = () => child.kill('SIGKILL')
-      process.once('exit', killOnExit)
-      child.once('exit', () => process.removeListener('exit', killOnExit))
-      const exited = new Promise<number | null>((resolve) =>
-        child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : null))),
-      )
-      const running: RunningService = { child, url, exited }
-      let exitCode: number | null | undefined
-      void exited.then((code) => (exitCode = code))
-      try {
-        for (;;) {
-          if (exitCode !== undefined) {
-            throw new CliError(
-              'CLI_ERR_SERVICE_EXITED',
-              `${spec.name} exited with code ${exitCode} before it started`,
-            )
-          }
-          const response = await fetchHealth(`${url}/health/startup`, { timeoutMs: 2_000, signal })
-          if (!isFetchFailure(response)) {
-            options.onProgress(progressOf(spec.name, response.body))
-            if (response.status === 200) return running
-          }
-          await sleep(options.pollIntervalMs, signal)
-        }
-      } catch (error) {
-        await stopChild(running, options.stopTimeoutMs)
-        throw error
-      }
+      await supervisor.start(signal)
+      return supervisor
     },
-    stop: (running) => stopChild(running, options.stopTimeoutMs),
+    stop: (supervisor) => supervisor.stop(),
   }
 }
 

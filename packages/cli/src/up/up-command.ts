@@ -6,11 +6,14 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '@tarmac/postgres'
 import { createStartup, failureLine } from '@tarmac/startup'
 import { intOption, paintFor, parseOptions, type Command } from '../command-io.js'
 import { CliError } from '../errors.js'
-import { CLI_DEFAULTS, EXIT_CODES } from '../options.js'
+import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
+import { CLI_DEFAULTS } from '../options.js'
 import type { Colour } from '../style.js'
-import { childServiceComponent, type RunningService, type ServiceSpec } from './child-service.js'
+import { childServiceComponent, describeExit, type ServiceSpec } from './child-service.js'
 import { formatLogLine, healthRequestFilter } from './log-line.js'
 import { PhaseView } from './phase-view.js'
+import { RESTART_DEFAULTS, RestartPolicy } from './restart-policy.js'
+import type { Supervisor, SupervisorEvent } from './supervisor.js'
 import { findRedisServer, redisServerComponent, type LocalRedis } from './redis-server.js'
 import { STACK_CONFIG_FILE, writeStackConfig } from './stack-config.js'
 
@@ -47,6 +50,9 @@ Options:
                          REDIS_URL (or --redis-url), else redis-server is started on a free port.
                          Writes ${STACK_CONFIG_FILE} for: tarmac monitor --config ${STACK_CONFIG_FILE}
       --redis-url URL    the Redis the backends share (or set REDIS_URL)
+      --no-restart       stop everything when one service exits (for CI); by default a service
+                         that exits is restarted after a backoff (${RESTART_DEFAULTS.baseDelayMs / 1000} s doubling to ${RESTART_DEFAULTS.maxDelayMs / 1000} s,
+                         jittered) while the others stay up
   -h, --help             this help
 
 Example:
@@ -54,11 +60,17 @@ Example:
   tarmac up --only auth,backend   # no frontend
   tarmac up --backends 3          # three backends behind the frontend, Redis started if needed
 
-Exit codes:
-  0  stopped cleanly after Ctrl-C     1  a service exited while running
-  2  invalid usage (or --backends N > 1 with no Redis to be had: CLI_ERR_REDIS_UNAVAILABLE)
-  3  startup failed (the line names the service and why)
-`
+A service that exits while running is reported as it ended ("exited with code 1", "was
+killed by SIGKILL") and started again after a backoff; repeated crashes are summarised
+("backend crashed 3 times in 60 s; next restart in 8 s"). The others keep running.
+
+${exitCodesHelp({
+  ok: 'stopped cleanly after Ctrl-C or SIGTERM (its normal end)',
+  failed:
+    'a service failed to start (the line names it and why), or, with --no-restart, exited while running',
+  usage: 'invalid usage (or --backends N > 1 with no Redis to be had: CLI_ERR_REDIS_UNAVAILABLE)',
+  interrupted: 'interrupted (Ctrl-C or SIGTERM) while starting: what had started is stopped',
+})}`
 
 const OPTIONS = {
   root: { type: 'string' },
@@ -70,6 +82,7 @@ const OPTIONS = {
   ports: { type: 'string' },
   backends: { type: 'string' },
   'redis-url': { type: 'string' },
+  'no-restart': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -194,8 +207,12 @@ export const upCommand: Command = async (argv, io) => {
         return env()
       },
     }
-    startup.add<RunningService>(
+    startup.add<Supervisor>(
       childServiceComponent(spec, {
+        restart: !values['no-restart'],
+        policy: new RestartPolicy(),
+        onEvent: (event) =>
+          say(event.name, paint(event.type === 'restarted' ? 'green' : 'red', supervision(event))),
         phase: service,
         timeoutMs,
         stopTimeoutMs: CLI_DEFAULTS.up.stopTimeoutMs,
@@ -219,14 +236,16 @@ export const upCommand: Command = async (argv, io) => {
     view.close()
     if (io.signal?.aborted) return EXIT_CODES.interrupted
     io.stderr.write(`${failureLine('tarmac up', error, startup.report())}\n`)
-    return EXIT_CODES.startupFailed
+    return EXIT_CODES.failed
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   say('tarmac', paint('green', `ready in ${seconds} s`))
   view.close()
   io.stdout.write(`${view.summary()}\n\n`)
-  for (const { name, port } of children)
-    io.stdout.write(`  ${paint('bold', name.padEnd(width))} http://127.0.0.1:${port}\n`)
+  for (const { name, port } of children) {
+    const pid = (startup.resource(name) as Supervisor).current?.child.pid
+    io.stdout.write(`  ${paint('bold', name.padEnd(width))} http://127.0.0.1:${port}  (pid ${pid ?? '?'})\n`)
+  }
   if (!externalDb) io.stdout.write(`  ${paint('bold', 'postgres'.padEnd(width))} ${databaseUrl}\n`)
   if (redisUrl && manyBackends) io.stdout.write(`  ${paint('bold', 'redis'.padEnd(width))} ${redisUrl}\n`)
   let removeStackConfig: (() => Promise<void>) | undefined
@@ -240,17 +259,16 @@ export const upCommand: Command = async (argv, io) => {
   }
   io.stdout.write(`\n  Ctrl-C to stop.\n`)
 
-  // Runs until Ctrl-C, or until a service exits on its own.
-  const exits = children.map(({ name }) =>
-    (startup.resource(name) as RunningService).exited.then((code) => ({ name, code })),
+  // Runs until Ctrl-C; a service that exits is restarted by its supervisor, or, with --no-restart, stops everything.
+  const ends = children.map(({ name }) =>
+    (startup.resource(name) as Supervisor).ended.then((exit) => ({ name, exit })),
   )
   const aborted = new Promise<null>((resolve) => {
     if (io.signal?.aborted) resolve(null)
     io.signal?.addEventListener('abort', () => resolve(null), { once: true })
   })
-  const first = await Promise.race([aborted, ...exits])
-  if (first !== null)
-    say('tarmac', paint('red', `${first.name} exited with code ${String(first.code)}; stopping everything`))
+  const first = await Promise.race([aborted, ...ends])
+  if (first !== null) say('tarmac', paint('red', `${first.name} ended; stopping everything (--no-restart)`))
   else say('tarmac', 'stopping (Ctrl-C again to exit at once)')
   const stopped = await startup.shutdown(first === null ? 'SIGINT' : `${first.name} exited`)
   await removeStackConfig?.()
@@ -264,6 +282,26 @@ export const upCommand: Command = async (argv, io) => {
   say('tarmac', `stopped ${[...children.map((c) => c.name).reverse(), ...others].join(', ')}`)
   return first === null ? EXIT_CODES.ok : EXIT_CODES.failed
 }
+
+/** One line per supervision event: how a service ended, when it starts again, how that went. */
+export function supervision(event: SupervisorEvent): string {
+  switch (event.type) {
+    case 'exited':
+      return `${event.name} ${describeExit(event.exit)}${event.pid === undefined ? '' : ` (pid ${event.pid})`}`
+    case 'restarting': {
+      const next = `next restart in ${seconds(event.delayMs)}`
+      return event.crashesInWindow > 1
+        ? `${event.name} crashed ${event.crashesInWindow} times in ${RESTART_DEFAULTS.windowMs / 1000} s; ${next}`
+        : `${event.name}: ${next}`
+    }
+    case 'restarted':
+      return `${event.name} restarted (pid ${event.pid ?? '?'}, restart ${event.restarts}), ready in ${seconds(event.tookMs)}`
+    case 'restart-failed':
+      return `${event.name} did not start again: ${event.error instanceof Error ? event.error.message : String(event.error)}`
+  }
+}
+
+const seconds = (ms: number) => `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`
 
 /** `auth=18001,backend=18000` over the contract ports. */
 export function parsePorts(text: string | undefined): { auth: number; backend: number; frontend: number } {

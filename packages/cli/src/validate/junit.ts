@@ -6,18 +6,26 @@ import type { ValidationReport } from './run-criteria.js'
  */
 export function toJunit(report: ValidationReport): string {
   const categories = new Map<string, ValidationReport['checks']>()
+  const notRun = new Map<string, string[]>()
   for (const check of report.checks)
     categories.set(check.category, [...(categories.get(check.category) ?? []), check])
+  for (const id of report.notRun) {
+    const [category = '', ...name] = id.split('/')
+    notRun.set(category, [...(notRun.get(category) ?? []), name.join('/')])
+    if (!categories.has(category)) categories.set(category, [])
+  }
   const failures = report.checks.filter((c) => !c.passed).length
+  const skippedTotal = report.notRun.length
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="tarmac validate" tests="${report.checks.length}" failures="${failures}" errors="0" time="${seconds(report.durationMs)}">`,
+    `<testsuites name="tarmac validate" tests="${report.checks.length + skippedTotal}" failures="${failures}" errors="0" time="${seconds(report.durationMs)}">`,
   ]
   for (const [category, checks] of categories) {
     const failed = checks.filter((c) => !c.passed).length
+    const skipped = notRun.get(category) ?? []
     const time = checks.reduce((sum, c) => sum + c.durationMs, 0)
     lines.push(
-      `  <testsuite name="${xml(category)}" tests="${checks.length}" failures="${failed}" errors="0" skipped="0" time="${seconds(time)}" timestamp="${report.startedAt.slice(0, 19)}">`,
+      `  <testsuite name="${xml(category)}" tests="${checks.length + skipped.length}" failures="${failed}" errors="0" skipped="${skipped.length}" time="${seconds(time)}" timestamp="${report.startedAt.slice(0, 19)}">`,
     )
     for (const check of checks) {
       const open = `    <testcase classname="${xml(category)}" name="${xml(check.name)}" time="${seconds(check.durationMs)}"`
@@ -32,6 +40,13 @@ export function toJunit(report: ValidationReport): string {
       )
       lines.push('    </testcase>')
     }
+    // Interrupted before they ran: skipped, with the reason, so CI never reads them as passed.
+    for (const name of skipped)
+      lines.push(
+        `    <testcase classname="${xml(category)}" name="${xml(name)}" time="0.000">`,
+        '      <skipped message="never ran: tarmac validate was interrupted"/>',
+        '    </testcase>',
+      )
     lines.push('  </testsuite>')
   }
   lines.push('</testsuites>', '')

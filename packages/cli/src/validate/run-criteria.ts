@@ -39,6 +39,10 @@ export interface ValidationReport {
   readonly checks: CheckOutcome[]
   readonly startedAt: string
   readonly durationMs: number
+  /** The run was interrupted (SIGINT, SIGTERM, a deadline): it never passes. */
+  readonly interrupted: boolean
+  /** `category/name` of every check that never ran, or was cut short, because of the interruption. */
+  readonly notRun: string[]
 }
 
 const FACTORIES = {
@@ -61,31 +65,42 @@ export async function runCriteria(
   const startedMs = performance.now()
   const startedAt = new Date().toISOString()
   const checks: CheckOutcome[] = []
+  const notRun: string[] = []
   for (const category of criteria.categories) {
     for (const check of category.checks) {
-      if (options.signal?.aborted) break
-      const outcome = await runCheck(
-        category.name,
-        check,
-        criteria,
-        { ...context, timeoutMs: check.timeoutMs ?? criteria.timeoutMs },
-        options.signal,
-      )
+      const id = `${category.name}/${check.name}`
+      const outcome = options.signal?.aborted
+        ? undefined
+        : await runCheck(
+            category.name,
+            check,
+            criteria,
+            { ...context, timeoutMs: check.timeoutMs ?? criteria.timeoutMs },
+            options.signal,
+          )
+      if (outcome === undefined) {
+        notRun.push(id)
+        continue
+      }
       checks.push(outcome)
       options.onCheck?.(outcome)
     }
   }
+  const interrupted = options.signal?.aborted === true
   const passedCount = checks.filter((c) => c.passed).length
   const passRate = checks.length === 0 ? 0 : passedCount / checks.length
   const criticalFailed = checks.filter((c) => c.critical && !c.passed).map((c) => `${c.category}/${c.name}`)
   return {
-    passed: checks.length > 0 && passRate >= criteria.threshold && criticalFailed.length === 0,
+    passed:
+      !interrupted && checks.length > 0 && passRate >= criteria.threshold && criticalFailed.length === 0,
     passRate,
     threshold: criteria.threshold,
     criticalFailed,
     checks,
     startedAt,
     durationMs: Math.round(performance.now() - startedMs),
+    interrupted,
+    notRun,
   }
 }
 
@@ -95,7 +110,7 @@ async function runCheck(
   criteria: Criteria,
   context: CheckContext,
   signal?: AbortSignal,
-): Promise<CheckOutcome> {
+): Promise<CheckOutcome | undefined> {
   const startedMs = performance.now()
   const count = check.samples ?? criteria.samples
   const percentile = check.percentile ?? criteria.percentile
@@ -116,10 +131,12 @@ async function runCheck(
     )
     for (let i = 0; i < count && !signal?.aborted; i++) {
       if (i > 0) await pause(check.intervalMs ?? criteria.intervalMs, signal)
-      samples.push(await sampler.sample())
+      const sample = await unlessAborted(sampler.sample(), signal)
+      if (sample !== undefined) samples.push(sample)
     }
   } catch (error) {
     if (error instanceof CliError) throw error
+    if (signal?.aborted) return undefined
     samples.push({
       ok: false,
       failure: { class: 'UNKNOWN', message: String(error), faultDomain: 'unknown', faultLayer: 'unknown' },
@@ -127,6 +144,8 @@ async function runCheck(
   } finally {
     await sampler?.close?.()
   }
+  // Cut short: the samples taken say nothing about the check.
+  if (signal?.aborted) return undefined
   const times = samples.flatMap((s) => (s.valueMs === undefined ? [] : [s.valueMs]))
   const observedMs = times.length > 0 ? percentileOf(times, percentile) : null
   const failures = samples.flatMap((s) => (s.failure ? [s.failure] : []))
@@ -146,6 +165,23 @@ async function runCheck(
     }
   }
   return { ...common, passed: samples.length === count }
+}
+
+/** The sample, or undefined as soon as the signal fires (the sample's own timeout may be much longer). */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return work
+  if (signal.aborted) return Promise.resolve(undefined)
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => resolve(undefined)
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (error: unknown) => (
+        signal.removeEventListener('abort', onAbort),
+        reject(error instanceof Error ? error : new Error(String(error)))
+      ),
+    )
+  })
 }
 
 function mostFrequent(failures: SampleFailure[]): SampleFailure {

@@ -20,6 +20,8 @@ export function renderReport(report: ValidationReport, paint: Paint): string {
   const rate = `${passed}/${report.checks.length} checks passed (${(report.passRate * 100).toFixed(1)} %, threshold ${(report.threshold * 100).toFixed(0)} %)`
   const critical =
     report.criticalFailed.length > 0 ? `; critical failed: ${report.criticalFailed.join(', ')}` : ''
+  if (report.interrupted)
+    return `${table}\n\n${paint('red', 'INTERRUPTED')}: not a verdict — ${report.notRun.length} check(s) never ran: ${report.notRun.join(', ') || '(none)'}; ${rate}\n`
   const verdict = report.passed ? paint('green', 'GATE PASSED') : paint('red', 'GATE FAILED')
   return `${table}\n\n${verdict}: ${rate}${critical}\n`
 }
