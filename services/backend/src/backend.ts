@@ -209,6 +209,9 @@ export function createBackend(
       bus = get<EventBus>(config.REDIS_URL ? 'redis' : 'event-bus')
       return new ChatService({
         db: boundedQueries(get<PostgresHandle>('postgres').pool, config.DB_QUERY_TIMEOUT_MS),
+        // A direct connection to a real Postgres keeps its prepared statements; a transaction pooler and the
+        // embedded Postgres do not.
+        preparedStatements: config.DATABASE_URL !== undefined && config.DB_POOLER !== 'transaction',
         bus,
         provider: get<AssistantProvider>('assistant-provider'),
         historyMessages: o.historyMessages,

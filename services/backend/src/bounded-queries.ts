@@ -1,6 +1,6 @@
 import { isTransientPostgresError, toPostgresError } from '@tarmac/postgres'
 import type pg from 'pg'
-import type { Queryable } from './chat-store.js'
+import type { Query, Queryable } from './chat-store.js'
 
 /** pg's own error when `query_timeout` passes: no SQLSTATE, no errno — only this message. */
 const CLIENT_QUERY_TIMEOUT = /^Query read timeout$/
@@ -16,14 +16,10 @@ const CLIENT_QUERY_TIMEOUT = /^Query read timeout$/
  */
 export function boundedQueries(pool: Pick<pg.Pool, 'query'>, queryTimeoutMs: number): Queryable {
   return {
-    async query<Row extends pg.QueryResultRow>(text: string, values?: unknown[]) {
+    async query<Row extends pg.QueryResultRow>(query: Query) {
       try {
         // pg reads `query_timeout` from a query's config too; its types only list it for the client's.
-        const config: pg.QueryConfig & { query_timeout: number } = {
-          text,
-          ...(values ? { values } : {}),
-          query_timeout: queryTimeoutMs,
-        }
+        const config: pg.QueryConfig & { query_timeout: number } = { ...query, query_timeout: queryTimeoutMs }
         return await pool.query<Row>(config)
       } catch (error) {
         const message = error instanceof Error ? error.message : ''

@@ -14,6 +14,8 @@ export class ChatService {
 
   constructor(options: {
     db: Queryable
+    /** Named prepared statements for the hot queries (see `ChatStore`). */
+    preparedStatements?: boolean
     bus: EventBus
     provider: AssistantProvider
     historyMessages: number
@@ -23,7 +25,7 @@ export class ChatService {
     maxRunsPerUser?: number
     log?: RunnerLog | undefined
   }) {
-    this.store = new ChatStore(options.db)
+    this.store = new ChatStore(options.db, { prepared: options.preparedStatements ?? false })
     this.#maxRunsPerUser = options.maxRunsPerUser ?? Infinity
     this.provider = options.provider
     this.runner = new AssistantRunner({

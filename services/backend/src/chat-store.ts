@@ -27,8 +27,15 @@ export interface Page<T> {
 }
 
 /** The pool, described structurally: `pg.Pool` fits, so does a client (and `boundedQueries`). */
+/** A query as pg takes it; `name` makes it a prepared statement of the connection (parsed and planned once). */
+export interface Query {
+  readonly text: string
+  readonly values?: unknown[]
+  readonly name?: string
+}
+
 export interface Queryable {
-  query<Row extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<Row>>
+  query<Row extends pg.QueryResultRow>(query: Query): Promise<pg.QueryResult<Row>>
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -86,12 +93,25 @@ const toMessage = (row: MessageRow): Message => ({
  */
 export class ChatStore {
   readonly #db: Queryable
-  constructor(db: Queryable) {
+  readonly #prepared: boolean
+
+  /**
+   * @param options.prepared run the chat's hot queries as named prepared statements: Postgres parses and plans
+   *   each once per connection instead of once per message. Only on a direct connection to a real Postgres — a
+   *   transaction pooler hands each transaction another server connection, and the embedded Postgres shares one
+   *   session between connections, so names would not be where pg thinks they are.
+   */
+  constructor(db: Queryable, options: { prepared?: boolean } = {}) {
     this.#db = db
+    this.#prepared = options.prepared ?? false
+  }
+
+  #query<Row extends pg.QueryResultRow>(text: string, values: unknown[], name?: string) {
+    return this.#db.query<Row>({ text, values, ...(name && this.#prepared ? { name } : {}) })
   }
 
   async createThread(userId: string, title: string): Promise<Thread> {
-    const { rows } = await this.#db.query<ThreadRow>(
+    const { rows } = await this.#query<ThreadRow>(
       'insert into chat_threads (id, user_id, title) values ($1, $2, $3) returning id, seq, title, created_at',
       [randomUUID(), userId, title],
     )
@@ -102,7 +122,7 @@ export class ChatStore {
   async listThreads(userId: string, options: { cursor?: string; limit?: number }): Promise<Page<Thread>> {
     const after = decodeCursor(options.cursor)
     const limit = pageSize(options.limit)
-    const { rows } = await this.#db.query<ThreadRow>(
+    const { rows } = await this.#query<ThreadRow>(
       `select id, seq, title, created_at from chat_threads
        where user_id = $1 and ($2::bigint is null or seq < $2::bigint) order by seq desc limit $3`,
       [userId, after, limit + 1],
@@ -113,9 +133,10 @@ export class ChatStore {
   /** The thread if this user owns it, else `THREAD_NOT_FOUND` (a foreign thread looks like no thread). */
   async getThread(userId: string, threadId: string): Promise<Thread> {
     if (isUuid(threadId)) {
-      const { rows } = await this.#db.query<ThreadRow>(
+      const { rows } = await this.#query<ThreadRow>(
         'select id, seq, title, created_at from chat_threads where id = $1 and user_id = $2',
         [threadId, userId],
+        'chat_get_thread',
       )
       if (rows[0]) return toThread(rows[0])
     }
@@ -124,7 +145,7 @@ export class ChatStore {
 
   async deleteThread(userId: string, threadId: string): Promise<void> {
     if (isUuid(threadId)) {
-      const { rowCount } = await this.#db.query('delete from chat_threads where id = $1 and user_id = $2', [
+      const { rowCount } = await this.#query('delete from chat_threads where id = $1 and user_id = $2', [
         threadId,
         userId,
       ])
@@ -137,7 +158,7 @@ export class ChatStore {
   async listMessages(threadId: string, options: { cursor?: string; limit?: number }): Promise<Page<Message>> {
     const after = decodeCursor(options.cursor)
     const limit = pageSize(options.limit)
-    const { rows } = await this.#db.query<MessageRow>(
+    const { rows } = await this.#query<MessageRow>(
       `select id, seq, thread_id, role, text, metadata, created_at from chat_messages
        where thread_id = $1 and ($2::bigint is null or seq > $2::bigint) order by seq asc limit $3`,
       [threadId, after, limit + 1],
@@ -147,10 +168,11 @@ export class ChatStore {
 
   /** The last `count` messages, oldest first: the assistant's context. */
   async recentMessages(threadId: string, count: number): Promise<Message[]> {
-    const { rows } = await this.#db.query<MessageRow>(
+    const { rows } = await this.#query<MessageRow>(
       `select * from (select id, seq, thread_id, role, text, metadata, created_at from chat_messages
        where thread_id = $1 order by seq desc limit $2) recent order by seq asc`,
       [threadId, count],
+      'chat_recent_messages',
     )
     return rows.map(toMessage)
   }
@@ -164,14 +186,15 @@ export class ChatStore {
     clientMsgId: string,
     text: string,
   ): Promise<{ message: Message; created: boolean }> {
-    const inserted = await this.#db.query<MessageRow>(
+    const inserted = await this.#query<MessageRow>(
       `insert into chat_messages (id, thread_id, role, text, client_msg_id) values ($1, $2, 'user', $3, $4)
        on conflict (thread_id, client_msg_id) do nothing
        returning id, seq, thread_id, role, text, metadata, created_at`,
       [randomUUID(), threadId, text, clientMsgId],
+      'chat_add_user_message',
     )
     if (inserted.rows[0]) return { message: toMessage(inserted.rows[0]), created: true }
-    const existing = await this.#db.query<MessageRow>(
+    const existing = await this.#query<MessageRow>(
       `select id, seq, thread_id, role, text, metadata, created_at from chat_messages
        where thread_id = $1 and client_msg_id = $2`,
       [threadId, clientMsgId],
@@ -181,7 +204,7 @@ export class ChatStore {
 
   /** Whether an assistant reply to `messageId` is stored (replies record `replyTo` in their metadata). */
   async hasReply(threadId: string, messageId: string): Promise<boolean> {
-    const { rowCount } = await this.#db.query(
+    const { rowCount } = await this.#query(
       `select 1 from chat_messages
        where thread_id = $1 and role = 'assistant' and metadata->>'replyTo' = $2 limit 1`,
       [threadId, messageId],
@@ -194,10 +217,11 @@ export class ChatStore {
     text: string,
     metadata: Record<string, unknown>,
   ): Promise<Message> {
-    const { rows } = await this.#db.query<MessageRow>(
+    const { rows } = await this.#query<MessageRow>(
       `insert into chat_messages (id, thread_id, role, text, metadata) values ($1, $2, 'assistant', $3, $4)
        returning id, seq, thread_id, role, text, metadata, created_at`,
       [randomUUID(), threadId, text, JSON.stringify(metadata)],
+      'chat_add_assistant_message',
     )
     return toMessage(rows[0]!)
   }
