@@ -1,12 +1,39 @@
 import { defaultServerConditions } from 'vite'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { defineConfig } from 'vitest/config'
 
 // Workspace packages resolve to their TypeScript sources in tests (the
 // `@tarmac/source` export condition), so no build is needed before `npm test`.
 // The PostgreSQL and Redis the tests use are the run's own (started by global-setup.ts, stopped after it)
 // unless TEST_PG_ADMIN_URL / TEST_REDIS_URL name others.
+/**
+ * Every workspace import (`@tarmac/postgres`, `@tarmac/postgres/cluster`…) pointed at its source file, as its
+ * `@tarmac/source` export condition says. The conditions below cover the test workers; the global setup runs in
+ * Vitest's own process, where Vite leaves such imports to a resolver that knows only the default conditions and
+ * would look for a build — so a clean clone could not test before `npm run build`, and a stale build was used.
+ */
+function workspaceSources(): { find: RegExp; replacement: string }[] {
+  const root = import.meta.dirname
+  const workspaces = (
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] }
+  ).workspaces
+  return workspaces.flatMap((dir) => {
+    const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as {
+      name: string
+      exports?: Record<string, { '@tarmac/source'?: string }>
+    }
+    return Object.entries(manifest.exports ?? {}).flatMap(([subpath, targets]) => {
+      const source = targets['@tarmac/source']
+      if (!source) return []
+      const specifier = join(manifest.name, subpath).replace(/[/.]/g, (c) => `\\${c}`)
+      return [{ find: new RegExp(`^${specifier}$`), replacement: join(root, dir, source) }]
+    })
+  })
+}
+
 export default defineConfig({
-  resolve: { conditions: ['@tarmac/source', ...defaultServerConditions] },
+  resolve: { conditions: ['@tarmac/source', ...defaultServerConditions], alias: workspaceSources() },
   ssr: { resolve: { conditions: ['@tarmac/source', ...defaultServerConditions] } },
   test: {
     include: [
