@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -167,13 +167,16 @@ describe('embedded Postgres: a kill during the first migrations leaves a databas
       up = startCli([...args, ...(await ports())])
       // Killed while auth runs its startup (its migrations are in the database phase).
       await up.waitFor(/auth\s+│ .*phase (init|database)/, 120_000)
-      const services = childrenOf(up.child.pid!).filter((c) => c.cmdline.includes('services/'))
+      const services = childrenOf(up.child.pid!)
+        .filter((c) => c.cmdline.includes('services/'))
+        .map((c) => ({ ...c, startTime: startTimeOf(c.pid) }))
       expect(services.length).toBeGreaterThan(0)
       up.child.kill('SIGKILL')
       await up.closed
       // The parent watch stops every service once tarmac is gone.
       const deadline = Date.now() + 30_000
-      const alive = () => services.filter((s) => existsSync(`/proc/${s.pid}`) && !zombie(s.pid))
+      // The same process, not its pid reused: the suite spawns enough processes to wrap pid_max (32768) here.
+      const alive = () => services.filter((s) => startTimeOf(s.pid) === s.startTime && !zombie(s.pid))
       while (alive().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
       expect(alive().map((s) => s.cmdline)).toEqual([])
 
@@ -185,6 +188,16 @@ describe('embedded Postgres: a kill during the first migrations leaves a databas
     }, 400_000)
   })
 })
+
+/** When a process started (clock ticks after boot, field 22 of its stat); null once it is gone. */
+function startTimeOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+  } catch {
+    return null
+  }
+}
 
 /** A process that has exited but was not reaped yet (its parent died with it): state Z. */
 function zombie(pid: number): boolean {
