@@ -38,3 +38,5 @@ export type {
   ColdStartSenderOptions,
 } from './cold-start-sender.js'
 export { runConfigFailure, packageVersion } from './config-failure.js'
+export { TokenBucket } from '@tarmac/connector'
+export type { TokenBucketOptions } from '@tarmac/connector'
