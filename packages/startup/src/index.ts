@@ -22,3 +22,4 @@ export type {
 export type { StartupLogger } from './logger.js'
 export { silentLogger, childLogger } from './logger.js'
 export { sleep } from './abort.js'
+export { causeChain, CAUSE_CHAIN_MAX_LENGTH } from './cause-chain.js'

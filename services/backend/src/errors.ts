@@ -1,4 +1,5 @@
 import { defineFaults } from '@tarmac/faults'
+import { causeChain } from '@tarmac/startup'
 
 const client = (where: string, meaning: string, action: string, status?: number) =>
   ({
@@ -217,11 +218,9 @@ export function codeOf(error: unknown): string {
 
 /** `fetch failed` hides the real reason in `cause`: dig out `ECONNREFUSED`, `ENOTFOUND`… */
 export function networkReasonOf(error: unknown): string {
-  let current: unknown = error
-  for (let depth = 0; depth < 5 && current; depth++) {
+  for (const current of causeChain(error, 5)) {
     const code = (current as { code?: unknown }).code
     if (typeof code === 'string') return code
-    current = (current as { cause?: unknown }).cause
   }
   return error instanceof Error ? error.message : String(error)
 }
