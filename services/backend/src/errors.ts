@@ -1,5 +1,6 @@
 import { defineFaults } from '@tarmac/faults'
 import { causeChain } from '@tarmac/startup'
+import { SHARED_ERROR_CODES } from '@tarmac/service'
 
 const client = (where: string, meaning: string, action: string, status?: number) =>
   ({
@@ -163,19 +164,7 @@ export const BACKEND_ERROR_CODES = BACKEND_FAULTS.codes
 export type BackendErrorCode = (typeof BACKEND_ERROR_CODES)[number]
 
 /** Codes of `@tarmac/service` the backend answers with; documented again in this README for clients. */
-export const SHARED_ERROR_CODES_USED = [
-  'SERVICE_ERR_INVALID_CONFIG',
-  'VALIDATION_FAILED',
-  'INVALID_JSON',
-  'BODY_TOO_LARGE',
-  'NOT_FOUND',
-  'UNAUTHORIZED',
-  'RATE_LIMITED',
-  'SERVICE_STARTING',
-  'SERVICE_STOPPING',
-  'DEPENDENCY_UNAVAILABLE',
-  'INTERNAL',
-] as const
+export const SHARED_ERROR_CODES_USED = [...SHARED_ERROR_CODES, 'UNAUTHORIZED'] as const
 
 /** WebSocket close codes the backend uses. */
 export const CLOSE_CODES = Object.freeze({
