@@ -1,4 +1,4 @@
-import type { CommandIo } from '../src/index.js'
+import type { CommandIo } from '../src/command-io.js'
 
 /** A CommandIo that keeps what a command writes (no TTY, no colours). */
 export function captureIo(

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { DEPLOY_FAULTS, main, type FleetCheck } from '../src/index.js'
+import { DEPLOY_FAULTS } from '../src/errors.js'
+import { main } from '../src/main.js'
+import type { FleetCheck } from '../src/deploy/fleet-checks.js'
 import { captureIo } from './capture-io.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'tarmac-deploy-check-'))

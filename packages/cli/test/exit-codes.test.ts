@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EXIT_CODES } from '../src/index.js'
+import { EXIT_CODES } from '../src/exit-codes.js'
 import { runCli, startCli, stopCli, type CliRun } from './cli-process.js'
 import { startHealthServer, type HealthServer } from './health-servers.js'
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getFreePort } from '@tarmac/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../src/index.js'
+import { main } from '../src/main.js'
 import { captureIo } from './capture-io.js'
 import { docs, startHealthServer, type HealthServer } from './health-servers.js'
 

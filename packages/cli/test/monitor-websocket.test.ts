@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net'
 import { getFreePort } from '@tarmac/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocketServer } from 'ws'
-import { parseConfig, runCheck, targetsOf, type MonitorTarget } from '../src/index.js'
+import { parseConfig } from '../src/config/load-config.js'
+import { runCheck } from '../src/monitor/run-check.js'
+import { targetsOf, type MonitorTarget } from '../src/monitor/monitor-targets.js'
 import { TokenSource } from '../src/monitor/token-source.js'
 
 // A stand-in auth service and backend on real sockets, speaking the real protocol: /auth/signup and /auth/login

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { VALIDATE_ERROR_CLASSES } from '../src/index.js'
+import { VALIDATE_ERROR_CLASSES } from '../src/validate/sample.js'
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
 

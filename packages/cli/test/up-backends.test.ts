@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { main } from '../src/index.js'
+import { main } from '../src/main.js'
 import { captureIo } from './capture-io.js'
 
 // What `tarmac up --backends` refuses before it starts anything. The whole run (Redis started, two backends,

@@ -29,7 +29,7 @@ export class Forwarder {
     this.#dst = dst
     this.#options = options
     this.#bucket = Number.isFinite(options.bytesPerSecond)
-      ? new TokenBucket(options.bytesPerSecond, options.burstBytes)
+      ? new TokenBucket({ perSecond: options.bytesPerSecond, burst: options.burstBytes })
       : null
   }
 

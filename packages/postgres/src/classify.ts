@@ -1,3 +1,4 @@
+import { causeChain } from '@tarmac/startup'
 import { PostgresError, redactUrl, type PostgresErrorCode } from './errors.js'
 
 /** SQLSTATEs with a code of their own; everything else the server says is `PG_ERR_QUERY_FAILED`. */
@@ -119,13 +120,12 @@ export function toPostgresError(
  * code (a bug, a constraint violation, a wrong password) are not transient.
  */
 export function isTransientPostgresError(error: unknown): boolean {
-  let current: unknown = error
-  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+  for (const current of causeChain(error, 8)) {
+    if (typeof current !== 'object') break
     if (current instanceof PostgresError) return current.retryable
     const code = (current as { code?: unknown }).code
     if (typeof code === 'string' && (SQLSTATE_CODES[code] || ERRNO_CODES[code] || PROBE_CLASS_CODES[code]))
       return toPostgresError(current).retryable
-    current = (current as { cause?: unknown }).cause
   }
   return false
 }

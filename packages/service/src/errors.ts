@@ -74,6 +74,26 @@ export const SERVICE_ERROR_CODES = SERVICE_FAULTS.codes
 export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number]
 
 /**
+ * The codes every service built on this package can answer with without writing a line for them: the error
+ * and 404 handlers, the readiness gate, and the config failure it exits with. A service adds the ones it
+ * throws itself (`UNAUTHORIZED`, `FORBIDDEN`) and documents the list for its clients.
+ */
+export const SHARED_ERROR_CODES = [
+  'SERVICE_ERR_INVALID_CONFIG',
+  'VALIDATION_FAILED',
+  'INVALID_JSON',
+  'BAD_REQUEST',
+  'BODY_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'NOT_FOUND',
+  'RATE_LIMITED',
+  'SERVICE_STARTING',
+  'SERVICE_STOPPING',
+  'DEPENDENCY_UNAVAILABLE',
+  'INTERNAL',
+] as const satisfies readonly ServiceErrorCode[]
+
+/**
  * An error that reaches a client: `code` (a service's own codes are strings too), an HTTP status, a message
  * safe to show. Services throw it; the one error handler turns it into `{ code, message }`.
  * @example throw new HttpError(404, 'THREAD_NOT_FOUND', 'no such thread')

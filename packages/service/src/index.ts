@@ -20,7 +20,7 @@ export {
   TRUST_PROXY_RANGES,
 } from './trust-proxy.js'
 export type { TrustProxy } from './trust-proxy.js'
-export { HttpError, ConfigError, SERVICE_ERROR_CODES, SERVICE_FAULTS } from './errors.js'
+export { HttpError, ConfigError, SERVICE_ERROR_CODES, SERVICE_FAULTS, SHARED_ERROR_CODES } from './errors.js'
 export { KIT_FAULT_CATALOGS, createServiceFaultModel } from './fault-catalogs.js'
 export type { ServiceErrorCode, ConfigProblem } from './errors.js'
 export { createLogger, serializeError, REDACTED_PATHS } from './logger.js'
@@ -38,3 +38,5 @@ export type {
   ColdStartSenderOptions,
 } from './cold-start-sender.js'
 export { runConfigFailure, packageVersion } from './config-failure.js'
+export { TokenBucket } from '@tarmac/connector'
+export type { TokenBucketOptions } from '@tarmac/connector'

@@ -1,4 +1,5 @@
 import { CancelScope } from './cancel-scope.js'
+import { causeChain } from './cause-chain.js'
 import type { AttemptOutcome, RunnerContext } from './component-runner.js'
 import { runAttempts } from './component-runner.js'
 import type { Engine } from './engine.js'
@@ -241,12 +242,11 @@ function recoverInBackground(engine: Engine, component: ResolvedComponent, recor
 function causeOf(error: unknown): { cause?: { code: string; message: string } } {
   const code = errorCodeOf(error)
   if (!code.startsWith('STARTUP_ERR_')) return {}
-  let current = (error as { cause?: unknown } | undefined)?.cause
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+  for (const current of causeChain(error, 6).slice(1)) {
+    if (typeof current !== 'object') break
     const own = errorCodeOf(current)
     if (own !== code && own !== 'ERROR' && own !== 'UNKNOWN')
       return { cause: { code: own, message: safeMessageOf(current) } }
-    current = (current as { cause?: unknown }).cause
   }
   return {}
 }

@@ -22,3 +22,6 @@ export type {
 export type { StartupLogger } from './logger.js'
 export { silentLogger, childLogger } from './logger.js'
 export { sleep } from './abort.js'
+export { causeChain, CAUSE_CHAIN_MAX_LENGTH } from './cause-chain.js'
+export { drain } from './drain.js'
+export type { DrainOptions } from './drain.js'

@@ -1,3 +1,4 @@
+import { drain } from './drain.js'
 import { errorCodeOf, safeMessageOf, StartupError } from './errors.js'
 import type { Startup } from './startup.js'
 import type { StartupReport } from './startup-report.js'
@@ -96,14 +97,7 @@ export function failureLine(service: string, error: unknown, report?: StartupRep
 
 /** Awaits `work` for at most `timeoutMs`; whatever it throws is swallowed (it must not change the exit). */
 async function boundedCall(work: () => unknown, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([
-    Promise.resolve()
-      .then(work)
-      .catch(() => undefined),
-    new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-  ])
-  clearTimeout(timer)
+  await drain([Promise.resolve().then(work)], { timeoutMs })
 }
 
 /**

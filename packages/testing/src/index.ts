@@ -1,7 +1,7 @@
 export { createTestDatabase, ADMIN_DATABASE_URL, TEST_POSTGRES, TEST_REDIS_URL } from './test-database.js'
 export { startTestPostgres } from './test-postgres.js'
 export type { TestPostgres } from './test-postgres.js'
-export { startTestRedis, findRedisServer } from './test-redis.js'
+export { startTestRedis, findTestRedisServer } from './test-redis.js'
 export type { TestRedis } from './test-redis.js'
 export type { TestDatabase } from './test-database.js'
 export {

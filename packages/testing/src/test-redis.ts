@@ -1,8 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { connect } from 'node:net'
-import { delimiter, join } from 'node:path'
-import { getFreePort } from '@tarmac/postgres/cluster'
+import { findRedisServer, getFreePort, pingRedis } from '@tarmac/postgres/cluster'
 
 /** A Redis of the test run's own: in memory only, on a free loopback port. */
 export interface TestRedis {
@@ -13,10 +10,8 @@ export interface TestRedis {
 }
 
 /** `redis-server` on the PATH or where Debian puts it; `TEST_REDIS_SERVER_BIN` overrides. Undefined if missing. */
-export function findRedisServer(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.TEST_REDIS_SERVER_BIN) return env.TEST_REDIS_SERVER_BIN
-  const dirs = [...(env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/sbin', '/usr/local/bin']
-  return dirs.map((dir) => dir && join(dir, 'redis-server')).find((path) => path && existsSync(path))
+export function findTestRedisServer(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.TEST_REDIS_SERVER_BIN || findRedisServer(env, ['/usr/bin', '/usr/sbin', '/usr/local/bin'])
 }
 
 /**
@@ -27,7 +22,7 @@ export function findRedisServer(env: NodeJS.ProcessEnv = process.env): string | 
  * process.env.TEST_REDIS_URL = redis.url
  */
 export async function startTestRedis(): Promise<TestRedis> {
-  const binary = findRedisServer()
+  const binary = findTestRedisServer()
   if (!binary)
     throw new Error(
       'redis-server is not installed: apt-get install -y redis-server (or set TEST_REDIS_URL to a Redis to use)',
@@ -55,9 +50,9 @@ export async function startTestRedis(): Promise<TestRedis> {
       stream.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2_000)))
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
     const deadline = Date.now() + 10_000
-    while (child.exitCode === null && Date.now() < deadline && !(await pong(port)))
+    while (child.exitCode === null && Date.now() < deadline && !(await pingRedis(port)))
       await new Promise((resolve) => setTimeout(resolve, 50))
-    if (child.exitCode === null && (await pong(port))) {
+    if (child.exitCode === null && (await pingRedis(port))) {
       let stopping: Promise<void> | undefined
       return {
         url: `redis://127.0.0.1:${port}`,
@@ -74,18 +69,4 @@ export async function startTestRedis(): Promise<TestRedis> {
     // Another process may have taken the port first: try another.
     if (attempt >= 3) throw new Error(`redis-server did not start on port ${port}: ${output}`)
   }
-}
-
-function pong(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.setTimeout(1_000, () => socket.destroy())
-    socket.once('connect', () => socket.write('PING\r\n'))
-    socket.once('data', (data) => {
-      socket.destroy()
-      resolve(data.toString().startsWith('+PONG'))
-    })
-    socket.once('error', () => resolve(false))
-    socket.once('close', () => resolve(false))
-  })
 }

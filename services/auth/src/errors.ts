@@ -1,5 +1,5 @@
 import { defineFaults } from '@tarmac/faults'
-import { HttpError } from '@tarmac/service'
+import { HttpError, SHARED_ERROR_CODES } from '@tarmac/service'
 
 const client = (status: number, meaning: string, action: string) =>
   ({ status, domain: 'application', layer: 'client', meaning, action }) as const
@@ -47,20 +47,7 @@ export type AuthErrorCode = (typeof AUTH_FAULTS.codes)[number]
 export const AUTH_ERROR_CODES = AUTH_FAULTS.codes
 
 /** Codes of `@tarmac/service` the auth service answers with (or exits with). */
-export const SHARED_ERROR_CODES_USED = [
-  'SERVICE_ERR_INVALID_CONFIG',
-  'VALIDATION_FAILED',
-  'INVALID_JSON',
-  'BODY_TOO_LARGE',
-  'UNSUPPORTED_MEDIA_TYPE',
-  'NOT_FOUND',
-  'UNAUTHORIZED',
-  'RATE_LIMITED',
-  'SERVICE_STARTING',
-  'SERVICE_STOPPING',
-  'DEPENDENCY_UNAVAILABLE',
-  'INTERNAL',
-] as const
+export const SHARED_ERROR_CODES_USED = [...SHARED_ERROR_CODES, 'UNAUTHORIZED'] as const
 
 /**
  * An auth failure a client sees as `{ code, message }` with the code's status.

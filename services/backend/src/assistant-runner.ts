@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { drain } from '@tarmac/startup'
 import type { AssistantProvider } from './assistant.js'
 import type { ChatStore, Message } from './chat-store.js'
 import { DeltaBatcher } from './delta-batcher.js'
@@ -183,9 +184,7 @@ export class AssistantRunner {
   /** Lets runs in flight finish for up to `drainMs`, then aborts the rest and waits for them to settle. */
   async stop(drainMs: number): Promise<void> {
     const all = () => Promise.all([...this.#active.values()].map((run) => run.done))
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([all(), new Promise((resolve) => (timer = setTimeout(resolve, drainMs)))])
-    clearTimeout(timer)
+    await drain([all()], { timeoutMs: drainMs })
     for (const run of this.#active.values()) run.controller.abort(new Error('shutting down'))
     await all()
   }

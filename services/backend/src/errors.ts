@@ -1,4 +1,6 @@
 import { defineFaults } from '@tarmac/faults'
+import { causeChain } from '@tarmac/startup'
+import { SHARED_ERROR_CODES } from '@tarmac/service'
 
 const client = (where: string, meaning: string, action: string, status?: number) =>
   ({
@@ -162,19 +164,7 @@ export const BACKEND_ERROR_CODES = BACKEND_FAULTS.codes
 export type BackendErrorCode = (typeof BACKEND_ERROR_CODES)[number]
 
 /** Codes of `@tarmac/service` the backend answers with; documented again in this README for clients. */
-export const SHARED_ERROR_CODES_USED = [
-  'SERVICE_ERR_INVALID_CONFIG',
-  'VALIDATION_FAILED',
-  'INVALID_JSON',
-  'BODY_TOO_LARGE',
-  'NOT_FOUND',
-  'UNAUTHORIZED',
-  'RATE_LIMITED',
-  'SERVICE_STARTING',
-  'SERVICE_STOPPING',
-  'DEPENDENCY_UNAVAILABLE',
-  'INTERNAL',
-] as const
+export const SHARED_ERROR_CODES_USED = [...SHARED_ERROR_CODES, 'UNAUTHORIZED'] as const
 
 /** WebSocket close codes the backend uses. */
 export const CLOSE_CODES = Object.freeze({
@@ -217,11 +207,9 @@ export function codeOf(error: unknown): string {
 
 /** `fetch failed` hides the real reason in `cause`: dig out `ECONNREFUSED`, `ENOTFOUND`… */
 export function networkReasonOf(error: unknown): string {
-  let current: unknown = error
-  for (let depth = 0; depth < 5 && current; depth++) {
+  for (const current of causeChain(error, 5)) {
     const code = (current as { code?: unknown }).code
     if (typeof code === 'string') return code
-    current = (current as { cause?: unknown }).cause
   }
   return error instanceof Error ? error.message : String(error)
 }

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest'
-import { chatCompletionDeltas } from './openai-assistant.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startFakeOpenAi, type FakeOpenAi } from '../test/support/fake-openai.js'
+import { chatCompletionDeltas, createOpenAiAssistant } from './openai-assistant.js'
 
 function body(...pieces: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder()
@@ -30,5 +31,32 @@ describe('chatCompletionDeltas (the streaming Chat Completions format)', () => {
     })
     await expect(collect(body('data: {oops\n\n'))).rejects.toMatchObject({ code: 'PROVIDER_ERROR' })
     await expect(collect(body(chunk('cut')))).rejects.toMatchObject({ code: 'PROVIDER_ERROR' })
+  })
+})
+
+describe('createOpenAiAssistant against a fake of the remote LLM API (a local OpenAI-compatible server)', () => {
+  let fake: FakeOpenAi
+  beforeAll(async () => {
+    fake = await startFakeOpenAi({ apiKey: 'sk-test' })
+  })
+  afterAll(() => fake.close())
+
+  it('streams an event whose JSON spans several data: lines, with \\r\\n line endings', async () => {
+    fake.behaviour = () => 'multi-line-crlf'
+    const assistant = createOpenAiAssistant({
+      baseUrl: fake.baseUrl,
+      apiKey: 'sk-test',
+      model: 'fake-model',
+      connectTimeoutMs: 5_000,
+      idleTimeoutMs: 5_000,
+      runTimeoutMs: 10_000,
+    })
+    const deltas: string[] = []
+    for await (const delta of assistant.stream(
+      [{ role: 'user', text: 'two\nlines' }],
+      new AbortController().signal,
+    ))
+      deltas.push(delta)
+    expect(deltas).toEqual(['Echo: ', 'two\nlines'])
   })
 })

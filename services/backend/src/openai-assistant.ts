@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser'
 import type { AssistantProvider, AssistantTurn } from './assistant.js'
 import { BackendError, networkReasonOf } from './errors.js'
 
@@ -16,19 +17,18 @@ const SYSTEM_PROMPT = 'You are the Tarmac chat assistant. Answer concisely.'
 /** A failure of the provider during a run; `code` goes into the `run.failed` frame. */
 export class ProviderError extends BackendError {}
 
-/** Parses an SSE body of Chat Completions chunks: `data: {...}` lines, ending with `data: [DONE]`. */
+/**
+ * Parses an SSE body of Chat Completions chunks (`data: {...}` events, ending with `data: [DONE]`) with
+ * `eventsource-parser`: an event's `data:` lines are joined, and `\n`, `\r\n` and `\r` all end a line.
+ */
 export async function* chatCompletionDeltas(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   const decoder = new TextDecoder()
-  let buffer = ''
+  const events: string[] = []
+  const parser = createParser({ onEvent: (event) => events.push(event.data) })
   for await (const bytes of body) {
-    buffer += decoder.decode(bytes, { stream: true })
-    let newline: number
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline).trim()
-      buffer = buffer.slice(newline + 1)
-      if (!line.startsWith('data:')) continue
-      const data = line.slice(5).trim()
-      if (data === '[DONE]') return
+    parser.feed(decoder.decode(bytes, { stream: true }))
+    for (let data = events.shift(); data !== undefined; data = events.shift()) {
+      if (data.trim() === '[DONE]') return
       let chunk: { choices?: { delta?: { content?: unknown } }[]; error?: { message?: unknown } }
       try {
         chunk = JSON.parse(data) as typeof chunk

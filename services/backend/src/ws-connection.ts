@@ -1,10 +1,9 @@
 import type { WebSocket, RawData } from 'ws'
-import { toClientError } from '@tarmac/service'
+import { TokenBucket, toClientError } from '@tarmac/service'
 import type { ChatService } from './chat-service.js'
 import { BackendError, CLOSE_CODES } from './errors.js'
 import { threadTopic, type BusEvent, type EventBus } from './event-bus.js'
 import type { Identity, TokenVerifier } from './token-verifier.js'
-import { TokenBucket } from './token-bucket.js'
 import { errorFrame, parseClientFrame, type ClientFrame, type clientFrameSchema } from './ws-protocol.js'
 
 /** setTimeout's largest delay (about 24.8 days). */
@@ -52,7 +51,10 @@ export class ChatConnection {
   constructor(socket: WebSocket, context: ConnectionContext, offeredToken: string | undefined) {
     this.#socket = socket
     this.#context = context
-    this.#bucket = new TokenBucket(context.limits.rateLimitBurst, context.limits.rateLimitPerSecond)
+    this.#bucket = new TokenBucket({
+      burst: context.limits.rateLimitBurst,
+      perSecond: context.limits.rateLimitPerSecond,
+    })
     socket.on('message', (data, isBinary) => this.#receive(data, isBinary))
     socket.on('pong', () => (this.#alive = true))
     socket.on('close', () => this.#dispose())

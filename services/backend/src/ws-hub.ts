@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { drain } from '@tarmac/startup'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
 import { BackendError, CLOSE_CODES } from './errors.js'
@@ -116,12 +117,7 @@ export class WebSocketHub {
     )
     for (const connection of this.#connections)
       connection.close(CLOSE_CODES.goingAway, 'server shutting down')
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([
-      Promise.all(closed),
-      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-    ])
-    clearTimeout(timer)
+    await drain(closed, { timeoutMs })
     for (const connection of this.#connections) connection.terminate()
   }
 }

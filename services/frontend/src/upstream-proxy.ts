@@ -1,4 +1,5 @@
 import fastifyHttpProxy from '@fastify/http-proxy'
+import { causeChain } from '@tarmac/startup'
 import { classifyError } from '@tarmac/probe'
 import type { FastifyInstance } from 'fastify'
 import { BalancedPool } from 'undici'
@@ -31,11 +32,7 @@ const UNDICI_CODES: Readonly<Record<string, string>> = {
  * with a system code (`ECONNREFUSED`…), else an undici code mapped to one, else the innermost.
  */
 export function networkCauseOf(error: unknown): unknown {
-  const chain: unknown[] = []
-  for (let current = error; current !== undefined && current !== null && chain.length < 6;) {
-    chain.push(current)
-    current = (current as { cause?: unknown }).cause
-  }
+  const chain = causeChain(error, 6)
   const codeOf = (e: unknown) => (e as { code?: unknown }).code
   const system = chain.find((e) => typeof codeOf(e) === 'string' && /^E[A-Z]+$/.test(codeOf(e) as string))
   if (system !== undefined) return system

@@ -1,15 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { TestDatabase } from '@tarmac/testing'
-import { createTestDatabase, getFreePort } from '@tarmac/testing'
-import { createLogger } from '@tarmac/service'
-import type { Startup } from '@tarmac/startup'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createFrontendStartup } from '../src/frontend-startup.js'
-import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH, ServiceProcess } from './e2e-support.js'
+import { CHROMIUM_ARGS, CHROMIUM_PATH, startE2eStack, type E2eStack } from './e2e-support.js'
 
 // One login in two tabs of one browser, against the real auth and backend (child processes on throwaway
 // databases) behind the real frontend server: rotating the tokens in one tab must not end the other's session,
@@ -17,49 +9,22 @@ import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH, ServiceProcess } from './e2e-su
 const ACCESS_TOKEN_TTL_S = 5
 
 describe('end to end: one session across tabs', () => {
-  const publicDir = mkdtempSync(join(tmpdir(), 'tarmac-e2e-session-public-'))
-  const databases: TestDatabase[] = []
-  let auth: ServiceProcess
-  let backend: ServiceProcess
-  let frontend: Startup
+  let stack: E2eStack
   let browser: Browser
   let context: BrowserContext
   let base: string
   const problems: string[] = []
 
   beforeAll(async () => {
-    await buildApp(publicDir)
-    const [authDb, backendDb] = await Promise.all([
-      createTestDatabase('frontend_e2e_session_auth'),
-      createTestDatabase('frontend_e2e_session_backend'),
-    ])
-    databases.push(authDb, backendDb)
-    auth = new ServiceProcess('auth', await getFreePort(), {
-      DATABASE_URL: authDb.url,
-      ACCESS_TOKEN_TTL_S: String(ACCESS_TOKEN_TTL_S),
-      // No grace for a reused refresh token: only the tabs sharing their session can keep both signed in.
-      REFRESH_REUSE_GRACE_MS: '0',
-    })
-    await auth.start()
-    backend = new ServiceProcess('backend', await getFreePort(), {
-      DATABASE_URL: backendDb.url,
-      AUTH_URL: auth.url,
-      LLM_PROVIDER: 'local',
-    })
-    await backend.start()
-    frontend = createFrontendStartup({
-      logger: createLogger({ name: 'frontend', level: 'silent' }),
-      env: {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        BACKEND_URL: backend.url,
-        AUTH_URL: auth.url,
-        PUBLIC_DIR: publicDir,
-        NODE_ENV: 'test',
+    stack = await startE2eStack({
+      name: 'frontend_e2e_session',
+      authEnv: {
+        ACCESS_TOKEN_TTL_S: String(ACCESS_TOKEN_TTL_S),
+        // No grace for a reused refresh token: only the tabs sharing their session can keep both signed in.
+        REFRESH_REUSE_GRACE_MS: '0',
       },
     })
-    await frontend.run()
-    base = `http://127.0.0.1:${frontend.resource<{ port: number }>('server')!.port}`
+    base = stack.base
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true })
     context = await browser.newContext({ viewport: { width: 1000, height: 700 } })
     context.on('weberror', (error) => problems.push(error.error().message))
@@ -68,11 +33,7 @@ describe('end to end: one session across tabs', () => {
   afterAll(async () => {
     await context?.close()
     await browser?.close()
-    await frontend?.shutdown('test over')
-    await backend?.stop()
-    await auth?.stop()
-    for (const database of databases) await database.drop()
-    rmSync(publicDir, { recursive: true, force: true })
+    await stack?.stop()
   }, 60_000)
 
   /** What the tabs share: the session in localStorage. */

@@ -1,9 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildAppBundle } from '../src/app-build.js'
 import { gzipSync } from 'node:zlib'
+import { createLogger } from '@tarmac/service'
+import type { Startup } from '@tarmac/startup'
+import { createTestDatabase, getFreePort, type TestDatabase } from '@tarmac/testing'
+import { buildAppBundle } from '../src/app-build.js'
+import { createFrontendStartup } from '../src/frontend-startup.js'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 
@@ -123,5 +128,78 @@ export class ServiceProcess {
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
     await exited
     clearTimeout(timer)
+  }
+}
+
+/** The platform an e2e test drives: auth and backend processes on their own databases, the frontend in-process. */
+export interface E2eStack {
+  readonly auth: ServiceProcess
+  readonly backend: ServiceProcess
+  /** The frontend through its real startup engine, as src/main.ts runs it. */
+  readonly frontend: Startup
+  /** The frontend's URL, `http://127.0.0.1:<port>`. */
+  readonly base: string
+  /** What the production build a first load downloads weighs. */
+  readonly bundle: Awaited<ReturnType<typeof buildApp>>
+  /** Stops all of it, drops the databases and removes the build. Safe to call twice. */
+  stop(): Promise<void>
+}
+
+/**
+ * Builds the app, creates `<name>_auth` and `<name>_backend` databases, starts auth (with `authEnv` on top) and
+ * backend (local assistant) and then the frontend in front of them. A failure stops what had started.
+ */
+export async function startE2eStack(options: {
+  readonly name: string
+  readonly authEnv?: Record<string, string>
+}): Promise<E2eStack> {
+  const publicDir = mkdtempSync(join(tmpdir(), `tarmac-${options.name}-public-`))
+  const databases: TestDatabase[] = []
+  let auth: ServiceProcess | undefined
+  let backend: ServiceProcess | undefined
+  let frontend: Startup | undefined
+  let stopping: Promise<void> | undefined
+  const stop = () =>
+    (stopping ??= (async () => {
+      await frontend?.shutdown('test over')
+      await backend?.stop()
+      await auth?.stop()
+      for (const database of databases) await database.drop()
+      rmSync(publicDir, { recursive: true, force: true })
+    })())
+  try {
+    const bundle = await buildApp(publicDir)
+    databases.push(
+      ...(await Promise.all([
+        createTestDatabase(`${options.name}_auth`),
+        createTestDatabase(`${options.name}_backend`),
+      ])),
+    )
+    const [authDb, backendDb] = databases as [TestDatabase, TestDatabase]
+    auth = new ServiceProcess('auth', await getFreePort(), { DATABASE_URL: authDb.url, ...options.authEnv })
+    await auth.start()
+    backend = new ServiceProcess('backend', await getFreePort(), {
+      DATABASE_URL: backendDb.url,
+      AUTH_URL: auth.url,
+      LLM_PROVIDER: 'local',
+    })
+    await backend.start()
+    frontend = createFrontendStartup({
+      logger: createLogger({ name: 'frontend', level: 'silent' }),
+      env: {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        BACKEND_URL: backend.url,
+        AUTH_URL: auth.url,
+        PUBLIC_DIR: publicDir,
+        NODE_ENV: 'test',
+      },
+    })
+    await frontend.run()
+    const base = `http://127.0.0.1:${frontend.resource<{ port: number }>('server')!.port}`
+    return { auth, backend, frontend, base, bundle, stop }
+  } catch (error) {
+    await stop()
+    throw error
   }
 }

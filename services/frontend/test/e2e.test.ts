@@ -2,15 +2,17 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { TestDatabase } from '@tarmac/testing'
-import { createTestDatabase, getFreePort } from '@tarmac/testing'
-import { createLogger } from '@tarmac/service'
-import type { Startup } from '@tarmac/startup'
+import { getFreePort } from '@tarmac/testing'
 import type { BrowserContext, Page } from 'playwright-core'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createFrontendStartup } from '../src/frontend-startup.js'
-import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH, ServiceProcess } from './e2e-support.js'
+import {
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  startE2eStack,
+  type E2eStack,
+  type ServiceProcess,
+} from './e2e-support.js'
 
 // The whole platform for real: auth and backend as child processes on their own test databases, the frontend
 // server in-process serving a production build, and Debian's Chromium driven by playwright-core.
@@ -20,12 +22,9 @@ const screenshot = (page: Page, name: string) =>
   page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true })
 
 describe('end to end: chat and status through the browser', () => {
-  const publicDir = mkdtempSync(join(tmpdir(), 'tarmac-e2e-public-'))
   const userDataDir = mkdtempSync(join(tmpdir(), 'tarmac-e2e-chromium-'))
-  const databases: TestDatabase[] = []
-  let auth: ServiceProcess
+  let stack: E2eStack
   let backend: ServiceProcess
-  let frontend: Startup
   let context: BrowserContext
   let base: string
   const problems: string[] = []
@@ -36,35 +35,10 @@ describe('end to end: chat and status through the browser', () => {
     if (!existsSync(CHROMIUM_PATH))
       throw new Error(`${CHROMIUM_PATH} is missing: apt-get install -y chromium`)
     mkdirSync(RESULTS, { recursive: true })
-    const bundle = await buildApp(publicDir)
-    figures.bundle = bundle
-    const [authDb, backendDb] = await Promise.all([
-      createTestDatabase('frontend_e2e_auth'),
-      createTestDatabase('frontend_e2e_backend'),
-    ])
-    databases.push(authDb, backendDb)
-    auth = new ServiceProcess('auth', await getFreePort(), { DATABASE_URL: authDb.url })
-    await auth.start()
-    backend = new ServiceProcess('backend', await getFreePort(), {
-      DATABASE_URL: backendDb.url,
-      AUTH_URL: auth.url,
-      LLM_PROVIDER: 'local',
-    })
-    await backend.start()
-    // The frontend through its real startup engine, as src/main.ts runs it (its status card shows its phases).
-    frontend = createFrontendStartup({
-      logger: createLogger({ name: 'frontend', level: 'silent' }),
-      env: {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        BACKEND_URL: backend.url,
-        AUTH_URL: auth.url,
-        PUBLIC_DIR: publicDir,
-        NODE_ENV: 'test',
-      },
-    })
-    await frontend.run()
-    base = `http://127.0.0.1:${frontend.resource<{ port: number }>('server')!.port}`
+    stack = await startE2eStack({ name: 'frontend_e2e' })
+    figures.bundle = stack.bundle
+    backend = stack.backend
+    base = stack.base
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM_PATH,
       args: CHROMIUM_ARGS,
@@ -79,11 +53,7 @@ describe('end to end: chat and status through the browser', () => {
 
   afterAll(async () => {
     await context?.close()
-    await frontend?.shutdown('test over')
-    await backend?.stop()
-    await auth?.stop()
-    for (const database of databases) await database.drop()
-    rmSync(publicDir, { recursive: true, force: true })
+    await stack?.stop()
     rmSync(userDataDir, { recursive: true, force: true })
     if (Object.keys(figures).length > 0) {
       writeFileSync(join(RESULTS, 'e2e-figures.json'), `${JSON.stringify(figures, null, 2)}\n`)

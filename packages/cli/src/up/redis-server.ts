@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { connect } from 'node:net'
-import { delimiter, join } from 'node:path'
+import { pingRedis } from '@tarmac/postgres/cluster'
 import type { Component } from '@tarmac/startup'
 import { sleep } from '@tarmac/startup'
 import { CliError } from '../errors.js'
@@ -10,28 +8,6 @@ import { CliError } from '../errors.js'
 export interface LocalRedis {
   readonly url: string
   readonly child: ChildProcess
-}
-
-/** `redis-server` on the PATH (Debian: `apt-get install -y redis-server`), or undefined. */
-export function findRedisServer(env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter))
-    if (dir && existsSync(join(dir, 'redis-server'))) return join(dir, 'redis-server')
-  return undefined
-}
-
-/** Resolves true once `PING` gets `+PONG` on the port. */
-function pong(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.setTimeout(1_000, () => socket.destroy())
-    socket.once('connect', () => socket.write('PING\r\n'))
-    socket.once('data', (data) => {
-      socket.destroy()
-      resolve(data.toString().startsWith('+PONG'))
-    })
-    socket.once('error', () => resolve(false))
-    socket.once('close', () => resolve(false))
-  })
 }
 
 /**
@@ -58,7 +34,7 @@ export function redisServerComponent(
       const killOnExit = () => child.kill('SIGKILL')
       process.once('exit', killOnExit)
       child.once('exit', () => process.removeListener('exit', killOnExit))
-      while (!(await pong(port))) {
+      while (!(await pingRedis(port))) {
         if (child.exitCode !== null)
           throw new CliError('CLI_ERR_REDIS_UNAVAILABLE', `redis-server exited with code ${child.exitCode}`)
         await sleep(100, signal)

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { getFreePort } from './free-port.js'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@tarmac/postgres'
+import { findRedisServer, getFreePort } from '@tarmac/postgres/cluster'
 import { createStartup, failureLine } from '@tarmac/startup'
 import { intOption, paintFor, parseOptions, type Command } from '../command-io.js'
 import { CliError } from '../errors.js'
@@ -14,7 +14,7 @@ import { formatLogLine, healthRequestFilter } from './log-line.js'
 import { PhaseView } from './phase-view.js'
 import { RESTART_DEFAULTS, RestartPolicy } from './restart-policy.js'
 import type { Supervisor, SupervisorEvent } from './supervisor.js'
-import { findRedisServer, redisServerComponent, type LocalRedis } from './redis-server.js'
+import { redisServerComponent, type LocalRedis } from './redis-server.js'
 import { STACK_CONFIG_FILE, writeStackConfig } from './stack-config.js'
 
 /**

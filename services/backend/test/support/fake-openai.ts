@@ -11,6 +11,8 @@ export type FakeBehaviour =
   | 'hang-mid-stream'
   /** Streams text holding NUL and an unpaired surrogate, which Postgres cannot store as they are. */
   | 'unstorable-text'
+  /** Streams with `\r\n` line endings and each chunk's JSON split over two `data:` lines, as SSE allows. */
+  | 'multi-line-crlf'
 
 export interface FakeOpenAi {
   /** `http://127.0.0.1:<port>/v1`: use as OPENAI_BASE_URL. */
@@ -76,6 +78,17 @@ export async function startFakeOpenAi(options: { apiKey?: string } = {}): Promis
       if (behaviour === 'unstorable-text') {
         for (const piece of ['nul:\u0000', ' lone:\ud800', ' pair:\ud83d', '\ude00']) chunk(response, piece)
         response.end('data: [DONE]\n\n')
+        return
+      }
+      if (behaviour === 'multi-line-crlf') {
+        for (const content of ['Echo: ', last]) {
+          const [head, tail] = JSON.stringify({
+            object: 'chat.completion.chunk',
+            choices: [{ delta: { content } }],
+          }).split(/(?<="choices":)/)
+          response.write(`: keep-alive\r\n\r\ndata: ${head}\r\ndata: ${tail}\r\n\r\n`)
+        }
+        response.end('data: [DONE]\r\n\r\n')
         return
       }
       if (behaviour === 'slow-forever') {

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createConnection } from 'node:net'
-import { getFreePort } from '@tarmac/testing'
+import { getFreePort, pingRedis } from '@tarmac/postgres/cluster'
 
 export interface RedisProcess {
   readonly url: string
@@ -24,7 +23,7 @@ export async function startRedisProcess(): Promise<RedisProcess> {
       },
     )
     const deadline = Date.now() + 10_000
-    while (!(await answers(port))) {
+    while (!(await pingRedis(port))) {
       if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not start`)
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
@@ -39,16 +38,4 @@ export async function startRedisProcess(): Promise<RedisProcess> {
   }
   await start()
   return { url: `redis://127.0.0.1:${port}`, kill, restart: start, stop: kill }
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' })
-    socket.once('connect', () => socket.write('PING\r\n'))
-    socket.once('data', (data) => {
-      socket.destroy()
-      resolve(data.toString().startsWith('+PONG'))
-    })
-    socket.once('error', () => resolve(false))
-  })
 }
