@@ -151,7 +151,7 @@ function runnerContext(
     record,
     options: engine.options,
     emit: engine.emitEvent,
-    resourceOf: engine.lookupResource,
+    resources: engine.resources,
     reportDetails: (details) => {
       record.details = { ...record.details, ...structuredClone(details) }
     },
