@@ -104,9 +104,9 @@ export async function createAuthService(
       stop: (embedded) => embedded.close(),
     })
   }
-  startup.add(postgresComponent(config, options.connectAhead))
+  const postgres = startup.add(postgresComponent(config, options.connectAhead))
   // Critical `postgres:responseTime` (select 1 through the pool), plus pool, capacity and connection time.
-  health.contribute(startup, 'postgres', (handle: PostgresHandle) =>
+  health.contribute(startup, postgres, (handle) =>
     createPostgresChecks(handle, {
       url: config.DATABASE_URL ?? startup.resource<EmbeddedPostgres>('embedded-postgres')!.url,
       applicationName: 'auth',

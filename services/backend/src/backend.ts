@@ -23,7 +23,7 @@ import {
   installReadinessGate,
   type Logger,
 } from '@tarmac/service'
-import { createStartup, type Startup, type StartupReport } from '@tarmac/startup'
+import { createStartup, type ResourceHandle, type Startup, type StartupReport } from '@tarmac/startup'
 import type { AssistantProvider, PlatformState } from './assistant.js'
 import { createProviderComponent, databaseComponents } from './components.js'
 import { boundedQueries } from './bounded-queries.js'
@@ -167,13 +167,13 @@ export function createBackend(
       runTimeoutMs: o.providerRunTimeoutMs,
     }),
   )
-  for (const component of databaseComponents(
+  const databaseHandles = databaseComponents(
     config,
     (handle, url) => ((postgres = handle), (postgresUrl = url)),
     connectAhead,
-  ))
-    startup.add(component)
-  health.contribute(startup, 'postgres', (handle: PostgresHandle) =>
+  ).map((component) => startup.add(component))
+  const postgresHandle = databaseHandles.at(-1) as ResourceHandle<PostgresHandle>
+  health.contribute(startup, postgresHandle, (handle) =>
     createPostgresChecks(handle, {
       url: postgresUrl,
       applicationName: 'tarmac-backend',
@@ -182,17 +182,7 @@ export function createBackend(
       }),
     }),
   )
-  if (config.REDIS_URL) {
-    health.contribute(startup, 'redis', (redisBus: EventBus) => [
-      {
-        name: 'redis:responseTime',
-        componentType: 'datastore',
-        fault: { domain: 'infrastructure', layer: 'redis' },
-        run: async () => ({ observedValue: await redisBus.ping(), observedUnit: 'ms' }),
-      },
-    ])
-  }
-  startup.add(
+  const busHandle = startup.add<EventBus>(
     config.REDIS_URL
       ? createRedisBusComponent(config.REDIS_URL, o.redisChannelPrefix)
       : {
@@ -202,6 +192,16 @@ export function createBackend(
           stop: (b: EventBus) => b.close(),
         },
   )
+  if (config.REDIS_URL) {
+    health.contribute(startup, busHandle, (redisBus) => [
+      {
+        name: 'redis:responseTime',
+        componentType: 'datastore',
+        fault: { domain: 'infrastructure', layer: 'redis' },
+        run: async () => ({ observedValue: await redisBus.ping(), observedUnit: 'ms' }),
+      },
+    ])
+  }
   startup.add<ChatService>({
     name: 'chat',
     phase: 'services',
