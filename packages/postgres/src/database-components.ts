@@ -25,8 +25,11 @@ export interface PostgresDatabase {
   readonly postgres: ResourceHandle<PostgresHandle>
   /** The embedded server; undefined when a `url` was given. */
   readonly embedded: ResourceHandle<EmbeddedPostgres> | undefined
-  /** The URL the service connects to: `url`, else the embedded server's once it has started (undefined before). */
-  url(): string | undefined
+  /**
+   * The URL the service connects to: `url`, else the embedded server's. `get()` throws `STARTUP_ERR_NOT_STARTED`
+   * while the embedded server is not up; `peek()` is undefined then.
+   */
+  readonly url: { get(): string; peek(): string | undefined }
 }
 
 /**
@@ -53,7 +56,8 @@ export function addPostgresDatabase(
     })
   // Validates the options now, at build time, whichever server the URL will name.
   const template = admissionFor(url ?? 'postgres://embedded')
-  if (url !== undefined) return { postgres: startup.add(template), embedded: undefined, url: () => url }
+  if (url !== undefined)
+    return { postgres: startup.add(template), embedded: undefined, url: { get: () => url, peek: () => url } }
   const embedded = startup.add<EmbeddedPostgres>({
     name: EMBEDDED_POSTGRES_COMPONENT,
     phase: template.phase,
@@ -65,5 +69,9 @@ export function addPostgresDatabase(
     ...template,
     start: (context) => admissionFor(embedded.get().url).start(context),
   })
-  return { postgres, embedded, url: () => embedded.peek()?.url }
+  return {
+    postgres,
+    embedded,
+    url: { get: () => embedded.get().url, peek: () => embedded.peek()?.url },
+  }
 }

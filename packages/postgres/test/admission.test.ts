@@ -102,7 +102,7 @@ describe('createPostgresAdmission (real Postgres, startup engine)', () => {
       ahead,
     })
     expect(database.embedded).toBeUndefined()
-    expect(database.url()).toBe(db.url)
+    expect(database.url.get()).toBe(db.url)
     try {
       await startup.run()
       expect(startup.report().phases[0]!.components.map((c) => c.name)).toEqual(['postgres'])

@@ -122,14 +122,14 @@ describe('startEmbeddedPostgres (PGlite over the wire protocol)', () => {
       applicationName: 'embedded_database',
       migrations,
     })
-    expect(database.url()).toBeUndefined()
+    expect(database.url.peek()).toBeUndefined()
     try {
       await startup.run()
       expect(startup.report().phases[0]!.components.map((c) => c.name)).toEqual([
         'embedded-postgres',
         'postgres',
       ])
-      expect(database.url()).toBe(database.embedded!.get().url)
+      expect(database.url.get()).toBe(database.embedded!.get().url)
       const handle = database.postgres.get()
       expect(handle.admission.capacity).toMatchObject({ embedded: true })
       expect((await handle.pool.query('select count(*)::int as n from notes')).rows).toEqual([{ n: 1 }])
