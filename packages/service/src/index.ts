@@ -37,4 +37,10 @@ export type {
   ColdStartSender,
   ColdStartSenderOptions,
 } from './cold-start-sender.js'
-export { runConfigFailure, packageVersion } from './config-failure.js'
+export {
+  loadConfigOrExit,
+  packageVersion,
+  CONFIG_FAILURE_PHASE,
+  CONFIG_FAILURE_COMPONENT,
+} from './config-failure.js'
+export type { LoadConfigOrExitOptions } from './config-failure.js'

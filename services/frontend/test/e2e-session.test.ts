@@ -8,7 +8,8 @@ import type { Startup } from '@tarmac/startup'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createFrontendStartup } from '../src/frontend-startup.js'
+import { createFrontendStartup, type FrontendStartup } from '../src/frontend-startup.js'
+import { loadFrontendConfig } from '../src/options.js'
 import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH, ServiceProcess } from './e2e-support.js'
 
 // One login in two tabs of one browser, against the real auth and backend (child processes on throwaway
@@ -22,6 +23,7 @@ describe('end to end: one session across tabs', () => {
   let auth: ServiceProcess
   let backend: ServiceProcess
   let frontend: Startup
+  let frontendServer: FrontendStartup['server']
   let browser: Browser
   let context: BrowserContext
   let base: string
@@ -47,19 +49,21 @@ describe('end to end: one session across tabs', () => {
       LLM_PROVIDER: 'local',
     })
     await backend.start()
-    frontend = createFrontendStartup({
+    const built = createFrontendStartup({
       logger: createLogger({ name: 'frontend', level: 'silent' }),
-      env: {
+      config: loadFrontendConfig({
         PORT: '0',
         HOST: '127.0.0.1',
         BACKEND_URL: backend.url,
         AUTH_URL: auth.url,
         PUBLIC_DIR: publicDir,
         NODE_ENV: 'test',
-      },
+      }),
     })
+    frontend = built.startup
+    frontendServer = built.server
     await frontend.run()
-    base = `http://127.0.0.1:${frontend.resource<{ port: number }>('server')!.port}`
+    base = `http://127.0.0.1:${frontendServer.get().port}`
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true })
     context = await browser.newContext({ viewport: { width: 1000, height: 700 } })
     context.on('weberror', (error) => problems.push(error.error().message))

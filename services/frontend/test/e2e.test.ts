@@ -9,7 +9,8 @@ import type { Startup } from '@tarmac/startup'
 import type { BrowserContext, Page } from 'playwright-core'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createFrontendStartup } from '../src/frontend-startup.js'
+import { createFrontendStartup, type FrontendStartup } from '../src/frontend-startup.js'
+import { loadFrontendConfig } from '../src/options.js'
 import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH, ServiceProcess } from './e2e-support.js'
 
 // The whole platform for real: auth and backend as child processes on their own test databases, the frontend
@@ -26,6 +27,7 @@ describe('end to end: chat and status through the browser', () => {
   let auth: ServiceProcess
   let backend: ServiceProcess
   let frontend: Startup
+  let frontendServer: FrontendStartup['server']
   let context: BrowserContext
   let base: string
   const problems: string[] = []
@@ -52,19 +54,21 @@ describe('end to end: chat and status through the browser', () => {
     })
     await backend.start()
     // The frontend through its real startup engine, as src/main.ts runs it (its status card shows its phases).
-    frontend = createFrontendStartup({
+    const built = createFrontendStartup({
       logger: createLogger({ name: 'frontend', level: 'silent' }),
-      env: {
+      config: loadFrontendConfig({
         PORT: '0',
         HOST: '127.0.0.1',
         BACKEND_URL: backend.url,
         AUTH_URL: auth.url,
         PUBLIC_DIR: publicDir,
         NODE_ENV: 'test',
-      },
+      }),
     })
+    frontend = built.startup
+    frontendServer = built.server
     await frontend.run()
-    base = `http://127.0.0.1:${frontend.resource<{ port: number }>('server')!.port}`
+    base = `http://127.0.0.1:${frontendServer.get().port}`
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM_PATH,
       args: CHROMIUM_ARGS,
