@@ -151,7 +151,6 @@ function runnerContext(
     record,
     options: engine.options,
     emit: engine.emitEvent,
-    resources: engine.resources,
     reportDetails: (details) => {
       record.details = { ...record.details, ...structuredClone(details) }
     },

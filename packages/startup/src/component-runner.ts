@@ -2,7 +2,6 @@ import { CancelScope } from './cancel-scope.js'
 import type { StartContext } from './component.js'
 import { StartupError, errorCodeOf, safeMessageOf } from './errors.js'
 import { childLogger } from './logger.js'
-import { createResourceHandle } from './resource-handle.js'
 import type { ResolvedComponent, ResolvedStartupOptions } from './options.js'
 import { STARTUP_DEFAULTS } from './options.js'
 import { fullJitterDelayMs } from './retry-policy.js'
@@ -16,7 +15,6 @@ export interface RunnerContext {
   readonly record: ComponentReport
   readonly options: ResolvedStartupOptions
   readonly emit: (event: Omit<StartupEvent, 'service' | 'atMs'>) => void
-  readonly resources: ReadonlyMap<string, unknown>
   /** `context.report`: merges facts into the component's `details`. */
   readonly reportDetails: (details: Readonly<Record<string, unknown>>) => void
   /** Boot: aborts on the startup deadline or shutdown. Background: aborts on shutdown only. */
@@ -101,7 +99,6 @@ async function attemptOnce(
     signal: scope.signal,
     attempt,
     log: childLogger(options.logger, { component: component.name, attempt }),
-    resource: (name) => createResourceHandle(name, context.resources).get() as never,
     report: context.reportDetails,
   }
   let work: unknown

@@ -21,8 +21,6 @@ export interface StartContext {
   /** 1 for the first attempt. */
   readonly attempt: number
   readonly log: StartupLogger
-  /** @deprecated Use the handle `add` returned for that component. */
-  readonly resource: <T = unknown>(componentName: string) => T
   /**
    * Adds facts to this component's entry in the startup report (`details`, merged key by key): what it
    * found and decided (a pool size and why, connect timings). JSON values only; never secrets.

@@ -21,8 +21,6 @@ export interface Startup {
   shutdown(reason?: string, options?: { drainDelayMs?: number }): Promise<StartupReport>
   /** A deep copy of the report as it is now. */
   report(): StartupReport
-  /** @deprecated Use the handle `add` returns. Removed once every caller has moved. */
-  resource<T = unknown>(componentName: string): T | undefined
   /** Follows every transition. Returns the function that unsubscribes. */
   on(listener: StartupEventListener): () => void
 }
@@ -83,9 +81,6 @@ export function createStartup(startupOptions: StartupOptions): Startup {
       return engine.shutdownPromise
     },
     report: () => engine.snapshot(),
-    resource<T>(name: string) {
-      return engine.resources.get(name) as T | undefined
-    },
     on(listener: StartupEventListener) {
       engine.listeners.add(listener)
       return () => engine.listeners.delete(listener)
