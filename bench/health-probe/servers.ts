@@ -31,14 +31,14 @@ async function startBare(): Promise<number> {
 /** A service as Tarmac builds it: a startup engine whose postgres component contributes a `select 1` check. */
 async function startTarmac(): Promise<number> {
   const startup = createStartup({ name: 'bench', phases: ['database'] })
-  startup.add({
+  const postgres = startup.add({
     name: 'postgres',
     phase: 'database',
     start: () => new pg.Pool({ connectionString: databaseUrl, max: 2 }),
     stop: (pool) => pool.end(),
   })
   const registry = createHealthRegistry()
-  registry.contribute(startup, 'postgres', (pool: pg.Pool) => [
+  registry.contribute(startup, postgres, (pool) => [
     {
       name: 'postgres:responseTime',
       componentType: 'datastore',

@@ -53,7 +53,7 @@ startup.add({
   start: () => app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 8080) }),
   stop: () => app.close(),
 })
-startup.add<Database>({
+const database = startup.add<Database>({
   name: 'database',
   phase: 'database',
   start: async ({ signal }) => {
@@ -73,13 +73,13 @@ startup.add<Database>({
   },
   stop: (database) => database.close(),
 })
-registry.contribute(startup, 'database', (database: Database) => [
+registry.contribute(startup, database, (db) => [
   {
     name: 'database:responseTime',
     componentType: 'datastore',
     run: async () => {
       const startedAt = performance.now()
-      await database.ping()
+      await db.ping()
       return { observedValue: Math.round(performance.now() - startedAt), observedUnit: 'ms' }
     },
   },

@@ -1,4 +1,10 @@
-import type { StartupEventListener, StartupLogger, StartupReport, StartupState } from '@tarmac/startup'
+import type {
+  ResourceHandle,
+  StartupEventListener,
+  StartupLogger,
+  StartupReport,
+  StartupState,
+} from '@tarmac/startup'
 import { errorCodeOf, safeMessageOf } from '@tarmac/startup'
 import type { HealthCheck } from './check.js'
 import type { HealthRegistry } from './registry.js'
@@ -8,7 +14,6 @@ export interface StartupLike {
   readonly state: StartupState
   report(): StartupReport
   on(listener: StartupEventListener): () => void
-  resource<T = unknown>(componentName: string): T | undefined
 }
 
 const REGISTER_ON = new Set(['component.started', 'component.recovered'])
@@ -27,9 +32,10 @@ export function contributeChecks<Resource>(
   registry: HealthRegistry,
   logger: StartupLogger,
   startup: StartupLike,
-  componentName: string,
+  handle: ResourceHandle<Resource>,
   factory: (resource: Resource) => readonly HealthCheck[],
 ): () => void {
+  const componentName = handle.name
   let removers: (() => void)[] = []
   const unregister = () => {
     for (const remove of removers) remove()
@@ -37,13 +43,12 @@ export function contributeChecks<Resource>(
   }
   const register = () => {
     unregister()
-    const resource = startup.resource<Resource>(componentName)
     const component = startup
       .report()
       .phases.flatMap((phase) => phase.components)
       .find((c) => c.name === componentName)
     try {
-      removers = factory(resource as Resource).map((check) =>
+      removers = factory(handle.get()).map((check) =>
         registry.add({ ...check, critical: check.critical ?? component?.critical ?? true }),
       )
     } catch (error) {
@@ -59,7 +64,7 @@ export function contributeChecks<Resource>(
     if (REGISTER_ON.has(event.type)) register()
     else if (REMOVE_ON.has(event.type)) unregister()
   })
-  if (startup.resource(componentName) !== undefined) register()
+  if (handle.peek() !== undefined) register()
   return () => {
     off()
     unregister()

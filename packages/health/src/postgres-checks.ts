@@ -88,7 +88,7 @@ const INTERVAL_KEYS = new Set(['connectionTimeMs', 'responseTimeMs', 'poolMs', '
  * fit; "embedded" on the embedded server, which cannot count them). With `activeConnect`, also
  * `postgres:freshConnectionTime`: a fresh connection, rarely.
  * @example
- * registry.contribute(startup, 'postgres', (handle: PostgresHandle) =>
+ * registry.contribute(startup, postgres, (handle) =>
  *   createPostgresChecks(handle, { url, applicationName: 'backend' }))
  */
 export function createPostgresChecks(

@@ -1,4 +1,4 @@
-import type { StartupLogger } from '@tarmac/startup'
+import type { ResourceHandle, StartupLogger } from '@tarmac/startup'
 import { safeMessageOf, silentLogger } from '@tarmac/startup'
 import type { CheckResult, HealthCheck, HealthStatus } from './check.js'
 import { CheckRunner } from './check-runner.js'
@@ -52,11 +52,12 @@ export interface HealthRegistry {
   remove(name: string): boolean
   /**
    * Registers the checks a startup component contributes when it starts or recovers, and removes them when it
-   * stops. `factory` gets the component's resource. Returns the function that ends the contribution.
+   * stops. `handle` is what `startup.add()` returned for the component; `factory` gets its resource, typed.
+   * Returns the function that ends the contribution.
    */
   contribute<Resource>(
     startup: StartupLike,
-    componentName: string,
+    handle: ResourceHandle<Resource>,
     factory: (resource: Resource) => readonly HealthCheck[],
   ): () => void
   /** The cached results, staleness applied. O(checks); never runs a check. */
@@ -75,7 +76,8 @@ export interface HealthRegistry {
 /**
  * @example
  * const registry = createHealthRegistry({ logger })
- * registry.contribute(startup, 'postgres', (handle: PostgresHandle) => createPostgresChecks(handle, { url }))
+ * const postgres = startup.add(createPostgresAdmission({ url, applicationName: 'backend' }))
+ * registry.contribute(startup, postgres, (handle) => createPostgresChecks(handle, { url }))
  * registry.add({ name: 'llm:responseTime', critical: false, run: pingLlm })
  */
 export function createHealthRegistry(options: HealthRegistryOptions = {}): HealthRegistry {
@@ -208,9 +210,10 @@ export function createHealthRegistry(options: HealthRegistryOptions = {}): Healt
       bump()
       return true
     },
-    contribute(startup, componentName, factory) {
+    contribute(startup, handle, factory) {
+      const componentName = handle.name
       contributors.add(componentName)
-      const end = contributeChecks(registry, logger, startup, componentName, factory)
+      const end = contributeChecks(registry, logger, startup, handle, factory)
       bump()
       return () => {
         end()

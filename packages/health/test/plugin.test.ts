@@ -45,8 +45,8 @@ describe('health plugin', () => {
     const { lines, logger } = recordingLogger()
     registry = createHealthRegistry({ logger })
     const startup = createStartup({ name: 'svc', phases: ['cache'] })
-    startup.add({ name: 'redis', phase: 'cache', start: () => 'redis' })
-    registry.contribute(startup, 'redis', () => {
+    const redis = startup.add({ name: 'redis', phase: 'cache', start: () => 'redis' })
+    registry.contribute(startup, redis, () => {
       throw Object.assign(new Error('bad factory'), { code: 'EFACTORY' })
     })
     app = await buildApp({ registry, startup })
@@ -65,10 +65,10 @@ describe('health plugin', () => {
   it('registers a contribution at once when its component is already up', async () => {
     registry = createHealthRegistry()
     const startup = createStartup({ name: 'svc', phases: ['database'] })
-    startup.add({ name: 'db', phase: 'database', start: () => ({ ping: () => 1 }) })
+    const db = startup.add({ name: 'db', phase: 'database', start: () => ({ ping: () => 1 }) })
     await startup.run()
-    registry.contribute(startup, 'db', (db: { ping(): number }) => [
-      { name: 'db:ping', run: () => ({ observedValue: db.ping() }) },
+    registry.contribute(startup, db, (resource) => [
+      { name: 'db:ping', run: () => ({ observedValue: resource.ping() }) },
     ])
     app = await buildApp({ registry, startup })
     await until(async () => (await probe(app!, '/health/ready')).statusCode === 200)

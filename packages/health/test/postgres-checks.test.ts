@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { HealthRegistry } from '@tarmac/health'
 import { createHealthRegistry, createPostgresChecks } from '@tarmac/health'
-import type { PostgresHandle } from '@tarmac/postgres'
 import { connect, createPostgresAdmission, startEmbeddedPostgres } from '@tarmac/postgres'
 import { createStartup } from '@tarmac/startup'
 import type { TestDatabase } from '@tarmac/testing'
@@ -29,8 +28,10 @@ afterAll(() => database.drop())
 async function service(url: string) {
   registry = createHealthRegistry()
   const startup = createStartup({ name: 'svc', phases: ['database'] })
-  startup.add(createPostgresAdmission({ url, applicationName: 'health-test', pool: { max: 4 } }))
-  registry.contribute(startup, 'postgres', (handle: PostgresHandle) =>
+  const postgres = startup.add(
+    createPostgresAdmission({ url, applicationName: 'health-test', pool: { max: 4 } }),
+  )
+  registry.contribute(startup, postgres, (handle) =>
     createPostgresChecks(handle, { url, applicationName: 'health-test' }),
   )
   app = await buildApp({ registry, startup })
@@ -41,18 +42,18 @@ async function service(url: string) {
       ([entry]) => entry!.code !== 'HEALTH_ERR_CHECK_PENDING',
     )
   })
-  return { app, startup }
+  return { app, startup, postgres }
 }
 
 describe('postgres checks (real PostgreSQL)', () => {
   it('report connection time phases, response time, pool use and budget, and server capacity', async () => {
-    const { app, startup } = await service(database.url)
+    const { app, startup, postgres } = await service(database.url)
     const { statusCode, body } = await probe(app, '/health/infrastructure/postgres', LOOPBACK)
     expect(statusCode).toBe(200)
     const [connection] = body.checks['postgres:connectionTime']
     expect(connection).toMatchObject({ status: 'pass', observedUnit: 'ms', componentType: 'datastore' })
     // Passive: the admission connection's own timings, with no connection opened for the check.
-    const handle = startup.resource<PostgresHandle>('postgres')!
+    const handle = postgres.get()
     expect(connection.observedValue).toBe(Math.round(handle.admission.timings.totalMs * 10) / 10)
     expect(connection.details).toMatchObject({ connects: 1 })
     expect(Object.keys(connection.details.timingsMs as object).sort()).toEqual([
@@ -79,10 +80,12 @@ describe('postgres checks (real PostgreSQL)', () => {
   it('probes cost no database work: 400 probes issue no query and open no connection', async () => {
     registry = createHealthRegistry()
     const startup = createStartup({ name: 'svc', phases: ['database'] })
-    startup.add(createPostgresAdmission({ url: database.url, applicationName: 'health-test' }))
+    const postgres = startup.add(
+      createPostgresAdmission({ url: database.url, applicationName: 'health-test' }),
+    )
     let queries = 0
     let connections = 0
-    registry.contribute(startup, 'postgres', (handle: PostgresHandle) =>
+    registry.contribute(startup, postgres, (handle) =>
       createPostgresChecks(
         // Counts what reaches the real pool and the real connect; nothing is faked.
         { ...handle, pool: { query: (text: string) => (queries++, handle.pool.query(text)) } },
@@ -123,7 +126,7 @@ describe('postgres checks (real PostgreSQL)', () => {
   async function fleetCapacity(pooler: 'none' | 'transaction') {
     registry = createHealthRegistry()
     const startup = createStartup({ name: 'svc', phases: ['database'] })
-    startup.add(
+    const postgres = startup.add(
       createPostgresAdmission({
         url: database.url,
         applicationName: 'health-fleet',
@@ -131,7 +134,7 @@ describe('postgres checks (real PostgreSQL)', () => {
         pooler,
       }),
     )
-    registry.contribute(startup, 'postgres', (handle: PostgresHandle) =>
+    registry.contribute(startup, postgres, (handle) =>
       createPostgresChecks(handle, { url: database.url, applicationName: 'health-fleet' }),
     )
     app = await buildApp({ registry, startup })

@@ -79,7 +79,7 @@ describe('probe semantics with a real startup engine', () => {
     registry = createHealthRegistry()
     const startup = createStartup({ name: 'svc', phases: ['init', 'database'] })
     const seenByStop: number[] = []
-    for (const name of ['db', 'cache'])
+    const [db] = ['db', 'cache'].map((name) =>
       startup.add({
         name,
         phase: name === 'db' ? 'init' : 'database',
@@ -87,8 +87,9 @@ describe('probe semantics with a real startup engine', () => {
         stop: async () => {
           seenByStop.push((await probe(app!, '/health/ready')).statusCode)
         },
-      })
-    registry.contribute(startup, 'db', () => [{ name: 'db:ping', run: () => ({ observedValue: 1 }) }])
+      }),
+    )
+    registry.contribute(startup, db!, () => [{ name: 'db:ping', run: () => ({ observedValue: 1 }) }])
     app = await buildApp({ registry, startup })
     expect((await probe(app, '/health/ready')).statusCode).toBe(503)
     await startup.run()
@@ -164,14 +165,14 @@ describe('probe semantics with a real startup engine', () => {
   it('shows an optional component that is down as a warning, and ready stays 200', async () => {
     registry = createHealthRegistry()
     const startup = createStartup({ name: 'svc', phases: ['cache'] })
-    startup.add({
+    const redis = startup.add({
       name: 'redis',
       phase: 'cache',
       critical: false,
       retry: { baseMs: 60_000, capMs: 60_000, maxAttempts: 1 },
       start: () => Promise.reject(Object.assign(new Error('no redis'), { code: 'ECONNREFUSED' })),
     })
-    registry.contribute(startup, 'redis', () => [{ name: 'redis:ping', run: () => ({}) }])
+    registry.contribute(startup, redis, () => [{ name: 'redis:ping', run: () => ({}) }])
     app = await buildApp({ registry, startup })
     await startup.run()
     const infrastructure = await probe(app, '/health/infrastructure/redis', LOOPBACK)

@@ -16,7 +16,7 @@ export interface PostgresAdmissionOptions {
   readonly url: string
   /** The service name: `application_name` of the admission connection and of every pool connection. */
   readonly applicationName: string
-  /** Component name (for `resource(name)` and the startup report). Default `postgres`. */
+  /** Component name (in the startup report and events). Default `postgres`. */
   readonly name?: string
   /** Default `database`. */
   readonly phase?: string

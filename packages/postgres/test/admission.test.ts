@@ -4,10 +4,10 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   advisoryLockKey,
+  addPostgresDatabase,
   connectAhead,
   createPostgresAdmission,
   PostgresError,
-  type PostgresHandle,
 } from '../src/index.js'
 
 const migrations = [
@@ -43,10 +43,12 @@ describe('createPostgresAdmission (real Postgres, startup engine)', () => {
       void backendsOf(app).then((n) => (peak = Math.max(peak, n)))
     }, 5)
     const startup = createStartup({ name: 'svc', phases: ['database'], deadlineMs: 60_000 })
-    startup.add(createPostgresAdmission({ url: db.url, applicationName: app, migrations, pool: { max: 4 } }))
+    const postgres = startup.add(
+      createPostgresAdmission({ url: db.url, applicationName: app, migrations, pool: { max: 4 } }),
+    )
     try {
       await startup.run()
-      const handle = startup.resource<PostgresHandle>('postgres')!
+      const handle = postgres.get()
       // The admission connection is the pool's: kept, idle, and the only one.
       expect(handle.poolStats()).toMatchObject({ total: 1, idle: 1, max: 1, waiting: 0, exhausted: false })
       expect(handle.poolStats().connects).toMatchObject({ total: 1 })
@@ -89,15 +91,38 @@ describe('createPostgresAdmission (real Postgres, startup engine)', () => {
     await expect.poll(() => backendsOf(app), { timeout: 5000 }).toBe(0)
   })
 
+  it('addPostgresDatabase with a url adds the admission alone and adopts the connection begun ahead', async () => {
+    const app = 'admission_database'
+    const ahead = connectAhead({ url: db.url, applicationName: app })!
+    const startup = createStartup({ name: 'svc', phases: ['database'], deadlineMs: 60_000 })
+    const database = addPostgresDatabase(startup, {
+      url: db.url,
+      dataDir: '/nonexistent/never-read',
+      applicationName: app,
+      ahead,
+    })
+    expect(database.embedded).toBeUndefined()
+    expect(database.url.get()).toBe(db.url)
+    try {
+      await startup.run()
+      expect(startup.report().phases[0]!.components.map((c) => c.name)).toEqual(['postgres'])
+      expect(database.postgres.get().poolStats()).toMatchObject({ total: 1 })
+      expect(ahead.take()).toBeUndefined()
+    } finally {
+      await startup.shutdown('test over')
+    }
+    expect(database.postgres.peek()).toBeUndefined()
+  })
+
   it('adopts a connection begun ahead (connectAhead): still exactly one connection', async () => {
     const app = 'admission_ahead'
     const ahead = connectAhead({ url: db.url, applicationName: app })!
     await new Promise((resolve) => setTimeout(resolve, 100))
     const startup = createStartup({ name: 'svc', phases: ['database'], deadlineMs: 60_000 })
-    startup.add(createPostgresAdmission({ url: db.url, applicationName: app, ahead }))
+    const postgres = startup.add(createPostgresAdmission({ url: db.url, applicationName: app, ahead }))
     try {
       await startup.run()
-      const handle = startup.resource<PostgresHandle>('postgres')!
+      const handle = postgres.get()
       expect(handle.poolStats()).toMatchObject({ total: 1, idle: 1 })
       expect(await backendsOf(app)).toBe(1)
       const details = startup.report().phases[0]!.components[0]!.details

@@ -27,9 +27,11 @@ afterAll(async () => {
 
 async function admit(fleetSize: number, max: number): Promise<PostgresHandle> {
   const startup = createStartup({ name: 'svc', phases: ['database'], deadlineMs: 30_000 })
-  startup.add(createPostgresAdmission({ url: appUrl, applicationName: 'budgeted', fleetSize, pool: { max } }))
+  const postgres = startup.add(
+    createPostgresAdmission({ url: appUrl, applicationName: 'budgeted', fleetSize, pool: { max } }),
+  )
   await startup.run()
-  const handle = startup.resource<PostgresHandle>('postgres')!
+  const handle = postgres.get()
   await handle.close()
   return handle
 }

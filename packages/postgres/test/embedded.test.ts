@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStartup } from '@tarmac/startup'
 import { withClient } from '@tarmac/testing'
 import {
+  addPostgresDatabase,
   capacity,
   createPool,
   createPostgresAdmission,
   migrate,
   startEmbeddedPostgres,
   type EmbeddedPostgres,
-  type PostgresHandle,
 } from '../src/index.js'
 
 const migrations = [
@@ -92,12 +92,12 @@ describe('startEmbeddedPostgres (PGlite over the wire protocol)', () => {
   it('admits a service through the startup engine, unchanged', async () => {
     const startup = createStartup({ name: 'svc', phases: ['database'], deadlineMs: 60_000 })
     const more = [...migrations, { name: '0003_author.sql', sql: 'alter table notes add column author text' }]
-    startup.add(
+    const postgres = startup.add(
       createPostgresAdmission({ url: embedded!.url, applicationName: 'embedded_svc', migrations: more }),
     )
     try {
       await startup.run()
-      const handle = startup.resource<PostgresHandle>('postgres')!
+      const handle = postgres.get()
       expect(handle.admission.capacity).toMatchObject({ embedded: true, inUse: null })
       expect(handle.admission.migrations).toMatchObject({
         applied: [{ name: '0003_author.sql' }],
@@ -113,6 +113,31 @@ describe('startEmbeddedPostgres (PGlite over the wire protocol)', () => {
     } finally {
       await startup.shutdown('test over')
     }
+  })
+
+  it('addPostgresDatabase without a url starts an embedded server first, admits to it, stops both', async () => {
+    const startup = createStartup({ name: 'svc', phases: ['database'], deadlineMs: 60_000 })
+    const database = addPostgresDatabase(startup, {
+      dataDir: join(folder, 'second-pgdata'),
+      applicationName: 'embedded_database',
+      migrations,
+    })
+    expect(database.url.peek()).toBeUndefined()
+    try {
+      await startup.run()
+      expect(startup.report().phases[0]!.components.map((c) => c.name)).toEqual([
+        'embedded-postgres',
+        'postgres',
+      ])
+      expect(database.url.get()).toBe(database.embedded!.get().url)
+      const handle = database.postgres.get()
+      expect(handle.admission.capacity).toMatchObject({ embedded: true })
+      expect((await handle.pool.query('select count(*)::int as n from notes')).rows).toEqual([{ n: 1 }])
+    } finally {
+      await startup.shutdown('test over')
+    }
+    expect(database.embedded!.peek()).toBeUndefined()
+    expect(existsSync(join(folder, 'second-pgdata'))).toBe(true)
   })
 
   it('refuses a second opener of the same data dir with PG_ERR_EMBEDDED_FAILED naming the pid', async () => {

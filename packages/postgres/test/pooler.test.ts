@@ -9,7 +9,7 @@ import {
 } from '@tarmac/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPostgresAdmission, migrate, pendingMigrations, type PostgresHandle } from '../src/index.js'
+import { createPostgresAdmission, migrate, pendingMigrations } from '../src/index.js'
 
 // A private cluster behind Debian's PgBouncer (1.18) in transaction pooling with TWO server connections: every
 // transaction may land on either, which is what breaks session features.
@@ -50,9 +50,9 @@ steps.unshift({ name: '0000_counter.sql', sql: 'create table counter (n int)' })
 
 async function admit(options: Omit<Parameters<typeof createPostgresAdmission>[0], 'applicationName'>) {
   const startup = createStartup({ name: 'svc', phases: ['database'], deadlineMs: 30_000 })
-  startup.add(createPostgresAdmission({ applicationName: 'pooled', ...options }))
+  const postgres = startup.add(createPostgresAdmission({ applicationName: 'pooled', ...options }))
   await startup.run()
-  const handle = startup.resource<PostgresHandle>('postgres')!
+  const handle = postgres.get()
   const details = startup.report().phases[0]!.components[0]!.details as Record<string, unknown>
   await startup.shutdown('test over')
   return { handle, details }

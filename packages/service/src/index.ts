@@ -37,6 +37,12 @@ export type {
   ColdStartSender,
   ColdStartSenderOptions,
 } from './cold-start-sender.js'
-export { runConfigFailure, packageVersion } from './config-failure.js'
+export {
+  loadConfigOrExit,
+  packageVersion,
+  CONFIG_FAILURE_PHASE,
+  CONFIG_FAILURE_COMPONENT,
+} from './config-failure.js'
+export type { LoadConfigOrExitOptions } from './config-failure.js'
 export { TokenBucket } from '@tarmac/connector'
 export type { TokenBucketOptions } from '@tarmac/connector'

@@ -104,9 +104,9 @@ describe('createHttpServerComponent', () => {
   it('listens on start and closes on stop, through the startup engine', async () => {
     const server = buildApp()
     const startup = createStartup({ name: 'svc', phases: ['init'] })
-    startup.add(createHttpServerComponent({ app: server, port: 0, host: '127.0.0.1' }))
+    const http = startup.add(createHttpServerComponent({ app: server, port: 0, host: '127.0.0.1' }))
     await startup.run()
-    const { port } = startup.resource<{ port: number }>('http')!
+    const { port } = http.get()
     const response = await fetch(`http://127.0.0.1:${port}/health/live`)
     expect(response.status).toBe(200)
     await startup.shutdown()

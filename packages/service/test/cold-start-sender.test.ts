@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { EventEmitter } from 'node:events'
 import { createStartup } from '@tarmac/startup'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ConfigError, createColdStartSender, runConfigFailure, type ColdStartRecord } from '../src/index.js'
+import { ConfigError, createColdStartSender, loadConfigOrExit, type ColdStartRecord } from '../src/index.js'
 
 /** A collector stand-in: a real HTTP server that records what it receives. */
 let server: Server
@@ -76,26 +76,31 @@ describe('createColdStartSender', () => {
   })
 })
 
-describe('runConfigFailure', () => {
+describe('loadConfigOrExit', () => {
   it('fails the first phase with every bad variable, exit 3, after the report went out', async () => {
     const exits: number[] = []
     let stderr = ''
+    let released = false
     const sender = createColdStartSender({ service: 'svc', env: { STARTUP_REPORT_URL: url } })!
     const before = received.length
-    await runConfigFailure(
+    const config = await loadConfigOrExit(
       'svc',
-      'init',
-      new ConfigError([
-        { variable: 'PORT', problem: 'must be a number' },
-        { variable: 'DATABASE_URL', problem: 'must be a URL' },
-      ]),
+      () => {
+        throw new ConfigError([
+          { variable: 'PORT', problem: 'must be a number' },
+          { variable: 'DATABASE_URL', problem: 'must be a URL' },
+        ])
+      },
       {
         process: new EventEmitter() as unknown as NodeJS.Process,
         exit: (code) => void exits.push(code),
         stderr: { write: (text: string) => (stderr += text) },
         beforeExit: (report) => report && sender.send(report, 'failed'),
+        onConfigError: () => (released = true),
       },
     )
+    expect(config).toBeUndefined()
+    expect(released).toBe(true)
     expect(exits).toEqual([3])
     expect(stderr).toContain(
       'svc: startup failed in phase "init", component "config": SERVICE_ERR_INVALID_CONFIG',
@@ -106,5 +111,21 @@ describe('runConfigFailure', () => {
       outcome: 'failed',
       report: { failure: { phase: 'init', component: 'config' } },
     })
+  })
+
+  it('returns a good configuration without exiting, and throws an error that is not a ConfigError', async () => {
+    const exits: number[] = []
+    const exit = (code: number) => void exits.push(code)
+    expect(await loadConfigOrExit('svc', () => ({ PORT: 1 }), { exit })).toEqual({ PORT: 1 })
+    await expect(
+      loadConfigOrExit(
+        'svc',
+        () => {
+          throw new TypeError('a bug')
+        },
+        { exit },
+      ),
+    ).rejects.toThrow('a bug')
+    expect(exits).toEqual([])
   })
 })

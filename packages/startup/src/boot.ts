@@ -152,7 +152,6 @@ function runnerContext(
     record,
     options: engine.options,
     emit: engine.emitEvent,
-    resourceOf: engine.lookupResource,
     reportDetails: (details) => {
       record.details = { ...record.details, ...structuredClone(details) }
     },

@@ -15,7 +15,6 @@ export interface RunnerContext {
   readonly record: ComponentReport
   readonly options: ResolvedStartupOptions
   readonly emit: (event: Omit<StartupEvent, 'service' | 'atMs'>) => void
-  readonly resourceOf: (name: string) => unknown
   /** `context.report`: merges facts into the component's `details`. */
   readonly reportDetails: (details: Readonly<Record<string, unknown>>) => void
   /** Boot: aborts on the startup deadline or shutdown. Background: aborts on shutdown only. */
@@ -100,7 +99,6 @@ async function attemptOnce(
     signal: scope.signal,
     attempt,
     log: childLogger(options.logger, { component: component.name, attempt }),
-    resource: context.resourceOf as StartContext['resource'],
     report: context.reportDetails,
   }
   let work: unknown

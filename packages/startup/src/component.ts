@@ -21,8 +21,6 @@ export interface StartContext {
   /** 1 for the first attempt. */
   readonly attempt: number
   readonly log: StartupLogger
-  /** The resource of a component that has already started (an earlier phase, or earlier in this phase). */
-  readonly resource: <T = unknown>(componentName: string) => T
   /**
    * Adds facts to this component's entry in the startup report (`details`, merged key by key): what it
    * found and decided (a pool size and why, connect timings). JSON values only; never secrets.
@@ -40,7 +38,8 @@ export interface StopContext {
 }
 
 /**
- * The unit of startup. `start` returns the resource (a pool, a server…); `stop` releases it.
+ * The unit of startup. `start` returns the resource (a pool, a server…); `stop` releases it. A component that
+ * needs another's resource reads the `ResourceHandle` that `startup.add()` returned for it.
  * @example
  * startup.add({
  *   name: 'postgres', phase: 'database', timeoutMs: 30_000, retry: { baseMs: 250, capMs: 10_000 },

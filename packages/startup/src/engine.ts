@@ -1,5 +1,5 @@
 import { CancelScope } from './cancel-scope.js'
-import { StartupError, safeMessageOf } from './errors.js'
+import { safeMessageOf } from './errors.js'
 import { silentLogger } from './logger.js'
 import type { ResolvedComponent, ResolvedStartupOptions } from './options.js'
 import { copyReport } from './startup-report.js'
@@ -19,6 +19,7 @@ export class Engine {
   /** Components of each phase, in the order they were added. */
   readonly members = new Map<string, ResolvedComponent[]>()
   readonly records = new Map<string, ComponentReport>()
+  /** The resources of the components that are up, by name: what `ResourceHandle`s read. */
   readonly resources = new Map<string, unknown>()
   /** In start order; shutdown pops it. */
   readonly started: { component: ResolvedComponent; resource: unknown }[] = []
@@ -30,9 +31,8 @@ export class Engine {
   bootDone: Promise<void> = Promise.resolve()
   runPromise: Promise<StartupReport> | undefined
   shutdownPromise: Promise<StartupReport> | undefined
-  /** `emit` and `resourceOf`, bound once, for the component runner. */
+  /** `emit`, bound once, for the component runner. */
   readonly emitEvent = (event: EngineEvent): void => this.emit(event)
-  readonly lookupResource = (name: string): unknown => this.resourceOf(name)
 
   constructor(options: ResolvedStartupOptions) {
     this.options = options
@@ -94,13 +94,6 @@ export class Engine {
 
   recordOf(name: string): ComponentReport {
     return this.records.get(name)!
-  }
-
-  /** The resource of a started component, for a later one's `start`; a clear error before it started. */
-  resourceOf(name: string): unknown {
-    if (!this.resources.has(name))
-      throw new StartupError('STARTUP_ERR_NOT_STARTED', `component "${name}" has not started`)
-    return this.resources.get(name)
   }
 
   markStarted(component: ResolvedComponent, resource: unknown): void {

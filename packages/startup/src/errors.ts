@@ -74,8 +74,8 @@ const STARTUP_FAULT_SPECS = Object.freeze({
     action: 'read the human line: phase, component, code, reason',
   },
   STARTUP_ERR_NOT_STARTED: programmingError(
-    '`resource(name)` in `start` asked for a component that has not started',
-    'move the dependent component to a later phase',
+    "a `ResourceHandle`'s `get()` was called before its component started, or after it stopped",
+    'read it from a later phase (or after `run()`); use `peek()` where the component may be down',
   ),
   STARTUP_ERR_STOP_TIMEOUT: programmingError(
     'a `stop` did not finish within `stopTimeoutMs` (recorded as `stopError`; exit code 1)',

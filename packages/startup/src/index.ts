@@ -1,6 +1,7 @@
 export { createStartup } from './startup.js'
 export type { Startup } from './startup.js'
 export type { Component, RetryOptions, StartContext, StopContext } from './component.js'
+export type { ResourceHandle } from './resource-handle.js'
 export { STARTUP_DEFAULTS } from './options.js'
 export type { StartupOptions, PhaseDefinition, FaultClassifier } from './options.js'
 export { RETRY_DEFAULTS, backoffWindowMs, fullJitterDelayMs } from './retry-policy.js'

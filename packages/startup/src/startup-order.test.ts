@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createStartup, StartupError } from './index.js'
-import type { StartupEvent } from './index.js'
+import type { StartupEvent, StartupReport } from './index.js'
 
 beforeEach(() => vi.useFakeTimers())
 afterEach(() => vi.useRealTimers())
@@ -92,16 +92,27 @@ describe('phase and component order', () => {
     expect(events.every((event) => event.service === 'svc' && typeof event.atMs === 'number')).toBe(true)
   })
 
-  it('gives a component the resources of components that started before it', async () => {
+  it('gives a component the resources of components that started before it, through their handles', async () => {
     const startup = createStartup({ name: 'svc', phases: ['database', 'services'] })
-    startup.add({ name: 'pool', phase: 'database', start: () => ({ query: 'ok' }) })
-    let seen: unknown
-    startup.add({ name: 'store', phase: 'services', start: ({ resource }) => (seen = resource('pool')) })
+    const pool = startup.add({ name: 'pool', phase: 'database', start: () => ({ query: 'ok' }) })
+    let seen: { query: string } | undefined
+    const store = startup.add({ name: 'store', phase: 'services', start: () => (seen = pool.get()) })
     const running = startup.run()
     await vi.runAllTimersAsync()
     await running
     expect(seen).toEqual({ query: 'ok' })
-    expect(startup.resource('store')).toEqual({ query: 'ok' })
+    expect(store.get()).toEqual({ query: 'ok' })
+  })
+
+  it('fails a component that reads a handle of a later phase with STARTUP_ERR_NOT_STARTED', async () => {
+    const startup = createStartup({ name: 'svc', phases: ['database', 'services'] })
+    const later: { store?: { get(): unknown } } = {}
+    startup.add({ name: 'pool', phase: 'database', start: () => later.store!.get() })
+    later.store = startup.add({ name: 'store', phase: 'services', start: () => 'store' })
+    const running = startup.run().catch((error: unknown) => error)
+    await vi.runAllTimersAsync()
+    const error = (await running) as { report: StartupReport }
+    expect(error.report.failure).toMatchObject({ component: 'pool', code: 'STARTUP_ERR_NOT_STARTED' })
   })
 })
 

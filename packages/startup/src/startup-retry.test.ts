@@ -46,7 +46,7 @@ describe('per-attempt timeout', () => {
   it('stops a resource that arrives after its attempt was abandoned', async () => {
     const stopped: string[] = []
     const startup = createStartup({ name: 'svc', phases: ['a'] })
-    startup.add({
+    const late = startup.add({
       name: 'late',
       phase: 'a',
       timeoutMs: 100,
@@ -62,7 +62,7 @@ describe('per-attempt timeout', () => {
     startup.on((event) => events.push(event))
     const { value } = await settle(startup.run())
     expect(value?.state).toBe('started')
-    expect(startup.resource('late')).toBe('conn-2')
+    expect(late.get()).toBe('conn-2')
     expect(stopped).toEqual(['conn-1'])
     expect(events.some((event) => event.type === 'component.late-resource.stopped')).toBe(true)
   })

@@ -89,7 +89,7 @@ describe('critical and optional failures', () => {
     let redisUp = false
     const startup = createStartup({ name: 'svc', phases: ['cache', 'http'] })
     startup.on((event) => events.push(event))
-    startup.add({
+    const redis = startup.add({
       name: 'redis',
       phase: 'cache',
       critical: false,
@@ -119,7 +119,7 @@ describe('critical and optional failures', () => {
       state: 'started',
       recoveredAt: expect.any(String),
     })
-    expect(startup.resource('redis')).toBe('redis-client')
+    expect(redis.get()).toBe('redis-client')
     expect(events.filter((event) => event.type === 'component.recovered')).toHaveLength(1)
   })
 })

@@ -1,6 +1,7 @@
 import { boot } from './boot.js'
 import type { Component } from './component.js'
 import { Engine } from './engine.js'
+import { createResourceHandle, type ResourceHandle } from './resource-handle.js'
 import { StartupError } from './errors.js'
 import type { StartupOptions } from './options.js'
 import { resolveComponent, resolveStartupOptions } from './options.js'
@@ -12,16 +13,14 @@ import type { ComponentReport, StartupEventListener, StartupReport } from './sta
 export interface Startup {
   readonly name: string
   readonly state: StartupState
-  /** Registers a component. Only before `run()`. */
-  add<Resource>(component: Component<Resource>): this
+  /** Registers a component. Only before `run()`. Returns the typed handle of its resource. */
+  add<Resource>(component: Component<Resource>): ResourceHandle<Resource>
   /** Starts every phase in order. Resolves with the report; rejects with a `StartupError` carrying it. */
   run(): Promise<StartupReport>
   /** Readiness false → drain delay → stop in reverse start order. Idempotent: every call gets the same promise. */
   shutdown(reason?: string, options?: { drainDelayMs?: number }): Promise<StartupReport>
   /** A deep copy of the report as it is now. */
   report(): StartupReport
-  /** The resource a started component produced, or undefined. */
-  resource<T = unknown>(componentName: string): T | undefined
   /** Follows every transition. Returns the function that unsubscribes. */
   on(listener: StartupEventListener): () => void
 }
@@ -29,8 +28,9 @@ export interface Startup {
 /**
  * @example
  * const startup = createStartup({ name: 'backend', phases: ['init', 'database'], deadlineMs: 120_000 })
- * startup.add({ name: 'postgres', phase: 'database', start: ({ signal }) => connect(url, { signal }) })
+ * const postgres = startup.add({ name: 'postgres', phase: 'database', start: ({ signal }) => connect(url, { signal }) })
  * await startup.run()
+ * await postgres.get().query('select 1')
  */
 export function createStartup(startupOptions: StartupOptions): Startup {
   const engine = new Engine(resolveStartupOptions(startupOptions))
@@ -64,7 +64,7 @@ export function createStartup(startupOptions: StartupOptions): Startup {
       }
       engine.records.set(resolved.name, record)
       engine.report.phases.find((phase) => phase.name === resolved.phase)!.components.push(record)
-      return startup
+      return createResourceHandle(resolved.name, engine.resources)
     },
     run() {
       if (engine.runPromise)
@@ -81,9 +81,6 @@ export function createStartup(startupOptions: StartupOptions): Startup {
       return engine.shutdownPromise
     },
     report: () => engine.snapshot(),
-    resource<T>(name: string) {
-      return engine.resources.get(name) as T | undefined
-    },
     on(listener: StartupEventListener) {
       engine.listeners.add(listener)
       return () => engine.listeners.delete(listener)

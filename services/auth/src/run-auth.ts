@@ -1,16 +1,15 @@
 import type { ConnectAhead } from '@tarmac/postgres'
 import {
-  ConfigError,
   createColdStartSender,
   createLogger,
   drainDelayMsOf,
+  loadConfigOrExit,
   logLevel,
   packageVersion,
-  runConfigFailure,
 } from '@tarmac/service'
 import { runMain, type StartupReport } from '@tarmac/startup'
 import { faults } from './faults.js'
-import { loadAuthConfig, type AuthConfig } from './options.js'
+import { loadAuthConfig } from './options.js'
 import { createAuthService } from './service.js'
 
 /**
@@ -26,14 +25,12 @@ export async function runAuth(options: { ahead?: ConnectAhead | undefined } = {}
   })
   const sender = createColdStartSender({ service: 'auth', ...(version && { version }), log: logger })
   const beforeExit = (report: StartupReport | undefined) => report && sender?.send(report, 'failed')
-  let config: AuthConfig
-  try {
-    config = loadAuthConfig()
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    options.ahead?.discard()
-    return runConfigFailure('auth', 'init', error, { beforeExit, classify: faults.annotate })
-  }
+  const config = await loadConfigOrExit('auth', () => loadAuthConfig(), {
+    beforeExit,
+    classify: faults.annotate,
+    onConfigError: () => options.ahead?.discard(),
+  })
+  if (!config) return
   const service = await createAuthService(config, {
     logger,
     ...(options.ahead && { connectAhead: options.ahead }),

@@ -7,16 +7,14 @@ import {
   type HealthRegistry,
 } from '@tarmac/health'
 import {
+  addPostgresDatabase,
   connect,
-  createPostgresAdmission,
   probeConnects,
   type ConnectAhead,
-  startEmbeddedPostgres,
-  type EmbeddedPostgres,
-  type PostgresHandle,
+  type PostgresDatabase,
 } from '@tarmac/postgres'
 import { createHttpServerComponent, createLogger, type Logger } from '@tarmac/service'
-import { createStartup, type Component, type Startup } from '@tarmac/startup'
+import { createStartup, type Startup } from '@tarmac/startup'
 import { createAccounts } from './accounts.js'
 import { createAuthApp, type AuthApp } from './app.js'
 import { createAuthDatabase } from './database.js'
@@ -40,6 +38,8 @@ export interface AuthService extends AuthApp {
   readonly logger: Logger
   /** The health checks behind `/health/ready` and `/health/infrastructure`. */
   readonly health: HealthRegistry
+  /** The `database` phase's handles: the pool (`postgres`), the embedded server, the URL. */
+  readonly database: PostgresDatabase
 }
 
 export interface AuthServiceOptions {
@@ -85,7 +85,7 @@ export async function createAuthService(
     // From inside the service: the connector is on this path only.
     probes: {
       postgres: async ({ connects, timeoutMs, signal }) => {
-        const url = config.DATABASE_URL ?? startup.resource<EmbeddedPostgres>('embedded-postgres')?.url
+        const url = database.url.peek()
         if (!url) return { connects: 0, ok: 0, failed: 0, note: 'the embedded database has not started yet' }
         return probeConnects(url, { connects, timeoutMs, signal, applicationName: 'auth:probe' })
       },
@@ -94,21 +94,11 @@ export async function createAuthService(
   const { app, gate, runtime } = authApp
 
   startup.add(createHttpServerComponent({ app, port: config.PORT, host: config.HOST, phase: 'init' }))
-
-  if (config.DATABASE_URL === undefined) {
-    startup.add<EmbeddedPostgres>({
-      name: 'embedded-postgres',
-      phase: 'database',
-      timeoutMs: 60_000,
-      start: () => startEmbeddedPostgres({ dataDir: resolve(join(config.TARMAC_DATA_DIR, 'auth-pgdata')) }),
-      stop: (embedded) => embedded.close(),
-    })
-  }
-  startup.add(postgresComponent(config, options.connectAhead))
+  const database = addAuthDatabase(startup, config, options.connectAhead)
   // Critical `postgres:responseTime` (select 1 through the pool), plus pool, capacity and connection time.
-  health.contribute(startup, 'postgres', (handle: PostgresHandle) =>
+  health.contribute(startup, database.postgres, (handle) =>
     createPostgresChecks(handle, {
-      url: config.DATABASE_URL ?? startup.resource<EmbeddedPostgres>('embedded-postgres')!.url,
+      url: database.url.get(),
       applicationName: 'auth',
       ...(config.DB_CONNECT_PROBE_INTERVAL_MS && {
         activeConnect: { connect, intervalMs: config.DB_CONNECT_PROBE_INTERVAL_MS },
@@ -122,9 +112,8 @@ export async function createAuthService(
     phase: 'keys',
     timeoutMs: 10_000,
     retry: { baseMs: 250, capMs: 5_000 },
-    async start({ resource }) {
-      const handle = resource<PostgresHandle>('postgres')
-      const db = createAuthDatabase(handle.pool)
+    async start() {
+      const db = createAuthDatabase(database.postgres.get().pool)
       const keys = await loadSigningKeys({ db, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S })
       runtime.keys = keys
       runtime.accounts = createAccounts({
@@ -159,42 +148,34 @@ export async function createAuthService(
 
   startup.on((event) => {
     // While starting, the pool holds the admission connection only: one connector establishment per instance.
-    if (event.type === 'startup.completed') startup.resource<PostgresHandle>('postgres')?.growToBudget()
+    if (event.type === 'startup.completed') database.postgres.peek()?.growToBudget()
     if (event.type === 'startup.failed' || event.type === 'shutdown.started') options.connectAhead?.discard()
     if (event.type === 'shutdown.completed') health.close()
   })
-  return { ...authApp, startup, config, logger, health }
+  return { ...authApp, startup, config, logger, health, database }
 }
 
-/** Admission to `DATABASE_URL`, or to the embedded server started just before in the same phase. */
-function postgresComponent(config: AuthConfig, ahead?: ConnectAhead): Component<PostgresHandle> {
-  const admissionFor = (url: string) =>
-    createPostgresAdmission({
-      url,
-      ...(ahead && url === config.DATABASE_URL ? { ahead } : {}),
-      applicationName: 'auth',
-      timeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-      retry: { baseMs: 250, capMs: 10_000 },
-      migrations: MIGRATIONS_DIR,
-      migrationLockName: 'tarmac_auth_migrations',
-      migrationsTable: 'auth_migrations',
-      fleetSize: config.DB_FLEET_SIZE,
-      pooler: config.DB_POOLER,
-      ...(config.DATABASE_MIGRATION_URL && { migrationUrl: config.DATABASE_MIGRATION_URL }),
-      pool: {
-        max: config.DB_POOL_MAX,
-        idleTimeoutMs: config.DB_POOL_IDLE_MS,
-        // A request must fail fast with 503 when Postgres is away, not hang for the 30 s connect budget.
-        acquireTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
-        poolConfig: { query_timeout: config.DB_QUERY_TIMEOUT_MS },
-      },
-    })
-  const template = admissionFor(config.DATABASE_URL ?? 'postgres://embedded')
-  return {
-    ...template,
-    start: (context) => {
-      const url = config.DATABASE_URL ?? context.resource<EmbeddedPostgres>('embedded-postgres').url
-      return admissionFor(url).start(context)
+/** `database`: admission to `DATABASE_URL`, or to an embedded server started just before in the same phase. */
+function addAuthDatabase(startup: Startup, config: AuthConfig, ahead?: ConnectAhead): PostgresDatabase {
+  return addPostgresDatabase(startup, {
+    url: config.DATABASE_URL,
+    dataDir: resolve(join(config.TARMAC_DATA_DIR, 'auth-pgdata')),
+    ...(ahead && { ahead }),
+    applicationName: 'auth',
+    timeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    retry: { baseMs: 250, capMs: 10_000 },
+    migrations: MIGRATIONS_DIR,
+    migrationLockName: 'tarmac_auth_migrations',
+    migrationsTable: 'auth_migrations',
+    fleetSize: config.DB_FLEET_SIZE,
+    pooler: config.DB_POOLER,
+    ...(config.DATABASE_MIGRATION_URL && { migrationUrl: config.DATABASE_MIGRATION_URL }),
+    pool: {
+      max: config.DB_POOL_MAX,
+      idleTimeoutMs: config.DB_POOL_IDLE_MS,
+      // A request must fail fast with 503 when Postgres is away, not hang for the 30 s connect budget.
+      acquireTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
+      poolConfig: { query_timeout: config.DB_QUERY_TIMEOUT_MS },
     },
-  }
+  })
 }

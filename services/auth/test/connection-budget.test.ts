@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
 import { createConnector, type Connector } from '@tarmac/connector'
-import type { PostgresHandle } from '@tarmac/postgres'
 import {
   createTestDatabase,
   startOwnCluster,
@@ -50,7 +49,7 @@ describe('through a slow connector, auth starts on one connection and sizes its 
       .find((component) => component.name === 'postgres')!
     expect(postgres.details).toMatchObject({ budget: { fleetSize: 3, requestedMax: 4, fits: true } })
     // After startup the pool may grow to its budget with demand.
-    const handle = auth.service.startup.resource<PostgresHandle>('postgres')!
+    const handle = auth.service.database.postgres.get()
     expect(handle.poolStats().max).toBe(handle.admission.budget.size)
   })
 })
@@ -78,7 +77,7 @@ describe('a database out of slots (53300) at run time', () => {
   it('answers 503 DEPENDENCY_UNAVAILABLE with Retry-After, then recovers', async () => {
     const account = newAccount()
     expect((await auth.post('/auth/signup', account)).status).toBe(201)
-    const handle = auth.service.startup.resource<PostgresHandle>('postgres')!
+    const handle = auth.service.database.postgres.get()
     await cluster.sql(
       `select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'auth'`,
     )

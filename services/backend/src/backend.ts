@@ -24,8 +24,8 @@ import {
   type Logger,
 } from '@tarmac/service'
 import { createStartup, type Startup, type StartupReport } from '@tarmac/startup'
-import type { AssistantProvider, PlatformState } from './assistant.js'
-import { createProviderComponent, databaseComponents } from './components.js'
+import type { PlatformState } from './assistant.js'
+import { addBackendDatabase, createProviderComponent } from './components.js'
 import { boundedQueries } from './bounded-queries.js'
 import { ChatService } from './chat-service.js'
 import { CLOSE_CODES } from './errors.js'
@@ -35,7 +35,7 @@ import { BACKEND_DEFAULTS, BACKEND_PHASES, type BackendConfig, type BackendOptio
 import { createRedisBusComponent } from './redis-bus.js'
 import { registerRestRoutes } from './rest-routes.js'
 import { chatRoundTrip } from './self-test.js'
-import { createJwksComponent, type TokenVerifier } from './token-verifier.js'
+import { createJwksComponent } from './token-verifier.js'
 import { WebSocketHub, busLoopbackSelfTest, selectSubprotocol } from './ws-hub.js'
 import { clientFrameSchema } from './ws-protocol.js'
 
@@ -49,6 +49,8 @@ export interface Backend {
   shutdown(reason?: string): Promise<StartupReport>
   /** The listening port (after `init`). */
   readonly port: number
+  /** After `database`: the pool and what admission found. */
+  readonly postgres: PostgresHandle
   /** After `cache`. */
   readonly bus: EventBus
   /** After `services`. */
@@ -96,7 +98,7 @@ export function createBackend(
   const health = createHealthRegistry({ logger, classify: faults.annotate })
   startup.on((event) => {
     // While starting, the pool holds the admission connection only: one connector establishment per instance.
-    if (event.type === 'startup.completed') postgres?.growToBudget()
+    if (event.type === 'startup.completed') database.postgres.peek()?.growToBudget()
     if (event.type === 'startup.failed' || event.type === 'shutdown.started') connectAhead?.discard()
     if (event.type === 'shutdown.started') gate.set('stopping')
     if (event.type === 'shutdown.completed' || event.type === 'startup.failed') health.close()
@@ -113,17 +115,12 @@ export function createBackend(
     // From inside the service: the connector is on this path only. The URL is known once `database` starts.
     probes: {
       postgres: async ({ connects, timeoutMs, signal }) => {
-        const url = config.DATABASE_URL ?? (postgres ? postgresUrl : undefined)
+        const url = database.url.peek()
         if (!url) return { connects: 0, ok: 0, failed: 0, note: 'the embedded database has not started yet' }
         return probeConnects(url, { connects, timeoutMs, signal, applicationName: 'tarmac-backend:probe' })
       },
     },
   })
-  const get = <T>(name: string): T => {
-    const resource = startup.resource<T>(name)
-    if (resource === undefined) throw new Error(`${name} has not started`)
-    return resource
-  }
 
   app.register(websocket, {
     options: { maxPayload: o.maxPayloadBytes, handleProtocols: (offered) => selectSubprotocol(offered) },
@@ -131,68 +128,53 @@ export function createBackend(
   app.register(async (scoped) => {
     scoped.get('/ws', { websocket: true }, (socket, request) => {
       if (gate.state !== 'serving') return socket.close(CLOSE_CODES.tryAgainLater, 'not ready')
-      get<WebSocketHub>('websocket-hub').accept(socket, request.raw)
+      hub.get().accept(socket, request.raw)
     })
   })
-  registerRestRoutes(app, () => ({
-    verifier: get<TokenVerifier>('auth-jwks'),
-    chat: get<ChatService>('chat'),
-  }))
+  registerRestRoutes(app, () => ({ verifier: jwks.get(), chat: chat.get() }))
 
-  let postgres: PostgresHandle | undefined
-  let postgresUrl = config.DATABASE_URL ?? ''
-  let bus: EventBus | undefined
-  let hub: WebSocketHub | undefined
   const platform: PlatformState = {
     startup: () => startup.report(),
-    database: () =>
-      postgres && {
-        serverVersion: postgres.admission.serverVersion,
-        connectMs: postgres.admission.timings,
-        embedded: config.DATABASE_URL === undefined,
-        pool: postgres.poolStats(),
-      },
-    bus: () => bus?.kind,
-    connections: () => hub?.connectionCount ?? 0,
+    database: () => {
+      const postgres = database.postgres.peek()
+      return (
+        postgres && {
+          serverVersion: postgres.admission.serverVersion,
+          connectMs: postgres.admission.timings,
+          embedded: config.DATABASE_URL === undefined,
+          pool: postgres.poolStats(),
+        }
+      )
+    },
+    bus: () => eventBus.peek()?.kind,
+    connections: () => hub.peek()?.connectionCount ?? 0,
   }
 
-  startup.add(createHttpServerComponent({ app, port: config.PORT, host: config.HOST, phase: 'init' }))
-  startup.add(
+  const http = startup.add(
+    createHttpServerComponent({ app, port: config.PORT, host: config.HOST, phase: 'init' }),
+  )
+  const jwks = startup.add(
     createJwksComponent(config.AUTH_URL, { cooldownMs: o.jwksCooldownMs, maxAgeMs: o.jwksMaxAgeMs }),
   )
-  startup.add(
+  const provider = startup.add(
     createProviderComponent(config, platform, {
       connectTimeoutMs: o.providerConnectTimeoutMs,
       idleTimeoutMs: o.providerIdleTimeoutMs,
       runTimeoutMs: o.providerRunTimeoutMs,
     }),
   )
-  for (const component of databaseComponents(
-    config,
-    (handle, url) => ((postgres = handle), (postgresUrl = url)),
-    connectAhead,
-  ))
-    startup.add(component)
-  health.contribute(startup, 'postgres', (handle: PostgresHandle) =>
+  const database = addBackendDatabase(startup, config, connectAhead)
+  health.contribute(startup, database.postgres, (handle) =>
     createPostgresChecks(handle, {
-      url: postgresUrl,
+      url: database.url.get(),
       applicationName: 'tarmac-backend',
       ...(config.DB_CONNECT_PROBE_INTERVAL_MS && {
         activeConnect: { connect, intervalMs: config.DB_CONNECT_PROBE_INTERVAL_MS },
       }),
     }),
   )
-  if (config.REDIS_URL) {
-    health.contribute(startup, 'redis', (redisBus: EventBus) => [
-      {
-        name: 'redis:responseTime',
-        componentType: 'datastore',
-        fault: { domain: 'infrastructure', layer: 'redis' },
-        run: async () => ({ observedValue: await redisBus.ping(), observedUnit: 'ms' }),
-      },
-    ])
-  }
-  startup.add(
+  // One handle whichever bus is configured: Redis across instances, or in-process for one.
+  const eventBus = startup.add<EventBus>(
     config.REDIS_URL
       ? createRedisBusComponent(config.REDIS_URL, o.redisChannelPrefix)
       : {
@@ -202,40 +184,49 @@ export function createBackend(
           stop: (b: EventBus) => b.close(),
         },
   )
-  startup.add<ChatService>({
+  if (config.REDIS_URL) {
+    health.contribute(startup, eventBus, (redisBus) => [
+      {
+        name: 'redis:responseTime',
+        componentType: 'datastore',
+        fault: { domain: 'infrastructure', layer: 'redis' },
+        run: async () => ({ observedValue: await redisBus.ping(), observedUnit: 'ms' }),
+      },
+    ])
+  }
+  const chat = startup.add<ChatService>({
     name: 'chat',
     phase: 'services',
-    start: () => {
-      bus = get<EventBus>(config.REDIS_URL ? 'redis' : 'event-bus')
-      return new ChatService({
-        db: boundedQueries(get<PostgresHandle>('postgres').pool, config.DB_QUERY_TIMEOUT_MS),
+    start: () =>
+      new ChatService({
+        db: boundedQueries(database.postgres.get().pool, config.DB_QUERY_TIMEOUT_MS),
         // A direct connection to a real Postgres keeps its prepared statements; a transaction pooler and the
         // embedded Postgres do not.
         preparedStatements: config.DATABASE_URL !== undefined && config.DB_POOLER !== 'transaction',
-        bus,
-        provider: get<AssistantProvider>('assistant-provider'),
+        bus: eventBus.get(),
+        provider: provider.get(),
         historyMessages: o.historyMessages,
         maxQueuedRunsPerThread: o.maxQueuedRunsPerThread,
         deltaFlushMs: o.deltaFlushMs,
         maxRunsPerUser: config.CHAT_MAX_RUNS_PER_USER,
         log: logger,
-      })
-    },
-    stop: (chat) => chat.runner.stop(o.runDrainMs),
+      }),
+    stop: (service) => service.runner.stop(o.runDrainMs),
     stopTimeoutMs: o.runDrainMs + 5_000,
   })
-  startup.add<WebSocketHub>({
+  const hub = startup.add<WebSocketHub>({
     name: 'websocket-hub',
     phase: 'websocket',
     timeoutMs: o.busSelfTestTimeoutMs + 1_000,
     async start({ signal }) {
-      const loopbackMs = await busLoopbackSelfTest(bus!, o.busSelfTestTimeoutMs, signal)
-      logger.info({ loopbackMs, bus: bus!.kind }, 'websocket bus self-test passed')
-      return (hub = new WebSocketHub(
+      const bus = eventBus.get()
+      const loopbackMs = await busLoopbackSelfTest(bus, o.busSelfTestTimeoutMs, signal)
+      logger.info({ loopbackMs, bus: bus.kind }, 'websocket bus self-test passed')
+      return new WebSocketHub(
         {
-          verifier: get<TokenVerifier>('auth-jwks'),
-          chat: get<ChatService>('chat'),
-          bus: bus!,
+          verifier: jwks.get(),
+          chat: chat.get(),
+          bus,
           schema: clientFrameSchema(o.maxMessageChars),
           limits: o,
           log: logger,
@@ -246,7 +237,7 @@ export function createBackend(
           maxSocketsPerIp: config.WS_MAX_SOCKETS_PER_IP,
           clientAddress: (request) => clientAddress(request, config.TRUST_PROXY),
         },
-      ))
+      )
     },
     stop: (wsHub) => wsHub.closeAll(),
   })
@@ -257,7 +248,7 @@ export function createBackend(
     // A database that is merely full or restarting (53300, 57P03, a reset) is retried under the deadline.
     retry: { baseMs: 250, capMs: 5_000, retryable: isTransientPostgresError },
     async start({ signal }) {
-      const result = await chatRoundTrip(get<ChatService>('chat'), bus!, signal)
+      const result = await chatRoundTrip(chat.get(), eventBus.get(), signal)
       logger.info(result, 'chat round trip self-test passed')
       gate.set('serving')
       return result
@@ -273,16 +264,19 @@ export function createBackend(
     run: () => startup.run(),
     shutdown: (reason) => startup.shutdown(reason),
     get port() {
-      return get<{ port: number }>('http').port
+      return http.get().port
+    },
+    get postgres() {
+      return database.postgres.get()
     },
     get bus() {
-      return get<EventBus>(config.REDIS_URL ? 'redis' : 'event-bus')
+      return eventBus.get()
     },
     get chat() {
-      return get<ChatService>('chat')
+      return chat.get()
     },
     get hub() {
-      return get<WebSocketHub>('websocket-hub')
+      return hub.get()
     },
     health,
   }

@@ -1,11 +1,10 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
-  createPostgresAdmission,
-  startEmbeddedPostgres,
+  addPostgresDatabase,
   type ConnectAhead,
-  type EmbeddedPostgres,
-  type PostgresHandle,
+  type PostgresDatabase,
+  type StartupAdder,
 } from '@tarmac/postgres'
 import type { Component } from '@tarmac/startup'
 import type { AssistantProvider, PlatformState } from './assistant.js'
@@ -46,48 +45,32 @@ export function createProviderComponent(
   }
 }
 
-/** `database`: the embedded Postgres when `DATABASE_URL` is unset, then admission and migrations. */
-export function databaseComponents(
+/**
+ * `database`: the embedded Postgres when `DATABASE_URL` is unset, then admission and migrations. Returns the
+ * handles of what it added.
+ */
+export function addBackendDatabase(
+  startup: StartupAdder,
   config: BackendConfig,
-  onHandle: (handle: PostgresHandle, url: string) => void,
   ahead?: ConnectAhead,
-): Component[] {
-  const admission = (url: string) =>
-    createPostgresAdmission({
-      url,
-      ...(ahead && config.DATABASE_URL === url ? { ahead } : {}),
-      applicationName: 'tarmac-backend',
-      timeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-      migrations: MIGRATIONS_DIR,
-      migrationLockName: 'tarmac-backend',
-      migrationsTable: 'backend_migrations',
-      fleetSize: config.DB_FLEET_SIZE,
-      pool: {
-        max: config.DB_POOL_MAX,
-        idleTimeoutMs: config.DB_POOL_IDLE_MS,
-        acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
-        connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-      },
-      pooler: config.DB_POOLER,
-      ...(config.DATABASE_MIGRATION_URL && { migrationUrl: config.DATABASE_MIGRATION_URL }),
-    })
-  const template = admission(config.DATABASE_URL ?? 'postgres://embedded')
-  const postgres: Component<PostgresHandle> = {
-    ...template,
-    async start(context) {
-      const url = config.DATABASE_URL ?? context.resource<EmbeddedPostgres>('embedded-postgres').url
-      const handle = await admission(url).start(context)
-      onHandle(handle, url)
-      return handle
+): PostgresDatabase {
+  return addPostgresDatabase(startup, {
+    url: config.DATABASE_URL,
+    dataDir: join(config.TARMAC_DATA_DIR, 'pgdata'),
+    ...(ahead && { ahead }),
+    applicationName: 'tarmac-backend',
+    timeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    migrations: MIGRATIONS_DIR,
+    migrationLockName: 'tarmac-backend',
+    migrationsTable: 'backend_migrations',
+    fleetSize: config.DB_FLEET_SIZE,
+    pool: {
+      max: config.DB_POOL_MAX,
+      idleTimeoutMs: config.DB_POOL_IDLE_MS,
+      acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
+      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     },
-  }
-  if (config.DATABASE_URL) return [postgres]
-  const embedded: Component<EmbeddedPostgres> = {
-    name: 'embedded-postgres',
-    phase: 'database',
-    timeoutMs: 60_000,
-    start: () => startEmbeddedPostgres({ dataDir: join(config.TARMAC_DATA_DIR, 'pgdata') }),
-    stop: (server) => server.close(),
-  }
-  return [embedded, postgres]
+    pooler: config.DB_POOLER,
+    ...(config.DATABASE_MIGRATION_URL && { migrationUrl: config.DATABASE_MIGRATION_URL }),
+  })
 }

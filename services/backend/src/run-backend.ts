@@ -1,12 +1,11 @@
 import type { ConnectAhead } from '@tarmac/postgres'
 import {
-  ConfigError,
   createColdStartSender,
   createLogger,
   loadConfig,
+  loadConfigOrExit,
   logLevel,
   packageVersion,
-  runConfigFailure,
 } from '@tarmac/service'
 import { runMain, type StartupReport } from '@tarmac/startup'
 import { createBackend } from './backend.js'
@@ -27,14 +26,12 @@ export async function runBackend(options: { ahead?: ConnectAhead | undefined } =
   })
   const sender = createColdStartSender({ service: 'backend', ...(version && { version }), log })
   const beforeExit = (report: StartupReport | undefined) => report && sender?.send(report, 'failed')
-  let config
-  try {
-    config = loadConfig(configSchema)
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    options.ahead?.discard()
-    return runConfigFailure('backend', 'init', error, { beforeExit, classify: faults.annotate })
-  }
+  const config = await loadConfigOrExit('backend', () => loadConfig(configSchema), {
+    beforeExit,
+    classify: faults.annotate,
+    onConfigError: () => options.ahead?.discard(),
+  })
+  if (!config) return
   const backend = createBackend(config, {
     logger: log,
     ...(options.ahead && { connectAhead: options.ahead }),

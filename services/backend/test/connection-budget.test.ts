@@ -169,8 +169,8 @@ describe('a database out of slots (53300)', () => {
     backend.startup.add({
       name: 'storm',
       phase: 'websocket',
-      async start({ resource }) {
-        await takeEverySlot(resource<PostgresHandle>('postgres'))
+      async start() {
+        await takeEverySlot(backend!.postgres)
         setTimeout(() => void releaseHogs(), 1_500)
       },
     })
@@ -189,7 +189,7 @@ describe('a database out of slots (53300)', () => {
     const token = await auth.mint()
     const headers = { authorization: `Bearer ${token}` }
     expect((await fetch(`${url}/api/threads`, { headers })).status).toBe(200)
-    const handle = backend!.startup.resource<PostgresHandle>('postgres')!
+    const handle = backend!.postgres
     await takeEverySlot(handle)
     const refused = await fetch(`${url}/api/threads`, { headers })
     expect(refused.status).toBe(503)

@@ -9,6 +9,7 @@ import type { Startup } from '@tarmac/startup'
 import { createTestDatabase, getFreePort, type TestDatabase } from '@tarmac/testing'
 import { buildAppBundle } from '../src/app-build.js'
 import { createFrontendStartup } from '../src/frontend-startup.js'
+import { loadFrontendConfig } from '../src/options.js'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 
@@ -184,19 +185,20 @@ export async function startE2eStack(options: {
       LLM_PROVIDER: 'local',
     })
     await backend.start()
-    frontend = createFrontendStartup({
+    const built = createFrontendStartup({
       logger: createLogger({ name: 'frontend', level: 'silent' }),
-      env: {
+      config: loadFrontendConfig({
         PORT: '0',
         HOST: '127.0.0.1',
         BACKEND_URL: backend.url,
         AUTH_URL: auth.url,
         PUBLIC_DIR: publicDir,
         NODE_ENV: 'test',
-      },
+      }),
     })
+    frontend = built.startup
     await frontend.run()
-    const base = `http://127.0.0.1:${frontend.resource<{ port: number }>('server')!.port}`
+    const base = `http://127.0.0.1:${built.server.get().port}`
     return { auth, backend, frontend, base, bundle, stop }
   } catch (error) {
     await stop()

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@tarmac/postgres'
 import { findRedisServer, getFreePort } from '@tarmac/postgres/cluster'
-import { createStartup, failureLine } from '@tarmac/startup'
+import { createStartup, failureLine, type ResourceHandle } from '@tarmac/startup'
 import { intOption, paintFor, parseOptions, type Command } from '../command-io.js'
 import { CliError } from '../errors.js'
 import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
@@ -198,6 +198,7 @@ export const upCommand: Command = async (argv, io) => {
   )
   const filters = new Map(children.map(({ name }) => [name, healthRequestFilter()]))
   const keep = (service: string, line: string) => filters.get(service)?.(line) ?? true
+  const supervised: { name: string; port: number; supervisor: ResourceHandle<Supervisor> }[] = []
   for (const { name, port, service } of children) {
     const spec: ServiceSpec = {
       name,
@@ -207,7 +208,7 @@ export const upCommand: Command = async (argv, io) => {
         return env()
       },
     }
-    startup.add<Supervisor>(
+    const supervisor = startup.add<Supervisor>(
       childServiceComponent(spec, {
         restart: !values['no-restart'],
         policy: new RestartPolicy(),
@@ -224,6 +225,7 @@ export const upCommand: Command = async (argv, io) => {
         onProgress: (progress) => view.update(progress, (text) => say(progress.service, text)),
       }),
     )
+    supervised.push({ name, port, supervisor })
   }
 
   if (io.env.TARMAC_DEBUG) startup.on((event) => io.stderr.write(`[engine] ${JSON.stringify(event)}\n`))
@@ -242,8 +244,8 @@ export const upCommand: Command = async (argv, io) => {
   say('tarmac', paint('green', `ready in ${seconds} s`))
   view.close()
   io.stdout.write(`${view.summary()}\n\n`)
-  for (const { name, port } of children) {
-    const pid = (startup.resource(name) as Supervisor).current?.child.pid
+  for (const { name, port, supervisor } of supervised) {
+    const pid = supervisor.get().current?.child.pid
     io.stdout.write(`  ${paint('bold', name.padEnd(width))} http://127.0.0.1:${port}  (pid ${pid ?? '?'})\n`)
   }
   if (!externalDb) io.stdout.write(`  ${paint('bold', 'postgres'.padEnd(width))} ${databaseUrl}\n`)
@@ -260,8 +262,8 @@ export const upCommand: Command = async (argv, io) => {
   io.stdout.write(`\n  Ctrl-C to stop.\n`)
 
   // Runs until Ctrl-C; a service that exits is restarted by its supervisor, or, with --no-restart, stops everything.
-  const ends = children.map(({ name }) =>
-    (startup.resource(name) as Supervisor).ended.then((exit) => ({ name, exit })),
+  const ends = supervised.map(({ name, supervisor }) =>
+    supervisor.get().ended.then((exit) => ({ name, exit })),
   )
   const aborted = new Promise<null>((resolve) => {
     if (io.signal?.aborted) resolve(null)
