@@ -47,4 +47,4 @@ export type {
 } from './rest.js'
 export { CONNECT_STEPS } from './cold-starts.js'
 export type { ConnectStep, ColdStartSummary, ColdStartsBody } from './cold-starts.js'
-export { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './storable-text.js'
+export { isStorableText, UNSTORABLE_TEXT, UNSTORABLE_TEXT_MESSAGE } from './storable-text.js'

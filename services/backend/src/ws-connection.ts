@@ -1,11 +1,12 @@
 import type { WebSocket, RawData } from 'ws'
+import type { ClientFrame, ClientFrameSchema, ServerFrame } from '@tarmac/protocol'
 import { toClientError } from '@tarmac/service'
 import type { ChatService } from './chat-service.js'
 import { BackendError, CLOSE_CODES } from './errors.js'
 import { threadTopic, type BusEvent, type EventBus } from './event-bus.js'
 import type { Identity, TokenVerifier } from './token-verifier.js'
 import { TokenBucket } from './token-bucket.js'
-import { errorFrame, parseClientFrame, type ClientFrame, type clientFrameSchema } from './ws-protocol.js'
+import { errorFrame, parseClientFrame } from './ws-protocol.js'
 
 /** setTimeout's largest delay (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -15,7 +16,7 @@ export interface ConnectionContext {
   readonly verifier: TokenVerifier
   readonly chat: ChatService
   readonly bus: EventBus
-  readonly schema: ReturnType<typeof clientFrameSchema>
+  readonly schema: ClientFrameSchema
   readonly limits: {
     readonly authTimeoutMs: number
     readonly maxFrameBytes: number
@@ -71,8 +72,8 @@ export class ChatConnection {
     return this.#identity?.userId
   }
 
-  /** Sends a frame, or terminates the socket if the client is not reading fast enough. */
-  send(frame: BusEvent | string): void {
+  /** Sends a frame (or one already encoded), or terminates the socket if the client is not reading fast enough. */
+  send(frame: ServerFrame | string): void {
     if (this.#socket.readyState !== this.#socket.OPEN) return
     if (this.#socket.bufferedAmount > this.#context.limits.maxBufferedBytes) {
       this.#context.log.warn(

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunEvent } from '@tarmac/protocol'
 import { createTestDatabase, type TestDatabase } from '@tarmac/testing'
 import { AssistantRunner, type RunnerLog } from '../src/assistant-runner.js'
 import type { AssistantProvider, AssistantTurn } from '../src/assistant.js'
 import { ChatStore } from '../src/chat-store.js'
-import { createInProcessBus, threadTopic, type BusEvent } from '../src/event-bus.js'
+import { createInProcessBus, threadTopic } from '../src/event-bus.js'
 import { MIGRATIONS_DIR } from '../src/index.js'
 
 /**
@@ -70,8 +71,10 @@ async function setUp(options: { maxQueuedRunsPerThread?: number } = {}) {
     log,
   })
   const thread = await store.createThread('user-1', 'runner test')
-  const events: BusEvent[] = []
-  await bus.subscribe(threadTopic(thread.id), (event) => events.push(event))
+  const events: RunEvent[] = []
+  await bus.subscribe(threadTopic(thread.id), (event) => {
+    if (event.type !== 'self-test') events.push(event)
+  })
   const ask = async (text: string) => {
     const { message } = await store.addUserMessage(thread.id, crypto.randomUUID(), text)
     return runner.start(thread.id, message.id)
