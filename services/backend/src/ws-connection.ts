@@ -176,33 +176,12 @@ export class ChatConnection {
         this.send({ type: 'thread.unsubscribed', threadId: frame.threadId })
         return
       case 'message.send': {
-        const { chat } = this.#context
-        // Refused before anything is stored: the client resends later (TOO_MANY_RUNS).
-        const releaseRun = chat.reserveRun(identity.userId)
-        let started = false
-        try {
-          const checked = this.#subscriptions.has(frame.threadId)
-          if (!checked) await this.#subscribe(identity, frame.threadId)
-          const { message, duplicate } = await chat.persistUserMessage(
-            identity.userId,
-            frame.threadId,
-            frame.clientMsgId,
-            frame.text,
-            { ownershipChecked: true },
-          )
-          const run = !duplicate || (await chat.needsRun(frame.threadId, message.id))
-          this.send({
-            type: 'message.ack',
-            threadId: frame.threadId,
-            clientMsgId: frame.clientMsgId,
-            messageId: message.id,
-            duplicate,
-          })
-          if (run) chat.startRun(frame.threadId, message.id, releaseRun)
-          started = run
-        } finally {
-          if (!started) releaseRun()
-        }
+        const { threadId, clientMsgId, text } = frame
+        await this.#context.chat.sendMessage(
+          identity.userId,
+          { threadId, clientMsgId, text },
+          { follow: () => this.#subscribe(identity, threadId), ack: (ack) => this.send(ack) },
+        )
         return
       }
       case 'ping':
@@ -219,7 +198,7 @@ export class ChatConnection {
         `a socket may follow at most ${this.#context.limits.maxSubscriptionsPerSocket} threads`,
       )
     }
-    await this.#context.chat.store.getThread(identity.userId, threadId)
+    await this.#context.chat.openThread(identity.userId, threadId)
     const unsubscribe = await this.#context.bus.subscribe(threadTopic(threadId), (event) =>
       this.send(this.#context.encode(event)),
     )
