@@ -5,6 +5,7 @@ import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import WebSocket from 'ws'
+import { offeredProtocols } from '@tarmac/protocol'
 import { getFreePort } from '@tarmac/testing'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -135,7 +136,7 @@ export class ChatClient {
       })
     ).json()) as { id: string }
     const startedMs = performance.now()
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, ['tarmac.v1', `bearer.${token}`])
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, offeredProtocols(token))
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject)
       const onFrame = (data: Buffer) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { RunEvent } from '@tarmac/protocol'
 import { drain } from '@tarmac/startup'
 import type { AssistantProvider } from './assistant.js'
 import type { ChatStore, Message } from './chat-store.js'
@@ -8,7 +9,7 @@ import { threadTopic, type EventBus } from './event-bus.js'
 import { toStorableText } from './text-safety.js'
 
 /** The run events every subscriber of a thread receives, in this order: started, deltas, completed | failed. */
-export const RUN_EVENT_TYPES = ['run.started', 'run.delta', 'run.completed', 'run.failed'] as const
+export { RUN_EVENT_TYPES } from '@tarmac/protocol'
 
 export type RunOutcome =
   | { readonly status: 'completed'; readonly runId: string; readonly message: Message }
@@ -121,22 +122,21 @@ export class AssistantRunner {
   async #refuse(runId: string, threadId: string, replyTo: string): Promise<RunOutcome> {
     const code = 'RUN_QUEUE_FULL'
     const message = `${this.#maxQueuedRunsPerThread} runs already wait on this thread; send again once they finish`
-    await this.#bus
-      .publish(threadTopic(threadId), { type: 'run.failed', runId, threadId, replyTo, code, message })
-      .catch(() => {})
+    await this.#publish(threadId, { type: 'run.failed', runId, threadId, replyTo, code, message }).catch(
+      () => {},
+    )
     return { status: 'failed', runId, code, message }
   }
 
   async #run(runId: string, threadId: string, replyTo: string, signal: AbortSignal): Promise<RunOutcome> {
-    const topic = threadTopic(threadId)
     const base = { runId, threadId }
     let index = 0
     const deltas = new DeltaBatcher(this.#deltaFlushMs, (delta) =>
-      this.#bus.publish(topic, { type: 'run.delta', ...base, index: index++, delta }),
+      this.#publish(threadId, { type: 'run.delta', ...base, index: index++, delta }),
     )
     try {
       signal.throwIfAborted() // stopped while it waited behind another run of its thread
-      await this.#bus.publish(topic, { type: 'run.started', ...base, replyTo })
+      await this.#publish(threadId, { type: 'run.started', ...base, replyTo })
       const history = await this.#store.recentMessages(threadId, this.#historyMessages)
       let text = ''
       for await (const raw of this.#provider.stream(history, signal)) {
@@ -154,7 +154,7 @@ export class AssistantRunner {
         runId,
         replyTo,
       })
-      await this.#bus.publish(topic, {
+      await this.#publish(threadId, {
         type: 'run.completed',
         ...base,
         messageId: message.id,
@@ -176,9 +176,14 @@ export class AssistantRunner {
             ? 'the run failed'
             : (error as Error).message
       this.#log?.warn({ err: error, runId, threadId, code }, 'assistant run failed')
-      await this.#bus.publish(topic, { type: 'run.failed', ...base, code, message }).catch(() => {})
+      await this.#publish(threadId, { type: 'run.failed', ...base, code, message }).catch(() => {})
       return { status: 'failed', runId, code, message }
     }
+  }
+
+  /** Every event of a run goes to its thread's topic, typed as the frame the thread's sockets receive. */
+  #publish(threadId: string, event: RunEvent): Promise<void> {
+    return this.#bus.publish(threadTopic(threadId), event)
   }
 
   /** Lets runs in flight finish for up to `drainMs`, then aborts the rest and waits for them to settle. */

@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type pg from 'pg'
+import type { MessageRole, Page, Thread } from '@tarmac/protocol'
 import { BackendError } from './errors.js'
 
-export const MESSAGE_ROLES = ['user', 'assistant'] as const
-export type MessageRole = (typeof MESSAGE_ROLES)[number]
-
-export interface Thread {
-  readonly id: string
-  readonly title: string
-  readonly createdAt: string
-}
+export type { MessageRole, Page, Thread } from '@tarmac/protocol'
 
 export interface Message {
   readonly id: string
@@ -19,11 +13,6 @@ export interface Message {
   readonly createdAt: string
   /** Assistant replies: which provider and model answered (the local one says it is offline). */
   readonly metadata?: Record<string, unknown>
-}
-
-export interface Page<T> {
-  readonly items: readonly T[]
-  readonly nextCursor: string | null
 }
 
 /** The pool, described structurally: `pg.Pool` fits, so does a client (and `boundedQueries`). */

@@ -167,20 +167,7 @@ export type BackendErrorCode = (typeof BACKEND_ERROR_CODES)[number]
 export const SHARED_ERROR_CODES_USED = [...SHARED_ERROR_CODES, 'UNAUTHORIZED'] as const
 
 /** WebSocket close codes the backend uses. */
-export const CLOSE_CODES = Object.freeze({
-  /** Shutdown: the server is going away; reconnect (another instance will answer). */
-  goingAway: 1001,
-  /** A frame above the hard payload cap (`maxPayloadBytes`). */
-  messageTooBig: 1009,
-  /** The upgrade raced the readiness gate, or the auth service could not vouch for the token: retry later. */
-  tryAgainLater: 1013,
-  /** Not authenticated within `authTimeoutMs`, or a bad token. */
-  unauthorized: 4401,
-  /** The token the socket authenticated with expired (no fresh `auth` frame came before `exp`). */
-  tokenExpired: 4408,
-  /** Too many sockets for this user or this remote address. */
-  tooManySockets: 4429,
-})
+export { CLOSE_CODES } from '@tarmac/protocol'
 
 /** A backend failure with a code from the closed list; `dependencyUnavailable` maps it to 503 over HTTP. */
 export class BackendError extends Error {

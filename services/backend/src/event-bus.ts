@@ -1,5 +1,12 @@
-/** Something published on a topic: a run event, or a self-test probe. Plain JSON. */
-export type BusEvent = Readonly<Record<string, unknown>>
+import type { RunEvent } from '@tarmac/protocol'
+
+/** The `websocket` phase's probe (`busLoopbackSelfTest`): its topic is one no socket follows. */
+export interface BusProbe {
+  readonly type: 'self-test'
+  readonly nonce: string
+}
+/** Something published on a topic, as plain JSON: a run event (sent as is to the thread's sockets), or a probe. */
+export type BusEvent = RunEvent | BusProbe
 export type BusListener = (event: BusEvent) => void
 
 /**

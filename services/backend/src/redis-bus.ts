@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { Component } from '@tarmac/startup'
 import { BackendError, networkReasonOf } from './errors.js'
-import { TopicListeners, type EventBus } from './event-bus.js'
+import { TopicListeners, type BusEvent, type EventBus } from './event-bus.js'
 
 /**
  * Connects one ioredis client and waits until it is ready, or fails with the real reason (ECONNREFUSED,
@@ -77,9 +77,10 @@ export async function createRedisBus(
   const confirmed = new Map<string, Promise<unknown>>()
   subscriber.on('message', (channel: string, payload: string) => {
     if (!channel.startsWith(prefix)) return
-    let event: Record<string, unknown>
+    let event: BusEvent
     try {
-      event = JSON.parse(payload) as Record<string, unknown>
+      // Only this service publishes under the prefix: what arrives is what `publish` was given.
+      event = JSON.parse(payload) as BusEvent
     } catch {
       return
     }

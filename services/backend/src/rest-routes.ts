@@ -1,9 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import {
+  newThreadBodySchema,
+  type MessagePage,
+  type PageQuery,
+  type Thread,
+  type ThreadPage,
+} from '@tarmac/protocol'
 import { HttpError } from '@tarmac/service'
-import { z } from 'zod'
 import type { ChatService } from './chat-service.js'
 import { BackendError } from './errors.js'
-import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './text-safety.js'
 import type { Identity, TokenVerifier } from './token-verifier.js'
 
 /** HTTP status of the backend's own client codes. */
@@ -30,15 +35,6 @@ const pageQuery = {
   },
   additionalProperties: false,
 } as const
-
-const newThreadBody = z.strictObject({
-  title: z.string().trim().min(1).max(200).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE).optional(),
-})
-
-interface PageQuery {
-  cursor?: string
-  limit?: number
-}
 
 /**
  * `/api/threads…`: every route needs `Authorization: Bearer <access JWT>`, and every query is scoped to
@@ -70,7 +66,7 @@ export function registerRestRoutes(
       api.post<{ Body: unknown }>('/threads', async (request, reply) => {
         const { userId } = await identify(request)
         // The body is optional (no body: an untitled thread), so it is checked here rather than by a schema.
-        const body = newThreadBody.safeParse(request.body ?? {})
+        const body = newThreadBodySchema.safeParse(request.body ?? {})
         if (!body.success) {
           throw new HttpError(
             400,
@@ -78,43 +74,31 @@ export function registerRestRoutes(
             `body: ${body.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
           )
         }
-        const thread = await services().chat.store.createThread(userId, body.data.title ?? 'New chat')
+        const thread: Thread = await services().chat.createThread(userId, body.data.title ?? 'New chat')
         return reply.status(201).send(thread)
       })
 
       api.get<{ Querystring: PageQuery }>(
         '/threads',
         { schema: { querystring: pageQuery } },
-        async (request) => {
+        async (request): Promise<ThreadPage> => {
           const { userId } = await identify(request)
-          return services().chat.store.listThreads(userId, request.query)
+          return services().chat.listThreads(userId, request.query)
         },
       )
 
       api.get<{ Params: { id: string }; Querystring: PageQuery }>(
         '/threads/:id/messages',
         { schema: { querystring: pageQuery } },
-        async (request) => {
+        async (request): Promise<MessagePage> => {
           const { userId } = await identify(request)
-          const { store } = services().chat
-          await store.getThread(userId, request.params.id)
-          const page = await store.listMessages(request.params.id, request.query)
-          return {
-            items: page.items.map(({ id, role, text, createdAt, metadata }) => ({
-              id,
-              role,
-              text,
-              createdAt,
-              ...(metadata ? { metadata } : {}),
-            })),
-            nextCursor: page.nextCursor,
-          }
+          return services().chat.history(userId, request.params.id, request.query)
         },
       )
 
       api.delete<{ Params: { id: string } }>('/threads/:id', async (request, reply) => {
         const { userId } = await identify(request)
-        await services().chat.store.deleteThread(userId, request.params.id)
+        await services().chat.deleteThread(userId, request.params.id)
         return reply.status(204).send()
       })
     },

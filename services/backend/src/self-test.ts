@@ -25,7 +25,7 @@ export async function chatRoundTrip(
   signal: AbortSignal,
 ): Promise<SelfTestResult> {
   const startedMs = performance.now()
-  const thread = await chat.store.createThread(SELF_TEST_USER_ID, 'startup self-test')
+  const thread = await chat.createThread(SELF_TEST_USER_ID, 'startup self-test')
   const events: BusEvent[] = []
   let completedSeen: () => void = () => {}
   const completed = new Promise<void>((resolve) => (completedSeen = resolve))
@@ -34,14 +34,17 @@ export async function chatRoundTrip(
     if (event.type === 'run.completed' || event.type === 'run.failed') completedSeen()
   })
   try {
-    const { message } = await chat.persistUserMessage(SELF_TEST_USER_ID, thread.id, 'self-test', 'status', {
-      ownershipChecked: true,
+    const sent = await chat.sendMessage(SELF_TEST_USER_ID, {
+      threadId: thread.id,
+      clientMsgId: 'self-test',
+      text: 'status',
     })
+    if (!sent.run) throw fail('the self-test message started no run')
     const aborted = new Promise<never>((_, reject) =>
       signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
     )
     aborted.catch(() => {}) // only raced; an abort after success is not an error
-    const outcome = await Promise.race([chat.startRun(thread.id, message.id).done, aborted])
+    const outcome = await Promise.race([sent.run.done, aborted])
     if (outcome.status === 'failed') {
       throw fail(
         `the assistant (${chat.provider.name}) failed the round trip: ${outcome.code} — ${outcome.message}`,
@@ -52,14 +55,14 @@ export async function chatRoundTrip(
     if (events[0]?.type !== 'run.started' || deltas === 0 || events.at(-1)?.type !== 'run.completed') {
       throw fail(`run events arrived out of order: ${events.map((event) => String(event.type)).join(', ')}`)
     }
-    const stored = await chat.store.listMessages(thread.id, { limit: 10 })
+    const stored = await chat.history(SELF_TEST_USER_ID, thread.id, { limit: 10 })
     const reply = stored.items.find((item) => item.id === outcome.message.id)
-    if (stored.items[0]?.id !== message.id || !reply || reply.role !== 'assistant' || reply.text === '') {
+    if (stored.items[0]?.id !== sent.messageId || !reply || reply.role !== 'assistant' || reply.text === '') {
       throw fail('the reply could not be read back from the database')
     }
     return { durationMs: Math.round(performance.now() - startedMs), deltas, replyChars: reply.text.length }
   } finally {
     unsubscribe()
-    await chat.store.deleteThread(SELF_TEST_USER_ID, thread.id).catch(() => {})
+    await chat.deleteThread(SELF_TEST_USER_ID, thread.id).catch(() => {})
   }
 }

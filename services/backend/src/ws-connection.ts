@@ -1,10 +1,11 @@
 import type { WebSocket, RawData } from 'ws'
+import type { ClientFrame, ClientFrameSchema, ServerFrame } from '@tarmac/protocol'
 import { TokenBucket, toClientError } from '@tarmac/service'
 import type { ChatService } from './chat-service.js'
 import { BackendError, CLOSE_CODES } from './errors.js'
 import { threadTopic, type BusEvent, type EventBus } from './event-bus.js'
 import type { Identity, TokenVerifier } from './token-verifier.js'
-import { errorFrame, parseClientFrame, type ClientFrame, type clientFrameSchema } from './ws-protocol.js'
+import { errorFrame, parseClientFrame } from './ws-protocol.js'
 
 /** setTimeout's largest delay (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -14,7 +15,7 @@ export interface ConnectionContext {
   readonly verifier: TokenVerifier
   readonly chat: ChatService
   readonly bus: EventBus
-  readonly schema: ReturnType<typeof clientFrameSchema>
+  readonly schema: ClientFrameSchema
   readonly limits: {
     readonly authTimeoutMs: number
     readonly maxFrameBytes: number
@@ -73,8 +74,8 @@ export class ChatConnection {
     return this.#identity?.userId
   }
 
-  /** Sends a frame, or terminates the socket if the client is not reading fast enough. */
-  send(frame: BusEvent | string): void {
+  /** Sends a frame (or one already encoded), or terminates the socket if the client is not reading fast enough. */
+  send(frame: ServerFrame | string): void {
     if (this.#socket.readyState !== this.#socket.OPEN) return
     if (this.#socket.bufferedAmount > this.#context.limits.maxBufferedBytes) {
       this.#context.log.warn(
@@ -177,33 +178,12 @@ export class ChatConnection {
         this.send({ type: 'thread.unsubscribed', threadId: frame.threadId })
         return
       case 'message.send': {
-        const { chat } = this.#context
-        // Refused before anything is stored: the client resends later (TOO_MANY_RUNS).
-        const releaseRun = chat.reserveRun(identity.userId)
-        let started = false
-        try {
-          const checked = this.#subscriptions.has(frame.threadId)
-          if (!checked) await this.#subscribe(identity, frame.threadId)
-          const { message, duplicate } = await chat.persistUserMessage(
-            identity.userId,
-            frame.threadId,
-            frame.clientMsgId,
-            frame.text,
-            { ownershipChecked: true },
-          )
-          const run = !duplicate || (await chat.needsRun(frame.threadId, message.id))
-          this.send({
-            type: 'message.ack',
-            threadId: frame.threadId,
-            clientMsgId: frame.clientMsgId,
-            messageId: message.id,
-            duplicate,
-          })
-          if (run) chat.startRun(frame.threadId, message.id, releaseRun)
-          started = run
-        } finally {
-          if (!started) releaseRun()
-        }
+        const { threadId, clientMsgId, text } = frame
+        await this.#context.chat.sendMessage(
+          identity.userId,
+          { threadId, clientMsgId, text },
+          { follow: () => this.#subscribe(identity, threadId), ack: (ack) => this.send(ack) },
+        )
         return
       }
       case 'ping':
@@ -220,7 +200,7 @@ export class ChatConnection {
         `a socket may follow at most ${this.#context.limits.maxSubscriptionsPerSocket} threads`,
       )
     }
-    await this.#context.chat.store.getThread(identity.userId, threadId)
+    await this.#context.chat.openThread(identity.userId, threadId)
     const unsubscribe = await this.#context.bus.subscribe(threadTopic(threadId), (event) =>
       this.send(this.#context.encode(event)),
     )

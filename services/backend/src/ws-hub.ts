@@ -147,7 +147,7 @@ export async function busLoopbackSelfTest(
       )
       signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true })
       bus
-        .subscribe(topic, (event) => event.nonce === nonce && resolve())
+        .subscribe(topic, (event) => event.type === 'self-test' && event.nonce === nonce && resolve())
         .then((off) => {
           unsubscribe = off
           return bus.publish(topic, { type: 'self-test', nonce })

@@ -1,62 +1,16 @@
-import { z } from 'zod'
+import { CLIENT_FRAME_TYPES, type ClientFrame, type ClientFrameSchema } from '@tarmac/protocol'
 import { BackendError } from './errors.js'
-import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './text-safety.js'
 
-/** The subprotocol a client offers (with `bearer.<access JWT>`) and the server selects. */
-export const SUBPROTOCOL = 'tarmac.v1'
-export const BEARER_PROTOCOL_PREFIX = 'bearer.'
-
-/** Frames a client may send. */
-export const CLIENT_FRAME_TYPES = [
-  'auth',
-  'thread.subscribe',
-  'thread.unsubscribe',
-  'message.send',
-  'ping',
-] as const
-/** Frames the server sends. */
-export const SERVER_FRAME_TYPES = [
-  'auth.ok',
-  'thread.subscribed',
-  'thread.unsubscribed',
-  'message.ack',
-  'run.started',
-  'run.delta',
-  'run.completed',
-  'run.failed',
-  'pong',
-  'error',
-] as const
-export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number]
-export type ServerFrameType = (typeof SERVER_FRAME_TYPES)[number]
-
-/** Optional on every client frame; echoed in an `error` frame about it. */
-const ref = z.string().max(128).optional()
-const threadId = z.string().min(1).max(64)
-
-export function clientFrameSchema(maxMessageChars: number) {
-  return z.discriminatedUnion('type', [
-    z.object({ type: z.literal('auth'), token: z.string().min(1).max(8192), ref }),
-    z.object({ type: z.literal('thread.subscribe'), threadId, ref }),
-    z.object({ type: z.literal('thread.unsubscribe'), threadId, ref }),
-    z.object({
-      type: z.literal('message.send'),
-      threadId,
-      clientMsgId: z.string().min(1).max(128).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE),
-      text: z.string().trim().min(1).max(maxMessageChars).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE),
-      ref,
-    }),
-    z.object({ type: z.literal('ping'), ref }),
-  ])
-}
-export type ClientFrame = z.infer<ReturnType<typeof clientFrameSchema>>
-
-/** An error frame, ready to send: `{ type: 'error', code, message, ref? }`. */
-export function errorFrame(code: string, message: string, frameRef?: string): Record<string, unknown> {
-  return frameRef === undefined
-    ? { type: 'error', code, message }
-    : { type: 'error', code, message, ref: frameRef }
-}
+/* The frames themselves are `@tarmac/protocol`'s; this module is how the server reads them. */
+export {
+  SUBPROTOCOL,
+  BEARER_PROTOCOL_PREFIX,
+  CLIENT_FRAME_TYPES,
+  SERVER_FRAME_TYPES,
+  clientFrameSchema,
+  errorFrame,
+} from '@tarmac/protocol'
+export type { ClientFrame, ClientFrameType, ServerFrame, ServerFrameType } from '@tarmac/protocol'
 
 /**
  * Parses one text frame: malformed JSON → `INVALID_JSON`, an unknown `type` → `UNKNOWN_FRAME_TYPE`, a known
@@ -64,7 +18,7 @@ export function errorFrame(code: string, message: string, frameRef?: string): Re
  */
 export function parseClientFrame(
   text: string,
-  schema: ReturnType<typeof clientFrameSchema>,
+  schema: ClientFrameSchema,
 ):
   { frame: ClientFrame } | { error: BackendError | { code: 'INVALID_JSON'; message: string }; ref?: string } {
   let value: unknown

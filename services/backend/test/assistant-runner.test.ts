@@ -2,45 +2,18 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunEvent } from '@tarmac/protocol'
 import { createTestDatabase, type TestDatabase } from '@tarmac/testing'
 import { AssistantRunner, type RunnerLog } from '../src/assistant-runner.js'
-import type { AssistantProvider, AssistantTurn } from '../src/assistant.js'
 import { ChatStore } from '../src/chat-store.js'
-import { createInProcessBus, threadTopic, type BusEvent } from '../src/event-bus.js'
+import { createInProcessBus, threadTopic } from '../src/event-bus.js'
 import { MIGRATIONS_DIR } from '../src/index.js'
+import { ScriptedProvider } from './support/scripted-provider.js'
 
 /**
  * The runner as a unit, on real Postgres and the in-process bus. The provider is scripted (it stands in for
  * a remote LLM): each stream waits for the test to release it, so the test decides when a run ends.
  */
-class ScriptedProvider implements AssistantProvider {
-  readonly name = 'local' as const
-  readonly metadata = { provider: 'scripted' }
-  readonly seen: AssistantTurn[][] = []
-  readonly #releases: (() => void)[] = []
-  failWith: Error | undefined
-
-  async check(): Promise<void> {}
-
-  async *stream(turns: readonly AssistantTurn[], signal: AbortSignal): AsyncIterable<string> {
-    this.seen.push([...turns])
-    yield 'thinking '
-    await new Promise<void>((resolve, reject) => {
-      this.#releases.push(resolve)
-      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true })
-    })
-    if (this.failWith) throw this.failWith
-    yield `answer ${this.seen.length}`
-  }
-
-  get waiting(): number {
-    return this.#releases.length
-  }
-
-  release(): void {
-    this.#releases.shift()?.()
-  }
-}
 
 let db: TestDatabase
 let pool: pg.Pool
@@ -70,8 +43,10 @@ async function setUp(options: { maxQueuedRunsPerThread?: number } = {}) {
     log,
   })
   const thread = await store.createThread('user-1', 'runner test')
-  const events: BusEvent[] = []
-  await bus.subscribe(threadTopic(thread.id), (event) => events.push(event))
+  const events: RunEvent[] = []
+  await bus.subscribe(threadTopic(thread.id), (event) => {
+    if (event.type !== 'self-test') events.push(event)
+  })
   const ask = async (text: string) => {
     const { message } = await store.addUserMessage(thread.id, crypto.randomUUID(), text)
     return runner.start(thread.id, message.id)
@@ -83,7 +58,7 @@ const until = async (condition: () => boolean) => {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5))
 }
 
-describe('AssistantRunner', () => {
+describe('AssistantRunner (a scripted provider stands in for the LLM)', () => {
   it('runs one run per thread at a time, in order, each reading the reply before it', async () => {
     const { runner, provider, events, ask } = await setUp()
     const first = await ask('one')
@@ -128,6 +103,24 @@ describe('AssistantRunner', () => {
     provider.release()
     expect((await running.done).status).toBe('completed')
     expect((await queued.done).status).toBe('completed')
+  })
+
+  it('publishes deltas indexed 0, 1… that concatenate to the stored reply named by run.completed', async () => {
+    const { store, provider, events, ask, thread } = await setUp()
+    const run = await ask('one')
+    await until(() => provider.waiting === 1)
+    provider.release()
+    const outcome = await run.done
+    const deltas = events.flatMap((e) => (e.type === 'run.delta' ? [e] : []))
+    expect(deltas.map((e) => e.index)).toEqual([0, 1])
+    const completed = events.at(-1)
+    expect(completed?.type === 'run.completed' && completed.text).toBe(deltas.map((e) => e.delta).join(''))
+    const stored = await store.listMessages(thread.id, {})
+    expect(stored.items.at(-1)).toMatchObject({
+      id: outcome.status === 'completed' ? outcome.message.id : 'none',
+      text: 'thinking answer 1',
+      metadata: { provider: 'scripted', runId: run.runId },
+    })
   })
 
   it('logs a failed run and publishes run.failed with a code', async () => {

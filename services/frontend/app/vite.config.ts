@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import react from '@vitejs/plugin-react'
-import { defineConfig } from 'vite'
+import { defaultClientConditions, defineConfig } from 'vite'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
 
@@ -10,6 +10,9 @@ export default defineConfig({
   root,
   base: '/',
   plugins: [react()],
+  // Workspace packages (`@tarmac/protocol`) from their TypeScript source, as tsc and vitest read them: the app
+  // builds without building them first.
+  resolve: { conditions: ['@tarmac/source', ...defaultClientConditions] },
   build: {
     outDir: fileURLToPath(new URL('../dist/public', import.meta.url)),
     emptyOutDir: true,

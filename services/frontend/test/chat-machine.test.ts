@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import type { ServerFrame } from '@tarmac/protocol'
 import type { ChatEvent, ChatState } from '../app/chat/chat-machine.js'
 import { chatReducer, initialChatState, pendingSends } from '../app/chat/chat-machine.js'
 
 const run = (events: ChatEvent[], from: ChatState = initialChatState) => events.reduce(chatReducer, from)
-const frame = (f: Record<string, unknown> & { type: string }): ChatEvent => ({ type: 'frame', frame: f })
+const frame = (f: ServerFrame): ChatEvent => ({ type: 'frame', frame: f })
 const opened: ChatEvent[] = [{ type: 'thread.opened', threadId: 't1' }, { type: 'socket.open' }]
 
 describe('chat state machine', () => {
@@ -13,7 +14,10 @@ describe('chat state machine', () => {
       { key: 'c1', role: 'user', text: 'hi', status: 'sending', id: null },
     ])
     expect(pendingSends(sending).map((m) => m.clientMsgId)).toEqual(['c1'])
-    const acked = run([frame({ type: 'message.ack', clientMsgId: 'c1', messageId: 'm1' })], sending)
+    const acked = run(
+      [frame({ type: 'message.ack', threadId: 't1', clientMsgId: 'c1', messageId: 'm1', duplicate: false })],
+      sending,
+    )
     expect(acked.messages).toMatchObject([{ key: 'c1', id: 'm1', status: 'sent' }])
     expect(acked.outbox).toEqual([])
   })
@@ -21,30 +25,36 @@ describe('chat state machine', () => {
   it('streams deltas into one reply and completes it with the stored id', () => {
     const state = run([
       ...opened,
-      frame({ type: 'run.started', runId: 'r1', threadId: 't1' }),
-      frame({ type: 'run.delta', runId: 'r1', delta: 'Hel' }),
-      frame({ type: 'run.delta', runId: 'r1', delta: 'lo' }),
+      frame({ type: 'run.started', runId: 'r1', threadId: 't1', replyTo: 'm1' }),
+      frame({ type: 'run.delta', runId: 'r1', threadId: 't1', index: 0, delta: 'Hel' }),
+      frame({ type: 'run.delta', runId: 'r1', threadId: 't1', index: 0, delta: 'lo' }),
     ])
     expect(state.messages).toMatchObject([{ role: 'assistant', text: 'Hello', status: 'streaming' }])
-    const done = run([frame({ type: 'run.completed', runId: 'r1', messageId: 'm2' })], state)
+    const done = run(
+      [frame({ type: 'run.completed', runId: 'r1', threadId: 't1', messageId: 'm2', text: 'Hello' })],
+      state,
+    )
     expect(done.messages).toEqual([
       { key: 'run:r1', id: 'm2', role: 'assistant', text: 'Hello', status: 'complete', runId: 'r1' },
     ])
-    const late = run([frame({ type: 'run.delta', runId: 'r1', delta: '!' })], done)
+    const late = run([frame({ type: 'run.delta', runId: 'r1', threadId: 't1', index: 0, delta: '!' })], done)
     expect(late).toBe(done)
   })
 
   it('marks a failed run with its code', () => {
     const state = run([
       ...opened,
-      frame({ type: 'run.started', runId: 'r1' }),
-      frame({ type: 'run.failed', runId: 'r1', code: 'LLM_TIMEOUT' }),
+      frame({ type: 'run.started', runId: 'r1', threadId: 't1', replyTo: 'm1' }),
+      frame({ type: 'run.failed', runId: 'r1', threadId: 't1', code: 'LLM_TIMEOUT', message: 'timed out' }),
     ])
     expect(state.messages).toMatchObject([{ status: 'failed', errorCode: 'LLM_TIMEOUT' }])
   })
 
   it('ignores frames for another thread', () => {
-    const state = run([...opened, frame({ type: 'run.started', runId: 'r9', threadId: 'other' })])
+    const state = run([
+      ...opened,
+      frame({ type: 'run.started', runId: 'r9', threadId: 'other', replyTo: 'm9' }),
+    ])
     expect(state.messages).toEqual([])
   })
 
@@ -58,7 +68,13 @@ describe('chat state machine', () => {
     expect(pendingSends(dropped)).toEqual([])
     const back = run([{ type: 'socket.open' }], dropped)
     expect(pendingSends(back).map((m) => m.clientMsgId)).toEqual(['c1'])
-    const ack = frame({ type: 'message.ack', clientMsgId: 'c1', messageId: 'm1' })
+    const ack = frame({
+      type: 'message.ack',
+      threadId: 't1',
+      clientMsgId: 'c1',
+      messageId: 'm1',
+      duplicate: false,
+    })
     const twice = run([ack, ack], back)
     expect(twice.messages).toHaveLength(1)
     expect(twice.messages[0]).toMatchObject({ id: 'm1', status: 'sent' })
@@ -71,7 +87,10 @@ describe('chat state machine', () => {
       pending,
     )
     expect(withHistory.messages).toHaveLength(2) // the server copy, and ours until its ack says they are one
-    const acked = run([frame({ type: 'message.ack', clientMsgId: 'c1', messageId: 'm1' })], withHistory)
+    const acked = run(
+      [frame({ type: 'message.ack', threadId: 't1', clientMsgId: 'c1', messageId: 'm1', duplicate: false })],
+      withHistory,
+    )
     expect(acked.messages).toEqual([
       { key: 'm1', id: 'm1', role: 'user', text: 'hi', status: 'sent', clientMsgId: 'c1' },
     ])
@@ -81,8 +100,8 @@ describe('chat state machine', () => {
   it('replaces a reply interrupted by a disconnect with the stored one from history', () => {
     const streaming = run([
       ...opened,
-      frame({ type: 'run.started', runId: 'r1' }),
-      frame({ type: 'run.delta', runId: 'r1', delta: 'Par' }),
+      frame({ type: 'run.started', runId: 'r1', threadId: 't1', replyTo: 'm1' }),
+      frame({ type: 'run.delta', runId: 'r1', threadId: 't1', index: 0, delta: 'Par' }),
       { type: 'socket.closed', code: 1006, retryAtMs: 10, unavailable: false },
       { type: 'socket.open' },
     ])
@@ -99,7 +118,8 @@ describe('chat state machine', () => {
     expect(reloaded.messages).toEqual([
       { key: 'm2', id: 'm2', role: 'assistant', text: 'Partial answer, complete', status: 'complete' },
     ])
-    const replayed = run([frame({ type: 'run.completed', runId: 'r1', messageId: 'm2' })], reloaded)
+    const completed = { runId: 'r1', threadId: 't1', messageId: 'm2', text: 'Partial answer, complete' }
+    const replayed = run([frame({ type: 'run.completed', ...completed })], reloaded)
     expect(replayed.messages).toHaveLength(1)
   })
 

@@ -1,32 +1,14 @@
+import type { ColdStartSummary, ColdStartsBody } from '@tarmac/protocol'
 import type { TarmacConfig } from '../config/config-schema.js'
 import { fetchHealth, isFetchFailure } from '../health/health-fetch.js'
 import type { Paint } from '../style.js'
-
-/** One service's cold starts as the collector summarises them (`GET /status/cold-starts`). */
-export interface ColdStartSummary {
-  readonly service: string
-  readonly windowMs: number
-  readonly total: number
-  readonly ready: number
-  readonly failed: number
-  readonly failedByPhase: Readonly<Record<string, number>>
-  readonly lastFailure: {
-    readonly at: string
-    readonly phase: string
-    readonly code: string
-    readonly causeCode: string | null
-    readonly domain: string | null
-    readonly layer: string | null
-  } | null
-  readonly connectMs: Readonly<Record<string, { p50: number; p95: number; samples: number }>>
-}
 
 /** The collector's summary: per service, the cold starts of the last 15 minutes. Null without a collector. */
 export async function readColdStarts(
   config: TarmacConfig,
   timeoutMs: number,
 ): Promise<
-  { collector: string; services: ColdStartSummary[] } | { collector: string; error: string } | null
+  { collector: string; services: readonly ColdStartSummary[] } | { collector: string; error: string } | null
 > {
   const name = config.collector ?? (config.services.frontend ? 'frontend' : undefined)
   const collector = name === undefined ? undefined : config.services[name]
@@ -34,10 +16,10 @@ export async function readColdStarts(
   const response = await fetchHealth(new URL('/status/cold-starts', collector.url).toString(), { timeoutMs })
   if (isFetchFailure(response))
     return { collector: name, error: `${response.failure.class}: ${response.failure.message}` }
-  const services = (response.body as { services?: unknown } | undefined)?.services
+  const services = (response.body as Partial<ColdStartsBody> | undefined)?.services
   if (response.status !== 200 || !Array.isArray(services))
     return { collector: name, error: `HTTP ${response.status}` }
-  return { collector: name, services: services as ColdStartSummary[] }
+  return { collector: name, services }
 }
 
 const duration = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`)

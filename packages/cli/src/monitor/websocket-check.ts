@@ -1,4 +1,5 @@
 import { classifyError } from '@tarmac/probe'
+import { CLOSE_CODES, offeredProtocols, type ServerFrame } from '@tarmac/protocol'
 import WebSocket from 'ws'
 import { judge, NO_ANSWER } from '../faults.js'
 import { judgeAnswer } from '../validate/chat-round-trip.js'
@@ -6,9 +7,6 @@ import type { CheckResult } from './check-result.js'
 import type { TokenSource } from './token-source.js'
 
 type Measured = Omit<CheckResult, 'target' | 'at' | 'lagMs' | 'trusted'>
-
-/** The close code a Tarmac backend uses for a missing, bad or expired token. */
-const UNAUTHORIZED = 4401
 
 /**
  * Connect and authenticate, as a chat client does: open the backend's WebSocket with `['tarmac.v1',
@@ -52,7 +50,7 @@ function connectAndAuthenticate(url: string, token: string, timeoutMs: number): 
     const startedMs = performance.now()
     let openedMs: number | undefined
     let settled = false
-    const socket = new WebSocket(url, ['tarmac.v1', `bearer.${token}`], { handshakeTimeout: timeoutMs })
+    const socket = new WebSocket(url, offeredProtocols(token), { handshakeTimeout: timeoutMs })
     const finish = (outcome: Outcome) => {
       if (settled) return
       settled = true
@@ -111,13 +109,13 @@ function connectAndAuthenticate(url: string, token: string, timeoutMs: number): 
     })
     socket.on('close', (code, reason) => {
       const text = `the socket closed with ${code}${reason.length > 0 ? ` (${reason.toString()})` : ''} before auth.ok`
-      if (code === UNAUTHORIZED) fail('CLI_ERR_WS_REJECTED', text, judge('CLI_ERR_WS_REJECTED'))
+      if (code === CLOSE_CODES.unauthorized) fail('CLI_ERR_WS_REJECTED', text, judge('CLI_ERR_WS_REJECTED'))
       else fail('CLI_ERR_WS_CLOSED', text, judge('CLI_ERR_WS_CLOSED'))
     })
     socket.on('message', (data: Buffer) => {
-      let frame: { type?: unknown; code?: unknown }
+      let frame: ServerFrame
       try {
-        frame = JSON.parse(data.toString('utf8')) as typeof frame
+        frame = JSON.parse(data.toString('utf8')) as ServerFrame
       } catch {
         return fail('CLI_ERR_WS_CLOSED', 'a frame that is not JSON', judge('CLI_ERR_WS_CLOSED'))
       }

@@ -1,4 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto'
+import {
+  offeredProtocols,
+  type ClientFrameInput,
+  type ServerFrame,
+  type ServerFrameType,
+  type Thread,
+} from '@tarmac/protocol'
 import WebSocket from 'ws'
 import { websocketUrl } from '../config/config-schema.js'
 import { judge, NO_ANSWER, type Judgement } from '../faults.js'
@@ -10,7 +17,13 @@ import { serviceOf } from './service-target.js'
 type ChatCheck = Extract<CriteriaCheck, { type: 'chat' }>
 
 /** The frames a round trip must see, in this order (deltas may repeat). */
-export const CHAT_FRAMES = ['auth.ok', 'message.ack', 'run.started', 'run.delta', 'run.completed'] as const
+export const CHAT_FRAMES = [
+  'auth.ok',
+  'message.ack',
+  'run.started',
+  'run.delta',
+  'run.completed',
+] as const satisfies readonly ServerFrameType[]
 
 /**
  * A chat round trip as a user makes it: sign up a throwaway user at the auth service (once per check), create
@@ -50,7 +63,7 @@ export const chatSampler: SamplerFactory<ChatCheck> = async (check, context) => 
     })
     if (isFetchFailure(thread))
       return failed(thread.failure.class, `create thread: ${thread.failure.message}`, NO_ANSWER)
-    const threadId = (thread.body as { id?: unknown } | undefined)?.id
+    const threadId = (thread.body as Partial<Thread> | undefined)?.id
     if (thread.status !== 201 || typeof threadId !== 'string') {
       return failed(
         'CHAT_FAILED',
@@ -81,7 +94,7 @@ function roundTrip(
     const seen: string[] = []
     let sentMs = 0
     let settled = false
-    const socket = new WebSocket(url, ['tarmac.v1', `bearer.${token}`], { handshakeTimeout: timeoutMs })
+    const socket = new WebSocket(url, offeredProtocols(token), { handshakeTimeout: timeoutMs })
     const finish = (sample: Sample) => {
       if (settled) return
       settled = true
@@ -117,26 +130,27 @@ function roundTrip(
       ),
     )
     socket.on('message', (data: Buffer) => {
-      let frame: { type?: string; code?: string; message?: string }
+      let frame: ServerFrame
       try {
-        frame = JSON.parse(data.toString('utf8')) as typeof frame
+        frame = JSON.parse(data.toString('utf8')) as ServerFrame
       } catch {
         return finish(failed('CHAT_FAILED', 'a frame that is not JSON', APPLICATION))
       }
       const type = String(frame.type)
       if (seen.at(-1) !== type || type !== 'run.delta') seen.push(type)
-      if (type === 'auth.ok') {
+      if (frame.type === 'auth.ok') {
         sentMs = performance.now()
-        socket.send(JSON.stringify({ type: 'message.send', threadId, clientMsgId: randomUUID(), text }))
-      } else if (type === 'error' || type === 'run.failed') {
+        const send: ClientFrameInput = { type: 'message.send', threadId, clientMsgId: randomUUID(), text }
+        socket.send(JSON.stringify(send))
+      } else if (frame.type === 'error' || frame.type === 'run.failed') {
         finish(
           failed(
             'CHAT_FAILED',
-            `${type}: ${frame.code ?? ''} ${frame.message ?? ''}`.trim(),
-            judgeAnswer(type === 'error' ? 400 : 500, frame),
+            `${frame.type}: ${frame.code} ${frame.message}`.trim(),
+            judgeAnswer(frame.type === 'error' ? 400 : 500, frame),
           ),
         )
-      } else if (type === 'run.completed') {
+      } else if (frame.type === 'run.completed') {
         const order = seen.filter((t) => (CHAT_FRAMES as readonly string[]).includes(t))
         if (order.join() !== CHAT_FRAMES.join()) {
           finish(failed('CHAT_FAILED', `frames out of order: ${seen.join(', ')}`, APPLICATION))

@@ -1,29 +1,22 @@
-import type { StoredMessage } from '../chat/chat-machine.js'
+import type { MessageItem, MessagePage, NewThreadBody, Thread, ThreadPage } from '@tarmac/protocol'
 import { apiRequest } from './http.js'
 
-export interface Thread {
-  id: string
-  title: string | null
-  createdAt: string
+export type { Thread } from '@tarmac/protocol'
+
+export const listThreads = async () => (await apiRequest<ThreadPage>('/api/threads')).items
+
+export const createThread = (title?: string) => {
+  const body: NewThreadBody = title ? { title } : {}
+  return apiRequest<Thread>('/api/threads', { method: 'POST', body })
 }
-
-interface Page<T> {
-  items: T[]
-  nextCursor: string | null
-}
-
-export const listThreads = async () => (await apiRequest<Page<Thread>>('/api/threads')).items
-
-export const createThread = (title?: string) =>
-  apiRequest<Thread>('/api/threads', { method: 'POST', body: title ? { title } : {} })
 
 /** Every stored message of a thread, oldest first (follows `nextCursor`). */
-export async function loadMessages(threadId: string): Promise<StoredMessage[]> {
-  const items: StoredMessage[] = []
+export async function loadMessages(threadId: string): Promise<MessageItem[]> {
+  const items: MessageItem[] = []
   let cursor: string | null = null
   for (let page = 0; page < 20; page++) {
     const query: string = cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''
-    const result: Page<StoredMessage> = await apiRequest(
+    const result: MessagePage = await apiRequest(
       `/api/threads/${encodeURIComponent(threadId)}/messages${query}`,
     )
     items.push(...result.items)

@@ -33,7 +33,7 @@ export function ChatPage({ threadId }: { threadId: string | null }) {
   })
   const connection = connectionRef.current
   const connectionState = useSyncExternalStore(connection.subscribe, () => connection.state.connection)
-  const [threads, setThreads] = useState<Thread[] | null>(null)
+  const [threads, setThreads] = useState<readonly Thread[] | null>(null)
   const [listError, setListError] = useState<string | null>(null)
   const [creating, setCreating] = useState(false)
 

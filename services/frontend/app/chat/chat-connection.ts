@@ -1,5 +1,12 @@
-import type { ChatEvent, ChatState, ServerFrame, StoredMessage } from './chat-machine.js'
-import { chatReducer, initialChatState, isAuthClose, pendingSends } from './chat-machine.js'
+import {
+  isAuthClose,
+  isServerFrameType,
+  offeredProtocols,
+  type ClientFrameInput,
+  type ServerFrame,
+} from '@tarmac/protocol'
+import type { ChatEvent, ChatState, StoredMessage } from './chat-machine.js'
+import { chatReducer, initialChatState, pendingSends } from './chat-machine.js'
 
 /** What the connection needs of a WebSocket (the browser's, or a fake in tests). */
 export interface SocketLike {
@@ -75,7 +82,7 @@ export class ChatConnection {
     this.#clearTimer()
     this.#dispatch({ type: 'socket.connecting' })
     const token = this.#options.token()
-    const protocols = ['tarmac.v1', ...(token ? [`bearer.${token}`] : [])]
+    const protocols = offeredProtocols(token)
     let socket: SocketLike
     try {
       socket = this.#options.createSocket(this.#options.url, protocols)
@@ -130,13 +137,16 @@ export class ChatConnection {
   }
 
   #onMessage(data: unknown): void {
-    let frame: ServerFrame
+    let value: unknown
     try {
-      frame = JSON.parse(String(data)) as ServerFrame
+      value = JSON.parse(String(data))
     } catch {
       return
     }
-    if (typeof frame?.type !== 'string') return
+    // The backend's frames as they are (no schema in the bundle); a type this version does not know is ignored.
+    if (typeof value !== 'object' || value === null || !isServerFrameType((value as { type?: unknown }).type))
+      return
+    const frame = value as ServerFrame
     if (frame.type === 'auth.ok') {
       this.#failures = 0
       this.#dispatch({ type: 'socket.open' })
@@ -184,7 +194,7 @@ export class ChatConnection {
     this.#timer = null
   }
 
-  #send(frame: Record<string, unknown>): void {
+  #send(frame: ClientFrameInput): void {
     if (this.#socket?.readyState === OPEN) this.#socket.send(JSON.stringify(frame))
   }
 

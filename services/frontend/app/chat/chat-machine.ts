@@ -3,6 +3,7 @@
  * No DOM, no sockets, no clocks: the socket driver (`chat-socket.ts`) feeds it events and reads `outbox` to know
  * what to (re)send, so every transition is testable in plain Node.
  */
+import { isAuthClose, type MessageItem, type ServerFrame } from '@tarmac/protocol'
 import { applyFrame } from './chat-frames.js'
 
 /** Where the WebSocket is, as the page explains it to the user. */
@@ -47,15 +48,8 @@ export interface ChatState {
   retryAtMs: number | null
 }
 
-/** A message as `GET /api/threads/:id/messages` returns it. */
-export interface StoredMessage {
-  id: string
-  role: 'user' | 'assistant'
-  text: string
-  createdAt?: string
-  /** Present when the backend echoes it: matches a local message that never saw its ack. */
-  clientMsgId?: string
-}
+/** What the page uses of a message as `GET /api/threads/:id/messages` returns it. */
+export type StoredMessage = Pick<MessageItem, 'id' | 'role' | 'text'>
 
 export type ChatEvent =
   | { type: 'thread.opened'; threadId: string }
@@ -66,12 +60,6 @@ export type ChatEvent =
   | { type: 'socket.closed'; code: number; retryAtMs: number | null; unavailable: boolean }
   | { type: 'frame'; frame: ServerFrame }
 
-/** Frames from the backend, read liberally: unknown fields are ignored, unknown types change nothing. */
-export interface ServerFrame {
-  type: string
-  [field: string]: unknown
-}
-
 export const initialChatState: ChatState = Object.freeze({
   connection: 'connecting',
   threadId: null,
@@ -80,14 +68,6 @@ export const initialChatState: ChatState = Object.freeze({
   error: null,
   retryAtMs: null,
 })
-
-/** The close code the backend uses for a missing, bad or expired token. */
-export const CLOSE_UNAUTHORIZED = 4401
-/** The close code the backend uses when the token an open socket authenticated with expires. */
-export const CLOSE_TOKEN_EXPIRED = 4408
-/** Close codes a fresh token cures: refresh it and reconnect. */
-export const isAuthClose = (code: number): boolean =>
-  code === CLOSE_UNAUTHORIZED || code === CLOSE_TOKEN_EXPIRED
 
 /** Applies one event. Never mutates `state`; returns it unchanged when the event changes nothing. */
 export function chatReducer(state: ChatState, event: ChatEvent): ChatState {
@@ -151,12 +131,9 @@ export function pendingSends(state: ChatState): ChatMessage[] {
 /** History from the server wins for stored messages; local ones it does not know yet stay, in order, after it. */
 export function mergeHistory(local: readonly ChatMessage[], items: readonly StoredMessage[]): ChatMessage[] {
   const storedIds = new Set(items.map((item) => item.id))
-  const storedClientIds = new Set(items.flatMap((item) => (item.clientMsgId ? [item.clientMsgId] : [])))
   const merged: ChatMessage[] = items.map((item) => {
-    const mine = local.find(
-      (m) => m.id === item.id || (item.clientMsgId !== undefined && m.clientMsgId === item.clientMsgId),
-    )
-    const clientMsgId = mine?.clientMsgId ?? item.clientMsgId
+    const mine = local.find((m) => m.id === item.id)
+    const clientMsgId = mine?.clientMsgId
     return {
       key: mine?.key ?? item.id,
       id: item.id,
@@ -167,11 +144,7 @@ export function mergeHistory(local: readonly ChatMessage[], items: readonly Stor
       ...(mine?.runId !== undefined && { runId: mine.runId }),
     }
   })
-  const unstored = local.filter(
-    (m) =>
-      !(m.id !== null && storedIds.has(m.id)) &&
-      !(m.clientMsgId !== undefined && storedClientIds.has(m.clientMsgId)) &&
-      !m.interrupted,
-  )
+  // A local message whose ack never came is not matched here: its resend's ack (`duplicate`) joins the two.
+  const unstored = local.filter((m) => !(m.id !== null && storedIds.has(m.id)) && !m.interrupted)
   return [...merged, ...unstored]
 }
