@@ -1,0 +1,68 @@
+/**
+ * One way every package validates its options: a zod schema, parsed once, and every problem turned into one
+ * error of the package's own class and code. zod is described structurally, so this package keeps no runtime
+ * dependency; the packages that validate depend on zod themselves.
+ */
+
+/** One problem as zod reports it (`$ZodIssue`, the fields read here). */
+export interface OptionIssue {
+  readonly code?: string
+  readonly path: readonly PropertyKey[]
+  readonly message: string
+  /** On `unrecognized_keys`. */
+  readonly keys?: readonly string[]
+  /** The offending value, when parsed with `reportInput`. */
+  readonly input?: unknown
+}
+
+/** The part of a zod schema `parseOptions` uses: `z.strictObject({ … })` and friends fit it. */
+export interface OptionsSchema<T> {
+  safeParse(
+    input: unknown,
+    params?: { readonly reportInput?: boolean },
+  ):
+    | { readonly success: true; readonly data: T }
+    | { readonly success: false; readonly error: { readonly issues: readonly OptionIssue[] } }
+}
+
+/**
+ * Parses `input` with `schema`. On failure, calls `toError` with every problem as one readable line each
+ * (`upstream.port must be an integer from 1 to 65535 (got 70000)`) and throws what it returns.
+ * @example
+ * const options = parseOptions(POOL_SCHEMA, input, (problems) =>
+ *   new PostgresError('PG_ERR_INVALID_OPTIONS', `pool: ${problems.join('; ')}`))
+ */
+export function parseOptions<T>(
+  schema: OptionsSchema<T>,
+  input: unknown,
+  toError: (problems: readonly string[]) => Error,
+): T {
+  const result = schema.safeParse(input, { reportInput: true })
+  if (result.success) return result.data
+  throw toError(result.error.issues.flatMap(describeIssue))
+}
+
+/** Readable lines for one issue: the option's path first, then what is wrong with its value. */
+export function describeIssue(issue: OptionIssue): string[] {
+  const where = issue.path.length === 0 ? 'options' : pathOf(issue.path)
+  if (issue.code === 'unrecognized_keys' && issue.keys)
+    return issue.keys.map((key) => `${where} has an unknown key "${key}"`)
+  const got = 'input' in issue ? ` (got ${shown(issue.input)})` : ''
+  return [`${where} ${issue.message}${got}`]
+}
+
+function pathOf(path: readonly PropertyKey[]): string {
+  return path
+    .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`))
+    .join('')
+}
+
+/** Short and safe: no string that could carry a credential (a URL, a DSN) is repeated. */
+function shown(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value)
+  if (typeof value === 'string')
+    return value.length <= 40 && !/[@:/]/.test(value) ? JSON.stringify(value) : 'a string'
+  if (typeof value === 'function') return 'a function'
+  return Array.isArray(value) ? 'an array' : `an ${typeof value}`
+}
