@@ -56,6 +56,30 @@ describe('parseOptions', () => {
   })
 })
 
+describe('default wording', () => {
+  it('says what the value must be in plain words', () => {
+    const schema = z.strictObject({
+      count: z.number().int().min(1),
+      ratio: z.number().max(1),
+      mode: z.enum(['a', 'b']),
+      name: z.string().min(1),
+    })
+    const problems: string[] = []
+    expect(() =>
+      parseOptions(schema, { count: 1.5, ratio: 2, mode: 'c', name: '' }, (lines) => {
+        problems.push(...lines)
+        return new Error('invalid')
+      }),
+    ).toThrow('invalid')
+    expect(problems).toEqual([
+      'count must be an integer (got 1.5)',
+      'ratio must be ≤ 1 (got 2)',
+      'mode must be one of "a", "b" (got "c")',
+      'name must be a non-empty string (got "")',
+    ])
+  })
+})
+
 describe('describeIssue', () => {
   it('writes array indexes in brackets', () => {
     expect(describeIssue({ path: ['phases', 1, 'name'], message: 'must be a string' })).toEqual([

@@ -15,11 +15,22 @@ export interface OptionIssue {
   readonly input?: unknown
 }
 
+/** An issue before it has a message, as zod hands it to an error map (the fields read here). */
+export interface RawIssue {
+  readonly code?: string
+  readonly origin?: string
+  readonly expected?: string
+  readonly minimum?: unknown
+  readonly maximum?: unknown
+  readonly inclusive?: boolean
+  readonly values?: readonly unknown[]
+}
+
 /** The part of a zod schema `parseOptions` uses: `z.strictObject({ … })` and friends fit it. */
 export interface OptionsSchema<T> {
   safeParse(
     input: unknown,
-    params?: { readonly reportInput?: boolean },
+    params?: { readonly reportInput?: boolean; readonly error?: (issue: RawIssue) => string | undefined },
   ):
     | { readonly success: true; readonly data: T }
     | { readonly success: false; readonly error: { readonly issues: readonly OptionIssue[] } }
@@ -37,7 +48,7 @@ export function parseOptions<T>(
   input: unknown,
   toError: (problems: readonly string[]) => Error,
 ): T {
-  const result = schema.safeParse(input, { reportInput: true })
+  const result = schema.safeParse(input, { reportInput: true, error: defaultMessage })
   if (result.success) return result.data
   throw toError(result.error.issues.flatMap(describeIssue))
 }
@@ -47,8 +58,47 @@ export function describeIssue(issue: OptionIssue): string[] {
   const where = issue.path.length === 0 ? 'options' : pathOf(issue.path)
   if (issue.code === 'unrecognized_keys' && issue.keys)
     return issue.keys.map((key) => `${where} has an unknown key "${key}"`)
-  const got = 'input' in issue ? ` (got ${shown(issue.input)})` : ''
+  // A cross-field rule (`refine`) reports the whole object; its message already says what is wrong.
+  const whole = issue.code === 'custom' && typeof issue.input === 'object' && !Array.isArray(issue.input)
+  const got = 'input' in issue && !whole ? ` (got ${shown(issue.input)})` : ''
   return [`${where} ${issue.message}${got}`]
+}
+
+/**
+ * The wording of a problem the schema gave no message for: what the value must be, in the words a README
+ * would use (`must be ≥ 1`, `must be an integer`), not zod's (`Too small: expected number to be >=1`).
+ */
+export function defaultMessage(issue: RawIssue): string | undefined {
+  const sized = issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === undefined
+        ? undefined
+        : `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`
+    case 'too_small':
+      if (issue.origin === 'string' && issue.minimum === 1) return 'must be a non-empty string'
+      return sized
+        ? `must have at least ${String(issue.minimum)}${sized}`
+        : `must be ${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}`
+    case 'too_big':
+      return sized
+        ? `must have at most ${String(issue.maximum)}${sized}`
+        : `must be ${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}`
+    case 'invalid_value':
+      return `must be one of ${(issue.values ?? []).map((value) => JSON.stringify(value)).join(', ')}`
+    default:
+      return undefined
+  }
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  int: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'a boolean',
+  object: 'an object',
+  array: 'an array',
+  function: 'a function',
 }
 
 function pathOf(path: readonly PropertyKey[]): string {
