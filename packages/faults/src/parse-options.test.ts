@@ -51,6 +51,10 @@ describe('parseOptions', () => {
     expect(error.message).toContain('port')
   })
 
+  it('says a missing required option is required', () => {
+    expect(rejected({}).message).toBe('invalid widget options: url is required')
+  })
+
   it('rejects a non-object', () => {
     expect(rejected(null).message).toMatch(/^invalid widget options: options /)
   })

@@ -24,6 +24,7 @@ export interface RawIssue {
   readonly maximum?: unknown
   readonly inclusive?: boolean
   readonly values?: readonly unknown[]
+  readonly input?: unknown
 }
 
 /** The part of a zod schema `parseOptions` uses: `z.strictObject({ … })` and friends fit it. */
@@ -60,7 +61,7 @@ export function describeIssue(issue: OptionIssue): string[] {
     return issue.keys.map((key) => `${where} has an unknown key "${key}"`)
   // A cross-field rule (`refine`) reports the whole object; its message already says what is wrong.
   const whole = issue.code === 'custom' && typeof issue.input === 'object' && !Array.isArray(issue.input)
-  const got = 'input' in issue && !whole ? ` (got ${shown(issue.input)})` : ''
+  const got = 'input' in issue && issue.input !== undefined && !whole ? ` (got ${shown(issue.input)})` : ''
   return [`${where} ${issue.message}${got}`]
 }
 
@@ -72,6 +73,7 @@ export function defaultMessage(issue: RawIssue): string | undefined {
   const sized = issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''
   switch (issue.code) {
     case 'invalid_type':
+      if (issue.input === undefined) return 'is required'
       return issue.expected === undefined
         ? undefined
         : `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`
