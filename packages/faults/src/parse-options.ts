@@ -51,7 +51,11 @@ export function parseOptions<T>(
 ): T {
   const result = schema.safeParse(input, { reportInput: true, error: defaultMessage })
   if (result.success) return result.data
-  throw toError(result.error.issues.flatMap(describeIssue))
+  // Unknown keys first: a misspelt key often explains the problems after it (`timeoutMS`, then a default).
+  const issues = [...result.error.issues].sort(
+    (a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'),
+  )
+  throw toError(issues.flatMap(describeIssue))
 }
 
 /** Readable lines for one issue: the option's path first, then what is wrong with its value. */
