@@ -102,8 +102,11 @@ const delayMs = z.union(
   { error: 'must be a number ≥ 0 or { minMs, maxMs }' },
 )
 
-/** Validates the options, unknown keys included; built once, at module load. */
-export const CONNECTOR_OPTIONS_SCHEMA = z
+/**
+ * Validates the options, unknown keys included; built once, at module load. It satisfies the keys of
+ * `ConnectorOptions`, so a new option fails to compile until the schema knows it.
+ */
+const CONNECTOR_OPTIONS_SCHEMA = z
   .strictObject(
     {
       upstream: z.strictObject(
@@ -140,7 +143,7 @@ export const CONNECTOR_OPTIONS_SCHEMA = z
       upstreamTimeoutMs: positive.optional(),
       clientBufferBytes: positive.optional(),
       random: fn.optional(),
-    },
+    } satisfies Record<keyof ConnectorOptions, z.ZodType>,
     'must be an object',
   )
   .refine(
