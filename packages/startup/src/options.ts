@@ -171,14 +171,15 @@ export function resolveComponent(
   component: Component<unknown>,
   phaseNames: ReadonlySet<string>,
 ): ResolvedComponent {
-  const label = `component "${String((component as { name?: unknown } | null)?.name)}"`
+  // Built only on failure: add() is on the hot path.
+  const label = () => `component "${String((component as { name?: unknown } | null)?.name)}"`
   const valid = parseOptions(COMPONENT_SCHEMA, component, (problems) =>
-    invalid('STARTUP_ERR_INVALID_COMPONENT', `invalid ${label}`, problems),
+    invalid('STARTUP_ERR_INVALID_COMPONENT', `invalid ${label()}`, problems),
   )
   if (typeof valid.phase !== 'string' || !phaseNames.has(valid.phase)) {
     throw new StartupError(
       'STARTUP_ERR_UNKNOWN_PHASE',
-      `${label} names phase "${String(valid.phase)}", which is not one of: ${[...phaseNames].join(', ')}`,
+      `${label()} names phase "${String(valid.phase)}", which is not one of: ${[...phaseNames].join(', ')}`,
     )
   }
   const retry: RetryOptions = valid.retry ?? { maxAttempts: 1 }
