@@ -49,6 +49,10 @@ export function parseOptions<T>(
   input: unknown,
   toError: (problems: readonly string[]) => Error,
 ): T {
+  // Parse params cost zod its fast path (≈0.8 µs → ≈3.5 µs for a small object), and options are checked on hot
+  // paths (`startup.add`): parse plainly, and parse again with them only to describe a failure.
+  const parsed = schema.safeParse(input)
+  if (parsed.success) return parsed.data
   const result = schema.safeParse(input, { reportInput: true, error: defaultMessage })
   if (result.success) return result.data
   // Unknown keys first: a misspelt key often explains the problems after it (`timeoutMS`, then a default).
