@@ -10,7 +10,7 @@ export type {
 } from './options.js'
 export type { ConnectorStats, RefuseReason } from './stats.js'
 export { REFUSE_REASONS } from './stats.js'
-export type { Percentiles } from './sample-window.js'
+export type { Percentiles } from './stats.js'
 export type { ConnectionState } from './connection.js'
 export { CONNECTION_STATES } from './connection.js'
 export { ConnectorError, CONNECTOR_ERROR_CODES, CONNECTOR_FAULTS, isConnectorError } from './errors.js'

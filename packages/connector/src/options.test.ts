@@ -43,6 +43,7 @@ describe('resolveConnectorOptions', () => {
       bandwidthBytesPerSecond: -1,
       scaleUp: { toCapacity: 1, afterMs: -5 },
     })
+    expect(message.split('\n- ').length).toBeGreaterThan(7)
     for (const name of [
       'upstream.host',
       'upstream.port',
@@ -54,6 +55,24 @@ describe('resolveConnectorOptions', () => {
     }
     expect(message).toContain('bandwidthBytesPerSecond')
     expect(message).toContain('scaleUp.afterMs')
+  })
+
+  it('names each option, its problem, the allowed range and the value', () => {
+    const message = problemsOf({ upstream: { host: 'db', port: 70000 }, capacity: 1.5, resetRatio: -0.5 })
+    expect(message).toContain('upstream.port must be an integer from 1 to 65535 (got 70000)')
+    expect(message).toContain('capacity must be an integer ≥ 1, or Infinity (got 1.5)')
+    expect(message).toContain('resetRatio must be a number from 0 to 1 (got -0.5)')
+  })
+
+  it('accepts Infinity where it means "no limit"', () => {
+    const options = resolveConnectorOptions({ upstream, capacity: Infinity, maxQueue: Infinity })
+    expect(options.capacity).toBe(Infinity)
+    expect(problemsOf({ upstream, establishDelayMs: Infinity })).toContain('establishDelayMs')
+  })
+
+  it('rejects a non-object and a missing upstream', () => {
+    expect(problemsOf(null)).toContain('must be an object')
+    expect(problemsOf({})).toContain('upstream must be an object { host, port }')
   })
 
   it('rejects unknown keys, nested ones included', () => {

@@ -1,4 +1,5 @@
-import { checkCount, checkNonNegative, checkPositive, isInteger, isRecord, unknownKeys } from './checks.js'
+import { parseOptions } from '@tarmac/faults'
+import { z } from 'zod'
 import { ConnectorError } from './errors.js'
 
 /** A fixed delay, or one drawn uniformly from `[minMs, maxMs]` for each connection. */
@@ -50,7 +51,7 @@ export const CONNECTOR_DEFAULTS = Object.freeze({
   establishDelayMs: 0,
   capacity: Infinity,
   maxQueue: Infinity,
-  scaleUp: null,
+  scaleUp: null as Required<ScaleUpOptions> | null,
   bandwidthBytesPerSecond: Infinity,
   refuseRatio: 0,
   resetRatio: 0,
@@ -80,90 +81,121 @@ export interface ResolvedConnectorOptions {
   readonly random: () => number
 }
 
-const OPTION_KEYS = new Set([
-  'upstream',
-  'establishDelayMs',
-  'capacity',
-  'maxQueue',
-  'scaleUp',
-  'bandwidthBytesPerSecond',
-  'bandwidthBurstBytes',
-  'refuseRatio',
-  'resetRatio',
-  'resetAfterMs',
-  'upstreamTimeoutMs',
-  'clientBufferBytes',
-  'random',
-])
-const UPSTREAM_KEYS = new Set(['host', 'port'])
-const DELAY_KEYS = new Set(['minMs', 'maxMs'])
-const SCALE_UP_KEYS = new Set(['toCapacity', 'afterMs', 'stepCapacity', 'stepEveryMs'])
+const COUNT = (min: number) => `must be an integer ≥ ${min}, or Infinity`
+const count = (min: number) =>
+  z.union([z.literal(Infinity), z.number().int(COUNT(min)).min(min, COUNT(min))], { error: COUNT(min) })
+/** > 0; Infinity means "no limit". */
+const positive = z.union([z.literal(Infinity), z.number().gt(0, 'must be a number > 0')], {
+  error: 'must be a number > 0',
+})
+const nonNegativeMs = z.number('must be a finite number ≥ 0').min(0, 'must be a finite number ≥ 0')
+const ratio = z.number().min(0, 'must be a number from 0 to 1').max(1, 'must be a number from 0 to 1')
+const fn = z.custom<() => number>((value) => typeof value === 'function', 'must be a function')
+
+const delayMs = z.union(
+  [
+    nonNegativeMs,
+    z
+      .strictObject({ minMs: nonNegativeMs, maxMs: nonNegativeMs })
+      .refine((delay) => delay.minMs <= delay.maxMs, { message: 'must not exceed maxMs', path: ['minMs'] }),
+  ],
+  { error: 'must be a number ≥ 0 or { minMs, maxMs }' },
+)
+
+/**
+ * Validates the options, unknown keys included; built once, at module load. It satisfies the keys of
+ * `ConnectorOptions`, so a new option fails to compile until the schema knows it.
+ */
+const CONNECTOR_OPTIONS_SCHEMA = z
+  .strictObject(
+    {
+      upstream: z.strictObject(
+        {
+          host: z.string().min(1),
+          port: z
+            .number()
+            .int('must be an integer from 1 to 65535')
+            .min(1, 'must be an integer from 1 to 65535')
+            .max(65535, 'must be an integer from 1 to 65535'),
+        },
+        'must be an object { host, port }',
+      ),
+      establishDelayMs: delayMs.optional(),
+      capacity: count(1).optional(),
+      maxQueue: count(0).optional(),
+      scaleUp: z
+        .strictObject(
+          {
+            toCapacity: count(1),
+            afterMs: nonNegativeMs,
+            stepCapacity: count(1).optional(),
+            stepEveryMs: nonNegativeMs.optional(),
+          },
+          'must be { toCapacity, afterMs, stepCapacity?, stepEveryMs? } or null',
+        )
+        .nullable()
+        .optional(),
+      bandwidthBytesPerSecond: positive.optional(),
+      bandwidthBurstBytes: positive.optional(),
+      refuseRatio: ratio.optional(),
+      resetRatio: ratio.optional(),
+      resetAfterMs: delayMs.optional(),
+      upstreamTimeoutMs: positive.optional(),
+      clientBufferBytes: positive.optional(),
+      random: fn.optional(),
+    } satisfies Record<keyof ConnectorOptions, z.ZodType>,
+    'must be an object',
+  )
+  .refine(
+    // Checked even beside other problems (`when`), so one error still lists them all.
+    (options) =>
+      typeof options?.scaleUp?.toCapacity !== 'number' ||
+      options.scaleUp.toCapacity >=
+        (typeof options.capacity === 'number' ? options.capacity : CONNECTOR_DEFAULTS.capacity),
+    {
+      message: 'must be at least capacity (capacity never shrinks)',
+      path: ['scaleUp', 'toCapacity'],
+      when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+    },
+  )
 
 /** Validates once, lists every problem in one error, and freezes the result. */
 export function resolveConnectorOptions(options: ConnectorOptions): ResolvedConnectorOptions {
-  if (!isRecord(options)) {
-    throw new ConnectorError('CONNECTOR_ERR_INVALID_OPTIONS', 'invalid connector options: expected an object')
-  }
-  const problems = unknownKeys(options, OPTION_KEYS, 'options')
-  const upstream = options.upstream as unknown
-  if (!isRecord(upstream)) problems.push('upstream must be an object { host, port }')
-  else {
-    problems.push(...unknownKeys(upstream, UPSTREAM_KEYS, 'upstream'))
-    if (typeof upstream.host !== 'string' || upstream.host === '')
-      problems.push('upstream.host must be a non-empty string')
-    if (!isInteger(upstream.port) || upstream.port < 1 || upstream.port > 65535) {
-      problems.push('upstream.port must be an integer from 1 to 65535')
-    }
-  }
-  const establishDelayMs = resolveDelay(problems, 'establishDelayMs', options.establishDelayMs)
-  const resetAfterMs = resolveDelay(problems, 'resetAfterMs', options.resetAfterMs)
-  const capacity = options.capacity ?? CONNECTOR_DEFAULTS.capacity
-  checkCount(problems, 'capacity', capacity, 1)
-  const maxQueue = options.maxQueue ?? CONNECTOR_DEFAULTS.maxQueue
-  checkCount(problems, 'maxQueue', maxQueue, 0)
-  const scaleUp = resolveScaleUp(problems, options.scaleUp, capacity)
-  const bandwidthBytesPerSecond =
-    options.bandwidthBytesPerSecond ?? CONNECTOR_DEFAULTS.bandwidthBytesPerSecond
-  checkPositive(problems, 'bandwidthBytesPerSecond', bandwidthBytesPerSecond)
+  const valid = parseOptions(
+    CONNECTOR_OPTIONS_SCHEMA,
+    options,
+    (problems) =>
+      new ConnectorError(
+        'CONNECTOR_ERR_INVALID_OPTIONS',
+        `invalid connector options:\n- ${problems.join('\n- ')}`,
+      ),
+  )
+  const bandwidthBytesPerSecond = valid.bandwidthBytesPerSecond ?? CONNECTOR_DEFAULTS.bandwidthBytesPerSecond
   const bandwidthBurstBytes =
-    options.bandwidthBurstBytes ??
+    valid.bandwidthBurstBytes ??
     (Number.isFinite(bandwidthBytesPerSecond) ? bandwidthBytesPerSecond / 10 : Infinity)
-  checkPositive(problems, 'bandwidthBurstBytes', bandwidthBurstBytes)
-  const refuseRatio = options.refuseRatio ?? CONNECTOR_DEFAULTS.refuseRatio
-  const resetRatio = options.resetRatio ?? CONNECTOR_DEFAULTS.resetRatio
-  for (const [name, value] of [
-    ['refuseRatio', refuseRatio],
-    ['resetRatio', resetRatio],
-  ] as const) {
-    if (typeof value !== 'number' || !(value >= 0 && value <= 1))
-      problems.push(`${name} must be a number from 0 to 1`)
-  }
-  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? CONNECTOR_DEFAULTS.upstreamTimeoutMs
-  checkPositive(problems, 'upstreamTimeoutMs', upstreamTimeoutMs)
-  const clientBufferBytes = options.clientBufferBytes ?? CONNECTOR_DEFAULTS.clientBufferBytes
-  checkPositive(problems, 'clientBufferBytes', clientBufferBytes)
-  const random = options.random ?? Math.random
-  if (typeof random !== 'function') problems.push('random must be a function returning a number in [0, 1)')
-  if (problems.length > 0) {
-    throw new ConnectorError(
-      'CONNECTOR_ERR_INVALID_OPTIONS',
-      `invalid connector options:\n- ${problems.join('\n- ')}`,
-    )
-  }
+  const capacity = valid.capacity ?? CONNECTOR_DEFAULTS.capacity
   return Object.freeze({
-    upstream: Object.freeze({ host: options.upstream.host, port: options.upstream.port }),
-    establishDelayMs,
+    upstream: Object.freeze({ host: valid.upstream.host, port: valid.upstream.port }),
+    establishDelayMs: resolveDelay(valid.establishDelayMs ?? CONNECTOR_DEFAULTS.establishDelayMs),
     capacity,
-    maxQueue,
-    scaleUp,
+    maxQueue: valid.maxQueue ?? CONNECTOR_DEFAULTS.maxQueue,
+    scaleUp: valid.scaleUp
+      ? Object.freeze({
+          toCapacity: valid.scaleUp.toCapacity,
+          afterMs: valid.scaleUp.afterMs,
+          stepCapacity: valid.scaleUp.stepCapacity ?? valid.scaleUp.toCapacity,
+          stepEveryMs: valid.scaleUp.stepEveryMs ?? 0,
+        })
+      : CONNECTOR_DEFAULTS.scaleUp,
     bandwidthBytesPerSecond,
     bandwidthBurstBytes: Math.max(1, Math.floor(bandwidthBurstBytes)),
-    refuseRatio,
-    resetRatio,
-    resetAfterMs,
-    upstreamTimeoutMs,
-    clientBufferBytes,
-    random,
+    refuseRatio: valid.refuseRatio ?? CONNECTOR_DEFAULTS.refuseRatio,
+    resetRatio: valid.resetRatio ?? CONNECTOR_DEFAULTS.resetRatio,
+    resetAfterMs: resolveDelay(valid.resetAfterMs ?? CONNECTOR_DEFAULTS.resetAfterMs),
+    upstreamTimeoutMs: valid.upstreamTimeoutMs ?? CONNECTOR_DEFAULTS.upstreamTimeoutMs,
+    clientBufferBytes: valid.clientBufferBytes ?? CONNECTOR_DEFAULTS.clientBufferBytes,
+    random: valid.random ?? Math.random,
   })
 }
 
@@ -174,49 +206,6 @@ export function sampleDelayMs(delay: ResolvedDelay, random: () => number): numbe
   return delay.minMs + (delay.maxMs - delay.minMs) * random()
 }
 
-function resolveDelay(problems: string[], name: string, value: unknown): ResolvedDelay {
-  if (value === undefined) return Object.freeze({ minMs: 0, maxMs: 0 })
-  if (typeof value === 'number') {
-    checkNonNegative(problems, name, value)
-    return Object.freeze({ minMs: value, maxMs: value })
-  }
-  if (!isRecord(value)) {
-    problems.push(`${name} must be a number or { minMs, maxMs }`)
-    return Object.freeze({ minMs: 0, maxMs: 0 })
-  }
-  problems.push(...unknownKeys(value, DELAY_KEYS, name))
-  checkNonNegative(problems, `${name}.minMs`, value.minMs)
-  checkNonNegative(problems, `${name}.maxMs`, value.maxMs)
-  const minMs = Number(value.minMs)
-  const maxMs = Number(value.maxMs)
-  if (minMs > maxMs) problems.push(`${name}.minMs must not exceed ${name}.maxMs`)
-  return Object.freeze({ minMs, maxMs })
-}
-
-function resolveScaleUp(
-  problems: string[],
-  value: unknown,
-  capacity: number,
-): Required<ScaleUpOptions> | null {
-  if (value === undefined || value === null) return null
-  if (!isRecord(value)) {
-    problems.push('scaleUp must be { toCapacity, afterMs, stepCapacity?, stepEveryMs? } or null')
-    return null
-  }
-  problems.push(...unknownKeys(value, SCALE_UP_KEYS, 'scaleUp'))
-  checkCount(problems, 'scaleUp.toCapacity', value.toCapacity, 1)
-  if (typeof value.toCapacity === 'number' && value.toCapacity < capacity) {
-    problems.push('scaleUp.toCapacity must be at least capacity (capacity never shrinks)')
-  }
-  checkNonNegative(problems, 'scaleUp.afterMs', value.afterMs)
-  const stepCapacity = value.stepCapacity ?? value.toCapacity
-  checkCount(problems, 'scaleUp.stepCapacity', stepCapacity, 1)
-  const stepEveryMs = value.stepEveryMs ?? 0
-  checkNonNegative(problems, 'scaleUp.stepEveryMs', stepEveryMs)
-  return Object.freeze({
-    toCapacity: value.toCapacity as number,
-    afterMs: value.afterMs as number,
-    stepCapacity: stepCapacity as number,
-    stepEveryMs: stepEveryMs as number,
-  })
+function resolveDelay(delay: DelayMs): ResolvedDelay {
+  return Object.freeze(typeof delay === 'number' ? { minMs: delay, maxMs: delay } : { ...delay })
 }

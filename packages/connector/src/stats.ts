@@ -1,5 +1,13 @@
-import { SampleWindow } from './sample-window.js'
-import type { Percentiles } from './sample-window.js'
+import { SampleWindow } from '@tarmac/faults'
+
+/** Percentiles over the most recent samples only, so memory stays bounded however long the connector runs. */
+export interface Percentiles {
+  /** Nearest-rank; null while there are no samples. */
+  readonly p50: number | null
+  readonly p95: number | null
+  /** How many samples the percentiles come from (at most the window size). */
+  readonly samples: number
+}
 
 /** Why a connection was turned away (reset before a byte reached the upstream). */
 export const REFUSE_REASONS = ['down', 'ratio', 'queueFull'] as const
@@ -90,8 +98,13 @@ export class StatsRecorder {
       refused: refusedBy.down + refusedBy.ratio + refusedBy.queueFull,
       refusedBy,
       peakEstablishing,
-      queueWaitMs: this.#queueWaitMs.percentiles(),
-      establishMs: this.#establishMs.percentiles(),
+      queueWaitMs: percentilesOf(this.#queueWaitMs),
+      establishMs: percentilesOf(this.#establishMs),
     })
   }
+}
+
+function percentilesOf(window: SampleWindow): Percentiles {
+  const [p50 = null, p95 = null] = window.percentiles([50, 95])
+  return Object.freeze({ p50, p95, samples: window.count })
 }

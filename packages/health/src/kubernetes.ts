@@ -1,5 +1,5 @@
 import { HealthError } from './errors.js'
-import { assertNoProblems, unknownKeys } from './options.js'
+import { KUBERNETES_PROBE_OPTIONS_SCHEMA, parseHealthOptions } from './options.js'
 
 export interface KubernetesProbeOptions {
   /** The startup engine's deadline (`STARTUP_DEADLINE_MS`). Default 120 000. */
@@ -33,14 +33,14 @@ export interface KubernetesProbes {
   warnings: string[]
 }
 
-const KEYS = new Set([
-  'startupDeadlineMs',
-  'drainDelayMs',
-  'stopBudgetMs',
-  'marginMs',
-  'port',
-  'probeTimeoutMs',
-])
+/** The settings `renderKubernetesProbes` assumes when not told, units in the names. */
+export const KUBERNETES_PROBE_DEFAULTS = Object.freeze({
+  startupDeadlineMs: 120_000,
+  drainDelayMs: 5_000,
+  stopBudgetMs: 10_000,
+  marginMs: 10_000,
+  probeTimeoutMs: 2_000,
+})
 
 /**
  * Probe settings consistent with the startup deadline and the drain delay: the startup probe allows
@@ -51,19 +51,13 @@ const KEYS = new Set([
  *   renderKubernetesProbes({ startupDeadlineMs: 120_000, drainDelayMs: 5_000 })
  */
 export function renderKubernetesProbes(options: KubernetesProbeOptions = {}): KubernetesProbes {
-  const problems = unknownKeys(options, KEYS, 'option')
-  const ms = (key: Exclude<keyof KubernetesProbeOptions, 'port'>, fallback: number, min = 0) => {
-    const value = options[key] ?? fallback
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min)
-      problems.push(`${key} must be a number ≥ ${min}`)
-    return value
-  }
-  const deadlineMs = ms('startupDeadlineMs', 120_000, 1)
-  const drainDelayMs = ms('drainDelayMs', 5_000)
-  const stopBudgetMs = ms('stopBudgetMs', 10_000)
-  const marginMs = ms('marginMs', 10_000)
-  const timeoutSeconds = Math.max(1, Math.ceil(ms('probeTimeoutMs', 2_000, 1) / 1000))
-  assertNoProblems(problems, 'Kubernetes probe options')
+  const o = parseHealthOptions(KUBERNETES_PROBE_OPTIONS_SCHEMA, options, 'Kubernetes probe options')
+  const deadlineMs = o.startupDeadlineMs ?? KUBERNETES_PROBE_DEFAULTS.startupDeadlineMs
+  const drainDelayMs = o.drainDelayMs ?? KUBERNETES_PROBE_DEFAULTS.drainDelayMs
+  const stopBudgetMs = o.stopBudgetMs ?? KUBERNETES_PROBE_DEFAULTS.stopBudgetMs
+  const marginMs = o.marginMs ?? KUBERNETES_PROBE_DEFAULTS.marginMs
+  const probeTimeoutMs = o.probeTimeoutMs ?? KUBERNETES_PROBE_DEFAULTS.probeTimeoutMs
+  const timeoutSeconds = Math.max(1, Math.ceil(probeTimeoutMs / 1000))
   const port = options.port ?? 'http'
   const probe = (path: string, periodSeconds: number, failureThreshold: number): HttpProbe => ({
     httpGet: { path, port },

@@ -1,4 +1,10 @@
+import { parseOptions, type OptionsSchema } from '@tarmac/faults'
+import { z } from 'zod'
 import type { HealthCheck } from './check.js'
+import type { KubernetesProbeOptions } from './kubernetes.js'
+import type { HealthPluginOptions } from './plugin.js'
+import type { PostgresChecksOptions } from './postgres-checks.js'
+import type { HealthRegistryOptions } from './registry.js'
 import { HealthError } from './errors.js'
 
 /** Budgets from DESIGN.md: interval 5 s, timeout 2 s, stale after 3 intervals. */
@@ -19,33 +25,40 @@ export interface ResolvedCheck extends Required<Omit<HealthCheck, 'componentId'>
   readonly component: string
 }
 
-const CHECK_KEYS = new Set([
-  'name',
-  'componentType',
-  'componentId',
-  'critical',
-  'intervalMs',
-  'timeoutMs',
-  'staleAfterMs',
-  'fault',
-  'run',
-])
+// The schemas are built once, at module load, and parsed through `@tarmac/faults`' `parseOptions`, the path
+// every package shares. `satisfies Record<keyof …>` keeps each one in step with its interface.
+
+const positiveMs = z.number('must be a positive finite number').gt(0, 'must be a positive finite number')
+const fn = <T>() => z.custom<T>((value) => typeof value === 'function', 'must be a function')
+const object = <T>() =>
+  z.custom<T>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    'must be an object',
+  )
+const loose = z.unknown().optional()
+
 const CHECK_NAME = /^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+$/
+const CHECK_SCHEMA = z.strictObject({
+  name: z
+    .string('must look like "component:measurement"')
+    .regex(CHECK_NAME, 'must look like "component:measurement"'),
+  run: fn<HealthCheck['run']>(),
+  componentType: z.string().optional(),
+  componentId: z.string().optional(),
+  critical: z.boolean().optional(),
+  intervalMs: positiveMs.optional(),
+  timeoutMs: positiveMs.optional(),
+  staleAfterMs: positiveMs.optional(),
+  fault: object<NonNullable<HealthCheck['fault']>>().optional(),
+} satisfies Record<keyof HealthCheck, z.ZodType>)
 
 /** Validates a check once, listing every problem in one `HEALTH_ERR_INVALID_CHECK`. */
 export function resolveCheck(check: HealthCheck): ResolvedCheck {
-  const problems = unknownKeys(check, CHECK_KEYS, 'check')
-  if (typeof check.name !== 'string' || !CHECK_NAME.test(check.name))
-    problems.push(`name must look like "component:measurement", got ${JSON.stringify(check.name)}`)
-  if (typeof check.run !== 'function') problems.push('run must be a function')
-  for (const key of ['intervalMs', 'timeoutMs', 'staleAfterMs'] as const) {
-    const value = check[key]
-    if (value !== undefined && !isPositiveMs(value)) problems.push(`${key} must be a positive finite number`)
-  }
-  if (check.critical !== undefined && typeof check.critical !== 'boolean')
-    problems.push('critical must be a boolean')
-  if (problems.length > 0)
-    throw new HealthError('HEALTH_ERR_INVALID_CHECK', `invalid check: ${problems.join('; ')}`)
+  parseOptions(
+    CHECK_SCHEMA,
+    check,
+    (problems) => new HealthError('HEALTH_ERR_INVALID_CHECK', `invalid check: ${problems.join('; ')}`),
+  )
   const intervalMs = check.intervalMs ?? HEALTH_DEFAULTS.intervalMs
   return Object.freeze({
     name: check.name,
@@ -61,18 +74,73 @@ export function resolveCheck(check: HealthCheck): ResolvedCheck {
   })
 }
 
-export function isPositiveMs(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0
-}
+export const REGISTRY_OPTIONS_SCHEMA = z.strictObject({
+  classify: fn<NonNullable<HealthRegistryOptions['classify']>>().optional(),
+  logger: loose,
+  now: fn<() => number>().optional(),
+  random: fn<() => number>().optional(),
+} satisfies Record<keyof HealthRegistryOptions, z.ZodType>)
 
-export function unknownKeys(object: object, known: ReadonlySet<string>, what: string): string[] {
-  return Object.keys(object)
-    .filter((key) => !known.has(key))
-    .map((key) => `unknown ${what} key "${key}"`)
-}
+const msAtLeast = (min: number) => z.number(`must be a number ≥ ${min}`).min(min, `must be a number ≥ ${min}`)
 
-/** Throws one `HEALTH_ERR_INVALID_OPTIONS` listing every problem, if there are any. */
-export function assertNoProblems(problems: string[], what: string): void {
-  if (problems.length > 0)
-    throw new HealthError('HEALTH_ERR_INVALID_OPTIONS', `invalid ${what}: ${problems.join('; ')}`)
+export const KUBERNETES_PROBE_OPTIONS_SCHEMA = z.strictObject({
+  startupDeadlineMs: msAtLeast(1).optional(),
+  drainDelayMs: msAtLeast(0).optional(),
+  stopBudgetMs: msAtLeast(0).optional(),
+  marginMs: msAtLeast(0).optional(),
+  port: z
+    .union([z.number().int().min(1).max(65535), z.string().min(1)], 'must be a port number or name')
+    .optional(),
+  probeTimeoutMs: msAtLeast(1).optional(),
+} satisfies Record<keyof KubernetesProbeOptions, z.ZodType>)
+
+export const POSTGRES_CHECKS_OPTIONS_SCHEMA = z.strictObject({
+  url: z.string().min(1),
+  applicationName: loose,
+  activeConnect: object<PostgresChecksOptions['activeConnect']>().optional(),
+  intervals: z
+    .strictObject({
+      connectionTimeMs: positiveMs.optional(),
+      responseTimeMs: positiveMs.optional(),
+      poolMs: positiveMs.optional(),
+      capacityMs: positiveMs.optional(),
+    } satisfies Record<keyof NonNullable<PostgresChecksOptions['intervals']>, z.ZodType>)
+    .optional(),
+  capacityWarnRatio: z
+    .number('must be in (0, 1]')
+    .gt(0, 'must be in (0, 1]')
+    .max(1, 'must be in (0, 1]')
+    .optional(),
+} satisfies Record<keyof PostgresChecksOptions, z.ZodType>)
+
+const HEALTH_PLUGIN_SHAPE = {
+  registry: z.custom<HealthPluginOptions['registry']>(
+    (value) => typeof (value as { evaluate?: unknown } | null)?.evaluate === 'function',
+    'must come from createHealthRegistry()',
+  ),
+  startup: loose,
+  token: loose,
+  maxEventLoopLagMs: positiveMs.optional(),
+  metrics: z.boolean().optional(),
+  metricsAccess: z.enum(['details', 'public']).optional(),
+  logger: loose,
+  probes: loose,
+  // The service identity the documents carry, and the keys Fastify reads from any plugin's options.
+  serviceId: loose,
+  version: loose,
+  releaseId: loose,
+  description: loose,
+  prefix: loose,
+  logLevel: loose,
+  logSerializers: loose,
+} satisfies Record<keyof HealthPluginOptions | 'prefix' | 'logLevel' | 'logSerializers', z.ZodType>
+export const HEALTH_PLUGIN_OPTIONS_SCHEMA = z.strictObject(HEALTH_PLUGIN_SHAPE)
+
+/** Parses `input` with `schema`; one `HEALTH_ERR_INVALID_OPTIONS` (`invalid <what>: …`) lists every problem. */
+export function parseHealthOptions<T>(schema: OptionsSchema<T>, input: unknown, what: string): T {
+  return parseOptions(
+    schema,
+    input,
+    (problems) => new HealthError('HEALTH_ERR_INVALID_OPTIONS', `invalid ${what}: ${problems.join('; ')}`),
+  )
 }

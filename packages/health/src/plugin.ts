@@ -10,7 +10,7 @@ import { createEventLoopMonitor } from './event-loop.js'
 import type { HealthDocument, ServiceIdentity } from './health-document.js'
 import { HEALTH_MEDIA_TYPE, statusesOnly } from './health-document.js'
 import { createHealthMetrics } from './metrics.js'
-import { assertNoProblems, HEALTH_DEFAULTS, isPositiveMs, unknownKeys } from './options.js'
+import { HEALTH_DEFAULTS, HEALTH_PLUGIN_OPTIONS_SCHEMA, parseHealthOptions } from './options.js'
 import type { ProbeContext, ProbeResponse } from './probes.js'
 import { infrastructureProbe, liveProbe, readyProbe } from './probes.js'
 import type { HealthRegistry } from './registry.js'
@@ -63,18 +63,7 @@ declare module 'fastify' {
   }
 }
 
-const OPTION_KEYS = new Set([
-  'registry',
-  'startup',
-  'token',
-  'maxEventLoopLagMs',
-  'metrics',
-  'metricsAccess',
-  'logger',
-  'probes',
-])
 const IDENTITY_KEYS = ['serviceId', 'version', 'releaseId', 'description'] as const
-const FASTIFY_KEYS = ['prefix', 'logLevel', 'logSerializers']
 
 interface CachedBody {
   version: number
@@ -86,18 +75,7 @@ interface CachedBody {
 }
 
 async function registerHealthRoutes(app: FastifyInstance, options: HealthPluginOptions): Promise<void> {
-  const problems = unknownKeys(
-    options,
-    new Set([...OPTION_KEYS, ...IDENTITY_KEYS, ...FASTIFY_KEYS]),
-    'option',
-  )
-  if (typeof options.registry?.evaluate !== 'function')
-    problems.push('registry must come from createHealthRegistry()')
-  if (options.metricsAccess !== undefined && !['details', 'public'].includes(options.metricsAccess))
-    problems.push('metricsAccess must be "details" or "public"')
-  if (options.maxEventLoopLagMs !== undefined && !isPositiveMs(options.maxEventLoopLagMs))
-    problems.push('maxEventLoopLagMs must be a positive finite number')
-  assertNoProblems(problems, 'health plugin options')
+  parseHealthOptions(HEALTH_PLUGIN_OPTIONS_SCHEMA, options, 'health plugin options')
 
   const { registry, startup } = options
   const logger: StartupLogger = options.logger ?? app.log

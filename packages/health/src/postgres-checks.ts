@@ -1,5 +1,5 @@
 import type { HealthCheck } from './check.js'
-import { assertNoProblems, isPositiveMs, unknownKeys } from './options.js'
+import { parseHealthOptions, POSTGRES_CHECKS_OPTIONS_SCHEMA } from './options.js'
 
 /**
  * What the checks need of a `PostgresHandle` from `@tarmac/postgres` (`createPostgresAdmission`'s resource),
@@ -77,9 +77,6 @@ export const POSTGRES_CHECK_DEFAULTS = Object.freeze({
   capacityWarnRatio: 0.8,
 })
 
-const OPTION_KEYS = new Set(['url', 'applicationName', 'activeConnect', 'intervals', 'capacityWarnRatio'])
-const INTERVAL_KEYS = new Set(['connectionTimeMs', 'responseTimeMs', 'poolMs', 'capacityMs'])
-
 /**
  * `postgres:connectionTime` (the phase timings of the pool's newest connect — the admission's first — with
  * p50/p95 over its connects; it opens nothing), `postgres:responseTime` (`select 1` through the pool;
@@ -95,16 +92,8 @@ export function createPostgresChecks(
   handle: PostgresHandleLike,
   options: PostgresChecksOptions,
 ): HealthCheck[] {
-  const problems = [
-    ...unknownKeys(options, OPTION_KEYS, 'option'),
-    ...unknownKeys(options.intervals ?? {}, INTERVAL_KEYS, 'interval'),
-  ]
-  if (typeof options.url !== 'string' || options.url === '') problems.push('url must be a non-empty string')
-  for (const [key, value] of Object.entries(options.intervals ?? {}))
-    if (!isPositiveMs(value)) problems.push(`intervals.${key} must be a positive number`)
+  parseHealthOptions(POSTGRES_CHECKS_OPTIONS_SCHEMA, options, 'postgres check options')
   const warnRatio = options.capacityWarnRatio ?? POSTGRES_CHECK_DEFAULTS.capacityWarnRatio
-  if (!(warnRatio > 0 && warnRatio <= 1)) problems.push('capacityWarnRatio must be in (0, 1]')
-  assertNoProblems(problems, 'postgres check options')
   const every = { ...POSTGRES_CHECK_DEFAULTS, ...options.intervals }
   const checks: HealthCheck[] = [
     {

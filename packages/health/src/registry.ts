@@ -6,7 +6,7 @@ import { contributeChecks } from './contribute.js'
 import type { StartupLike } from './contribute.js'
 import { HealthError } from './errors.js'
 import type { ResolvedCheck } from './options.js'
-import { assertNoProblems, resolveCheck, unknownKeys } from './options.js'
+import { parseHealthOptions, REGISTRY_OPTIONS_SCHEMA, resolveCheck } from './options.js'
 
 /** A check with the result probes must use: a missing or stale result is already turned into a failure. */
 export interface EvaluatedCheck {
@@ -81,10 +81,7 @@ export interface HealthRegistry {
  * registry.add({ name: 'llm:responseTime', critical: false, run: pingLlm })
  */
 export function createHealthRegistry(options: HealthRegistryOptions = {}): HealthRegistry {
-  assertNoProblems(
-    unknownKeys(options, new Set(['logger', 'now', 'random', 'classify']), 'registry option'),
-    'registry',
-  )
+  parseHealthOptions(REGISTRY_OPTIONS_SCHEMA, options, 'registry options')
   const classify: NonNullable<HealthRegistryOptions['classify']> = options.classify ?? (() => ({}))
   const annotate = (check: ResolvedCheck, result: CheckResult, error?: unknown): CheckResult => {
     // Pending is not a fault: nothing has failed yet.

@@ -7,7 +7,8 @@ import { PostgresError, isRetryablePostgresError } from './errors.js'
 import { runAdmissionMigrations } from './admission-migrations.js'
 import type { MigrationResult } from './migrate.js'
 import type { MigrationInput } from './migration-source.js'
-import { defaults, isAny, isBoolean, isObject, isPositiveInt, isString, validateOptions } from './options.js'
+import { POSTGRES_DEFAULTS, optionFields as f, validateOptions } from './options.js'
+import { z } from 'zod'
 import { POOLER_MODES, poolBudget, type PoolBudget, type PoolerMode } from './pool-budget.js'
 import { createPool, type PoolOptions, type PoolStats } from './pool.js'
 import { TimedClient } from './timed-client.js'
@@ -82,6 +83,24 @@ export function isRetryableAdmissionError(error: unknown): boolean {
   return isRetryablePostgresError(error)
 }
 
+const ADMISSION_OPTIONS_SCHEMA = z.strictObject({
+  url: f.string,
+  applicationName: f.string,
+  name: f.string.optional(),
+  phase: f.string.optional(),
+  critical: f.boolean.optional(),
+  timeoutMs: f.positiveInt.optional(),
+  retry: f.object.optional(),
+  migrations: f.any,
+  migrationLockName: f.string.optional(),
+  migrationsTable: f.string.optional(),
+  pool: f.object.optional(),
+  fleetSize: f.positiveInt.optional(),
+  ahead: f.object.optional(),
+  pooler: z.enum(POOLER_MODES).optional(),
+  migrationUrl: f.string.optional(),
+} satisfies Record<keyof PostgresAdmissionOptions, z.ZodType>)
+
 /**
  * A startup component that admits the service to the database with exactly ONE connection, and keeps it: it
  * times the connect, reads version and capacity, runs migrations, works out the pool's budget for the fleet,
@@ -92,36 +111,14 @@ export function isRetryableAdmissionError(error: unknown): boolean {
  * startup.add(createPostgresAdmission({ url: env.DATABASE_URL, applicationName: 'backend', migrations: './migrations', fleetSize: 20 }))
  */
 export function createPostgresAdmission(options: PostgresAdmissionOptions): Component<PostgresHandle> {
-  const o = validateOptions(
-    'createPostgresAdmission',
-    options,
-    {
-      url: isString,
-      applicationName: isString,
-      name: isString,
-      phase: isString,
-      critical: isBoolean,
-      timeoutMs: isPositiveInt,
-      retry: isObject,
-      migrations: isAny,
-      migrationLockName: isString,
-      migrationsTable: isString,
-      pool: isObject,
-      fleetSize: isPositiveInt,
-      ahead: isObject,
-      pooler: (v) =>
-        (POOLER_MODES as readonly unknown[]).includes(v) ? undefined : POOLER_MODES.join(' or '),
-      migrationUrl: isString,
-    },
-    ['url', 'applicationName'],
-  )
-  const timeoutMs = o.timeoutMs ?? defaults.connectTimeoutMs
-  const retry = o.retry ?? { baseMs: defaults.retryBaseMs, capMs: defaults.retryCapMs }
+  const o = validateOptions('createPostgresAdmission', options, ADMISSION_OPTIONS_SCHEMA)
+  const timeoutMs = o.timeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs
+  const retry = o.retry ?? { baseMs: POSTGRES_DEFAULTS.retryBaseMs, capMs: POSTGRES_DEFAULTS.retryCapMs }
   const userRetryable = retry.retryable
-  const requestedMax = o.pool?.max ?? defaults.poolMax
+  const requestedMax = o.pool?.max ?? POSTGRES_DEFAULTS.poolMax
   return {
-    name: o.name ?? defaults.componentName,
-    phase: o.phase ?? defaults.phase,
+    name: o.name ?? POSTGRES_DEFAULTS.componentName,
+    phase: o.phase ?? POSTGRES_DEFAULTS.phase,
     critical: o.critical ?? true,
     timeoutMs,
     retry: {

@@ -1,4 +1,4 @@
-import { defaults } from './options.js'
+import { POSTGRES_DEFAULTS } from './options.js'
 import { TimedClient } from './timed-client.js'
 
 /**
@@ -39,7 +39,8 @@ export function connectAhead(options: ConnectAheadOptions): ConnectAhead | undef
     client = new TimedClient({
       url,
       applicationName: options.applicationName,
-      timeoutMs: Number.isInteger(timeoutMs) && timeoutMs > 0 ? timeoutMs : defaults.connectTimeoutMs,
+      timeoutMs:
+        Number.isInteger(timeoutMs) && timeoutMs > 0 ? timeoutMs : POSTGRES_DEFAULTS.connectTimeoutMs,
     })
   } catch {
     return undefined

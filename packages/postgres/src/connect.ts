@@ -2,7 +2,8 @@ import { connectPostgres, type PostgresConnectTimings } from '@tarmac/probe'
 import type pg from 'pg'
 import { toPostgresError } from './classify.js'
 import { PostgresError, redactUrl } from './errors.js'
-import { defaults, isAbortSignal, isAny, isPositiveInt, isString, validateOptions } from './options.js'
+import { POSTGRES_DEFAULTS, optionFields as f, validateOptions } from './options.js'
+import { z } from 'zod'
 
 export type { PostgresConnectTimings }
 
@@ -24,6 +25,13 @@ export interface PostgresConnection {
   readonly serverVersion: string
 }
 
+const CONNECT_OPTIONS_SCHEMA = z.strictObject({
+  signal: f.abortSignal.optional(),
+  timeoutMs: f.positiveInt.optional(),
+  applicationName: f.string.optional(),
+  clientConfig: f.any,
+} satisfies Record<keyof ConnectOptions, z.ZodType>)
+
 /**
  * Opens one timed connection (dns, tcp, ssl, auth, first query) with `@tarmac/probe`'s `connectPostgres`.
  * On timeout or abort the socket is destroyed, so the server backend goes too: a retry never leaks a
@@ -33,18 +41,13 @@ export interface PostgresConnection {
  * const { client, timings } = await connect(process.env.DATABASE_URL!, { timeoutMs: 30_000 })
  */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<PostgresConnection> {
-  const o = validateOptions('connect', options, {
-    signal: isAbortSignal,
-    timeoutMs: isPositiveInt,
-    applicationName: isString,
-    clientConfig: isAny,
-  })
+  const o = validateOptions('connect', options, CONNECT_OPTIONS_SCHEMA)
   if (typeof url !== 'string' || url.length === 0) {
     throw new PostgresError('PG_ERR_INVALID_OPTIONS', 'connect: url must be a non-empty string')
   }
   try {
     const connection = await connectPostgres(url, {
-      timeoutMs: o.timeoutMs ?? defaults.connectTimeoutMs,
+      timeoutMs: o.timeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.applicationName ? { applicationName: o.applicationName } : {}),
       ...(o.clientConfig ? { clientConfig: o.clientConfig } : {}),

@@ -4,7 +4,8 @@ import type { PGlite } from '@electric-sql/pglite'
 import { lockDataDir } from './data-dir-lock.js'
 import { keepExtendedQueriesTogether } from './embedded-queue.js'
 import { PostgresError } from './errors.js'
-import { defaults, isNonNegativeInt, isPositiveInt, isString, validateOptions } from './options.js'
+import { POSTGRES_DEFAULTS, optionFields as f, validateOptions } from './options.js'
+import { z } from 'zod'
 
 export interface EmbeddedPostgresOptions {
   /** Where PGlite keeps its files. Default `.tarmac/pgdata` under the current directory. */
@@ -27,6 +28,13 @@ export interface EmbeddedPostgres {
   close(): Promise<void>
 }
 
+const EMBEDDED_OPTIONS_SCHEMA = z.strictObject({
+  dataDir: f.string.optional(),
+  port: f.nonNegativeInt.optional(),
+  host: f.string.optional(),
+  maxConnections: f.positiveInt.optional(),
+} satisfies Record<keyof EmbeddedPostgresOptions, z.ZodType>)
+
 /**
  * Starts PGlite persisted in `dataDir` and serves it over the Postgres wire protocol on loopback, so the
  * same driver, timing and admission code runs as in production. First start initialises the data dir.
@@ -37,14 +45,9 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedPostgres> {
-  const o = validateOptions('startEmbeddedPostgres', options, {
-    dataDir: isString,
-    port: isNonNegativeInt,
-    host: isString,
-    maxConnections: isPositiveInt,
-  })
-  const dataDir = resolve(o.dataDir ?? defaults.embeddedDataDir)
-  const host = o.host ?? defaults.embeddedHost
+  const o = validateOptions('startEmbeddedPostgres', options, EMBEDDED_OPTIONS_SCHEMA)
+  const dataDir = resolve(o.dataDir ?? POSTGRES_DEFAULTS.embeddedDataDir)
+  const host = o.host ?? POSTGRES_DEFAULTS.embeddedHost
   await mkdir(dirname(dataDir), { recursive: true })
   const lock = lockDataDir(dataDir)
   let db: PGlite | undefined
@@ -59,7 +62,7 @@ export async function startEmbeddedPostgres(
       db,
       host,
       port: o.port ?? 0,
-      maxConnections: o.maxConnections ?? defaults.embeddedMaxConnections,
+      maxConnections: o.maxConnections ?? POSTGRES_DEFAULTS.embeddedMaxConnections,
     })
     keepExtendedQueriesTogether(server)
     await server.start()

@@ -4,7 +4,7 @@ import { toPostgresError } from './classify.js'
 import { PostgresError } from './errors.js'
 import { prepareMigrations, loadMigrations, type Migration, type MigrationInput } from './migration-source.js'
 import { applyInTransaction, createTableSql, pauseForLock, run, tableOf } from './migration-steps.js'
-import { defaults } from './options.js'
+import { POSTGRES_DEFAULTS } from './options.js'
 
 export { MIGRATIONS_TABLE } from './migration-steps.js'
 
@@ -61,7 +61,7 @@ export async function migrationsOf(migrations: MigrateOptions['migrations']): Pr
 export async function migrate(client: Queryable, options: MigrateOptions): Promise<MigrationResult> {
   const list = await migrationsOf(options.migrations)
   const table = tableOf(options.table)
-  const key = advisoryLockKey(options.lockName ?? defaults.migrationLockName)
+  const key = advisoryLockKey(options.lockName ?? POSTGRES_DEFAULTS.migrationLockName)
   return options.lockScope === 'transaction'
     ? inOneTransaction(client, list, table, key, options.signal)
     : inSession(client, list, table, key, options.signal)

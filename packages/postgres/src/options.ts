@@ -1,7 +1,9 @@
+import { parseOptions, type OptionsSchema } from '@tarmac/faults'
+import { z } from 'zod'
 import { PostgresError } from './errors.js'
 
 /** Defaults, units in the names (DESIGN.md budgets: a DB connect attempt gets 30 s, backoff 250 ms → 10 s). */
-export const defaults = Object.freeze({
+export const POSTGRES_DEFAULTS = Object.freeze({
   connectTimeoutMs: 30_000,
   phase: 'database',
   componentName: 'postgres',
@@ -19,46 +21,34 @@ export const defaults = Object.freeze({
   embeddedMaxConnections: 100,
 })
 
-type Check = (value: unknown) => string | undefined
+const POSITIVE_INT = 'must be a positive integer'
+const NON_NEGATIVE_INT = 'must be a non-negative integer'
 
-export const isString: Check = (v) =>
-  typeof v === 'string' && v.length > 0 ? undefined : 'a non-empty string'
-export const isPositiveInt: Check = (v) =>
-  Number.isInteger(v) && (v as number) > 0 ? undefined : 'a positive integer'
-export const isNonNegativeInt: Check = (v) =>
-  Number.isInteger(v) && (v as number) >= 0 ? undefined : 'a non-negative integer'
-export const isObject: Check = (v) => (typeof v === 'object' && v !== null ? undefined : 'an object')
-export const isBoolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'a boolean')
-export const isAny: Check = () => undefined
-export const isAbortSignal: Check = (v) => (v instanceof AbortSignal ? undefined : 'an AbortSignal')
+/** The field rules the package's option schemas are built from (zod, through `@tarmac/faults`). */
+export const optionFields = Object.freeze({
+  string: z.string().min(1),
+  positiveInt: z.number().int(POSITIVE_INT).min(1, POSITIVE_INT),
+  nonNegativeInt: z.number().int(NON_NEGATIVE_INT).min(0, NON_NEGATIVE_INT),
+  boolean: z.boolean(),
+  object: z.custom<object>((value) => typeof value === 'object' && value !== null, 'must be an object'),
+  any: z.unknown().optional(),
+  abortSignal: z.instanceof(AbortSignal, { error: 'must be an AbortSignal' }),
+})
 
 /**
- * Validates `options` against `schema` once: unknown keys and wrong types are all reported in one
- * `PG_ERR_INVALID_OPTIONS`. Keys listed in `required` must be present. Returns the options frozen.
+ * Validates `options` against `schema` (a `z.strictObject`, built once at module load): unknown keys, missing
+ * required keys and wrong values are all reported in one `PG_ERR_INVALID_OPTIONS`, prefixed with `what`.
+ * Returns the options frozen, typed as given.
  */
 export function validateOptions<T extends object>(
   what: string,
   options: T | undefined,
-  schema: Readonly<Record<string, Check>>,
-  required: readonly string[] = [],
+  schema: OptionsSchema<unknown>,
 ): Readonly<T> {
-  const problems: string[] = []
-  if (typeof options !== 'object' || options === null) {
-    throw new PostgresError('PG_ERR_INVALID_OPTIONS', `${what}: options must be an object`)
-  }
-  for (const key of required) {
-    if ((options as Record<string, unknown>)[key] === undefined) problems.push(`${key} is required`)
-  }
-  for (const [key, value] of Object.entries(options)) {
-    const check = schema[key]
-    if (!check) problems.push(`${key} is not a known option`)
-    else if (value !== undefined) {
-      const expected = check(value)
-      if (expected) problems.push(`${key} must be ${expected}`)
-    }
-  }
-  if (problems.length > 0) {
-    throw new PostgresError('PG_ERR_INVALID_OPTIONS', `${what}: ${problems.join('; ')}`)
-  }
-  return Object.freeze({ ...options })
+  parseOptions(
+    schema,
+    options,
+    (problems) => new PostgresError('PG_ERR_INVALID_OPTIONS', `${what}: ${problems.join('; ')}`),
+  )
+  return Object.freeze({ ...(options as T) })
 }

@@ -2,8 +2,9 @@ import type { PostgresConnectTimings } from '@tarmac/probe'
 import pg from 'pg'
 import { toPostgresError } from './classify.js'
 import { PostgresError } from './errors.js'
-import { defaults, isAny, isNonNegativeInt, isPositiveInt, isString, validateOptions } from './options.js'
-import { SampleWindow } from './sample-window.js'
+import { SampleWindow } from '@tarmac/faults'
+import { POSTGRES_DEFAULTS, optionFields as f, validateOptions } from './options.js'
+import { z } from 'zod'
 import { TimedClient } from './timed-client.js'
 
 /** The pool's own connects: passive connection-time measurements, with no extra connection. */
@@ -13,6 +14,7 @@ export interface PoolConnectStats {
   /** The newest connect's phase timings; null before the first. */
   readonly last: PostgresConnectTimings | null
   readonly lastAtMs: number | null
+  /** Nearest-rank over the last `acquireSampleSize` connects; 0 before the first. */
   readonly totalMsP50: number
   readonly totalMsP95: number
 }
@@ -23,6 +25,7 @@ export interface PoolStats {
   readonly idle: number
   readonly waiting: number
   readonly max: number
+  /** Nearest-rank over the last `acquireSampleSize` acquisitions; 0 before the first. */
   readonly acquireWaitMsP50: number
   readonly acquireWaitMsP95: number
   /** Requests have waited for a client continuously for longer than `exhaustedAfterMs`. */
@@ -78,30 +81,12 @@ type ConnectCallback = (
  * const { pool, stats } = createPool({ url, applicationName: 'backend', max: 10 })
  */
 export function createPool(options: PoolOptions): InstrumentedPool {
-  const o = validateOptions(
-    'createPool',
-    options,
-    {
-      url: isString,
-      applicationName: isString,
-      max: isPositiveInt,
-      min: isNonNegativeInt,
-      idleTimeoutMs: isNonNegativeInt,
-      acquireTimeoutMs: isNonNegativeInt,
-      connectTimeoutMs: isPositiveInt,
-      adopt: isTimedClient,
-      exhaustedAfterMs: isNonNegativeInt,
-      acquireSampleSize: isPositiveInt,
-      poolConfig: isAny,
-      nowMs: isAny,
-    },
-    ['url', 'applicationName'],
-  )
-  let max = o.max ?? defaults.poolMax
-  const exhaustedAfterMs = o.exhaustedAfterMs ?? defaults.exhaustedAfterMs
+  const o = validateOptions('createPool', options, POOL_OPTIONS_SCHEMA)
+  let max = o.max ?? POSTGRES_DEFAULTS.poolMax
+  const exhaustedAfterMs = o.exhaustedAfterMs ?? POSTGRES_DEFAULTS.exhaustedAfterMs
   const nowMs = o.nowMs ?? (() => performance.now())
-  const acquireTimeoutMs = o.acquireTimeoutMs ?? defaults.poolAcquireTimeoutMs
-  const connectMs = new SampleWindow(o.acquireSampleSize ?? defaults.acquireSampleSize)
+  const acquireTimeoutMs = o.acquireTimeoutMs ?? POSTGRES_DEFAULTS.poolAcquireTimeoutMs
+  const connectMs = new SampleWindow(o.acquireSampleSize ?? POSTGRES_DEFAULTS.acquireSampleSize)
   let connectsTotal = 0
   let lastConnect: PostgresConnectTimings | null = null
   let lastConnectAtMs: number | null = null
@@ -115,7 +100,7 @@ export function createPool(options: PoolOptions): InstrumentedPool {
   const clientSettings = {
     url: o.url,
     applicationName: o.applicationName,
-    timeoutMs: o.connectTimeoutMs ?? (acquireTimeoutMs || defaults.connectTimeoutMs),
+    timeoutMs: o.connectTimeoutMs ?? (acquireTimeoutMs || POSTGRES_DEFAULTS.connectTimeoutMs),
     onConnect,
     ...(o.poolConfig ? { clientConfig: o.poolConfig as Partial<pg.ClientConfig> } : {}),
   }
@@ -131,13 +116,13 @@ export function createPool(options: PoolOptions): InstrumentedPool {
     connectionString: o.url,
     application_name: o.applicationName,
     max,
-    min: o.min ?? defaults.poolMin,
-    idleTimeoutMillis: o.idleTimeoutMs ?? defaults.poolIdleTimeoutMs,
+    min: o.min ?? POSTGRES_DEFAULTS.poolMin,
+    idleTimeoutMillis: o.idleTimeoutMs ?? POSTGRES_DEFAULTS.poolIdleTimeoutMs,
     connectionTimeoutMillis: acquireTimeoutMs,
   })
   // An idle client that the server drops must not crash the process; the next acquire reconnects.
   pool.on('error', () => undefined)
-  const waits = new SampleWindow(o.acquireSampleSize ?? defaults.acquireSampleSize)
+  const waits = new SampleWindow(o.acquireSampleSize ?? POSTGRES_DEFAULTS.acquireSampleSize)
   let waitingSinceMs: number | undefined
 
   const observeWaiting = (): void => {
@@ -187,26 +172,41 @@ export function createPool(options: PoolOptions): InstrumentedPool {
     stats: (): PoolStats => {
       observeWaiting()
       const waitedMs = waitingSinceMs === undefined ? 0 : nowMs() - waitingSinceMs
+      // One sort per window; an empty window reads 0, the stats' documented contract.
+      const [waitP50 = null, waitP95 = null] = waits.percentiles([50, 95])
+      const [connectP50 = null, connectP95 = null] = connectMs.percentiles([50, 95])
       return {
         total: pool.totalCount,
         idle: pool.idleCount,
         waiting: pool.waitingCount,
         max,
-        acquireWaitMsP50: waits.percentile(50),
-        acquireWaitMsP95: waits.percentile(95),
+        acquireWaitMsP50: waitP50 ?? 0,
+        acquireWaitMsP95: waitP95 ?? 0,
         exhausted: waitedMs > exhaustedAfterMs,
         exhaustedForMs: waitedMs,
         connects: {
           total: connectsTotal,
           last: lastConnect,
           lastAtMs: lastConnectAtMs,
-          totalMsP50: connectMs.percentile(50),
-          totalMsP95: connectMs.percentile(95),
+          totalMsP50: connectP50 ?? 0,
+          totalMsP95: connectP95 ?? 0,
         },
       }
     },
   }
 }
 
-const isTimedClient = (value: unknown): string | undefined =>
-  value instanceof TimedClient ? undefined : 'a TimedClient'
+const POOL_OPTIONS_SCHEMA = z.strictObject({
+  url: f.string,
+  applicationName: f.string,
+  max: f.positiveInt.optional(),
+  min: f.nonNegativeInt.optional(),
+  idleTimeoutMs: f.nonNegativeInt.optional(),
+  acquireTimeoutMs: f.nonNegativeInt.optional(),
+  connectTimeoutMs: f.positiveInt.optional(),
+  adopt: z.instanceof(TimedClient, { error: 'must be a TimedClient' }).optional(),
+  exhaustedAfterMs: f.nonNegativeInt.optional(),
+  acquireSampleSize: f.positiveInt.optional(),
+  poolConfig: f.any,
+  nowMs: f.any,
+} satisfies Record<keyof PoolOptions, z.ZodType>)

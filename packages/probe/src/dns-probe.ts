@@ -11,7 +11,7 @@ import { resolveHost } from './resolve-host.js'
  */
 export function probeDns(host: string, options?: ProbeOptions): Promise<ProbeResult> {
   assertHost(host)
-  const { signal, timeoutMs } = resolveProbeOptions(options, [], PROBE_DEFAULTS.timeoutMs)
+  const { signal, timeoutMs } = resolveProbeOptions(options, PROBE_DEFAULTS.timeoutMs)
   const clock = new PhaseClock('dns')
   const deadline = new Deadline(timeoutMs, signal)
   return runProbe('dns', host, clock, deadline, async (details) => {

@@ -3,7 +3,8 @@ import type { Socket } from 'node:net'
 import type { ProbeFailure } from './classify-error.js'
 import { Deadline } from './deadline.js'
 import { ProbeError } from './errors.js'
-import { PROBE_DEFAULTS, resolveProbeOptions, type ProbeOptions } from './options.js'
+import { z } from 'zod'
+import { PROBE_DEFAULTS, PROBE_OPTIONS_SCHEMA, resolveProbeOptions, type ProbeOptions } from './options.js'
 import { PhaseClock } from './phase-clock.js'
 import { runProbe, type ProbeResult } from './probe-result.js'
 import { redactUrl } from './redact.js'
@@ -21,7 +22,23 @@ export interface HttpProbeOptions extends ProbeOptions {
   rejectUnauthorized?: boolean
 }
 
-const HTTP_KEYS = ['method', 'headers', 'expectStatus', 'rejectUnauthorized'] as const
+const STATUS = z
+  .number()
+  .int('must be a status code 100..599 or a list of them')
+  .min(100, 'must be a status code 100..599 or a list of them')
+  .max(599, 'must be a status code 100..599 or a list of them')
+
+const HTTP_OPTIONS_SCHEMA = PROBE_OPTIONS_SCHEMA.extend({
+  method: z
+    .string()
+    .regex(/^[A-Z]+$/i, 'must be an HTTP method name')
+    .optional(),
+  headers: z.record(z.string(), z.string(), 'must be an object of strings').optional(),
+  expectStatus: z
+    .union([STATUS, z.array(STATUS)], 'must be a status code 100..599 or a list of them')
+    .optional(),
+  rejectUnauthorized: z.boolean().optional(),
+} satisfies Record<Exclude<keyof HttpProbeOptions, keyof ProbeOptions>, z.ZodType>)
 
 /**
  * One HTTP(S) request over a fresh connection (no keep-alive, no agent), body read and counted.
@@ -32,12 +49,7 @@ const HTTP_KEYS = ['method', 'headers', 'expectStatus', 'rejectUnauthorized'] as
  */
 export function probeHttp(url: string, options?: HttpProbeOptions): Promise<ProbeResult> {
   const parsed = parseHttpUrl(url)
-  const { signal, timeoutMs } = resolveProbeOptions(
-    options,
-    HTTP_KEYS,
-    PROBE_DEFAULTS.timeoutMs,
-    checkHttpOptions,
-  )
+  const { signal, timeoutMs } = resolveProbeOptions(options, PROBE_DEFAULTS.timeoutMs, HTTP_OPTIONS_SCHEMA)
   const https = parsed.protocol === 'https:'
   const port = parsed.port === '' ? (https ? 443 : 80) : Number(parsed.port)
   const host = bareHost(parsed.hostname)
@@ -91,26 +103,6 @@ function parseHttpUrl(url: string): URL {
     )
   }
   return parsed
-}
-
-function checkHttpOptions(options: Record<string, unknown>, problems: string[]): void {
-  const { method, headers, expectStatus, rejectUnauthorized } = options
-  if (method !== undefined && !(typeof method === 'string' && /^[A-Z]+$/i.test(method))) {
-    problems.push('method must be an HTTP method name')
-  }
-  if (headers !== undefined && (typeof headers !== 'object' || headers === null || Array.isArray(headers))) {
-    problems.push('headers must be an object of strings')
-  }
-  const statuses = Array.isArray(expectStatus) ? (expectStatus as unknown[]) : [expectStatus]
-  if (
-    expectStatus !== undefined &&
-    !statuses.every((s) => Number.isInteger(s) && (s as number) >= 100 && (s as number) < 600)
-  ) {
-    problems.push('expectStatus must be a status code 100..599 or a list of them')
-  }
-  if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean') {
-    problems.push('rejectUnauthorized must be a boolean')
-  }
 }
 
 function send(

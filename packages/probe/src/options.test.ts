@@ -11,7 +11,7 @@ describe('argument validation', () => {
   it('lists every problem in one PROBE_ERR_INVALID_OPTIONS error', () => {
     let error: unknown
     try {
-      resolveProbeOptions({ timeoutMs: -1, signal: 'no', colour: 'red' }, [], 5_000)
+      resolveProbeOptions({ timeoutMs: -1, signal: 'no', colour: 'red' }, 5_000)
     } catch (e) {
       error = e
     }
@@ -40,6 +40,16 @@ describe('argument validation', () => {
     expect(() => probeHttp('http://127.0.0.1/', { expectStatus: 42 })).toThrow(
       expect.objectContaining({ code: 'PROBE_ERR_INVALID_OPTIONS' }),
     )
+    expect(() => probeHttp('http://127.0.0.1/', { expectStatus: [200, 700], method: 'GET /' })).toThrow(
+      /method must be an HTTP method name.*expectStatus\[1\] must be a status code 100\.\.599 or a list of them \(got 700\)/,
+    )
+  })
+
+  it('names the option, the rule and the value, and fills in the default timeout', () => {
+    expect(() => resolveProbeOptions({ timeoutMs: 0 }, 5_000)).toThrow(
+      'invalid probe options: timeoutMs must be a positive finite number (got 0)',
+    )
+    expect(resolveProbeOptions(undefined, 5_000)).toEqual({ signal: undefined, timeoutMs: 5_000 })
   })
 })
 

@@ -1,3 +1,5 @@
+import { parseOptions, type OptionsSchema } from '@tarmac/faults'
+import { z } from 'zod'
 import { ProbeError } from './errors.js'
 
 /** Defaults, units in the names. */
@@ -21,43 +23,31 @@ export interface ResolvedProbeOptions {
   timeoutMs: number
 }
 
-const BASE_KEYS = ['signal', 'timeoutMs'] as const
+/** The options every probe takes; a probe with more `extend`s it. Built once, at module load. */
+export const PROBE_OPTIONS_SCHEMA = z.strictObject({
+  signal: z.instanceof(AbortSignal, { error: 'must be an AbortSignal' }).optional(),
+  timeoutMs: z
+    .number('must be a positive finite number')
+    .gt(0, 'must be a positive finite number')
+    .optional(),
+} satisfies Record<keyof ProbeOptions, z.ZodType>)
 
 /**
- * Validates a probe's options once: unknown keys and bad values are all listed in one
- * `PROBE_ERR_INVALID_OPTIONS` error. `check` adds the probe's own rules.
+ * Validates a probe's options once against `schema` (`PROBE_OPTIONS_SCHEMA`, or a probe's extension of it):
+ * unknown keys and bad values are all listed in one `PROBE_ERR_INVALID_OPTIONS` error.
  */
 export function resolveProbeOptions(
   options: object | undefined,
-  extraKeys: readonly string[],
   defaultTimeoutMs: number,
-  check?: (options: Record<string, unknown>, problems: string[]) => void,
+  schema: OptionsSchema<ProbeOptions> = PROBE_OPTIONS_SCHEMA,
 ): ResolvedProbeOptions {
-  const record = (options ?? {}) as Record<string, unknown>
-  const problems: string[] = []
-  if (typeof record !== 'object' || record === null) {
-    throw new ProbeError('PROBE_ERR_INVALID_OPTIONS', 'invalid probe options: expected an object')
-  }
-  for (const key of Object.keys(record)) {
-    if (!(BASE_KEYS as readonly string[]).includes(key) && !extraKeys.includes(key))
-      problems.push(`unknown option "${key}"`)
-  }
-  const { signal, timeoutMs } = record
-  if (signal !== undefined && !(signal instanceof AbortSignal)) problems.push('signal must be an AbortSignal')
-  if (
-    timeoutMs !== undefined &&
-    !(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0)
-  ) {
-    problems.push('timeoutMs must be a positive finite number')
-  }
-  check?.(record, problems)
-  if (problems.length > 0) {
-    throw new ProbeError('PROBE_ERR_INVALID_OPTIONS', `invalid probe options: ${problems.join('; ')}`)
-  }
-  return {
-    signal: signal as AbortSignal | undefined,
-    timeoutMs: (timeoutMs as number | undefined) ?? defaultTimeoutMs,
-  }
+  const { signal, timeoutMs } = parseOptions(
+    schema,
+    options ?? {},
+    (problems) =>
+      new ProbeError('PROBE_ERR_INVALID_OPTIONS', `invalid probe options: ${problems.join('; ')}`),
+  )
+  return { signal, timeoutMs: timeoutMs ?? defaultTimeoutMs }
 }
 
 /** Throws `PROBE_ERR_INVALID_TARGET` unless `port` is an integer in 1..65535. */

@@ -4,7 +4,8 @@ import pg from 'pg'
 import { classifyError } from './classify-error.js'
 import { Deadline } from './deadline.js'
 import { ProbeError, isProbeErrorClass } from './errors.js'
-import { PROBE_DEFAULTS, resolveProbeOptions } from './options.js'
+import { z } from 'zod'
+import { PROBE_DEFAULTS, PROBE_OPTIONS_SCHEMA, resolveProbeOptions } from './options.js'
 import { PhaseClock } from './phase-clock.js'
 import type { PhaseTimings } from './phases.js'
 import { redactUrl } from './redact.js'
@@ -38,7 +39,15 @@ export interface PostgresConnection {
   serverVersion: string
 }
 
-const CONNECT_KEYS = ['applicationName', 'clientConfig'] as const
+const CONNECT_OPTIONS_SCHEMA = PROBE_OPTIONS_SCHEMA.extend({
+  applicationName: z.string().optional(),
+  clientConfig: z
+    .custom<Partial<pg.ClientConfig>>(
+      (value) => typeof value === 'object' && value !== null,
+      'must be an object',
+    )
+    .optional(),
+} satisfies Record<Exclude<keyof PostgresConnectOptions, 'signal' | 'timeoutMs'>, z.ZodType>)
 
 /**
  * Opens a timed Postgres connection: resolves DNS and opens the TCP socket itself, hands the socket
@@ -56,9 +65,8 @@ export async function connectPostgres(
 ): Promise<PostgresConnection> {
   const { signal, timeoutMs } = resolveProbeOptions(
     options,
-    CONNECT_KEYS,
     PROBE_DEFAULTS.postgresTimeoutMs,
-    checkConnectOptions,
+    CONNECT_OPTIONS_SCHEMA,
   )
   const socket = new Socket()
   const client = createClient(url, options, socket)
@@ -174,15 +182,6 @@ function createClient(url: string, options: PostgresConnectOptions, socket: Sock
     )
   }
   return client
-}
-
-function checkConnectOptions(options: Record<string, unknown>, problems: string[]): void {
-  const { applicationName, clientConfig } = options
-  if (applicationName !== undefined && typeof applicationName !== 'string')
-    problems.push('applicationName must be a string')
-  if (clientConfig !== undefined && (typeof clientConfig !== 'object' || clientConfig === null)) {
-    problems.push('clientConfig must be an object')
-  }
 }
 
 /**

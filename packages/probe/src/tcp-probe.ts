@@ -24,7 +24,7 @@ export function formatHostPort(host: string, port: number): string {
 export function probeTcp(target: TcpTarget, options?: ProbeOptions): Promise<ProbeResult> {
   assertHost(target?.host)
   assertPort(target.port, target.host)
-  const { signal, timeoutMs } = resolveProbeOptions(options, [], PROBE_DEFAULTS.timeoutMs)
+  const { signal, timeoutMs } = resolveProbeOptions(options, PROBE_DEFAULTS.timeoutMs)
   const clock = new PhaseClock('dns')
   const deadline = new Deadline(timeoutMs, signal)
   return runProbe('tcp', formatHostPort(target.host, target.port), clock, deadline, async (details) => {

@@ -23,7 +23,7 @@ export interface TlsTarget extends TcpTarget {
 export function probeTls(target: TlsTarget, options?: ProbeOptions): Promise<ProbeResult> {
   assertHost(target?.host)
   assertPort(target.port, target.host)
-  const { signal, timeoutMs } = resolveProbeOptions(options, [], PROBE_DEFAULTS.timeoutMs)
+  const { signal, timeoutMs } = resolveProbeOptions(options, PROBE_DEFAULTS.timeoutMs)
   const clock = new PhaseClock('dns')
   const deadline = new Deadline(timeoutMs, signal)
   return runProbe('tls', formatHostPort(target.host, target.port), clock, deadline, async (details) => {

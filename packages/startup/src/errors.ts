@@ -1,6 +1,6 @@
 /**
- * How `@tarmac/faults` declares a code, restated structurally: this package has no runtime dependencies, and
- * `@tarmac/faults`' `createFaultModel` validates the catalog wherever it is used.
+ * How `@tarmac/faults` declares a code, restated structurally (this catalog predates the dependency and its
+ * loose shape is all a consumer needs); `@tarmac/faults`' `createFaultModel` validates it wherever it is used.
  */
 interface StartupFaultSpec {
   readonly meaning: string

@@ -1,3 +1,5 @@
+import { parseOptions } from '@tarmac/faults'
+import { z } from 'zod'
 import type { Component, RetryOptions } from './component.js'
 import { StartupError } from './errors.js'
 import type { StartupLogger } from './logger.js'
@@ -55,58 +57,93 @@ export interface ResolvedStartupOptions {
   readonly classify: FaultClassifier
 }
 
-const STARTUP_OPTION_KEYS = new Set([
-  'name',
-  'phases',
-  'deadlineMs',
-  'drainDelayMs',
-  'logger',
-  'random',
-  'now',
-  'classify',
-])
-const COMPONENT_KEYS = new Set([
-  'name',
-  'phase',
-  'critical',
-  'timeoutMs',
-  'retry',
-  'start',
-  'stop',
-  'stopTimeoutMs',
-])
-const RETRY_KEYS = new Set(['baseMs', 'capMs', 'maxAttempts', 'deadlineMs', 'retryable'])
+// The schemas are built once, at module load: `add()` is on the startup hot path, and a parse of a built
+// schema costs well under a microsecond. `satisfies Record<keyof …>` keeps each one in step with its
+// interface: a key added to `Component` fails to compile here until the schema knows it.
+
+/** > 0; Infinity allowed (an unbounded `maxAttempts`). */
+const positive = z.custom<number>((value) => typeof value === 'number' && value > 0, 'must be a number > 0')
+const nonNegative = z.custom<number>(
+  (value) => typeof value === 'number' && value >= 0,
+  'must be a number ≥ 0',
+)
+const fn = <T>() => z.custom<T>((value) => typeof value === 'function', 'must be a function')
+
+const PHASE_SCHEMA = z.union(
+  [
+    z.string().min(1),
+    z.strictObject({ name: z.string().min(1), parallel: z.boolean().optional() } satisfies Record<
+      keyof PhaseDefinition,
+      z.ZodType
+    >),
+  ],
+  { error: 'must be a phase name or { name, parallel? }' },
+)
+
+const STARTUP_OPTIONS_SCHEMA = z.strictObject({
+  name: z.string().trim().min(1),
+  phases: z
+    .array(PHASE_SCHEMA, 'must be an array of phases')
+    .min(1, 'must list at least one phase')
+    .superRefine((phases, context) => {
+      const seen = new Set<string>()
+      for (const phase of phases) {
+        const name = typeof phase === 'string' ? phase : phase.name
+        if (seen.has(name)) context.addIssue({ code: 'custom', message: `lists phase "${name}" twice` })
+        seen.add(name)
+      }
+    }),
+  deadlineMs: positive.optional(),
+  drainDelayMs: nonNegative.optional(),
+  logger: z
+    .custom<StartupLogger>((value) => typeof value === 'object' && value !== null, 'must be a logger')
+    .optional(),
+  random: fn<() => number>().optional(),
+  now: fn<() => number>().optional(),
+  classify: fn<FaultClassifier>().optional(),
+} satisfies Record<keyof StartupOptions, z.ZodType>)
+
+const RETRY_SCHEMA = z.strictObject({
+  baseMs: positive.optional(),
+  capMs: positive.optional(),
+  maxAttempts: positive.optional(),
+  deadlineMs: positive.optional(),
+  retryable: fn<NonNullable<RetryOptions['retryable']>>().optional(),
+} satisfies Record<keyof RetryOptions, z.ZodType>)
+
+const COMPONENT_SCHEMA = z.strictObject({
+  name: z.string().min(1),
+  // Any value: a phase that is not declared is its own error, `STARTUP_ERR_UNKNOWN_PHASE`.
+  phase: z.unknown(),
+  critical: z.boolean().optional(),
+  timeoutMs: positive.optional(),
+  retry: RETRY_SCHEMA.optional(),
+  start: fn<Component<unknown>['start']>(),
+  stop: fn<NonNullable<Component<unknown>['stop']>>().optional(),
+  stopTimeoutMs: positive.optional(),
+} satisfies Record<keyof Component<unknown>, z.ZodType>)
 
 /** Validates once, lists every problem in one error, and freezes the result. */
 export function resolveStartupOptions(options: StartupOptions): ResolvedStartupOptions {
-  const problems: string[] = unknownKeys(options, STARTUP_OPTION_KEYS, 'options')
-  if (typeof options.name !== 'string' || options.name.trim() === '')
-    problems.push('name must be a non-empty string')
-  const declared: readonly (string | PhaseDefinition)[] = Array.isArray(options.phases) ? options.phases : []
-  const phases = declared.map((phase) =>
-    typeof phase === 'string'
-      ? { name: phase, parallel: false }
-      : { name: phase.name, parallel: !!phase.parallel },
+  const valid = parseOptions(STARTUP_OPTIONS_SCHEMA, options, (problems) =>
+    invalid('STARTUP_ERR_INVALID_OPTIONS', 'invalid startup options', problems),
   )
-  if (phases.length === 0) problems.push('phases must list at least one phase')
-  const seen = new Set<string>()
-  for (const phase of phases) {
-    if (typeof phase.name !== 'string' || phase.name === '') problems.push('every phase needs a name')
-    else if (seen.has(phase.name)) problems.push(`phase "${phase.name}" is listed twice`)
-    seen.add(phase.name)
-  }
-  checkPositive(problems, 'deadlineMs', options.deadlineMs)
-  checkNonNegative(problems, 'drainDelayMs', options.drainDelayMs)
-  if (problems.length > 0) throw invalid('STARTUP_ERR_INVALID_OPTIONS', 'invalid startup options', problems)
+  const phases = valid.phases.map((phase) =>
+    Object.freeze(
+      typeof phase === 'string'
+        ? { name: phase, parallel: false }
+        : { name: phase.name, parallel: !!phase.parallel },
+    ),
+  )
   return Object.freeze({
     name: options.name,
-    phases: Object.freeze(phases.map((phase) => Object.freeze(phase))),
-    deadlineMs: options.deadlineMs ?? STARTUP_DEFAULTS.deadlineMs,
-    drainDelayMs: options.drainDelayMs ?? STARTUP_DEFAULTS.drainDelayMs,
-    logger: options.logger ?? silentLogger,
-    random: options.random ?? Math.random,
-    now: options.now ?? Date.now,
-    classify: options.classify ?? (() => ({})),
+    phases: Object.freeze(phases),
+    deadlineMs: valid.deadlineMs ?? STARTUP_DEFAULTS.deadlineMs,
+    drainDelayMs: valid.drainDelayMs ?? STARTUP_DEFAULTS.drainDelayMs,
+    logger: valid.logger ?? silentLogger,
+    random: valid.random ?? Math.random,
+    now: valid.now ?? Date.now,
+    classify: valid.classify ?? (() => ({})),
   })
 }
 
@@ -134,35 +171,25 @@ export function resolveComponent(
   component: Component<unknown>,
   phaseNames: ReadonlySet<string>,
 ): ResolvedComponent {
-  const problems = unknownKeys(component, COMPONENT_KEYS, 'component')
-  if (typeof component.name !== 'string' || component.name === '')
-    problems.push('name must be a non-empty string')
-  if (typeof component.start !== 'function') problems.push('start must be a function')
-  if (component.stop !== undefined && typeof component.stop !== 'function')
-    problems.push('stop must be a function')
-  checkPositive(problems, 'timeoutMs', component.timeoutMs)
-  checkPositive(problems, 'stopTimeoutMs', component.stopTimeoutMs)
-  const retry: RetryOptions = component.retry ?? { maxAttempts: 1 }
-  problems.push(...unknownKeys(retry, RETRY_KEYS, 'retry'))
-  checkPositive(problems, 'retry.baseMs', retry.baseMs)
-  checkPositive(problems, 'retry.capMs', retry.capMs)
-  checkPositive(problems, 'retry.maxAttempts', retry.maxAttempts)
-  checkPositive(problems, 'retry.deadlineMs', retry.deadlineMs)
-  const label = `component "${String(component.name)}"`
-  if (problems.length > 0) throw invalid('STARTUP_ERR_INVALID_COMPONENT', `invalid ${label}`, problems)
-  if (!phaseNames.has(component.phase)) {
+  // Built only on failure: add() is on the hot path.
+  const label = () => `component "${String((component as { name?: unknown } | null)?.name)}"`
+  const valid = parseOptions(COMPONENT_SCHEMA, component, (problems) =>
+    invalid('STARTUP_ERR_INVALID_COMPONENT', `invalid ${label()}`, problems),
+  )
+  if (typeof valid.phase !== 'string' || !phaseNames.has(valid.phase)) {
     throw new StartupError(
       'STARTUP_ERR_UNKNOWN_PHASE',
-      `${label} names phase "${String(component.phase)}", which is not one of: ${[...phaseNames].join(', ')}`,
+      `${label()} names phase "${String(valid.phase)}", which is not one of: ${[...phaseNames].join(', ')}`,
     )
   }
+  const retry: RetryOptions = valid.retry ?? { maxAttempts: 1 }
   return Object.freeze({
     definition: component,
-    name: component.name,
-    phase: component.phase,
-    critical: component.critical ?? true,
-    timeoutMs: component.timeoutMs ?? STARTUP_DEFAULTS.componentTimeoutMs,
-    stopTimeoutMs: component.stopTimeoutMs ?? STARTUP_DEFAULTS.stopTimeoutMs,
+    name: valid.name,
+    phase: valid.phase,
+    critical: valid.critical ?? true,
+    timeoutMs: valid.timeoutMs ?? STARTUP_DEFAULTS.componentTimeoutMs,
+    stopTimeoutMs: valid.stopTimeoutMs ?? STARTUP_DEFAULTS.stopTimeoutMs,
     retry: Object.freeze({
       baseMs: retry.baseMs ?? RETRY_DEFAULTS.baseMs,
       capMs: retry.capMs ?? RETRY_DEFAULTS.capMs,
@@ -173,29 +200,10 @@ export function resolveComponent(
   })
 }
 
-function unknownKeys(value: object, known: ReadonlySet<string>, where: string): string[] {
-  if (typeof value !== 'object' || value === null) return [`${where} must be an object`]
-  return Object.keys(value)
-    .filter((key) => !known.has(key))
-    .map((key) => `${where} has an unknown key "${key}"`)
-}
-
-function checkPositive(problems: string[], name: string, value: unknown): void {
-  if (value === undefined) return
-  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0)
-    problems.push(`${name} must be a number > 0`)
-}
-
-function checkNonNegative(problems: string[], name: string, value: unknown): void {
-  if (value === undefined) return
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0)
-    problems.push(`${name} must be a number ≥ 0`)
-}
-
 function invalid(
   code: 'STARTUP_ERR_INVALID_OPTIONS' | 'STARTUP_ERR_INVALID_COMPONENT',
   what: string,
-  problems: string[],
+  problems: readonly string[],
 ) {
   return new StartupError(code, `${what}: ${problems.join('; ')}`)
 }

@@ -1,12 +1,12 @@
+import { SampleWindow } from '@tarmac/faults'
+
 /**
  * Keeps the scheduler's lateness: how late each check was dispatched after its due time, and the last time
  * the monitor itself was late beyond the bound (a result measured across that moment is not trusted: the
  * latency it shows may be the monitor's own stall).
  */
 export class LagRecorder {
-  readonly #samples: Float64Array
-  #count = 0
-  #next = 0
+  readonly #samples: SampleWindow
   #maxMs = 0
   /** The monotonic time the monitor was last seen late beyond the bound; -Infinity if never. */
   lastLateAtMs = Number.NEGATIVE_INFINITY
@@ -15,14 +15,12 @@ export class LagRecorder {
     readonly boundMs: number,
     capacity = 100_000,
   ) {
-    this.#samples = new Float64Array(capacity)
+    this.#samples = new SampleWindow(capacity)
   }
 
   /** Records one lateness sample taken at `atMs`; returns whether it was beyond the bound. */
   record(lagMs: number, atMs: number): boolean {
-    this.#samples[this.#next] = lagMs
-    this.#next = (this.#next + 1) % this.#samples.length
-    this.#count = Math.min(this.#count + 1, this.#samples.length)
+    this.#samples.add(lagMs)
     if (lagMs > this.#maxMs) this.#maxMs = lagMs
     const late = lagMs > this.boundMs
     if (late) this.lastLateAtMs = atMs
@@ -35,7 +33,7 @@ export class LagRecorder {
   }
 
   get count(): number {
-    return this.#count
+    return this.#samples.count
   }
 
   get maxMs(): number {
@@ -44,17 +42,9 @@ export class LagRecorder {
 
   /** The p-th percentile (0..100) of the kept samples; 0 without samples. */
   percentileMs(p: number): number {
-    return percentileOf(Array.from(this.#samples.subarray(0, this.#count)), p)
+    return this.#samples.percentile(p) ?? 0
   }
 }
 
-/**
- * The nearest-rank percentile: the smallest value with at least p % of the values at or below it.
- * @example percentileOf([1, 2, 3, 4], 50) // → 2
- */
-export function percentileOf(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0
-  const sorted = [...values].sort((a, b) => a - b)
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length))
-  return sorted[Math.min(rank, sorted.length) - 1]!
-}
+/** The nearest-rank percentile (0..100) of a list; null for an empty one. One rule with `SampleWindow`. */
+export { percentileOf } from '@tarmac/faults'

@@ -1,4 +1,4 @@
-import { percentileOf } from './lag-recorder.js'
+import { percentileOf } from '@tarmac/faults'
 import type { CheckResult, TargetCondition, TargetStatus } from './check-result.js'
 
 /** A target's status and figures, what one table row shows. */
@@ -78,8 +78,8 @@ export class TargetWindow {
       checks: this.#checks,
       untrusted: this.#untrusted,
       windowFailures,
-      p50Ms: latencies.length > 0 ? percentileOf(latencies, 50) : null,
-      p95Ms: latencies.length > 0 ? percentileOf(latencies, 95) : null,
+      p50Ms: percentileOf(latencies, 50),
+      p95Ms: percentileOf(latencies, 95),
       uptimePercent:
         answered.length > 0
           ? (100 * answered.filter((r) => r.state === 'pass').length) / answered.length

@@ -1,7 +1,7 @@
 import type { VerdictDomain, VerdictLayer } from '@tarmac/faults'
 import { pause } from '../command-io.js'
 import { CliError } from '../errors.js'
-import { percentileOf } from '../monitor/lag-recorder.js'
+import { percentileOf } from '@tarmac/faults'
 import { chatSampler } from './chat-round-trip.js'
 import type { CheckType, Criteria, CriteriaCheck } from './criteria-schema.js'
 import { dbConnectSampler } from './db-connect-check.js'
@@ -147,7 +147,7 @@ async function runCheck(
   // Cut short: the samples taken say nothing about the check.
   if (signal?.aborted) return undefined
   const times = samples.flatMap((s) => (s.valueMs === undefined ? [] : [s.valueMs]))
-  const observedMs = times.length > 0 ? percentileOf(times, percentile) : null
+  const observedMs = percentileOf(times, percentile)
   const failures = samples.flatMap((s) => (s.failure ? [s.failure] : []))
   const durationMs = Math.round(performance.now() - startedMs)
   const common = { ...base, samples: samples.length, failedSamples: failures.length, observedMs, durationMs }
