@@ -1,3 +1,4 @@
+import { percentileOf } from '@tarmac/faults'
 import { capacity, type ServerCapacity } from './capacity.js'
 import { connect, type PostgresConnectTimings } from './connect.js'
 import { PostgresError, type PostgresErrorCode } from './errors.js'
@@ -50,8 +51,8 @@ export interface ConnectProbeResult {
   > | null
 }
 
-const percentile = (sorted: readonly number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0
+/** Nearest rank; 0 for no samples. */
+const percentile = (values: readonly number[], p: number): number => percentileOf(values, p) ?? 0
 const round = (ms: number) => Math.round(ms * 10) / 10
 
 function stepsOf(

@@ -1,4 +1,5 @@
 import { CancelScope } from './cancel-scope.js'
+import { causeChain } from './cause-chain.js'
 import type { StartContext } from './component.js'
 import { StartupError, errorCodeOf, safeMessageOf } from './errors.js'
 import { childLogger } from './logger.js'
@@ -176,17 +177,14 @@ function gaveUp(scope: CancelScope, lastError: unknown): unknown {
 
 /** An error's own `evidence` (a JSON object of facts), looked for down the cause chain; copied. */
 function evidenceOf(error: unknown): Readonly<Record<string, unknown>> | undefined {
-  let current: unknown = error
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const evidence = (current as { evidence?: unknown }).evidence
-    if (typeof evidence === 'object' && evidence !== null) {
-      try {
-        return JSON.parse(JSON.stringify(evidence)) as Record<string, unknown>
-      } catch {
-        return undefined
-      }
+  for (const link of causeChain(error, 5)) {
+    const evidence = (link as { evidence?: unknown } | null)?.evidence
+    if (typeof evidence !== 'object' || evidence === null) continue
+    try {
+      return JSON.parse(JSON.stringify(evidence)) as Record<string, unknown>
+    } catch {
+      return undefined
     }
-    current = (current as { cause?: unknown }).cause
   }
   return undefined
 }

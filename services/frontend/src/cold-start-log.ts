@@ -1,3 +1,4 @@
+import { percentileOf } from '@tarmac/faults'
 import { CONNECT_STEPS, type ColdStartSummary, type ConnectStep } from '@tarmac/protocol'
 import type { ColdStartRecord } from '@tarmac/service'
 
@@ -14,8 +15,8 @@ interface Stored {
   readonly receivedAtMs: number
 }
 
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0
+/** Nearest rank; 0 for no samples. */
+const percentile = (values: readonly number[], p: number): number => percentileOf(values, p) ?? 0
 
 type Json = Record<string, unknown>
 const isJson = (value: unknown): value is Json => typeof value === 'object' && value !== null

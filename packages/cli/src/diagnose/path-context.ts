@@ -1,3 +1,4 @@
+import { percentileOf } from '@tarmac/faults'
 import type { ProbeResult } from '@tarmac/probe'
 import { faults, judge, type Judgement } from '../faults.js'
 import type { DependencyObservation } from './observations.js'
@@ -16,14 +17,10 @@ export interface PathContext {
   readonly directP95Ms: number | null
 }
 
-const percentile = (values: readonly number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0
-}
-
 export function p95Of(probes: readonly ProbeResult[]): number | null {
   const ok = probes.filter((probe) => probe.ok).map((probe) => probe.totalMs)
-  return ok.length === 0 ? null : Math.round(percentile(ok, 95) * 10) / 10
+  const p95 = percentileOf(ok, 95)
+  return p95 === null ? null : Math.round(p95 * 10) / 10
 }
 
 export function pathContextOf(
