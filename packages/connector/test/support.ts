@@ -124,15 +124,6 @@ export function waitForEnd(socket: Socket, withinMs: number): Promise<'reset' | 
   })
 }
 
-export { seededRandom } from '@tarmac/testing'
+export { seededRandom, until } from '@tarmac/testing'
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Polls `predicate` until it holds, or fails after `withinMs`. */
-export async function until(predicate: () => boolean, withinMs = 5000): Promise<void> {
-  const deadlineMs = performance.now() + withinMs
-  while (!predicate()) {
-    if (performance.now() > deadlineMs) throw new Error(`condition not met within ${withinMs} ms`)
-    await sleep(10)
-  }
-}

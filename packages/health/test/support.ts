@@ -5,6 +5,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 import type { HealthPluginOptions } from '@tarmac/health'
 import { healthPlugin, HEALTH_MEDIA_TYPE } from '@tarmac/health'
 import { expect } from 'vitest'
+export { until } from '@tarmac/testing'
 
 const schema: object = JSON.parse(readFileSync(new URL('./health-json.schema.json', import.meta.url), 'utf8'))
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema)
@@ -51,12 +52,4 @@ export function recordingLogger() {
   const at = (level: string) => (object: object, message?: string) =>
     lines.push({ level, object: object as Record<string, unknown>, message })
   return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } }
-}
-
-export async function until(predicate: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
 }

@@ -16,6 +16,7 @@ export type {
   SelfSignedCert,
 } from '@tarmac/postgres/cluster'
 export { seededRandom } from './seeded-random.js'
+export { until } from './until.js'
 export { withClient } from './with-client.js'
 export { startPgBouncer, PGBOUNCER_BIN } from './pgbouncer.js'
 export type { PgBouncer, PgBouncerOptions } from './pgbouncer.js'

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunEvent } from '@tarmac/protocol'
-import { createTestDatabase, type TestDatabase } from '@tarmac/testing'
+import { createTestDatabase, type TestDatabase, until } from '@tarmac/testing'
 import { AssistantRunner, type RunnerLog } from '../src/assistant-runner.js'
 import { ChatStore } from '../src/chat-store.js'
 import { createInProcessBus, threadTopic } from '../src/event-bus.js'
@@ -52,10 +52,6 @@ async function setUp(options: { maxQueuedRunsPerThread?: number } = {}) {
     return runner.start(thread.id, message.id)
   }
   return { store, runner, provider, thread, events, ask, warnings }
-}
-
-const until = async (condition: () => boolean) => {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5))
 }
 
 describe('AssistantRunner (a scripted provider stands in for the LLM)', () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { until } from '@tarmac/testing'
 import { api, startStack } from './support/backend-harness.js'
 import { startFakeOpenAi, type FakeOpenAi } from './support/fake-openai.js'
 import { ChatClient } from './support/ws-client.js'
@@ -26,14 +27,6 @@ afterAll(async () => {
   await stack?.close()
   await fake?.close()
 })
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 async function closeAll(clients: ChatClient[]): Promise<void> {
   for (const client of clients) client.close()

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { RunEvent } from '@tarmac/protocol'
-import { TEST_REDIS_URL } from '@tarmac/testing'
+import { TEST_REDIS_URL, until } from '@tarmac/testing'
 import type { BusEvent, EventBus } from '../src/event-bus.js'
 import { createRedisBus } from '../src/redis-bus.js'
 
@@ -24,14 +24,6 @@ const delta = (index: number): RunEvent => ({
   index,
   delta: `${index}`,
 })
-
-const until = async (condition: () => boolean, timeoutMs = 5_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
 
 describe('the Redis bus', () => {
   it('delivers to a subscriber on another connection, in publish order, once subscribe has resolved', async () => {

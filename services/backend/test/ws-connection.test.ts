@@ -5,7 +5,7 @@ import pg from 'pg'
 import type { WebSocket } from 'ws'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { clientFrameSchema, type ClientFrameInput, type ServerFrame } from '@tarmac/protocol'
-import { createTestDatabase, type TestDatabase } from '@tarmac/testing'
+import { createTestDatabase, type TestDatabase, until } from '@tarmac/testing'
 import { ChatService } from '../src/chat-service.js'
 import { BackendError } from '../src/errors.js'
 import { createInProcessBus } from '../src/event-bus.js'
@@ -119,14 +119,6 @@ function setUp(options: { maxRunsPerUser?: number; limits?: Partial<ConnectionCo
     return socket
   }
   return { chat, provider, connect }
-}
-
-const until = async (condition: () => boolean, timeoutMs = 5_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting')
-    await new Promise((resolve) => setTimeout(resolve, 2))
-  }
 }
 
 describe('ChatConnection on a real ChatService (a scripted provider stands in for the LLM)', () => {
