@@ -14,6 +14,7 @@ import {
   type ConnectAhead,
   type PostgresHandle,
 } from '@tarmac/postgres'
+import { clientFrameSchema } from '@tarmac/protocol'
 import {
   clientAddress,
   createHttpServerComponent,
@@ -37,7 +38,6 @@ import { registerRestRoutes } from './rest-routes.js'
 import { chatRoundTrip } from './self-test.js'
 import { createJwksComponent } from './token-verifier.js'
 import { WebSocketHub, busLoopbackSelfTest, selectSubprotocol } from './ws-hub.js'
-import { clientFrameSchema } from './ws-protocol.js'
 
 export interface Backend {
   readonly app: FastifyInstance

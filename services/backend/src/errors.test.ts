@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { CLIENT_FRAME_TYPES, SERVER_FRAME_TYPES } from './ws-protocol.js'
+import { CLIENT_FRAME_TYPES, SERVER_FRAME_TYPES } from '@tarmac/protocol'
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
 

@@ -1,11 +1,11 @@
 import type { WebSocket, RawData } from 'ws'
-import type { ClientFrame, ClientFrameSchema, ServerFrame } from '@tarmac/protocol'
+import { errorFrame, type ClientFrame, type ClientFrameSchema, type ServerFrame } from '@tarmac/protocol'
 import { TokenBucket, toClientError } from '@tarmac/service'
 import type { ChatService } from './chat-service.js'
 import { BackendError, CLOSE_CODES } from './errors.js'
 import { threadTopic, type BusEvent, type EventBus } from './event-bus.js'
 import type { Identity, TokenVerifier } from './token-verifier.js'
-import { errorFrame, parseClientFrame } from './ws-protocol.js'
+import { parseClientFrame } from './ws-protocol.js'
 
 /** setTimeout's largest delay (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1

@@ -5,7 +5,7 @@ import type { WebSocket } from 'ws'
 import { BackendError, CLOSE_CODES } from './errors.js'
 import type { BusEvent, EventBus } from './event-bus.js'
 import { ChatConnection, type ConnectionContext } from './ws-connection.js'
-import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL, errorFrame } from './ws-protocol.js'
+import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL, errorFrame } from '@tarmac/protocol'
 
 /** Picks `tarmac.v1` from the offered subprotocols (the bearer token is read from the same header). */
 export function selectSubprotocol(offered: Set<string>): string | false {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { clientFrameSchema, parseClientFrame } from './ws-protocol.js'
+import { clientFrameSchema } from '@tarmac/protocol'
+import { parseClientFrame } from './ws-protocol.js'
 
 const schema = clientFrameSchema(10)
 const codeOf = (text: string) => {

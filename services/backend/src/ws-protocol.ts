@@ -1,19 +1,8 @@
 import { CLIENT_FRAME_TYPES, type ClientFrame, type ClientFrameSchema } from '@tarmac/protocol'
 import { BackendError } from './errors.js'
 
-/* The frames themselves are `@tarmac/protocol`'s; this module is how the server reads them. */
-export {
-  SUBPROTOCOL,
-  BEARER_PROTOCOL_PREFIX,
-  CLIENT_FRAME_TYPES,
-  SERVER_FRAME_TYPES,
-  clientFrameSchema,
-  errorFrame,
-} from '@tarmac/protocol'
-export type { ClientFrame, ClientFrameType, ServerFrame, ServerFrameType } from '@tarmac/protocol'
-
 /**
- * Parses one text frame: malformed JSON → `INVALID_JSON`, an unknown `type` → `UNKNOWN_FRAME_TYPE`, a known
+ * Parses one text frame (the frames themselves are `@tarmac/protocol`'s): malformed JSON → `INVALID_JSON`, an unknown `type` → `UNKNOWN_FRAME_TYPE`, a known
  * type with bad fields → `INVALID_FRAME`. The `ref` of a frame that fails validation is still recovered.
  */
 export function parseClientFrame(
