@@ -17,3 +17,10 @@ export { ConnectorError, CONNECTOR_ERROR_CODES, CONNECTOR_FAULTS, isConnectorErr
 export type { ConnectorErrorCode } from './errors.js'
 export { TokenBucket } from './token-bucket.js'
 export type { TokenBucketOptions } from './token-bucket.js'
+export { simulateStorm } from './storm-model.js'
+export type {
+  InstanceModel,
+  StormConnectorModel,
+  StormModelOptions,
+  StormPrediction,
+} from './storm-model.js'
