@@ -107,7 +107,8 @@ export const tables = {
   /** A sweep's steps. */
   sweep: (runs: readonly Run<ChatResult>[]) => {
     const { result } = only(runs, 'sweep')
-    const steps = result.steps ?? []
+    const steps = result.steps
+    if (!steps) throw new Error('table sweep shows an open-loop run (--mode sweep or open)')
     return [
       `${n(result.clients)} clients, ${result.durationSPerStep} s per rate, SLO run completion p99 ≤ ${result.sloRunCompletionP99Ms} ms: **maximum sustained ${n(result.maxSustainedPerSecond ?? 0)} messages/s**.`,
       '',
