@@ -215,7 +215,7 @@ describe('README markers (bench/readme-tables.ts)', () => {
     expect(rendered).not.toContain('stale text')
     expect(rendered).toContain('- run `legacy-before`: **provenance unknown (before 3098620)**.')
     expect(rendered).toContain(
-      '- run `after`: 2026-12-01 10:00 UTC, commit `bbbbbbb` with uncommitted changes, 2 × AMD EPYC, 24 GiB, Node v24.1.0, load 3.2 → 1 — **noisy',
+      '- run `after`: 2026-12-01 10:00 UTC, commit `bbbbbbb` with uncommitted changes, 2 × AMD EPYC, 24 GiB, the bench on Node v24.1.0, load 3.2 → 1 — **noisy',
     )
     expect(rendered).toContain('| after         | 2      |')
     expect(rendered.endsWith('<!-- bench-table:end -->\n\nafter the table\n')).toBe(true)

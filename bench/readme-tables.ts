@@ -121,7 +121,7 @@ export function origin(run: Run): string {
   const m = p.machine
   const when = `${p.startedAt.slice(0, 16).replace('T', ' ')} UTC`
   const commit = `commit \`${p.commit.slice(0, 7)}\`${p.dirty ? ' with uncommitted changes' : ''}`
-  const machine = `${m.cpuCount} × ${m.cpuModel}, ${Math.round(m.totalMemoryMiB / 1024)} GiB, Node ${m.node}`
+  const machine = `${m.cpuCount} × ${m.cpuModel}, ${Math.round(m.totalMemoryMiB / 1024)} GiB, the bench on Node ${m.node}`
   const load = `load ${p.loadAverage.atStart[0]} → ${p.loadAverage.atEnd[0]}`
   const noisy = p.noisy ? ' — **noisy: load average above 2, the figures are noise**' : ''
   return `${when}, ${commit}, ${machine}, ${load}${noisy}; \`${p.command}\``
