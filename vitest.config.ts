@@ -42,6 +42,8 @@ export default defineConfig({
       'services/*/src/**/*.test.ts',
       'services/*/test/**/*.test.ts',
       'scripts/**/*.test.ts',
+      // Bench READMEs against their results files; fast: no bench runs.
+      'bench/*.test.ts',
       'deploy/**/*.test.ts',
       // React component tests (jsdom, via `// @vitest-environment jsdom` in each file).
       'services/*/app/**/*.test.tsx',

@@ -1,23 +1,34 @@
 // services/auth: time to ready (local PostgreSQL 15 and the embedded server, cold and warm) and login latency
 // and throughput with autocannon, argon2id cost included (m=19 MiB, t=2, p=1).
-// Run: npx tsx --conditions=@tarmac/source bench/auth-login/run.ts [startSamples] [loadSeconds]
-// The service runs from its TypeScript sources through tsx (AUTH_ENTRY=source, the default) or, after
-// `npm run build`, as production does: `node services/auth/dist/main.js` (AUTH_ENTRY=dist).
-// Writes bench/auth-login/results.<entry>.md and results.<entry>.json next to this file.
+// Run: npx tsx --conditions=@tarmac/source bench/auth-login/run.ts [startSamples] [loadSeconds] [--entry source|dist]
+//        [--label L] [--out FILE]
+// The service runs from its TypeScript sources through tsx (`--entry source`, the default) or, after
+// `npm run build`, as production does: `node services/auth/dist/main.js` (`--entry dist`).
+// Writes the run into bench/auth-login/results.json (or --out) under its label.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { createTestDatabase, getFreePort } from '@tarmac/testing'
 import { PASSWORD_KDF } from '@tarmac/auth'
+import { RUN_OPTIONS, startRun } from '../provenance.js'
+import { tables, type AuthLoginResult, type StartSeries } from './tables.js'
 
-const startSamples = Number(process.argv[2] ?? 5)
-const loadSeconds = Number(process.argv[3] ?? 15)
+const { values, positionals } = parseArgs({
+  options: { entry: { type: 'string', default: 'source' }, ...RUN_OPTIONS },
+  allowPositionals: true,
+})
+if (values.entry !== 'source' && values.entry !== 'dist')
+  throw new Error(`--entry ${values.entry}: source or dist`)
+if (process.env.AUTH_ENTRY)
+  throw new Error('AUTH_ENTRY is gone: say --entry dist (it is recorded with the run)')
+const startSamples = Number(positionals[0] ?? 5)
+const loadSeconds = Number(positionals[1] ?? 15)
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const ENTRY = process.env.AUTH_ENTRY === 'dist' ? 'dist' : 'source'
+const ENTRY: 'source' | 'dist' = values.entry
 const ARGS =
   ENTRY === 'dist'
     ? [join(ROOT, 'services/auth/dist/main.js')]
@@ -91,16 +102,10 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN
 const round = (n: number) => Math.round(n)
 
-interface StartSeries {
-  target: string
-  samples: { wallMs: number; engineMs: number; phasesMs: Record<string, number> }[]
-}
-
 async function series(target: string, n: number, envFor: (i: number) => Promise<Record<string, string>>) {
-  const result: StartSeries = { target, samples: [] }
+  const result: { target: string; samples: StartSeries['samples'][number][] } = { target, samples: [] }
   for (let i = 0; i < n; i++) {
     const started = await start(await envFor(i))
     await stop(started.child) // the log lines are all read once it has exited
@@ -113,10 +118,12 @@ async function series(target: string, n: number, envFor: (i: number) => Promise<
   return result
 }
 
-const loadBefore = os
-  .loadavg()
-  .map((n) => n.toFixed(1))
-  .join(' ')
+const bench = startRun({
+  bench: 'auth-login',
+  label: values.label,
+  out: values.out,
+  environment: ['UV_THREADPOOL_SIZE'],
+})
 
 // 1. Time to ready.
 const db = await createTestDatabase('bench_auth')
@@ -198,46 +205,14 @@ await db.drop()
 await rm(folder, { recursive: true, force: true })
 
 // 3. Report.
-const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`
-const lines = [
-  `# auth-login results (${ENTRY})`,
-  '',
-  `${new Date().toISOString()} — ${machine}; UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}; load average before the run ${loadBefore}, after ${os
-    .loadavg()
-    .map((n) => n.toFixed(1))
-    .join(' ')} (the machine is shared: other work ran alongside).`,
-  `KDF: ${PASSWORD_KDF.algorithm}, m=${PASSWORD_KDF.memoryCostKib} KiB, t=${PASSWORD_KDF.timeCost}, p=${PASSWORD_KDF.parallelism}, ${PASSWORD_KDF.outputLengthBytes}-byte hash, ${PASSWORD_KDF.saltLengthBytes}-byte salt.`,
-  '',
-  `Command: \`${ENTRY === 'dist' ? 'npm run build && AUTH_ENTRY=dist ' : ''}npx tsx --conditions=@tarmac/source bench/auth-login/run.ts ${startSamples} ${loadSeconds}\``,
-  '',
-  `Entry: \`node ${ARGS.map((a) => a.replace(ROOT, '')).join(' ')}\`.`,
-  '',
-  '## Time to ready',
-  '',
-  '`wall` is spawn → first 200 from `/health/ready` (loading node, tsx and the TypeScript sources included);',
-  "`engine` is the startup engine's own duration (all four phases). Medians; every sample in the .json beside this file.",
-  '',
-  '| target | samples | wall ms | engine ms | init | database | keys | http |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...starts.map((s) => {
-    const phase = (name: string) => round(median(s.samples.map((x) => x.phasesMs[name] ?? NaN)))
-    return `| ${s.target} | ${s.samples.length} | ${median(s.samples.map((x) => x.wallMs))} | ${median(s.samples.map((x) => x.engineMs))} | ${phase('init')} | ${phase('database')} | ${phase('keys')} | ${phase('http')} |`
-  }),
-  '',
-  `## Login under load (${loadSeconds} s each, local PostgreSQL 15)`,
-  '',
-  '| load | req/s | p50 ms | p90 ms | p99 ms | max ms | requests | non-2xx | errors |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...loads.map(
-    (l) =>
-      `| ${l.title} | ${l.requestsPerSecond} | ${l.latencyMs.p50} | ${l.latencyMs.p90} | ${l.latencyMs.p99} | ${l.latencyMs.max} | ${l.requests} | ${l.non2xx} | ${l.errors + l.timeouts} |`,
-  ),
-  '',
-]
-const here = fileURLToPath(new URL('.', import.meta.url))
-writeFileSync(join(here, `results.${ENTRY}.md`), lines.join('\n'))
-writeFileSync(
-  join(here, `results.${ENTRY}.json`),
-  `${JSON.stringify({ entry: ENTRY, machine, kdf: PASSWORD_KDF, starts, loads }, null, 2)}\n`,
-)
-console.log(lines.join('\n'))
+const result: AuthLoginResult = {
+  entry: ENTRY,
+  entryCommand: `node ${ARGS.map((a) => a.replace(ROOT, '')).join(' ')}`,
+  uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+  kdf: PASSWORD_KDF,
+  loadSeconds,
+  starts,
+  loads,
+}
+const run = await bench.finish(result)
+console.log(tables.summary([run]))

@@ -13,11 +13,8 @@
  * message's due time (after --warmup-s unmeasured seconds at the first rate); sweep runs the open loop at rising rates and reports the highest one the backend
  * sustains (every message answered, no error, run completion p99 within --slo-ms). Each measured phase reports
  * where the CPU went (backend, this generator, every postgres process; % of one core; 2 cores = 200 %).
- * Appends to results.json.
+ * Writes the run into results.json under `--label` (default: the start time); `--out FILE` writes elsewhere.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createTestDatabase } from '@tarmac/testing'
 import { closedLoop } from './closed-loop.js'
@@ -32,6 +29,8 @@ import {
 } from './harness.js'
 import { countCpu } from './cpu-shares.js'
 import { openLoop } from './open-loop.js'
+import { tables, type ChatResult } from './tables.js'
+import { RUN_OPTIONS, startRun } from '../provenance.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -49,9 +48,9 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     from: { type: 'string', default: 'dist' },
     text: { type: 'string', default: 'hello, what can you tell me?' },
+    ...RUN_OPTIONS,
   },
 })
-const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url))
 const mode = args.mode as 'closed' | 'open' | 'sweep'
 const clientsWanted = Number(args.clients)
 
@@ -75,6 +74,7 @@ function latencies(timings: readonly MessageTiming[]) {
 }
 
 async function main(): Promise<void> {
+  const bench = startRun({ bench: 'chat', label: args.label, out: args.out })
   const db = await createTestDatabase('bench_chat')
   const jwks = await startJwks()
   const backend = await startBackend({
@@ -82,7 +82,6 @@ async function main(): Promise<void> {
     env: { DATABASE_URL: db.url, AUTH_URL: jwks.url, DB_POOL_MAX: args['pool-max'] },
     ...(args['cpu-prof'] && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] }),
   })
-  const loadAtStart = Math.round(loadavg()[0]! * 100) / 100
   try {
     const pid = backend.process.pid!
     const idleRssMb = rssMb(pid)
@@ -96,10 +95,6 @@ async function main(): Promise<void> {
     )
     const connectMs = clients.map((c) => c.connectMs)
     const base = {
-      command: `npx tsx --conditions=@tarmac/source bench/chat/run.ts ${process.argv.slice(2).join(' ')}`,
-      date: new Date().toISOString(),
-      node: process.version,
-      cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
       mode,
       from: args.from,
       clients: clients.length,
@@ -171,14 +166,12 @@ async function main(): Promise<void> {
     for (const client of clients) client.socket.close()
     const result = {
       ...base,
-      loadAverage1m: { atStart: loadAtStart, atEnd: Math.round(loadavg()[0]! * 100) / 100 },
       ...measured,
       backendRssMb: { idle: idleRssMb, peak: peakRssMb },
       ...problemsOf(clients),
-    }
-    console.log(JSON.stringify(result, null, 2))
-    const previous = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as unknown[]) : []
-    writeFileSync(RESULTS, `${JSON.stringify([...previous, result], null, 2)}\n`)
+    } as ChatResult
+    const run = await bench.finish(result)
+    console.log(mode === 'sweep' ? tables.sweep([run]) : tables.runs([run]))
   } finally {
     await backend.stop()
     jwks.close()

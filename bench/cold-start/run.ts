@@ -4,18 +4,23 @@
  * ours runs), all interleaved in one run so the machine's noise hits them alike; plus the embedded Postgres
  * that `tarmac up` starts, cold (a new data directory) and warm.
  *
- *   npm run build && npx tsx --conditions=@tarmac/source bench/cold-start/run.ts [--runs 10]
+ *   npm run build && npx tsx --conditions=@tarmac/source bench/cold-start/run.ts [--runs 10] [--only backend,…]
+ *     [--node /path/to/node] [--label node20] [--out results.json]
  *
+ * `--node` runs every contestant on another Node (the bench itself stays on this one); the results record both.
  * Services run from dist/ on the local PostgreSQL (127.0.0.1:5432), each on a database of its own, already
  * migrated; the backend's auth is one auth process started beforehand.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createTestDatabase, getFreePort } from '@tarmac/testing'
+import { RUN_OPTIONS, startRun } from '../provenance.js'
 import { measureColdStart, type ColdStart } from './measure.js'
+import { tables, type ColdStartResult, type ColdStartRow } from './tables.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const HERE = fileURLToPath(new URL('.', import.meta.url))
@@ -25,6 +30,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '10' },
     only: { type: 'string' },
     node: { type: 'string', default: process.execPath },
+    ...RUN_OPTIONS,
   },
 })
 const runs = Number(values.runs)
@@ -44,6 +50,7 @@ interface Contestant {
 const quiet = { HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' }
 
 async function main() {
+  const bench = startRun({ bench: 'cold-start', label: values.label, out: values.out })
   const backendDb = await createTestDatabase('cold_start_backend')
   const authDb = await createTestDatabase('cold_start_auth')
   const scratch = await mkdtemp(join(tmpdir(), 'tarmac-cold-start-'))
@@ -123,7 +130,6 @@ async function main() {
       },
     ].filter((c) => !values.only || values.only.split(',').some((name) => c.name.startsWith(name)))
 
-    const loadAtStart = +loadavg()[0]!.toFixed(2)
     const samples = new Map<string, ColdStart[]>(contestants.map((c) => [c.name, []]))
     for (let run = 1; run <= runs; run++) {
       for (const contestant of contestants) {
@@ -145,12 +151,8 @@ async function main() {
     }
     const rows = contestants.map((c) => summarise(c.name, samples.get(c.name)!))
     const floor = rows[0]!
-    const result = {
-      command: `npx tsx --conditions=@tarmac/source bench/cold-start/run.ts --runs ${runs}`,
-      date: new Date().toISOString(),
-      node: (await import('node:child_process')).execFileSync(node, ['--version']).toString().trim(),
-      cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
-      loadAverage1m: { atStart: loadAtStart, atEnd: +loadavg()[0]!.toFixed(2) },
+    const result: ColdStartResult = {
+      node: execFileSync(node, ['--version']).toString().trim(),
       runs,
       rows: rows.map((row) => ({
         ...row,
@@ -159,10 +161,7 @@ async function main() {
           row.cpuMs.median && floor.cpuMs.median ? +(row.cpuMs.median / floor.cpuMs.median).toFixed(2) : null,
       })),
     }
-    const markdown = render(result)
-    process.stdout.write(markdown)
-    await writeFile(join(HERE, 'results.json'), `${JSON.stringify(result, null, 2)}\n`)
-    await writeFile(join(HERE, 'results.md'), markdown)
+    process.stdout.write(`${tables.ready([await bench.finish(result)])}\n`)
   } finally {
     for (const stop of helpers.reverse()) await stop()
     await rm(scratch, { recursive: true, force: true })
@@ -179,7 +178,6 @@ async function startAndKeep(
   port: number,
   readyPath: string | null = '/health/ready',
 ): Promise<() => Promise<void>> {
-  const { spawn } = await import('node:child_process')
   const child = spawn(command[0]!, command.slice(1), {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
@@ -204,48 +202,22 @@ async function startAndKeep(
   }
 }
 
-interface Stat {
-  median: number
-  p90: number
-  min: number
-}
-const statOf = (values: number[]): Stat => {
+const statOf = (values: number[]): ColdStartRow['readyMs'] => {
   const sorted = [...values].sort((a, b) => a - b)
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
   return { median: at(0.5), p90: at(0.9), min: sorted[0]! }
 }
 
-function summarise(name: string, samples: ColdStart[]) {
+function summarise(
+  name: string,
+  samples: ColdStart[],
+): Omit<ColdStartRow, 'readyOverFloorListening' | 'cpuOverFloor'> {
   return {
     name,
     listeningMs: statOf(samples.map((s) => s.listeningMs!)),
     readyMs: statOf(samples.map((s) => s.readyMs!)),
     cpuMs: statOf(samples.map((s) => s.cpuMs ?? Number.NaN)),
   }
-}
-
-function render(result: {
-  date: string
-  node: string
-  cpu: string
-  loadAverage1m: { atStart: number; atEnd: number }
-  runs: number
-  rows: (ReturnType<typeof summarise> & { readyOverFloorListening: number; cpuOverFloor: number | null })[]
-}): string {
-  const ms = (value: number) => `${Math.round(value)}`
-  const lines = [
-    `Cold start, ${result.runs} runs each, interleaved; ${result.cpu}, Node ${result.node}, ${result.date};`,
-    `load average ${result.loadAverage1m.atStart} at the start, ${result.loadAverage1m.atEnd} at the end.`,
-    '',
-    '| process | listening median (ms) | ready median / p90 (ms) | CPU to ready median (ms) | ready ÷ floor | CPU ÷ floor |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...result.rows.map(
-      (row) =>
-        `| ${row.name} | ${ms(row.listeningMs.median)} | ${ms(row.readyMs.median)} / ${ms(row.readyMs.p90)} | ${ms(row.cpuMs.median)} | ${row.readyOverFloorListening} | ${row.cpuOverFloor ?? '—'} |`,
-    ),
-    '',
-  ]
-  return `${lines.join('\n')}\n`
 }
 
 await main()

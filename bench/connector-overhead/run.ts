@@ -2,16 +2,18 @@
 // select-only straight to Postgres vs through the connector, alternating, median of N rounds.
 // Two workloads: `-S -c 4 -T 10` (4 long-lived connections: forwarding cost) and the same with `-C`
 // (a new connection per transaction: accept + upstream dial cost).
-// Run: npx tsx --conditions=@tarmac/source bench/connector-overhead/run.ts [rounds]
-// Writes bench/connector-overhead/results.md and results.json next to this file.
+// Run: npx tsx --conditions=@tarmac/source bench/connector-overhead/run.ts [rounds] [--label L] [--out FILE]
+// Writes the run into bench/connector-overhead/results.json (or --out) under its label.
 import { spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { parseArgs } from 'node:util'
 import { createConnector } from '@tarmac/connector'
 import { createTestDatabase } from '@tarmac/testing'
+import { RUN_OPTIONS, startRun } from '../provenance.js'
+import { tables, type ConnectorOverheadResult } from './tables.js'
 
+const { values, positionals } = parseArgs({ options: RUN_OPTIONS, allowPositionals: true })
 const PGBENCH = process.env.PGBENCH ?? '/usr/lib/postgresql/15/bin/pgbench'
-const rounds = Number(process.argv[2] ?? 5)
+const rounds = Number(positionals[0] ?? 5)
 const workloads = [
   { name: 'long-lived connections', args: ['-S', '-c', '4', '-T', '10', '-n'] },
   { name: 'new connection per transaction', args: ['-S', '-C', '-c', '4', '-T', '10', '-n'] },
@@ -43,6 +45,12 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
+const bench = startRun({
+  bench: 'connector-overhead',
+  label: values.label,
+  out: values.out,
+  environment: ['PGBENCH'],
+})
 const db = await createTestDatabase('bench_connector')
 const connector = createConnector({ upstream: { host: '127.0.0.1', port: 5432 } })
 try {
@@ -70,40 +78,8 @@ try {
     })
     console.log(`${workload.name}: ratio ${ratio}`)
   }
-  const command = `npx tsx --conditions=@tarmac/source bench/connector-overhead/run.ts ${rounds}`
-  const measuredAt = new Date().toISOString()
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, shared with other work`
-  const stats = connector.stats()
-  const json = { command, measuredAt, machine, rounds, results, connectorStats: stats }
-  writeFileSync(new URL('results.json', import.meta.url), JSON.stringify(json, null, 2) + '\n')
-  const lines = [
-    '# Connector throughput overhead',
-    '',
-    `Command: \`${command}\``,
-    '',
-    'Postgres 15 on 127.0.0.1:5432, pgbench scale 1, select-only. Each round runs the workload straight to',
-    'Postgres, then through a connector with no delay, capacity or bandwidth limit, running in the',
-    `runner's process. Measured ${measuredAt} on ${machine}.`,
-    '',
-  ]
-  for (const result of results) {
-    lines.push(
-      `## ${result.workload}: \`${result.pgbench}\``,
-      '',
-      '| round | direct tps | connector tps |',
-      '|---|---|---|',
-    )
-    result.direct.forEach((tps, i) =>
-      lines.push(`| ${i + 1} | ${tps.toFixed(0)} | ${result.proxied[i]!.toFixed(0)} |`),
-    )
-    lines.push(
-      `| median | ${median(result.direct).toFixed(0)} | ${median(result.proxied).toFixed(0)} |`,
-      '',
-      `Ratio, connector / direct (medians): **${result.ratio}**`,
-      '',
-    )
-  }
-  writeFileSync(new URL('results.md', import.meta.url), lines.join('\n'))
+  const result: ConnectorOverheadResult = { rounds, results, connectorStats: connector.stats() }
+  console.log(tables.rounds([await bench.finish(result)]))
 } finally {
   await connector.close()
   await db.drop()

@@ -6,20 +6,25 @@
  * run, read after each window's pools are closed (a closing backend flushes its counters).
  *
  *   npx tsx --conditions=@tarmac/source bench/health-probe/run.ts [rounds] [secondsPerWindow] [connections]
+ *     [--label L] [--out FILE]
  */
 import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
-import { cpus, loadavg } from 'node:os'
+import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import pg from 'pg'
 import { ADMIN_DATABASE_URL, createTestDatabase } from '@tarmac/testing'
 import type { Command, Target } from './targets.js'
 import { TARGETS } from './targets.js'
+import { RUN_OPTIONS, startRun } from '../provenance.js'
+import { tables, type HealthProbeResult, type Summary } from './tables.js'
 
-const rounds = Number(process.argv[2] ?? 5)
-const seconds = Number(process.argv[3] ?? 5)
-const connections = Number(process.argv[4] ?? 10)
+const { values, positionals } = parseArgs({ options: RUN_OPTIONS, allowPositionals: true })
+const rounds = Number(positionals[0] ?? 5)
+const seconds = Number(positionals[1] ?? 5)
+const connections = Number(positionals[2] ?? 10)
+
+const bench = startRun({ bench: 'health-probe', label: values.label, out: values.out })
 
 const database = await createTestDatabase('bench_health')
 const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
@@ -107,15 +112,6 @@ for (let round = 0; round < rounds; round++)
   }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-interface Summary {
-  medianRequestsPerSecond: number
-  medianLatencyP99Ms: number
-  medianServerCpuMicrosPerRequest: number
-  requests: number
-  non2xx: number
-  dbTransactions: number
-  dbTransactionsPer1000Probes: number
-}
 const summary = {} as Record<Target, Summary>
 for (const target of TARGETS) {
   const mine = windows.filter((w) => w.target === target)
@@ -152,19 +148,13 @@ const ratios = {
     Math.round((summary.terminus.medianRequestsPerSecond / summary.bare.medianRequestsPerSecond) * 1000) /
     1000,
 }
-const results = {
-  command: `npx tsx --conditions=@tarmac/source bench/health-probe/run.ts ${rounds} ${seconds} ${connections}`,
-  date: new Date().toISOString(),
-  node: process.version,
-  cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
-  loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
+const result: HealthProbeResult = {
   settings: { rounds, secondsPerWindow: seconds, connections },
   summary,
   ratios,
   windows,
 }
-console.log(JSON.stringify({ summary, ratios }, null, 2))
-writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`)
+console.log(tables.summary([await bench.finish(result)]))
 
 child.kill()
 await admin.end()

@@ -1,21 +1,33 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { Agent, get } from 'node:http'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createRequire } from 'node:module'
+import { parseArgs } from 'node:util'
 import { percentileOf, Scheduler } from '@tarmac/cli'
 import { getFreePort } from '@tarmac/testing'
+import { RUN_OPTIONS, startRun } from '../provenance.js'
+import { tables, type MonitorRun, type MonitorScaleResult } from './tables.js'
 
 // bench/monitor-scale: 1,000 local HTTP targets at a 1 s interval for 60 s.
 //   A. Tarmac's monitor (its scheduler + probeHttp with phase timings) in its own process.
 //   B. prometheus-blackbox-exporter (http_2xx) probing the same targets, driven at the same rate.
 // Usage: npx tsx --conditions=@tarmac/source bench/monitor-scale/run.ts [targets=1000] [durationS=60]
+//          [--label L] [--out FILE]   (BLACKBOX=/path: another blackbox_exporter; CONCURRENCY: the monitor's)
 const here = fileURLToPath(new URL('.', import.meta.url))
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-const targetCount = Number(process.argv[2] ?? 1_000)
-const durationMs = Number(process.argv[3] ?? 60) * 1_000
+const { values, positionals } = parseArgs({ options: RUN_OPTIONS, allowPositionals: true })
+const targetCount = Number(positionals[0] ?? 1_000)
+const durationMs = Number(positionals[1] ?? 60) * 1_000
+const BLACKBOX = process.env.BLACKBOX ?? 'prometheus-blackbox-exporter'
+const bench = startRun({
+  bench: 'monitor-scale',
+  label: values.label,
+  out: values.out,
+  environment: ['BLACKBOX', 'CONCURRENCY'],
+})
 const intervalMs = 1_000
 const servers = 2
 const CLK_TCK = 100 // getconf CLK_TCK on Linux
@@ -48,7 +60,6 @@ function procStat(pid: number): { cpuTicks: number; rssHwmKiB: number } {
 const targetServers = Array.from({ length: servers }, () => node('targets-server.ts'))
 const ports = await Promise.all(targetServers.map(firstLine))
 const urls = Array.from({ length: targetCount }, (_, i) => `http://127.0.0.1:${ports[i % servers]}/t/${i}`)
-const loadBefore = loadavg()
 console.error(
   `targets: ${targetCount} on ports ${ports.join(', ')}; ${durationMs / 1000} s at ${intervalMs} ms`,
 )
@@ -60,8 +71,9 @@ const schedulerOnlyChild = node('tarmac-monitor.ts', {
   INTERVAL_MS: String(intervalMs),
   NOOP: '1',
 })
-const schedulerOnly = JSON.parse(await firstLine(schedulerOnlyChild)) as Record<string, unknown>
-delete schedulerOnly.phasesMs
+const { phasesMs: _noPhases, ...schedulerOnly } = JSON.parse(
+  await firstLine(schedulerOnlyChild),
+) as MonitorRun
 console.error('scheduler only:', JSON.stringify(schedulerOnly))
 
 // A. Tarmac.
@@ -70,7 +82,7 @@ const tarmacChild = node('tarmac-monitor.ts', {
   DURATION_MS: String(durationMs),
   INTERVAL_MS: String(intervalMs),
 })
-const tarmac = JSON.parse(await firstLine(tarmacChild)) as Record<string, unknown>
+const tarmac = JSON.parse(await firstLine(tarmacChild)) as MonitorRun
 console.error('tarmac:', JSON.stringify(tarmac))
 
 // B. blackbox_exporter, driven by the same scheduler at the same rate over keep-alive connections.
@@ -81,7 +93,7 @@ writeFileSync(
   'modules:\n  http_2xx:\n    prober: http\n    timeout: 1s\n    http:\n      preferred_ip_protocol: ip4\n',
 )
 const blackbox = spawn(
-  process.env.BLACKBOX ?? 'prometheus-blackbox-exporter',
+  BLACKBOX,
   [`--config.file=${bbConfig}`, `--web.listen-address=127.0.0.1:${bbPort}`, '--log.level=warn'],
   { stdio: ['ignore', 'ignore', 'inherit'] },
 )
@@ -141,23 +153,12 @@ blackbox.kill('SIGTERM')
 agent.destroy()
 for (const server of targetServers) server.kill('SIGTERM')
 
-const results = {
-  at: new Date().toISOString(),
-  machine: {
-    cpus: cpus().length,
-    model: cpus()[0]?.model,
-    node: process.version,
-    blackbox: '0.23.0 (Debian)',
-  },
-  // Other engineers' test suites share this 2-core machine: the load average says how much.
-  loadAverage1m: { before: loadBefore[0], after: loadavg()[0] },
+const result: MonitorScaleResult = {
+  blackboxVersion: execFileSync(BLACKBOX, ['--version'], { encoding: 'utf8' }).split('\n')[0]!,
   concurrency: Number(process.env.CONCURRENCY ?? 256),
-  command: `npx tsx --conditions=@tarmac/source bench/monitor-scale/run.ts ${targetCount} ${durationMs / 1000}`,
   schedulerOnly,
   tarmac,
   blackbox: bb,
-  ratio: (tarmac.probesPerCpuSecond as number) / bb.probesPerCpuSecond,
+  ratio: tarmac.probesPerCpuSecond / bb.probesPerCpuSecond,
 }
-const out = process.env.RESULTS ?? join(here, 'results.json')
-writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
-console.log(JSON.stringify(results, null, 2))
+console.log(tables.probes([await bench.finish(result)]))

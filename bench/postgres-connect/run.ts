@@ -2,20 +2,22 @@
 // local Postgres 15, the embedded server with a cold data dir (first start initialises it) and with a
 // warm one. Also counts server backends left behind by timed-out connects through a 1 s establishment
 // delay: @tarmac/postgres `connect` vs plain node-postgres (node-postgres #3543).
-// Run: npx tsx --conditions=@tarmac/source bench/postgres-connect/run.ts [samples]
-// Writes bench/postgres-connect/results.md and results.json next to this file.
+// Run: npx tsx --conditions=@tarmac/source bench/postgres-connect/run.ts [samples] [--label L] [--out FILE]
+// Writes the run into bench/postgres-connect/results.json (or --out) under its label.
 import { mkdtemp, rm } from 'node:fs/promises'
-import { writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
+import { parseArgs } from 'node:util'
 import { createConnector } from '@tarmac/connector'
 import { connect, startEmbeddedPostgres, type PostgresConnectTimings } from '@tarmac/postgres'
 import { createTestDatabase } from '@tarmac/testing'
 import pg from 'pg'
+import { RUN_OPTIONS, startRun } from '../provenance.js'
+import { PHASES, tables, type PostgresConnectResult, type Row } from './tables.js'
 
-const samples = Number(process.argv[2] ?? 20)
-const PHASES = ['dnsMs', 'tcpMs', 'sslMs', 'authMs', 'firstQueryMs', 'totalMs'] as const
-type Row = Record<(typeof PHASES)[number], number>
+const { values, positionals } = parseArgs({ options: RUN_OPTIONS, allowPositionals: true })
+const samples = Number(positionals[0] ?? 20)
+const bench = startRun({ bench: 'postgres-connect', label: values.label, out: values.out })
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b)
@@ -145,47 +147,15 @@ for (const [strategy, attempt] of Object.entries(strategies)) {
 await connector.close()
 await db.drop()
 
-const measuredAt = new Date().toISOString()
-const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, node ${process.version}`
-writeFileSync(
-  new URL('./results.json', import.meta.url),
-  `${JSON.stringify({ measuredAt, machine, samples, local, embeddedRuns, embeddedWarmConnects, leaks }, null, 2)}\n`,
+const result: PostgresConnectResult = {
+  samples,
+  local,
+  embeddedRuns,
+  embeddedWarmConnects,
+  leakAttempts: attempts,
+  leaks,
+}
+const run = await bench.finish(result)
+console.log(
+  ['local', 'embedded', 'leaks'].map((name) => tables[name as keyof typeof tables]([run])).join('\n\n'),
 )
-const table = (title: string, s: { p50: Row; p95: Row }) =>
-  [
-    `| ${title} | ${PHASES.join(' | ')} |`,
-    `|---|${PHASES.map(() => '---').join('|')}|`,
-    `| p50 | ${PHASES.map((k) => s.p50[k]).join(' | ')} |`,
-    `| p95 | ${PHASES.map((k) => s.p95[k]).join(' | ')} |`,
-  ].join('\n')
-const md = `# Time to first Postgres connection
-
-Command: \`npx tsx --conditions=@tarmac/source bench/postgres-connect/run.ts ${samples}\`
-
-Measured ${measuredAt} on ${machine}, shared with other work. All times in ms.
-
-## Local PostgreSQL 15 (127.0.0.1:5432), ${samples} sequential connects
-
-${table('local', local)}
-
-## Embedded (PGlite 0.5 + pglite-socket 0.2)
-
-Start = \`startEmbeddedPostgres\` (open or initialise the data dir, listen); then the first \`connect\`.
-
-| run | start | first connect total | auth | first query | start → first query |
-|---|---|---|---|---|---|
-${embeddedRuns.map((r) => `| ${r.kind} | ${r.startMs} | ${r.first.totalMs} | ${r.first.authMs} | ${r.first.firstQueryMs} | ${r.toFirstQueryMs} |`).join('\n')}
-
-${table('embedded, warm, connects', embeddedWarmConnects)}
-
-## Backends left after timed-out connects
-
-${attempts} concurrent connects through \`@tarmac/connector\` with a 1 000 ms establishment delay, each
-giving up after 500 ms; backends with the attempt's \`application_name\` counted ${leaks[0]?.afterMs ?? 0} ms later.
-
-| strategy | before | failed | after |
-|---|---|---|---|
-${leaks.map((l) => `| ${l.strategy} | ${l.before} | ${l.failed} | ${l.after} |`).join('\n')}
-`
-writeFileSync(new URL('./results.md', import.meta.url), md)
-console.log(md)

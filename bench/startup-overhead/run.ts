@@ -4,17 +4,19 @@
  * one process (A, B, C, A, B, C…) after a warm-up, so machine noise hits them alike; results are ratios of medians.
  * C is the least a hand-written boot with cancelling timeouts does (a controller and a timer per call).
  *
- *   npm run build -w packages/startup && npx tsx bench/startup-overhead/run.ts [rounds]
+ *   npm run build -w packages/startup && npx tsx bench/startup-overhead/run.ts [rounds] [--label L] [--out FILE]
  *
  * It measures the compiled package (dist/), as production runs it, not the TypeScript sources.
  */
-import { writeFileSync } from 'node:fs'
-import { cpus, loadavg } from 'node:os'
+import { parseArgs } from 'node:util'
 import { createStartup } from '@tarmac/startup'
+import { RUN_OPTIONS, startRun } from '../provenance.js'
+import { tables, type StartupOverheadResult } from './tables.js'
 
 const PHASES = ['init', 'dependencies', 'database', 'cache', 'services', 'websocket', 'finalize']
 const COMPONENTS = 1000
-const rounds = Number(process.argv[2] ?? 40)
+const { values, positionals } = parseArgs({ options: RUN_OPTIONS, allowPositionals: true })
+const rounds = Number(positionals[0] ?? 40)
 
 // Async on purpose: the engine awaits every start, so the baseline awaits a promise too.
 const noop = (_signal?: AbortSignal) => Promise.resolve('resource')
@@ -73,7 +75,7 @@ async function engine(): Promise<{ runMs: number; shutdownMs: number }> {
   return { runMs, shutdownMs: performance.now() - stopAt }
 }
 
-const loadAverage1mAtStart = +loadavg()[0]!.toFixed(2)
+const bench = startRun({ bench: 'startup-overhead', label: values.label, out: values.out })
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 for (let i = 0; i < 5; i++)
@@ -92,13 +94,7 @@ for (let i = 0; i < rounds; i++) {
   shutdownMs.push(result.shutdownMs)
 }
 
-const result = {
-  command: `npm run build -w packages/startup && npx tsx bench/startup-overhead/run.ts ${rounds}`,
-  date: new Date().toISOString(),
-  node: process.version,
-  cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
-  loadAverage1mAtStart,
-  loadAverage1mAtEnd: +loadavg()[0]!.toFixed(2),
+const result: StartupOverheadResult = {
   components: COMPONENTS,
   phases: PHASES.length,
   rounds,
@@ -112,5 +108,4 @@ const result = {
   ratioEngineToLoopWithTimeouts: +(median(runMs) / median(timeoutLoopMs)).toFixed(1),
   ratioEngineToLoopWithUnreadSignals: +(median(runMs) / median(unreadLoopMs)).toFixed(1),
 }
-console.log(JSON.stringify(result, null, 2))
-writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`)
+console.log(tables.medians([await bench.finish(result)]))

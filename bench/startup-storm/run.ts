@@ -4,10 +4,14 @@
  * used, and beside the CPU floor of N Tarmac starts, in one run. See README.md.
  *
  *   npm run build && npx tsx --conditions=@tarmac/source bench/startup-storm/run.ts [--scenarios a,b] [--contestants x,y]
+ *     [--instances N] [--label L] [--out FILE]
+ *
+ * Writes the run into results.json (or --out) under its label; the README's tables are rendered from it
+ * (`npm run bench:tables`).
  */
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { loadavg, cpus, tmpdir } from 'node:os'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -16,6 +20,8 @@ import { getFreePort } from '@tarmac/testing'
 import { CONTESTANTS, type Contestant } from './contestants.js'
 import { runFleet } from './fleet.js'
 import { summarise, table, type ContestantResult } from './report.js'
+import type { StartupStormResult } from './tables.js'
+import { RUN_OPTIONS, startRun } from '../provenance.js'
 import {
   SCENARIOS,
   UNCONSTRAINED,
@@ -40,8 +46,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     contestants: { type: 'string' },
     instances: { type: 'string' },
-    out: { type: 'string', default: join(HERE, 'results.json') },
-    render: { type: 'boolean', default: false },
+    ...RUN_OPTIONS,
   },
 })
 const pick = <T extends { name: string }>(all: readonly T[], list: string | undefined): T[] =>
@@ -247,56 +252,6 @@ async function runScenario(scenario: Scenario, contestants: readonly Contestant[
   }))
 }
 
-interface RunEntry {
-  command: string
-  date: string
-  node: string
-  cpu: string
-  loadAverageAfter: number[]
-  results: ContestantResult[]
-}
-
-async function readEntries(path: string): Promise<RunEntry[]> {
-  return readFile(path, 'utf8').then(
-    (text) => JSON.parse(text) as RunEntry[],
-    () => [],
-  )
-}
-
-/**
- * results.md: for each scenario, its newest run — so a run of one scenario (`--scenarios pgbouncer`) adds its
- * table without dropping the others' — each under the command, machine and load averages of its run.
- */
-async function writeMarkdown(path: string, entries: readonly RunEntry[]): Promise<void> {
-  const newest = new Map<string, RunEntry>()
-  for (const entry of entries) for (const result of entry.results) newest.set(result.scenario, entry)
-  const sections: string[] = []
-  for (const entry of new Set(newest.values())) {
-    const shown = entry.results.filter((r) => newest.get(r.scenario) === entry)
-    sections.push(
-      `## ${[...new Set(shown.map((r) => r.scenario))].join(', ')} — ${entry.date}`,
-      '',
-      `\`${entry.command}\` on ${entry.cpu}, Node ${entry.node}. The last column is the 1-minute load average`,
-      `when each contestant started (the bench waits for it to fall under 2); ${entry.loadAverageAfter.join(' / ')} after the run.`,
-      '',
-      table(shown, { header: true }),
-      '',
-    )
-  }
-  await writeFile(
-    path,
-    ['# bench/startup-storm: the newest run of each scenario', '', ...sections].join('\n'),
-  )
-}
-
-const markdownPath = args.out.replace(/\.json$/, '.md')
-if (args.render) {
-  // Re-renders results.md from the newest entry of results.json, without running anything.
-  const entries = await readEntries(args.out)
-  if (entries.length === 0) throw new Error(`no results in ${args.out}`)
-  await writeMarkdown(markdownPath, entries)
-  process.exit(0)
-}
 const scenarios = pick(SCENARIOS, args.scenarios)
 /** A scenario's contestants: as named (minus the pooler-bypassing ones where there is no pooler), else its own. */
 const contestantsOf = (scenario: Scenario): Contestant[] =>
@@ -305,23 +260,12 @@ const contestantsOf = (scenario: Scenario): Contestant[] =>
     : scenario.contestants
       ? pick(CONTESTANTS, scenario.contestants.join(','))
       : CONTESTANTS.filter((c) => !c.bypassPooler)
+const bench = startRun({ bench: 'startup-storm', label: args.label, out: args.out })
 const all: ContestantResult[] = []
-const startedAt = new Date().toISOString()
 for (const scenario of scenarios) {
   const instances = args.instances ? Number(args.instances) : scenario.instances
   all.push(...(await runScenario(scenario, contestantsOf(scenario), instances)))
 }
 console.log(table(all, { header: true }))
-const entry: RunEntry = {
-  command:
-    `npx tsx --conditions=@tarmac/source bench/startup-storm/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
-  date: startedAt,
-  node: process.version,
-  cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
-  loadAverageAfter: loadavg().map((l) => Math.round(l * 100) / 100),
-  results: all,
-}
-const previous = await readEntries(args.out)
-await writeFile(args.out, `${JSON.stringify([...previous, entry], null, 2)}\n`)
-await writeMarkdown(markdownPath, [...previous, entry])
-console.error(`results appended to ${args.out}; table in ${markdownPath}`)
+const result: StartupStormResult = { results: all }
+await bench.finish(result)
