@@ -2,10 +2,16 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { HEALTH_DEFAULTS } from '@tarmac/health'
-import { createTestDatabase, startOwnCluster, type OwnCluster, type TestDatabase } from '@tarmac/testing'
+import {
+  createTestDatabase,
+  startOwnCluster,
+  startTestRedis,
+  type OwnCluster,
+  type TestDatabase,
+  type TestRedis,
+} from '@tarmac/testing'
 import { api, startBackend, type RunningBackend } from './support/backend-harness.js'
 import { startFakeOpenAi, type FakeOpenAi } from './support/fake-openai.js'
-import { startRedisProcess, type RedisProcess } from './support/redis-process.js'
 import { startTestAuth, type TestAuth } from './support/test-auth.js'
 import { ChatClient } from './support/ws-client.js'
 
@@ -114,7 +120,7 @@ describe('Postgres dies and returns mid-chat (private cluster)', () => {
 
 describe('Redis dies and returns with two backend instances (private redis-server)', () => {
   it('acks continue while it is down, readiness reflects it, fan-out resumes', async () => {
-    const redis: RedisProcess = await startRedisProcess()
+    const redis: TestRedis = await startTestRedis()
     cleanup.push(() => redis.stop())
     const db: TestDatabase = await createTestDatabase('backend_redis_fault')
     cleanup.push(() => db.drop())
