@@ -10,7 +10,8 @@ import {
   until,
 } from './support.js'
 
-// Real sockets and real time: bounds are loose (2 shared cores), lower bounds tight.
+// Real sockets and real time: lower bounds are tight (a delay is never cut short); instead of upper bounds, which
+// depend on the machine's load, the tests assert order and counts (waves, peaks, who finished first).
 const cleanup = new Cleanup()
 afterEach(() => cleanup.run())
 
@@ -27,7 +28,6 @@ describe('establishment delay', () => {
     expect(result.kind).toBe('echoed')
     if (result.kind !== 'echoed') return
     expect(result.elapsedMs).toBeGreaterThanOrEqual(280)
-    expect(result.elapsedMs).toBeLessThan(3000)
     const stats = connector.stats()
     expect(stats).toMatchObject({
       accepted: 1,
@@ -66,15 +66,15 @@ describe('capacity', () => {
     const outcomes = await Promise.all(clients.map((client, i) => roundTrip(client, `client ${i}`)))
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(Array(6).fill('echoed'))
     expect(established.map((event) => event.id)).toEqual([1, 2, 3, 4, 5, 6])
+    // Wave w waited for the w − 1 before it: each establishment is at least w delays after its connect.
     established.forEach((event, index) => {
       const wave = Math.floor(index / 2) + 1
       expect(event.establishMs).toBeGreaterThanOrEqual(300 * wave - 20)
-      expect(event.establishMs).toBeLessThan(300 * wave + 2000)
     })
+    // Never more than two at once: three waves of two, not six at once or one at a time.
     const stats = connector.stats()
     expect(stats.peakEstablishing).toBe(2)
     expect(stats.queueWaitMs.p95).toBeGreaterThanOrEqual(580)
-    expect(stats.queueWaitMs.p95).toBeLessThan(2500)
     expect(stats.queueWaitMs.p50).toBeGreaterThanOrEqual(280)
     expect(echo.accepted()).toBe(6)
   })
@@ -109,16 +109,14 @@ describe('scale-up', () => {
     expect(outcomes.every((outcome) => outcome.kind === 'echoed')).toBe(true)
     const stats = connector.stats()
     expect(stats.capacity).toBe(4)
+    // Clients 2–4 got their slots when capacity grew, while client 1 (1 000 ms) was still establishing — four
+    // at once — not one by one after it; and not before the scale-up (≥ afterMs of queueing).
     expect(stats.peakEstablishing).toBe(4)
-    // Clients 2–4 got their slots when capacity grew (~200 ms), not one by one every 1000 ms.
     const waits = established
       .filter((event) => event.id >= 2 && event.id <= 4)
       .map((event) => event.queueWaitMs)
     expect(waits).toHaveLength(3)
-    for (const waitMs of waits) {
-      expect(waitMs).toBeGreaterThanOrEqual(150)
-      expect(waitMs).toBeLessThan(950)
-    }
+    for (const waitMs of waits) expect(waitMs).toBeGreaterThanOrEqual(150)
   })
 })
 
@@ -133,12 +131,13 @@ describe('accept loop', () => {
     const stuckOutcome = roundTrip(stuck, 'stuck')
     await until(() => connector.stats().establishing === 1)
     connector.update({ establishDelayMs: 0 })
-    const startedMs = performance.now()
+    let stuckDone = false
+    void stuckOutcome.finally(() => (stuckDone = true))
     const prompt = await roundTrip(await connectTo(cleanup, port), 'prompt')
     expect(prompt.kind).toBe('echoed')
-    expect(performance.now() - startedMs).toBeLessThan(1500)
+    // Order, not a time: the second connection went all the way round while the first was still establishing.
+    expect(stuckDone).toBe(false)
     expect(connector.stats()).toMatchObject({ establishing: 1, open: 1 })
     expect(echo.accepted()).toBe(1)
-    void stuckOutcome
   })
 })
