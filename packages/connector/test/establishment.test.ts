@@ -10,7 +10,8 @@ import {
   until,
 } from './support.js'
 
-// Real sockets and real time: bounds are loose (2 shared cores), lower bounds tight.
+// Real sockets and real time: lower bounds are tight (a delay is never cut short); instead of upper bounds, which
+// depend on the machine's load, the tests assert order and counts (waves, peaks, who finished first).
 const cleanup = new Cleanup()
 afterEach(() => cleanup.run())
 
@@ -27,7 +28,6 @@ describe('establishment delay', () => {
     expect(result.kind).toBe('echoed')
     if (result.kind !== 'echoed') return
     expect(result.elapsedMs).toBeGreaterThanOrEqual(280)
-    expect(result.elapsedMs).toBeLessThan(3000)
     const stats = connector.stats()
     expect(stats).toMatchObject({
       accepted: 1,
@@ -59,23 +59,22 @@ describe('capacity', () => {
       establishDelayMs: 300,
       capacity: 2,
     })
-    const established: { id: number; establishMs: number }[] = []
-    connector.on('established', (event) => established.push(event))
+    const established: { id: number; atMs: number }[] = []
+    connector.on('established', ({ id }) => established.push({ id, atMs: performance.now() }))
     const clients = []
     for (let i = 0; i < 6; i++) clients.push(await connectTo(cleanup, port))
     const outcomes = await Promise.all(clients.map((client, i) => roundTrip(client, `client ${i}`)))
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(Array(6).fill('echoed'))
     expect(established.map((event) => event.id)).toEqual([1, 2, 3, 4, 5, 6])
-    established.forEach((event, index) => {
-      const wave = Math.floor(index / 2) + 1
-      expect(event.establishMs).toBeGreaterThanOrEqual(300 * wave - 20)
-      expect(event.establishMs).toBeLessThan(300 * wave + 2000)
-    })
+    // Each client from the third on got the slot the one two places ahead freed, then paid its own 300 ms: at
+    // least 300 ms after that one (timer granularity aside). Measured between establishments, so a slow
+    // sequence of connects on a loaded machine cannot make it fail.
+    for (let index = 2; index < 6; index++)
+      expect(established[index]!.atMs - established[index - 2]!.atMs).toBeGreaterThanOrEqual(280)
+    // Never more than two at once: three waves of two, not six at once or one at a time.
     const stats = connector.stats()
     expect(stats.peakEstablishing).toBe(2)
-    expect(stats.queueWaitMs.p95).toBeGreaterThanOrEqual(580)
-    expect(stats.queueWaitMs.p95).toBeLessThan(2500)
-    expect(stats.queueWaitMs.p50).toBeGreaterThanOrEqual(280)
+    expect(stats.queueWaitMs.samples).toBe(6)
     expect(echo.accepted()).toBe(6)
   })
 
@@ -101,24 +100,22 @@ describe('scale-up', () => {
       capacity: 1,
       scaleUp: { toCapacity: 4, afterMs: 200 },
     })
-    const established: { id: number; queueWaitMs: number }[] = []
-    connector.on('established', (event) => established.push(event))
+    const established: { id: number; atMs: number }[] = []
+    connector.on('established', ({ id }) => established.push({ id, atMs: performance.now() }))
+    const beforeConnectsMs = performance.now()
     const clients = []
     for (let i = 0; i < 5; i++) clients.push(await connectTo(cleanup, port))
     const outcomes = await Promise.all(clients.map((client) => roundTrip(client, 'x')))
     expect(outcomes.every((outcome) => outcome.kind === 'echoed')).toBe(true)
     const stats = connector.stats()
     expect(stats.capacity).toBe(4)
+    // Clients 2–4 got their slots when capacity grew, while client 1 (1 000 ms) was still establishing — four
+    // at once — not one by one after it; and not before the scale-up: afterMs plus their own delay after the
+    // first connect (a lower bound from before every connect, so slow connects cannot make it fail).
     expect(stats.peakEstablishing).toBe(4)
-    // Clients 2–4 got their slots when capacity grew (~200 ms), not one by one every 1000 ms.
-    const waits = established
-      .filter((event) => event.id >= 2 && event.id <= 4)
-      .map((event) => event.queueWaitMs)
-    expect(waits).toHaveLength(3)
-    for (const waitMs of waits) {
-      expect(waitMs).toBeGreaterThanOrEqual(150)
-      expect(waitMs).toBeLessThan(950)
-    }
+    const scaled = established.filter((event) => event.id >= 2 && event.id <= 4)
+    expect(scaled).toHaveLength(3)
+    for (const { atMs } of scaled) expect(atMs - beforeConnectsMs).toBeGreaterThanOrEqual(200 + 1000 - 20)
   })
 })
 
@@ -133,12 +130,13 @@ describe('accept loop', () => {
     const stuckOutcome = roundTrip(stuck, 'stuck')
     await until(() => connector.stats().establishing === 1)
     connector.update({ establishDelayMs: 0 })
-    const startedMs = performance.now()
+    let stuckDone = false
+    void stuckOutcome.finally(() => (stuckDone = true))
     const prompt = await roundTrip(await connectTo(cleanup, port), 'prompt')
     expect(prompt.kind).toBe('echoed')
-    expect(performance.now() - startedMs).toBeLessThan(1500)
+    // Order, not a time: the second connection went all the way round while the first was still establishing.
+    expect(stuckDone).toBe(false)
     expect(connector.stats()).toMatchObject({ establishing: 1, open: 1 })
     expect(echo.accepted()).toBe(1)
-    void stuckOutcome
   })
 })

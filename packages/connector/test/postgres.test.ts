@@ -27,7 +27,6 @@ describe('in front of a real Postgres', () => {
     const { rows } = await client.query<{ one: number }>('select 1 as one')
     expect(rows).toEqual([{ one: 1 }])
     expect(connectMs).toBeGreaterThanOrEqual(280)
-    expect(connectMs).toBeLessThan(5000)
     const stats = connector.stats()
     expect(stats).toMatchObject({ establishedTotal: 1, open: 1 })
     expect(stats.bytesIn).toBeGreaterThan(0)

@@ -87,14 +87,14 @@ describe('connectPostgres failures on the network path', () => {
 
   it('times out in phase auth against a server that never answers, and really closes the socket', async () => {
     server = await startTestServer()
-    const startMs = performance.now()
     const error = await connectPostgres(`postgres://u@127.0.0.1:${server.port}/db`, { timeoutMs: 300 }).catch(
       (e: unknown) => e,
     )
     expect(error).toBeInstanceOf(ProbeError)
     expect(error).toMatchObject({ code: 'TIMEOUT', phase: 'auth', cause: { code: 'ETIMEDOUT' } })
+    // The 300 ms given fired (not the 5 s default), and not early.
+    expect((error as ProbeError).message).toBe('auth did not complete within the 300 ms deadline')
     expect((error as ProbeError).phases?.auth).toBeGreaterThan(200)
-    expect(performance.now() - startMs).toBeLessThan(2_000)
     await server.closed(1)
   })
 
@@ -104,11 +104,13 @@ describe('connectPostgres failures on the network path', () => {
     const controller = new AbortController()
     const pending = connectPostgres(`postgres://u@127.0.0.1:${server.port}/db`, { signal: controller.signal })
     while (server.accepted === 0) await new Promise((resolve) => setTimeout(resolve, 5))
-    const abortedAt = performance.now()
+    let settled = false
+    const error = pending.catch((e: unknown) => e).finally(() => (settled = true))
     controller.abort()
-    const error = await pending.catch((e: unknown) => e)
-    expect(performance.now() - abortedAt).toBeLessThan(100)
-    expect(error).toMatchObject({ code: 'TIMEOUT', phase: 'auth', cause: { code: 'ABORT_ERR' } })
+    // Promptly: settled before the event loop's next turn, so it waited for no timer and no I/O.
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(settled).toBe(true)
+    expect(await error).toMatchObject({ code: 'TIMEOUT', phase: 'auth', cause: { code: 'ABORT_ERR' } })
     await server.closed(1)
     // The accepted (server-side) socket is gone too; only the count we started with remains.
     await new Promise((resolve) => setImmediate(resolve))

@@ -86,12 +86,20 @@ describe('runMain in a real process', () => {
   })
 
   it('exits 3 within the deadline when a component hangs', async () => {
-    const startedAt = Date.now()
     const child = runExample({ EXAMPLE_HANG: 'jwks', EXAMPLE_DEADLINE_MS: '3000' })
     expect(await child.exitCode).toBe(3)
-    // 3 s deadline plus process start (tsx) on a loaded 2-core machine.
-    expect(Date.now() - startedAt).toBeLessThan(15_000)
-    expect(child.stderr()).toContain('phase "dependencies", component "jwks": STARTUP_ERR_')
+    // It was the 3 s deadline that ended it (not a hang cut by the test's timeout, nor an earlier failure):
+    // the code says so, and the engine's own clock ran at least that long. No wall-clock upper bound: on a
+    // loaded machine the process start (tsx) alone varies by seconds.
+    const [line, reportLine] = child.stderr().trim().split('\n')
+    expect(line).toContain(
+      'phase "dependencies", component "jwks": STARTUP_ERR_DEADLINE_EXCEEDED — startup deadline of 3000 ms passed',
+    )
+    const { startupReport } = JSON.parse(reportLine!) as {
+      startupReport: { durationMs: number; state: string }
+    }
+    expect(startupReport.state).toBe('failed')
+    expect(startupReport.durationMs).toBeGreaterThanOrEqual(3000)
   })
 
   it('exits at once on a second signal', async () => {

@@ -16,6 +16,8 @@ export type {
   SelfSignedCert,
 } from '@tarmac/postgres/cluster'
 export { seededRandom } from './seeded-random.js'
+export { fuzzSettings, CI_FUZZ_SEED, FUZZ_SEED_SOURCES } from './fuzz-settings.js'
+export type { FuzzSettings, FuzzSeedSource } from './fuzz-settings.js'
 export { until } from './until.js'
 export { withClient } from './with-client.js'
 export { startPgBouncer, PGBOUNCER_BIN } from './pgbouncer.js'

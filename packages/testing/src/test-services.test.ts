@@ -34,4 +34,24 @@ describe('the servers a test run provisions', () => {
     await redis.stop()
     await expect(reply(redis.port, 'PING\r\n')).rejects.toMatchObject({ code: 'ECONNREFUSED' })
   })
+
+  it('a redis-server a test kills and restarts on the same port, empty', async () => {
+    const redis = await startTestRedis()
+    try {
+      expect(await reply(redis.port, 'SET k v\r\n')).toBe('+OK\r\n')
+      await redis.kill()
+      await expect(reply(redis.port, 'PING\r\n')).rejects.toMatchObject({ code: 'ECONNREFUSED' })
+      await redis.restart()
+      expect(await reply(redis.port, 'GET k\r\n')).toBe('$-1\r\n')
+    } finally {
+      await redis.stop()
+    }
+  })
+
+  it('a redis-server that cannot be spawned is an error naming it, not a crash or a hang', async () => {
+    const missing = '/nonexistent/redis-server'
+    await expect(startTestRedis({ ...process.env, TEST_REDIS_SERVER_BIN: missing })).rejects.toThrow(
+      `redis-server could not be started (${missing}): spawn ${missing} ENOENT`,
+    )
+  })
 })

@@ -74,12 +74,14 @@ describe('src/main.ts', () => {
     )
     expect(human).toMatch(/refused|unreachable|ECONNREFUSED/i)
     expect(stderr).not.toContain('secret')
-    // the startup itself gave up within its deadline (the process adds module loading on top)
+    // The startup itself gave up under the 3 s deadline it was given (the process adds module loading on top):
+    // the deadline in force is the one set, and the engine's clock is far below the 120 s default — a bound
+    // that generous, because timers fire late on a loaded machine.
     const report = JSON.parse(lines.find((line) => line.startsWith('{"startupReport"'))!) as {
-      startupReport: { durationMs: number; state: string }
+      startupReport: { durationMs: number; deadlineMs: number; state: string }
     }
-    expect(report.startupReport.state).toBe('failed')
-    expect(report.startupReport.durationMs).toBeLessThanOrEqual(3000 + 1500)
+    expect(report.startupReport).toMatchObject({ state: 'failed', deadlineMs: 3000 })
+    expect(report.startupReport.durationMs).toBeLessThan(3000 + 20_000)
   })
 
   it('exits 3 listing every bad variable, without their values', async () => {

@@ -49,7 +49,9 @@ describe('Postgres goes away at runtime and comes back', () => {
     expect(during.status).toBe(503)
     expect(during.body.code).toBe('DEPENDENCY_UNAVAILABLE')
     expect(during.headers.get('retry-after')).toBe('5')
-    expect(Date.now() - startedAt).toBeLessThan(10_000) // a bounded answer, not a hang
+    // A refusal needs no timer: the answer comes in milliseconds. 10 s (over three query budgets) only tells
+    // "answered" from "hung" on a loaded machine.
+    expect(Date.now() - startedAt).toBeLessThan(10_000)
     const me = await auth.post('/auth/refresh', { refreshToken: 'tarmac_rt_whatever' })
     expect(me.status).toBe(503)
 
@@ -80,7 +82,9 @@ describe('Postgres goes away at runtime and comes back', () => {
       const during = await auth.post('/auth/login', account)
       expect(during.status).toBe(503)
       expect(during.body.code).toBe('DEPENDENCY_UNAVAILABLE')
-      expect(Date.now() - startedAt).toBeLessThan(12_000) // DB_QUERY_TIMEOUT_MS is 3 000
+      // Time is the title here: DB_QUERY_TIMEOUT_MS is 3 000, and without it the request would hang for good.
+      // Four budgets, for a loaded machine.
+      expect(Date.now() - startedAt).toBeLessThan(12_000)
     } finally {
       connector.up()
     }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import pg from 'pg'
 import { createConnector, type Connector } from '@tarmac/connector'
 import type { PostgresHandle } from '@tarmac/postgres'
@@ -118,7 +118,6 @@ describe('through a slow connector, a starting instance pays for one establishme
 describe('a database out of slots (53300)', () => {
   let cluster: OwnCluster
   let appUrl: string
-  let backend: Backend | undefined
   const hogs: pg.Client[] = []
 
   beforeAll(async () => {
@@ -129,10 +128,26 @@ describe('a database out of slots (53300)', () => {
     appUrl = cluster.url({ user: 'budget_app', password: 'budget-pw', database: 'budget_chat' })
   })
   afterAll(async () => {
-    await backend?.shutdown('test done')
     await releaseHogs()
     await cluster?.stop()
   })
+
+  /** A backend of the test's own on the cluster (the app role's 6 slots fit one at a time): stopped after it. */
+  function backendOnCluster(): Backend {
+    const config = loadConfig(configSchema, {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: appUrl,
+      AUTH_URL: auth.url,
+      LOG_LEVEL: 'silent',
+    })
+    const backend = createBackend(config)
+    onTestFinished(async () => {
+      await backend.shutdown('test done')
+      await releaseHogs()
+    })
+    return backend
+  }
 
   /** Cuts the backend's pooled connections and takes every free slot, as a storm of other instances would. */
   async function takeEverySlot(handle: PostgresHandle): Promise<void> {
@@ -157,20 +172,13 @@ describe('a database out of slots (53300)', () => {
   }
 
   it('in finalize, is retried under the deadline and recovers when slots free up', async () => {
-    const config = loadConfig(configSchema, {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: appUrl,
-      AUTH_URL: auth.url,
-      LOG_LEVEL: 'silent',
-    })
-    backend = createBackend(config)
+    const backend = backendOnCluster()
     // Between admission and the self-test, the slots run out; they come back 1.5 s later.
     backend.startup.add({
       name: 'storm',
       phase: 'websocket',
       async start() {
-        await takeEverySlot(backend!.postgres)
+        await takeEverySlot(backend.postgres)
         setTimeout(() => void releaseHogs(), 1_500)
       },
     })
@@ -185,11 +193,13 @@ describe('a database out of slots (53300)', () => {
   }, 60_000)
 
   it('at run time, answers 503 DEPENDENCY_UNAVAILABLE with Retry-After, then recovers', async () => {
-    const url = `http://127.0.0.1:${backend!.port}`
+    const backend = backendOnCluster()
+    await backend.run()
+    const url = `http://127.0.0.1:${backend.port}`
     const token = await auth.mint()
     const headers = { authorization: `Bearer ${token}` }
     expect((await fetch(`${url}/api/threads`, { headers })).status).toBe(200)
-    const handle = backend!.postgres
+    const handle = backend.postgres
     await takeEverySlot(handle)
     const refused = await fetch(`${url}/api/threads`, { headers })
     expect(refused.status).toBe(503)

@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fuzzSettings, withClient } from '@tarmac/testing'
 import { startStack } from './support/backend-harness.js'
 import { ChatClient, type Frame } from './support/ws-client.js'
 
 // Property-based fuzzing of every REST route and every WebSocket frame type against the real backend on
 // real Postgres. Properties: no answer ≥ 500 (no `INTERNAL` error frame), every 4xx and every error frame
-// carries a `code`, the socket stays usable, the process stays live. Bounded in runs and time; a failure
-// prints fast-check's seed and path: rerun with FUZZ_SEED=<seed> (and FUZZ_PATH=<path>) to replay it.
-const RUNS = Number(process.env.FUZZ_RUNS ?? 2_000)
-const TIME_LIMIT_MS = Number(process.env.FUZZ_TIME_LIMIT_MS ?? 15_000)
-const SEED =
-  process.env.FUZZ_SEED === undefined ? Date.now() ^ (Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED)
-const replay = process.env.FUZZ_PATH === undefined ? {} : { path: process.env.FUZZ_PATH }
+// carries a `code`, the socket stays usable, the process stays live. A fixed number of runs, every one of them
+// asserted to have happened, and rows written to prove the fuzzing got past validation into Postgres. The
+// seed is fixed under CI and random elsewhere (printed); a failure prints fast-check's seed and path: rerun
+// with FUZZ_SEED=<seed> (and FUZZ_PATH=<path>) to replay it.
+const FUZZ = fuzzSettings(1_000)
 const MAX_FRAME_BYTES = 4_096
 
 let stack: Awaited<ReturnType<typeof startStack>>
@@ -22,6 +21,9 @@ const counts: Record<string, number> = {}
 /** WebSocket answers by type (and error code): shows what the fuzzing reached. */
 const tally: Record<string, number> = {}
 beforeAll(async () => {
+  console.log(
+    `backend fuzz: seed ${FUZZ.seed} (${FUZZ.seedFrom}), ${FUZZ.numRuns} runs; replay with ${FUZZ.replay}`,
+  )
   stack = await startStack('backend_fuzz', {
     options: { rateLimitBurst: 1_000_000, rateLimitPerSecond: 1_000_000, maxFrameBytes: MAX_FRAME_BYTES },
     env: { CHAT_MAX_RUNS_PER_USER: '1000' },
@@ -40,11 +42,16 @@ async function newThread(): Promise<string> {
   return ((await created.json()) as { id: string }).id
 }
 afterAll(async () => {
-  console.log(`fuzz seed ${SEED}; runs ${JSON.stringify(counts)}; WebSocket answers ${JSON.stringify(tally)}`)
+  console.log(
+    `fuzz seed ${FUZZ.seed}; runs ${JSON.stringify(counts)}; WebSocket answers ${JSON.stringify(tally)}`,
+  )
   await stack?.close()
 })
 
-/** Runs a property with the file's seed and bounds; on failure the message names the seed to replay. */
+/**
+ * Runs a property with the file's seed and run count; on failure the message names the seed to replay. Every
+ * planned run must have happened (a pass after a handful proves nothing).
+ */
 async function check<T>(name: string, arbitrary: fc.Arbitrary<T>, predicate: (value: T) => Promise<void>) {
   let runs = 0
   const details = await fc.check(
@@ -52,13 +59,7 @@ async function check<T>(name: string, arbitrary: fc.Arbitrary<T>, predicate: (va
       runs++
       await predicate(value)
     }),
-    {
-      numRuns: RUNS,
-      seed: SEED,
-      interruptAfterTimeLimit: TIME_LIMIT_MS,
-      markInterruptAsFailure: false,
-      ...replay,
-    },
+    { seed: FUZZ.seed, numRuns: FUZZ.numRuns, ...(FUZZ.path !== undefined && { path: FUZZ.path }) },
   )
   counts[name] = runs
   if (details.failed) {
@@ -67,7 +68,22 @@ async function check<T>(name: string, arbitrary: fc.Arbitrary<T>, predicate: (va
         `counterexample: ${fc.stringify(details.counterexample)}\n${String(details.errorInstance)}`,
     )
   }
+  expect(runs, `${name} runs of seed ${FUZZ.seed}`).toBeGreaterThanOrEqual(FUZZ.minRuns)
 }
+
+/** Rows of the fuzzing user's threads and messages: what the fuzzed routes and frames wrote to Postgres. */
+async function rowCounts(): Promise<{ threads: number; messages: number }> {
+  return withClient(stack.db.url, async (client) => {
+    const { rows } = await client.query<{ threads: number; messages: number }>(
+      `select (select count(*) from chat_threads)::int as threads,
+              (select count(*) from chat_messages)::int as messages`,
+    )
+    return rows[0]!
+  })
+}
+
+/** Whether the fuzzing is expected to have written anything: not when replaying one counterexample. */
+const wholeRun = FUZZ.path === undefined
 
 // Strings that reach Postgres badly: NUL, lone surrogates, huge, digits, uuids, path tricks.
 const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit))
@@ -199,13 +215,18 @@ async function send(c: RestCase): Promise<{ status: number; text: string }> {
 
 describe('fuzzing the REST API (real backend, real Postgres)', () => {
   it('answers every request below 500, with a code on every 4xx', async () => {
+    const before = await rowCounts()
+    const created: Record<number, number> = {}
     await check('rest', restCase, async (c) => {
       const { status, text } = await send(c)
+      if (c.method === 'POST' && c.path === '/api/threads') created[status] = (created[status] ?? 0) + 1
       expect(status, text).toBeLessThan(500)
       if (status >= 400) expect(typeof (JSON.parse(text) as { code?: unknown }).code, text).toBe('string')
     })
     expect((await fetch(`${stack.url}/health/live`)).status).toBe(200)
-  }, 60_000)
+    // It reached Postgres: fuzzed titles that passed validation became threads.
+    if (wholeRun) expect((await rowCounts()).threads, JSON.stringify(created)).toBeGreaterThan(before.threads)
+  }, 300_000)
 })
 
 // Every client frame type with fields of any shape, raw text that is not JSON, binary, oversized.
@@ -253,6 +274,7 @@ const frame: fc.Arbitrary<{ kind: 'text'; text: string } | { kind: 'binary'; byt
 describe('fuzzing the WebSocket protocol (real backend, real Postgres)', () => {
   it('answers every frame with a code when it refuses it, never INTERNAL, and stays usable', async () => {
     threadId = await newThread()
+    const before = await rowCounts()
     let client = await ChatClient.withSubprotocol(stack.wsUrl, token)
     await client.next((f) => f.type === 'auth.ok')
     await check('ws', frame, async (f) => {
@@ -280,7 +302,9 @@ describe('fuzzing the WebSocket protocol (real backend, real Postgres)', () => {
     })
     expect(client.socket.readyState).toBe(client.socket.OPEN)
     client.close()
-  }, 60_000)
+    // It reached Postgres: fuzzed message.send frames on the real thread were stored.
+    if (wholeRun) expect((await rowCounts()).messages, JSON.stringify(tally)).toBeGreaterThan(before.messages)
+  }, 300_000)
 
   it('closes a frame above the hard payload cap with 1009, and the server lives on', async () => {
     const client = await ChatClient.withSubprotocol(stack.wsUrl, token)

@@ -49,14 +49,15 @@ async function expectStartupFailure(env: Record<string, string>, phase: string, 
   expect(code, child.stderr()).toBe(3)
   expect(line).toContain(`phase "${phase}", component "${component}"`)
   expect(elapsedMs).toBeLessThan(DEADLINE_MS + SLACK_MS)
-  // The engine's own clock: startup gave up within its deadline (plus stopping what had started).
+  // The engine's own clock: startup gave up under the deadline it was given (plus stopping what had started),
+  // far below the 120 s default; generous, because timers fire late on a loaded machine.
   const reportLine = child
     .stderr()
     .split('\n')
     .find((l) => l.startsWith('{"startupReport"'))
   if (reportLine) {
     const report = (JSON.parse(reportLine) as { startupReport: { durationMs: number } }).startupReport
-    expect(report.durationMs).toBeLessThanOrEqual(DEADLINE_MS + 1_000)
+    expect(report.durationMs).toBeLessThan(Number(env.STARTUP_DEADLINE_MS ?? DEADLINE_MS) + 20_000)
   }
   return line!
 }

@@ -21,9 +21,11 @@ describe('WebSocket token expiry', () => {
     const ok = await client.next((f) => f.type === 'auth.ok')
     expect(Date.parse(String(ok.expiresAt))).toBeGreaterThan(startedMs)
     const closed = await client.closed
+    // Closed because of the expiry (the code and the last frame say so), and not before it (timer granularity
+    // aside). No upper bound: how late a timer fires depends on the machine's load.
     expect(closed.code).toBe(4408)
     expect(client.frames.at(-1)).toMatchObject({ type: 'error', code: 'TOKEN_EXPIRED' })
-    expect(Date.now() - startedMs).toBeLessThan(10_000)
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(String(ok.expiresAt)) - 20)
   })
 
   it('stays open past the first expiry when the client re-authenticates with a fresh token', async () => {

@@ -127,6 +127,8 @@ describe('end to end: two tabs of one user on two backends (tarmac up --backends
       new Promise<void>((resolve) =>
         page.on('websocket', (socket) => socket.on('framereceived', () => resolve())),
       )
+    const outputFrom = output.length // this test's tunnels only, whatever ran before it
+    const tunnelled = () => output.slice(outputFrom)
     const first = await context.newPage()
     const firstSocket = openSocket(first)
     await first.goto(`${base}/signup`)
@@ -143,9 +145,11 @@ describe('end to end: two tabs of one user on two backends (tarmac up --backends
     const secondSocket = openSocket(second)
     await second.goto(first.url())
     await secondSocket
-    await expect.poll(() => (output.match(/websocket tunnelled/g) ?? []).length, { timeout: 10_000 }).toBe(2)
-    const upstreams = [...output.matchAll(/websocket tunnelled .*upstream=127\.0\.0\.1:(\d+)/g)].map((m) =>
-      Number(m[1]),
+    await expect
+      .poll(() => (tunnelled().match(/websocket tunnelled/g) ?? []).length, { timeout: 10_000 })
+      .toBe(2)
+    const upstreams = [...tunnelled().matchAll(/websocket tunnelled .*upstream=127\.0\.0\.1:(\d+)/g)].map(
+      (m) => Number(m[1]),
     )
     expect(upstreams.sort()).toEqual([ports.backend, ports.backend + 10])
 

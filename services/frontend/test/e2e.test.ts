@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getFreePort } from '@tarmac/testing'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { chromium } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import {
   CHROMIUM_ARGS,
   CHROMIUM_PATH,
@@ -22,14 +21,10 @@ const screenshot = (page: Page, name: string) =>
   page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true })
 
 describe('end to end: chat and status through the browser', () => {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'tarmac-e2e-chromium-'))
   let stack: E2eStack
   let backend: ServiceProcess
-  let context: BrowserContext
+  let browser: Browser
   let base: string
-  const problems: string[] = []
-  const deltaFrames: string[] = []
-  let threadUrl = ''
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM_PATH))
@@ -39,22 +34,45 @@ describe('end to end: chat and status through the browser', () => {
     figures.bundle = stack.bundle
     backend = stack.backend
     base = stack.base
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM_PATH,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1200, height: 800 },
-    })
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true })
+  }, 240_000)
+
+  /**
+   * A browser context of the test's own (its own cookies and storage: no test signs in for another), with the
+   * CSP violations and uncaught errors of its pages collected in `problems`.
+   */
+  async function newContext(): Promise<{ context: BrowserContext; problems: string[] }> {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } })
+    const problems: string[] = []
     context.on('console', (message) => {
       if (/content security policy|refused to/i.test(message.text())) problems.push(message.text())
     })
     context.on('weberror', (error) => problems.push(error.error().message))
-  }, 240_000)
+    onTestFinished(() => context.close())
+    return { context, problems }
+  }
+
+  /** Signs a new user up, opens a thread and waits for the assistant's reply to its first message; on that page. */
+  async function signUpAndChat(page: Page): Promise<void> {
+    await page.goto(`${base}/signup`, { waitUntil: 'load' })
+    await page.getByRole('button', { name: 'Sign up' }).waitFor()
+    await page.getByLabel('Display name').fill('Ada')
+    await page
+      .getByLabel('Email')
+      .fill(`ada.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`)
+    await page.getByLabel('Password').fill('correct horse battery staple')
+    await page.getByRole('button', { name: 'Sign up' }).click()
+    await page.waitForURL(`${base}/chat`)
+    await page.getByRole('button', { name: 'New thread' }).click()
+    await page.waitForURL(/\/chat\/[^/]+$/)
+    await page.getByLabel('Message').fill('What is the status of the platform?')
+    await page.getByLabel('Message').press('Enter')
+    await page.locator('li.message.assistant[data-status="complete"]').first().waitFor({ timeout: 30_000 })
+  }
 
   afterAll(async () => {
-    await context?.close()
+    await browser?.close()
     await stack?.stop()
-    rmSync(userDataDir, { recursive: true, force: true })
     if (Object.keys(figures).length > 0) {
       writeFileSync(join(RESULTS, 'e2e-figures.json'), `${JSON.stringify(figures, null, 2)}\n`)
       console.log('frontend e2e figures', JSON.stringify(figures))
@@ -62,7 +80,9 @@ describe('end to end: chat and status through the browser', () => {
   }, 60_000)
 
   it('signs up, opens a thread, streams a reply, and finds it again after a reload', async () => {
+    const { context, problems } = await newContext()
     const page = await context.newPage()
+    const deltaFrames: string[] = []
     page.on('websocket', (socket) =>
       socket.on('framereceived', ({ payload }) => {
         if (typeof payload === 'string' && payload.includes('"run.delta"')) deltaFrames.push(payload)
@@ -80,19 +100,8 @@ describe('end to end: chat and status through the browser', () => {
       ) as unknown,
     }
 
-    await page.getByLabel('Display name').fill('Ada')
-    await page.getByLabel('Email').fill(`ada.${Date.now()}@example.com`)
-    await page.getByLabel('Password').fill('correct horse battery staple')
-    await page.getByRole('button', { name: 'Sign up' }).click()
-    await page.waitForURL(`${base}/chat`)
-    await page.getByRole('button', { name: 'New thread' }).click()
-    await page.waitForURL(/\/chat\/[^/]+$/)
-    threadUrl = page.url()
-
-    await page.getByLabel('Message').fill('What is the status of the platform?')
-    await page.getByLabel('Message').press('Enter')
+    await signUpAndChat(page)
     const reply = page.locator('li.message.assistant[data-status="complete"]')
-    await reply.first().waitFor({ timeout: 30_000 })
     expect((await reply.first().innerText()).length).toBeGreaterThan(20)
     expect(deltaFrames.length).toBeGreaterThanOrEqual(2) // streamed, not one block
     await expect.poll(() => page.locator('li.message.user').count()).toBe(1)
@@ -101,10 +110,11 @@ describe('end to end: chat and status through the browser', () => {
     await page.reload({ waitUntil: 'load' })
     await page.locator('li.message.assistant[data-status="complete"]').first().waitFor({ timeout: 15_000 })
     expect(await page.getByText('What is the status of the platform?').count()).toBe(1)
-    await page.close()
+    expect(problems).toEqual([])
   }, 120_000)
 
   it('shows every service passing on the status page', async () => {
+    const { context, problems } = await newContext()
     const page = await context.newPage()
     await page.goto(`${base}/status`)
     for (const name of ['frontend', 'backend', 'auth'])
@@ -126,13 +136,13 @@ describe('end to end: chat and status through the browser', () => {
     await page.setViewportSize({ width: 390, height: 844 }) // a phone: one column, nothing cut off
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
     await screenshot(page, 'status-phone')
-    await page.close()
+    expect(problems).toEqual([])
   }, 60_000)
 
   it('says the backend is down — cause unknown, what was seen, its failed cold start — while the frontend stays ready; chat recovers without reload', async () => {
+    const { context, problems } = await newContext()
     const chat = await context.newPage()
-    await chat.goto(threadUrl)
-    await chat.locator('li.message.assistant[data-status="complete"]').first().waitFor({ timeout: 15_000 })
+    await signUpAndChat(chat) // a thread of its own with one reply, open in the chat page
     await chat.getByRole('button', { name: 'Send' }).waitFor()
     const status = await context.newPage()
     await status.goto(`${base}/status`)

@@ -29,7 +29,9 @@ Starts a private PostgreSQL (from the installed server tools), auth on its own d
 frontend as the cold-start collector, then for each scenario a backend whose path to the
 database carries the fault — most of them through @tarmac/connector, the model of a slow,
 capacity-limited VPC connector — and runs diagnose against it. It prints whether the verdict
-named the injected domain and layer; with one scenario, diagnose's whole verdict first.
+named the injected domain and layer, and whether the injection took effect (each scenario's
+backend must end as the fault dictates: ready, or exited); with one scenario, diagnose's whole
+verdict first. A scenario passes only when both hold.
 
 Usage: tarmac rehearse <scenario>... [options]
        tarmac rehearse --all [options]
@@ -38,7 +40,8 @@ Scenarios:
 ${SCENARIOS.map((s) => `  ${s.name.padEnd(28)} ${s.expected.domain}/${s.expected.layer}\n  ${''.padEnd(28)} ${s.description}`).join('\n')}
 
 Options:
-      --all              every scenario, then a table; exits 1 on any miss
+      --all              every scenario, then a table; exits 1 on any miss or injection
+                         that did not take effect
       --json             print the results as JSON
       --handoff FILE     write the diagnose handoff (one scenario only)
       --backends N       start N backends at once per scenario, 1–8 (default 1): a fleet
@@ -55,10 +58,11 @@ Example:
   tarmac rehearse connector-at-capacity --backends 4
 
 ${exitCodesHelp({
-  ok: 'every verdict named the injected domain and layer',
-  failed: 'at least one scenario was missed',
+  ok: 'every verdict named the injected domain and layer, and every injection took effect',
+  failed: 'at least one scenario was missed, or its injection did not take effect',
   usage: 'invalid usage (an unknown scenario)',
-  internal: 'the rehearsal itself could not run (no server tools, a service that would not start)',
+  internal:
+    'the rehearsal itself could not run (no server tools, a service that would not start, a fault that could not be set up)',
   interrupted: 'interrupted (Ctrl-C or SIGTERM): the scenarios that never ran are named',
 })}`
 
@@ -82,7 +86,32 @@ export interface RehearsalResult {
   readonly named: boolean
   /** How the backend ended up, against what the scenario expected. */
   readonly backend: string
+  /**
+   * Whether the injection took effect: every backend ended as the scenario expects (ready, or exited). A verdict
+   * on a fault that was not there proves nothing, so a scenario passes only when this and `named` hold.
+   */
+  readonly injected: boolean
   readonly durationMs: number
+}
+
+/** A scenario passes when its injection took effect and diagnose named it. */
+export const passed = (result: RehearsalResult): boolean => result.named && result.injected
+
+/** The line a scenario ends with on stderr: the verdict, and whether the injection took effect. */
+export function resultLine(
+  result: RehearsalResult,
+  paint: (colour: 'green' | 'red', text: string) => string,
+): string {
+  const verdict = `${result.verdict.domain}/${result.verdict.layer} (${result.verdict.confidence})`
+  const named = `${result.named ? paint('green', '✓ named') : paint('red', '✗ missed')} ${verdict}`
+  return result.injected
+    ? named
+    : `${named}\n  ${paint('red', '✗ the injection did not take effect:')} backend ${result.backend}; this scenario fails`
+}
+
+/** Exit code of a finished rehearsal: 0 when every scenario passed (named, and its injection took effect). */
+export function rehearsalExitCode(results: readonly RehearsalResult[]): number {
+  return results.every(passed) ? REHEARSE_EXIT_CODES.allNamed : REHEARSE_EXIT_CODES.missed
 }
 
 /** How a scenario's backends ended up: `ready`, or `2 ready, 1 exited` when they differ. */
@@ -143,6 +172,7 @@ export async function rehearseScenario(
     const named = verdict.domain === scenario.expected.domain && verdict.layer === scenario.expected.layer
     const outcome = outcomesOf(outcomes)
     const expected = outcomesOf(outcomes.map(() => injection.backendOutcome))
+    const injected = outcomes.every((o) => o === injection.backendOutcome)
     return {
       at: input.at,
       verdict,
@@ -151,7 +181,8 @@ export async function rehearseScenario(
         expected: scenario.expected,
         verdict: { domain: verdict.domain, layer: verdict.layer, confidence: verdict.confidence },
         named,
-        backend: outcome === expected ? outcome : `${outcome} (expected ${expected})`,
+        backend: injected ? outcome : `${outcome} (expected ${expected})`,
+        injected,
         durationMs: Date.now() - startedMs,
       },
     }
@@ -199,7 +230,8 @@ export const rehearseCommand: Command = async (argv, io) => {
   })
 }
 
-async function runRehearsal(
+/** Runs `scenarios` on one rehearsal stack, prints each result and the table; resolves with the exit code. */
+export async function runRehearsal(
   scenarios: readonly Scenario[],
   options: {
     io: CommandIo
@@ -226,11 +258,18 @@ async function runRehearsal(
     for (const scenario of scenarios) {
       if (io.signal?.aborted) break
       io.stderr.write(`${scenario.name}: ${scenario.description}… `)
-      const { result, verdict, at } = await rehearseScenario(stack, scenario, options.backends)
+      let rehearsed: Awaited<ReturnType<typeof rehearseScenario>>
+      try {
+        rehearsed = await rehearseScenario(stack, scenario, options.backends)
+      } catch (error) {
+        io.stderr.write(
+          `\ntarmac rehearse: ${scenario.name}: the fault could not be injected: ${error instanceof Error ? error.message : String(error)}\n`,
+        )
+        return REHEARSE_EXIT_CODES.failed
+      }
+      const { result, verdict, at } = rehearsed
       results.push(result)
-      io.stderr.write(
-        `${result.named ? paint('green', '✓ named') : paint('red', '✗ missed')} ${result.verdict.domain}/${result.verdict.layer} (${result.verdict.confidence})\n`,
-      )
+      io.stderr.write(`${resultLine(result, paint)}\n`)
       // One scenario: show what diagnose said, as an operator would see it.
       if (scenarios.length === 1 && !options.json)
         io.stdout.write(
@@ -261,10 +300,17 @@ async function runRehearsal(
           `${r.verdict.domain}/${r.verdict.layer}`,
           r.verdict.confidence,
           r.named ? 'yes' : 'NO',
-          r.backend,
+          r.injected ? r.backend : `${r.backend}: NOT INJECTED`,
           `${(r.durationMs / 1000).toFixed(1)} s`,
         ]),
-      )}\n${results.filter((r) => r.named).length}/${results.length} named\n`,
+      )}\n${results.filter((r) => r.named).length}/${results.length} named${notInjectedNote(results)}\n`,
     )
-  return results.every((r) => r.named) ? REHEARSE_EXIT_CODES.allNamed : REHEARSE_EXIT_CODES.missed
+  return rehearsalExitCode(results)
+}
+
+/** `; 1 injection did not take effect (database-at-max-connections)`, or nothing. */
+function notInjectedNote(results: readonly RehearsalResult[]): string {
+  const missed = results.filter((r) => !r.injected).map((r) => r.scenario)
+  if (missed.length === 0) return ''
+  return `; ${missed.length} injection${missed.length === 1 ? '' : 's'} did not take effect (${missed.join(', ')})`
 }

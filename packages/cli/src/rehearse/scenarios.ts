@@ -3,6 +3,7 @@ import { createConnector, type ConnectorOptions } from '@tarmac/connector'
 import type { FaultDomain, FaultLayer } from '@tarmac/faults'
 import { getFreePort } from '@tarmac/postgres/cluster'
 import pg from 'pg'
+import { holdEverySlot } from './capacity-hog.js'
 import { REHEARSAL_DATABASES, type RehearsalStack } from './rehearsal-stack.js'
 
 /** What a scenario sets up: how the backend reaches its database, and what diagnose is told "the database" is. */
@@ -94,20 +95,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'another application holds every slot the app role may take (53300)',
     expected: { domain: 'infrastructure', layer: 'postgres-capacity' },
     async prepare(stack) {
-      const hogs: pg.Client[] = []
-      for (;;) {
-        const client = new pg.Client({
-          connectionString: stack.appUrl(REHEARSAL_DATABASES.backend),
-          application_name: 'hog',
-        })
-        client.on('error', () => undefined)
-        try {
-          await client.connect()
-        } catch {
-          break // 53300: every ordinary slot is taken
-        }
-        hogs.push(client)
-      }
+      const hogs = await holdEverySlot(stack.appUrl(REHEARSAL_DATABASES.backend))
       return {
         backendDatabaseUrl: stack.appUrl(REHEARSAL_DATABASES.backend),
         databaseUrl: superuserUrl(stack),
