@@ -18,9 +18,4 @@ export type { ConnectorErrorCode } from './errors.js'
 export { TokenBucket } from './token-bucket.js'
 export type { TokenBucketOptions } from './token-bucket.js'
 export { simulateStorm } from './storm-model.js'
-export type {
-  InstanceModel,
-  StormConnectorModel,
-  StormModelOptions,
-  StormPrediction,
-} from './storm-model.js'
+export type { InstanceModel, StormConnectorModel, StormModelOptions, StormPrediction } from './storm-model.js'
