@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -25,7 +25,11 @@ beforeAll(async () => {
   db = await startEmbeddedPostgres({ dataDir: join(folder, 'pgdata') })
   await query('create table notes (id serial primary key, body text not null)')
 }, 120_000)
+/** Client processes still running: killed after each test, also one that failed before its own kill. */
+const processes = new Set<ChildProcess>()
 afterEach(async () => {
+  for (const child of processes) child.kill('SIGKILL')
+  processes.clear()
   await Promise.all(clients.splice(0).map((client) => client.end().catch(() => undefined)))
 })
 afterAll(async () => {
@@ -50,6 +54,7 @@ async function clientLeaving(mode: string): Promise<{ kill: () => Promise<void> 
   const child = spawn(process.execPath, ['--import', TSX, CLIENT, mode, db.url], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
+  processes.add(child)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve())
