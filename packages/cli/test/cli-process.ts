@@ -98,3 +98,56 @@ export function childrenOf(pid: number): { pid: number; cmdline: string }[] {
       }
     })
 }
+
+/** A process as `/proc` shows it, with its start time, so a pid the kernel reuses is not mistaken for it. */
+export interface ProcessIdentity {
+  readonly pid: number
+  readonly cmdline: string
+  /** Clock ticks after boot (field 22 of its stat). */
+  readonly startTime: number | null
+}
+
+/** Every descendant of a process (children, theirs…), each with its start time. */
+export function descendantsOf(pid: number): ProcessIdentity[] {
+  const children = childrenOf(pid).map((c) => ({ ...c, startTime: startTimeOf(c.pid) }))
+  return [...children, ...children.flatMap((c) => descendantsOf(c.pid))]
+}
+
+/** Those of `processes` that still run: the same process (start time unchanged), not a zombie. */
+export function stillRunning(processes: readonly ProcessIdentity[]): ProcessIdentity[] {
+  return processes.filter((p) => p.startTime !== null && startTimeOf(p.pid) === p.startTime && !zombie(p.pid))
+}
+
+/**
+ * Waits until none of `processes` runs, or `timeoutMs` passed; resolves with those still running then and how
+ * long the wait took. The pids wrap here (the suite spawns more than pid_max processes), hence start times.
+ */
+export async function waitUntilGone(
+  processes: readonly ProcessIdentity[],
+  timeoutMs: number,
+): Promise<{ left: ProcessIdentity[]; waitedMs: number }> {
+  const startedMs = Date.now()
+  while (stillRunning(processes).length > 0 && Date.now() - startedMs < timeoutMs)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  return { left: stillRunning(processes), waitedMs: Date.now() - startedMs }
+}
+
+/** When a process started (clock ticks after boot, field 22 of its stat); null once it is gone. */
+export function startTimeOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+  } catch {
+    return null
+  }
+}
+
+/** A process that has exited but was not reaped yet (its parent died with it): state Z. */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
+  } catch {
+    return true
+  }
+}

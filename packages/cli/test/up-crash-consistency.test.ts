@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +8,7 @@ import pg from 'pg'
 import { startEmbeddedPostgres } from '@tarmac/postgres'
 import { getFreePort, seededRandom } from '@tarmac/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { childrenOf, startCli, stopCli, type CliRun } from './cli-process.js'
+import { descendantsOf, startCli, stopCli, waitUntilGone, type CliRun } from './cli-process.js'
 import { migrateServices, SERVICE_MIGRATIONS } from './fixtures/migrate-embedded.js'
 
 // Issue 13: a `tarmac up` killed during its first start once left the embedded data directory with auth's
@@ -181,18 +181,15 @@ describe('embedded Postgres: a kill during the first migrations leaves a databas
       up = startCli([...args, ...(await ports())])
       // Killed while auth runs its startup (its migrations are in the database phase).
       await up.waitFor(/auth\s+│ .*phase (init|database)/, 120_000)
-      const services = childrenOf(up.child.pid!)
-        .filter((c) => c.cmdline.includes('services/'))
-        .map((c) => ({ ...c, startTime: startTimeOf(c.pid) }))
-      expect(services.length).toBeGreaterThan(0)
+      // Everything `up` started: the services (and what they started), with start times (pids wrap here).
+      const started = descendantsOf(up.child.pid!)
+      expect(started.filter((p) => p.cmdline.includes('services/')).length).toBeGreaterThan(0)
       up.child.kill('SIGKILL')
       await up.closed
-      // The parent watch stops every service once tarmac is gone.
-      const deadline = Date.now() + 30_000
-      // The same process, not its pid reused: the suite spawns enough processes to wrap pid_max (32768) here.
-      const alive = () => services.filter((s) => startTimeOf(s.pid) === s.startTime && !zombie(s.pid))
-      while (alive().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
-      expect(alive().map((s) => s.cmdline)).toEqual([])
+      // The parent watch stops every service once tarmac is gone: a generous deadline, well past its bound.
+      const { left } = await waitUntilGone(started, 60_000)
+      for (const orphan of left) process.kill(orphan.pid, 'SIGKILL') // cleaned up, then reported
+      expect(left.map((p) => p.cmdline)).toEqual([])
 
       up = startCli([...args, ...(await ports())])
       await up.waitFor(/Ctrl-C to stop/, 240_000)
@@ -202,23 +199,3 @@ describe('embedded Postgres: a kill during the first migrations leaves a databas
     }, 400_000)
   })
 })
-
-/** When a process started (clock ticks after boot, field 22 of its stat); null once it is gone. */
-function startTimeOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
-  } catch {
-    return null
-  }
-}
-
-/** A process that has exited but was not reaped yet (its parent died with it): state Z. */
-function zombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
-  } catch {
-    return true
-  }
-}

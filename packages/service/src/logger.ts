@@ -31,7 +31,20 @@ export function serializeError(error: unknown): { type: string; code?: string; m
 }
 
 /**
- * A JSON logger for a service: its name on every line, secrets redacted, errors without stacks.
+ * Where a service's lines go by default: stdout, written synchronously. Each line is out before the call
+ * returns, so nothing is buffered when the process exits (a crash or `process.exit` loses no line), and pino
+ * registers no exit-time flush. That flush is what hung services: sonic-boom's `flushSync` retries every write
+ * error, EPIPE included, so a service whose stdout reader died (`tarmac up` SIGKILLed) spun in its exit handler
+ * forever. Written synchronously, the first EPIPE reaches pino's broken-pipe handler, which turns the logger
+ * into a no-op, and the process exits.
+ */
+function stdoutDestination(): pino.DestinationStream {
+  return pino.destination({ dest: 1, sync: true })
+}
+
+/**
+ * A JSON logger for a service: its name on every line, secrets redacted, errors without stacks; by default
+ * to stdout, synchronously (`stdoutDestination`).
  * @example const logger = createLogger({ name: 'auth', level: config.LOG_LEVEL })
  */
 export function createLogger(options: {
@@ -48,7 +61,7 @@ export function createLogger(options: {
       redact: { paths: REDACTED_PATHS, censor: '***' },
       serializers: { err: serializeError, error: serializeError },
     },
-    options.destination,
+    options.destination ?? stdoutDestination(),
   )
 }
 

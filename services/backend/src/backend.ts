@@ -141,7 +141,7 @@ export function createBackend(
         postgres && {
           serverVersion: postgres.admission.serverVersion,
           connectMs: postgres.admission.timings,
-          embedded: config.DATABASE_URL === undefined,
+          embedded: postgres.admission.capacity.embedded,
           pool: postgres.poolStats(),
         }
       )
@@ -201,8 +201,11 @@ export function createBackend(
       new ChatService({
         db: boundedQueries(database.postgres.get().pool, config.DB_QUERY_TIMEOUT_MS),
         // A direct connection to a real Postgres keeps its prepared statements; a transaction pooler and the
-        // embedded Postgres do not.
-        preparedStatements: config.DATABASE_URL !== undefined && config.DB_POOLER !== 'transaction',
+        // embedded Postgres do not. Decided by what the server is, not by whether a URL was given: under
+        // `tarmac up` DATABASE_URL names the embedded server, whose ONE session every client shares — named
+        // statements there collide between processes (42P05 "already exists").
+        preparedStatements:
+          !database.postgres.get().admission.capacity.embedded && config.DB_POOLER !== 'transaction',
         bus: eventBus.get(),
         provider: provider.get(),
         historyMessages: o.historyMessages,

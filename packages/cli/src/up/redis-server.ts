@@ -3,6 +3,7 @@ import { pingRedis } from '@tarmac/postgres/cluster'
 import type { Component } from '@tarmac/startup'
 import { sleep } from '@tarmac/startup'
 import { CliError } from '../errors.js'
+import { guardedCommand } from './orphan-guard.js'
 
 /** A Redis `tarmac up` started for the backends' run events: in memory only, on loopback. */
 export interface LocalRedis {
@@ -25,13 +26,19 @@ export function redisServerComponent(
     phase: 'database',
     timeoutMs: 15_000,
     async start({ signal }) {
-      const child = spawn(
-        binary,
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
-      )
+      // Under the orphan guard: redis-server cannot preload the parent watch, and it must not outlive a
+      // SIGKILLed `tarmac up` (it would keep its port and memory). The guard passes SIGTERM on.
+      const guarded = guardedCommand(binary, [
+        ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ])
+      const child = spawn(guarded.command, guarded.args, {
+        env: { ...process.env, ...guarded.env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+      })
       child.stderr.on('data', (chunk: Buffer) => onLine(chunk.toString().trim()))
-      const killOnExit = () => child.kill('SIGKILL')
+      // SIGTERM, not SIGKILL: the guard stops redis-server and exits with it; a SIGKILLed guard would leave it.
+      const killOnExit = () => child.kill('SIGTERM')
       process.once('exit', killOnExit)
       child.once('exit', () => process.removeListener('exit', killOnExit))
       while (!(await pingRedis(port))) {
