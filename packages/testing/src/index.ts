@@ -18,5 +18,6 @@ export type {
 export { seededRandom } from './seeded-random.js'
 export { until } from './until.js'
 export { withClient } from './with-client.js'
+export { PROMTOOL_PATH, promtoolCheckMetrics } from './promtool.js'
 export { startPgBouncer, PGBOUNCER_BIN } from './pgbouncer.js'
 export type { PgBouncer, PgBouncerOptions } from './pgbouncer.js'
