@@ -6,12 +6,14 @@
  *   npx tsx scripts/dockerfile-rehearsal.ts [--smoke] services/backend/Dockerfile [services/auth/Dockerfile …]
  *
  * Each stage is a directory; FROM <stage> copies it, WORKDIR/COPY/ENV are applied, RUN executes with `sh -c`
- * on this machine's Node (the images use node:20, as this machine does). The base image's own files are not
- * there: only what the Dockerfile adds. With --smoke, the final stage's CMD runs as the image would (its ENV,
- * a free PORT, dependencies pointed at closed ports) until /health/live answers 200, then gets SIGTERM.
+ * on the Node major the base image names (`node:24-bookworm-slim` → Node 24, found by rehearsal-node.ts), not
+ * on whatever Node runs this script. The base image's own files are not there: only what the Dockerfile adds.
+ * With --smoke, the final stages' CMDs run as the images would (their ENV, that Node) against a PostgreSQL and a
+ * Redis of their own, each service pointed at the others, until each is ready — or live, when a service it needs
+ * was not rehearsed — then get SIGTERM and must exit 0 (rehearsal-stack.ts).
  * Checked too: the final tree has no devDependency (typescript, vitest). Exit 0 when every Dockerfile passes.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import {
   cpSync,
   existsSync,
@@ -27,8 +29,9 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createRequire } from 'node:module'
 import type { Ignore } from '@balena/dockerignore'
-import { getFreePort } from '@tarmac/testing'
 import { readDockerfile, type DockerStage } from './dockerfile-stages.js'
+import { findNodeOfMajor, nodeMajorOfImage, type RehearsalNode } from './rehearsal-node.js'
+import { STACK_SERVICES, smokeStack, type RehearsedImage, type StackService } from './rehearsal-stack.js'
 
 const ROOT = resolve(import.meta.dirname, '..')
 // A CommonJS module whose typings claim an ES default export: load it as what it is.
@@ -76,7 +79,13 @@ interface Built {
   env: Record<string, string>
 }
 
-function runStage(stage: DockerStage, context: string, built: Map<string, Built>, scratch: string): Built {
+function runStage(
+  stage: DockerStage,
+  context: string,
+  built: Map<string, Built>,
+  scratch: string,
+  node: RehearsalNode,
+): Built {
   const root = mkdtempSync(join(scratch, `${stage.name ?? 'final'}-`))
   const parent = built.get(stage.from)
   if (parent) cpSync(parent.root, root, { recursive: true, verbatimSymlinks: true })
@@ -103,7 +112,7 @@ function runStage(stage: DockerStage, context: string, built: Map<string, Built>
       process.stderr.write(`  RUN ${step.text}\n`)
       execFileSync('sh', ['-c', step.text], {
         cwd: inRoot('.'),
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...state.env },
+        env: { ...node.env, HOME: process.env.HOME ?? '/root', ...state.env },
         stdio: ['ignore', 'ignore', 'inherit'],
       })
       process.stderr.write(`    ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
@@ -113,75 +122,93 @@ function runStage(stage: DockerStage, context: string, built: Map<string, Built>
   return state
 }
 
-/** Starts the final stage's CMD and waits for /health/live; resolves with what it saw. */
-async function smoke(final: Built, command: readonly string[]): Promise<string> {
-  const port = await getFreePort()
-  const closed = await getFreePort()
-  const child = spawn(command[0]!, command.slice(1), {
-    cwd: join(final.root, final.workdir),
-    env: {
-      PATH: process.env.PATH ?? '',
-      ...final.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      // Nothing to reach: the service must still start its HTTP server and answer liveness.
-      DATABASE_URL: `postgres://nobody@127.0.0.1:${closed}/nothing`,
-      AUTH_URL: `http://127.0.0.1:${closed}`,
-      BACKEND_URL: `http://127.0.0.1:${closed}`,
-      STARTUP_DEADLINE_MS: '60000',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)))
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
-  try {
-    for (let i = 0; i < 240; i++) {
-      if (child.exitCode !== null) throw new Error(`exited ${child.exitCode} before answering: ${stderr}`)
-      const status = await fetch(`http://127.0.0.1:${port}/health/live`).then(
-        (r) => r.status,
-        () => 0,
-      )
-      if (status === 200) return `/health/live 200 after ${(i * 0.25).toFixed(1)} s`
-      await new Promise((done) => setTimeout(done, 250))
-    }
-    throw new Error(`no /health/live 200 within 60 s: ${stderr}`)
-  } finally {
-    child.kill('SIGTERM')
-    await exited
-  }
-}
-
 const { values, positionals } = parseArgs({ options: { smoke: { type: 'boolean' } }, allowPositionals: true })
 if (positionals.length === 0) throw new Error('usage: dockerfile-rehearsal.ts [--smoke] <Dockerfile>…')
+
+/** The service an image runs, from its CMD (`node services/backend/dist/main.js` → backend). */
+function serviceOf(command: readonly string[]): StackService | null {
+  const name = /^services\/([^/]+)\/dist\/main\.js$/.exec(command[1] ?? '')?.[1]
+  return (STACK_SERVICES as readonly string[]).includes(name ?? '') ? (name as StackService) : null
+}
+
+const nodes = new Map<number, RehearsalNode>()
+const outcomes = new Map<string, { ok: boolean; line: string }>()
+const images = new Map<string, RehearsedImage>()
+const scratches: string[] = []
+let smokeNode: RehearsalNode | undefined
+try {
+  for (const path of positionals) {
+    const scratch = mkdtempSync(join(tmpdir(), 'tarmac-image-'))
+    scratches.push(scratch)
+    const started = performance.now()
+    try {
+      const dockerfile = readDockerfile(resolve(ROOT, path))
+      const major = nodeMajorOfImage(dockerfile.final.from)
+      if (major === null)
+        throw new Error(`the image starts from ${dockerfile.final.from}, not an official node image`)
+      const node = nodes.get(major) ?? findNodeOfMajor(major)
+      nodes.set(major, node)
+      if (smokeNode && smokeNode.major !== major)
+        throw new Error(
+          `Node ${major} here, Node ${smokeNode.major} in another image: one stack runs one Node`,
+        )
+      smokeNode = node
+      const context = join(scratch, 'context')
+      const files = copyContext(context)
+      process.stderr.write(`${path}: a clean context of ${files} files, Node ${node.version}\n`)
+      const built = new Map<string, Built>()
+      let final: Built | undefined
+      for (const stage of dockerfile.stages) final = runStage(stage, context, built, scratch, node)
+      // Only the final stage is kept for the smoke: the build stages hold every devDependency, three times over.
+      for (const stage of built.values())
+        if (stage !== final) rmSync(stage.root, { recursive: true, force: true })
+      rmSync(context, { recursive: true, force: true })
+      const modules = join(final!.root, final!.workdir, 'node_modules')
+      // npm links every workspace whatever --workspace says; a link is not an installed devDependency.
+      const dev = ['typescript', 'vitest', 'eslint', 'vite', 'playwright-core'].filter((name) =>
+        existsSync(join(modules, name)),
+      )
+      if (dev.length > 0) throw new Error(`the final stage has devDependencies: ${dev.join(', ')}`)
+      const command = dockerfile.final.instructions.find((i) => i.keyword === 'CMD')?.exec ?? []
+      const service = serviceOf(command)
+      if (values.smoke && !service)
+        throw new Error(`cannot tell which service CMD ${command.join(' ')} starts`)
+      if (service)
+        images.set(path, { service, cwd: join(final!.root, final!.workdir), env: final!.env, command })
+      const seconds = ((performance.now() - started) / 1000).toFixed(0)
+      outcomes.set(path, {
+        ok: true,
+        line: `every stage built on Node ${node.version} in ${seconds} s; no devDependency in the image`,
+      })
+    } catch (error) {
+      outcomes.set(path, { ok: false, line: (error as Error).message })
+    }
+  }
+  if (values.smoke && smokeNode) {
+    const smokeable = [...images].filter(([path]) => outcomes.get(path)?.ok)
+    const smoked = await smokeStack(
+      smokeable.map(([, image]) => image),
+      smokeNode,
+    ).catch((error: unknown) => (error as Error).message)
+    for (const [path, image] of smokeable) {
+      const result =
+        typeof smoked === 'string'
+          ? { ok: false, line: `the smoke could not run: ${smoked}` }
+          : (smoked.get(image.service) ?? {
+              ok: false,
+              line: 'not started: an earlier service did not come up',
+            })
+      const before = outcomes.get(path)!
+      outcomes.set(path, { ok: result.ok, line: `${before.line}; ${result.line}` })
+    }
+  }
+} finally {
+  for (const scratch of scratches) rmSync(scratch, { recursive: true, force: true })
+}
 let failures = 0
 for (const path of positionals) {
-  const scratch = mkdtempSync(join(tmpdir(), 'tarmac-image-'))
-  const started = performance.now()
-  try {
-    const dockerfile = readDockerfile(resolve(ROOT, path))
-    const context = join(scratch, 'context')
-    const files = copyContext(context)
-    process.stderr.write(`${path}: a clean context of ${files} files\n`)
-    const built = new Map<string, Built>()
-    let final: Built | undefined
-    for (const stage of dockerfile.stages) final = runStage(stage, context, built, scratch)
-    const modules = join(final!.root, final!.workdir, 'node_modules')
-    // npm links every workspace whatever --workspace says; a link is not an installed devDependency.
-    const dev = ['typescript', 'vitest', 'eslint', 'vite', 'playwright-core'].filter((name) =>
-      existsSync(join(modules, name)),
-    )
-    if (dev.length > 0) throw new Error(`the final stage has devDependencies: ${dev.join(', ')}`)
-    let smoked = ''
-    if (values.smoke)
-      smoked = `; ${await smoke(final!, dockerfile.final.instructions.find((i) => i.keyword === 'CMD')?.exec ?? [])}`
-    const seconds = ((performance.now() - started) / 1000).toFixed(0)
-    console.log(`ok   ${path}: every stage built in ${seconds} s; no devDependency in the image${smoked}`)
-  } catch (error) {
-    failures++
-    console.log(`FAIL ${path}: ${(error as Error).message}`)
-  } finally {
-    rmSync(scratch, { recursive: true, force: true })
-  }
+  const outcome = outcomes.get(path) ?? { ok: false, line: 'not rehearsed' }
+  if (!outcome.ok) failures++
+  console.log(`${outcome.ok ? 'ok  ' : 'FAIL'} ${path}: ${outcome.line}`)
 }
 process.exit(failures === 0 ? 0 : 1)

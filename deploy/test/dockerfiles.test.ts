@@ -1,12 +1,22 @@
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import semver from 'semver'
 import { lineage, readDockerfile, type DockerInstruction } from '../../scripts/dockerfile-stages.js'
+import { nodeMajorOfImage } from '../../scripts/rehearsal-node.js'
 
 // There is no Docker daemon on these machines: this checks each Dockerfile's properties, and CI runs the same
 // npm steps on a clean copy of the context (scripts/dockerfile-rehearsal.ts, from .ci/run).
 const ROOT = resolve(import.meta.dirname, '../..')
-const rootManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] }
+const rootManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  workspaces: string[]
+  engines: { node: string }
+}
+/**
+ * The Node line the images ship on: 24, the active LTS (Node 20 reached its end of life in April 2026). Changing
+ * it is deliberate: the rehearsal (.ci/run) builds and starts the images on whatever major this says.
+ */
+const IMAGE_NODE_MAJOR = 24
 const manifestOf = (dir: string) =>
   JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as {
     name: string
@@ -40,8 +50,18 @@ describe.each(['backend', 'auth', 'frontend'])('services/%s/Dockerfile', (name) 
 
   it('is multi-stage: the image starts from Node, not from the build', () => {
     expect(dockerfile.stages.length).toBeGreaterThanOrEqual(3)
-    expect(final.from).toMatch(/^node:20(\.\d+)*-bookworm-slim$/)
+    expect(final.from).toMatch(/^node:\d+(\.\d+)*-bookworm-slim$/)
     expect(final.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.flags.from)).toEqual(['deps'])
+  })
+
+  it(`builds and runs on Node ${IMAGE_NODE_MAJOR}, a line the root engines admit`, () => {
+    // Every stage that starts from an image starts from the same Node: what builds is what runs.
+    const images = dockerfile.stages
+      .map((s) => s.from)
+      .filter((from) => !dockerfile.stages.some((t) => t.name === from))
+    expect(images.map(nodeMajorOfImage)).toEqual(images.map(() => IMAGE_NODE_MAJOR))
+    expect(dockerfile.args.NODE_IMAGE).toBe(`node:${IMAGE_NODE_MAJOR}-bookworm-slim`)
+    expect(semver.satisfies(`${IMAGE_NODE_MAJOR}.0.0`, rootManifest.engines.node)).toBe(true)
   })
 
   it('installs everything with npm ci to build, and only production dependencies for the image', () => {

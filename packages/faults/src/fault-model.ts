@@ -1,5 +1,6 @@
 import type { FaultCatalog, FaultSpec } from './fault-spec.js'
 import { catalogProblems } from './fault-spec.js'
+import { isProgrammingError, programmingErrorCode } from './programming-error.js'
 import { isFaultDomain, isFaultLayer, type VerdictDomain, type VerdictLayer } from './vocabulary.js'
 
 /** A code as declared, with the package that declares it. */
@@ -14,9 +15,11 @@ export interface Classification {
   /**
    * `annotation`: the producer said (a service annotates its documents from its own catalog); `declared`: the
    * code's spec; `cause`: a deferring code's cause; `fallback`: a deferring code's own spec, no cause known;
-   * `undeclared`: a code no catalog knows; `none`: no code at all.
+   * `programming-error`: a `TypeError`, `ReferenceError` or `SyntaxError` of the application's own code, no catalog
+   * declaring its code (`isProgrammingError`); `undeclared`: a code no catalog knows; `none`: no code at all.
    */
-  readonly basis: 'annotation' | 'declared' | 'cause' | 'fallback' | 'undeclared' | 'none'
+  readonly basis:
+    'annotation' | 'declared' | 'cause' | 'fallback' | 'programming-error' | 'undeclared' | 'none'
 }
 
 /** The lookup every judge of a fault uses: the status page, monitor, validate, diagnose, the assistant. */
@@ -24,8 +27,8 @@ export interface FaultModel {
   readonly lookup: (code: string) => DeclaredFault | undefined
   /**
    * Judges an error or a recorded failure (`{ code, domain?, layer?, cause? }`): the producer's annotation if it
-   * has one, else the declared spec, following `cause` where a code defers. Never guesses: what no catalog
-   * declares is `unknown`.
+   * has one, else the declared spec, following `cause` where a code defers; a programming error
+   * (`isProgrammingError`) is `application`. Never guesses: what no catalog declares is `unknown`.
    */
   readonly classify: (subject: unknown) => Classification
   /** `{ domain, layer }` to write into a document beside a code (unknown parts left out). */
@@ -78,6 +81,14 @@ export function createFaultModel(...catalogs: readonly FaultCatalog[]): FaultMod
     const spec = codeName === undefined ? undefined : declared.get(codeName)
     if (spec && !spec.defers)
       return { domain: spec.domain, layer: spec.layer, code: codeName, basis: 'declared' }
+    // The application's own code is wrong: a rule on what the error is, not a lookup of its code.
+    if (!spec && isProgrammingError(subject))
+      return {
+        domain: 'application',
+        layer: 'application',
+        code: programmingErrorCode(subject),
+        basis: 'programming-error',
+      }
     const fromCause = cause === undefined ? UNKNOWN : classify(cause, depth + 1)
     if (fromCause.domain !== 'unknown')
       return { ...fromCause, basis: fromCause.basis === 'annotation' ? 'annotation' : 'cause' }

@@ -122,14 +122,23 @@ export function createHealthMetrics(options: HealthMetricsOptions): HealthMetric
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   })
+  // Two gauges, named as prom-client's own `nodejs_eventloop_lag_p99_seconds` / `_max_seconds`: a `quantile`
+  // label belongs to summaries only (promtool check metrics rejects it on a gauge), and a window's p99 and max
+  // are not a summary (no `_sum`, no `_count`). Was `tarmac_event_loop_lag_seconds{quantile="0.99"|"1"}`.
   new Gauge({
-    name: 'tarmac_event_loop_lag_seconds',
-    help: 'Event-loop lag of the last sample window',
-    labelNames: ['quantile'],
+    name: 'tarmac_event_loop_lag_p99_seconds',
+    help: 'Event-loop lag: p99 delay of the last sample window',
     registers,
     collect() {
-      this.set({ quantile: '0.99' }, seconds(eventLoop.lagMs))
-      this.set({ quantile: '1' }, seconds(eventLoop.maxLagMs))
+      this.set(seconds(eventLoop.lagMs))
+    },
+  })
+  new Gauge({
+    name: 'tarmac_event_loop_lag_max_seconds',
+    help: 'Event-loop lag: largest delay of the last sample window',
+    registers,
+    collect() {
+      this.set(seconds(eventLoop.maxLagMs))
     },
   })
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { HealthRegistry } from '@tarmac/health'
 import { createHealthRegistry } from '@tarmac/health'
 import { createStartup } from '@tarmac/startup'
+import { promtoolCheckMetrics } from '@tarmac/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildApp, probe, until } from './support.js'
 
@@ -61,7 +62,15 @@ describe('/metrics', () => {
     expect(text).toMatch(
       /^tarmac_connect_phase_duration_seconds_count\{component="postgres",phase="auth"\} [1-9]/m,
     )
-    expect(text).toMatch(/^tarmac_event_loop_lag_seconds\{quantile="0.99"\} /m)
+    expect(text).toMatch(/^tarmac_event_loop_lag_p99_seconds \d/m)
+    expect(text).toMatch(/^tarmac_event_loop_lag_max_seconds \d/m)
+    expect(text).not.toContain('quantile=')
+  })
+
+  it('passes promtool check metrics', async () => {
+    const app = await service('linted')
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body
+    expect(promtoolCheckMetrics(text)).toEqual({ status: 0, output: '' })
   })
 
   it('keeps a registry per plugin instance: two services in one process do not collide', async () => {

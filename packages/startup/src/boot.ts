@@ -1,3 +1,4 @@
+import { isProgrammingError } from '@tarmac/faults'
 import { CancelScope } from './cancel-scope.js'
 import { causeChain } from './cause-chain.js'
 import type { AttemptOutcome, RunnerContext } from './component-runner.js'
@@ -194,7 +195,8 @@ async function startComponent(
       code: errorCodeOf(outcome.error),
       message: safeMessageOf(outcome.error),
     })
-    recoverInBackground(engine, component, record)
+    // Wrong code stays wrong: a programming error is not retried in the background either.
+    if (!isProgrammingError(outcome.error)) recoverInBackground(engine, component, record)
   } else {
     record.state = 'failed'
     engine.emit({
@@ -208,7 +210,10 @@ async function startComponent(
   return outcome
 }
 
-/** An optional component that failed at boot keeps trying until it starts or shutdown begins. */
+/**
+ * An optional component that failed at boot keeps trying until it starts or shutdown begins — unless it failed
+ * with a programming error (then it stays degraded: see `runAttempts`).
+ */
 function recoverInBackground(engine: Engine, component: ResolvedComponent, record: ComponentReport): void {
   const recovery = runAttempts(
     runnerContext(engine, component, record, engine.shutdownScope),

@@ -1,3 +1,4 @@
+import { isProgrammingError } from '@tarmac/faults'
 import { CancelScope } from './cancel-scope.js'
 import { causeChain } from './cause-chain.js'
 import type { StartContext } from './component.js'
@@ -25,6 +26,10 @@ export interface RunnerContext {
 /**
  * Attempts `start` until it succeeds or the policy gives up. At boot, `maxAttempts` and the component's
  * `retry.deadlineMs` bound the loop; in the background (an optional component recovering) only shutdown does.
+ * A programming error (`isProgrammingError` of `@tarmac/faults`: a `TypeError`, `ReferenceError` or
+ * `SyntaxError` of the code itself, not `fetch failed` wrapping a network error) ends the loop at once, in both
+ * modes, whatever the component's `retryable` says: no retry changes wrong code, and backing off would only
+ * make it look like weather.
  */
 export async function runAttempts(
   context: RunnerContext,
@@ -56,6 +61,7 @@ export async function runAttempts(
       recordFailedAttempt(context, attempt, outcome.error, options.now() - startedAtMs)
       if (scope.aborted) return { ok: false, error: gaveUp(scope, lastOwnError ?? outcome.error) }
       lastOwnError = outcome.error
+      if (isProgrammingError(outcome.error)) return outcome
       // The engine's own attempt timeout is always worth another attempt: a slow hop is what retries are for.
       // Only the component's errors go through its predicate, which cannot know the engine's codes.
       if (!isAttemptTimeout(outcome.error) && !retry.retryable(outcome.error, attempt)) return outcome

@@ -1,4 +1,4 @@
-import { parseOptions } from '@tarmac/faults'
+import { isProgrammingError, parseOptions } from '@tarmac/faults'
 import { z } from 'zod'
 import type { Component, RetryOptions } from './component.js'
 import { StartupError } from './errors.js'
@@ -143,8 +143,21 @@ export function resolveStartupOptions(options: StartupOptions): ResolvedStartupO
     logger: valid.logger ?? silentLogger,
     random: valid.random ?? Math.random,
     now: valid.now ?? Date.now,
-    classify: valid.classify ?? (() => ({})),
+    classify: withProgrammingErrors(valid.classify),
   })
+}
+
+const APPLICATION_FAULT = Object.freeze({ domain: 'application', layer: 'application' })
+
+/**
+ * The service's classifier, and where it has no domain for a programming error (`isProgrammingError`), the
+ * application's: the report says whose move it is even without a fault model.
+ */
+function withProgrammingErrors(classify: FaultClassifier | undefined): FaultClassifier {
+  return (error) => {
+    const verdict = classify?.(error) ?? {}
+    return verdict.domain === undefined && isProgrammingError(error) ? APPLICATION_FAULT : verdict
+  }
 }
 
 export interface ResolvedRetry {

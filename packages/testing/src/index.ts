@@ -20,5 +20,6 @@ export { fuzzSettings, CI_FUZZ_SEED, FUZZ_SEED_SOURCES } from './fuzz-settings.j
 export type { FuzzSettings, FuzzSeedSource } from './fuzz-settings.js'
 export { until } from './until.js'
 export { withClient } from './with-client.js'
+export { PROMTOOL_PATH, promtoolCheckMetrics } from './promtool.js'
 export { startPgBouncer, PGBOUNCER_BIN } from './pgbouncer.js'
 export type { PgBouncer, PgBouncerOptions } from './pgbouncer.js'

@@ -14,10 +14,14 @@ export interface ChildBackend {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>
 }
 
-/** Runs `src/main.ts` as a real process, as `npm start` would (from source, through tsx). */
-export function spawnBackend(env: Record<string, string>): ChildBackend {
+/**
+ * Runs the backend as a real process: `src/main.ts` through tsx, as `npm start` would from source, or a built
+ * entry (`built`: a `dist/main.js`) with plain `node`, as the image does.
+ */
+export function spawnBackend(env: Record<string, string>, options: { built?: string } = {}): ChildBackend {
   const startedMs = performance.now()
-  const child = spawn(process.execPath, ['--conditions=@tarmac/source', '--import', 'tsx', MAIN], {
+  const args = options.built ? [options.built] : ['--conditions=@tarmac/source', '--import', 'tsx', MAIN]
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

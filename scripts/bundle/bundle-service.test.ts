@@ -1,0 +1,113 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { BundleCheckError, type BundleProblem } from './bundle-problems.js'
+import { bundleService } from './bundle-service.js'
+
+// A tiny service in a temporary folder, bundled by the real bundler: what the backend did with ioredis, small.
+const made: string[] = []
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+function fixture(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tarmac-bundle-'))
+  made.push(dir)
+  const all = { 'package.json': JSON.stringify({ type: 'module' }), ...files }
+  for (const [path, text] of Object.entries(all)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true })
+    writeFileSync(join(dir, path), text)
+  }
+  return dir
+}
+
+/** A CommonJS package whose named export Node's loader detects (`exports.greet = …`). */
+const CJS_GREETER = {
+  'node_modules/cjs-greeter/package.json': JSON.stringify({ name: 'cjs-greeter', main: 'index.js' }),
+  'node_modules/cjs-greeter/index.js': "exports.greet = (name) => 'hello ' + name\n",
+}
+const READS_GREET = {
+  'src/main.ts': "const { greet } = await import('cjs-greeter')\nconsole.log(greet('bundle'))\n",
+}
+
+async function problemsOf(dir: string, external: readonly string[]): Promise<readonly BundleProblem[]> {
+  try {
+    await bundleService(dir, { external })
+    return []
+  } catch (error) {
+    if (error instanceof BundleCheckError) return error.problems
+    throw error
+  }
+}
+
+describe('the bundle check', () => {
+  it('fails a CommonJS package bundled into a chunk of its own, naming the chunk, the import and the export', async () => {
+    const dir = fixture({ ...CJS_GREETER, ...READS_GREET })
+    const error = await bundleService(dir, { external: [] }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(BundleCheckError)
+    const { problems, message, code } = error as BundleCheckError
+    expect(code).toBe('BUNDLE_ERR_CHECK_FAILED')
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatchObject({ kind: 'missing-export', chunk: 'main.js', missing: ['greet'] })
+    expect(problems[0]!.specifier).toMatch(/^\.\/bundle-cjs-greeter-\w+\.js$/)
+    expect(message).toContain(`main.js: import("${problems[0]!.specifier}")`)
+    expect(message).toMatch(
+      /reads greet, which bundle-cjs-greeter-\w+\.js does not export \(it exports default\)/,
+    )
+    // What the check prevents: the bundle as built reads undefined and throws.
+    const run = spawnSync(process.execPath, [join(dir, 'dist/main.js')], { encoding: 'utf8' })
+    expect(run.status).not.toBe(0)
+    expect(run.stderr).toContain('greet is not a function')
+  })
+
+  it('passes the same code with the package left to Node, which finds its named export', async () => {
+    const dir = fixture({ ...CJS_GREETER, ...READS_GREET })
+    expect(await problemsOf(dir, ['cjs-greeter'])).toEqual([])
+    const run = spawnSync(process.execPath, [join(dir, 'dist/main.js')], { encoding: 'utf8' })
+    expect(run.stdout.trim()).toBe('hello bundle')
+    expect(run.status).toBe(0)
+  })
+
+  it("fails an external package whose named export Node cannot detect (the smoke's own check)", async () => {
+    const dir = fixture({
+      'node_modules/opaque/package.json': JSON.stringify({ name: 'opaque', main: 'index.js' }),
+      // Built at run time: Node's CommonJS lexer sees no names, so only `default` is there.
+      'node_modules/opaque/index.js': "module.exports = Object.fromEntries([['greet', () => 'hi']])\n",
+      'src/main.ts': "const { greet } = await import('opaque')\nconsole.log(greet())\n",
+    })
+    const problems = await problemsOf(dir, ['opaque'])
+    expect(problems).toEqual([
+      expect.objectContaining({
+        kind: 'missing-export',
+        chunk: 'main.js',
+        specifier: 'opaque',
+        missing: ['greet'],
+      }),
+    ])
+    expect(problems[0]!.message).toContain('which Node does not find in opaque (it exports default)')
+  })
+
+  it('fails a chunk that throws when a fresh Node process imports it, and never runs the entry', async () => {
+    const dir = fixture({
+      'src/main.ts': [
+        "import { writeFileSync } from 'node:fs'",
+        "writeFileSync(new URL('../entry-ran', import.meta.url), '')",
+        "const { later } = await import('./later.js')",
+        'later()',
+      ].join('\n'),
+      'src/later.ts':
+        "if (!process.env.LATER_OK) throw new Error('later needs LATER_OK')\nexport const later = () => 1\n",
+    })
+    const problems = await problemsOf(dir, [])
+    expect(problems).toEqual([
+      expect.objectContaining({
+        kind: 'load-failed',
+        chunk: expect.stringMatching(/^bundle-later-\w+\.js$/),
+      }),
+    ])
+    expect(problems[0]!.message).toBe('importing it throws: later needs LATER_OK')
+    expect(existsSync(join(dir, 'entry-ran'))).toBe(false)
+  })
+})
