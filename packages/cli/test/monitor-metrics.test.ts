@@ -28,14 +28,16 @@ describe('tarmac monitor --metrics-port', () => {
     const port = await getFreePort()
     const controller = new AbortController()
     const io = captureIo(dir, {}, controller.signal)
-    const running = main(['monitor', '--interval', '100', '--metrics-port', String(port)], io)
+    const running = main(['monitor', '--interval', '1000', '--metrics-port', String(port)], io)
     const url = `http://127.0.0.1:${port}/metrics`
     let text = ''
     try {
-      // A few intervals: several failing checks of `svc ready` counted.
+      // A few intervals: several failing checks of `svc ready` counted, and `svc live` up. The interval is
+      // generous because it caps each check's deadline: on a loaded runner a 100 ms deadline fails `live` too.
       const failed = /svc ready",result="fail",trusted="true"\} [3-9]/
-      const deadline = Date.now() + 20_000
-      while (!failed.test(text) && Date.now() < deadline) {
+      const liveUp = /tarmac_monitor_target_up\{target="svc live",service="svc",kind="health"\} 1/
+      const deadline = Date.now() + 60_000
+      while (!(failed.test(text) && liveUp.test(text)) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100))
         text = await fetch(url).then(
           (r) => r.text(),
@@ -65,7 +67,7 @@ describe('tarmac monitor --metrics-port', () => {
     expect(text).toMatch(/tarmac_monitor_target_uptime_ratio\{target="svc live",window="1h"\} 1/)
     expect(text).toMatch(/tarmac_monitor_missed_deadlines_total \d+/)
     expect(promtoolCheckMetrics(text)).toEqual({ status: 0, output: '' })
-  }, 60_000)
+  }, 120_000)
 
   it('exits 2 with CLI_ERR_METRICS_LISTEN when the port is taken', async () => {
     const io = captureIo(dir)

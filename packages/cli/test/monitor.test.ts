@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ADMIN_DATABASE_URL, getFreePort } from '@tarmac/testing'
+import { ADMIN_DATABASE_URL, getFreePort, until } from '@tarmac/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../src/main.js'
 import { Monitor, type MonitorSnapshot } from '../src/monitor/monitor.js'
@@ -137,8 +137,10 @@ describe('tarmac monitor on an interval', () => {
     writeFileSync(join(sub, 'tarmac.yaml'), `services:\n  healthy: { url: '${healthy.url}' }\n`)
     const controller = new AbortController()
     const io = captureIo(sub, {}, controller.signal)
-    const running = main(['monitor', '--json', '--interval', '100'], io)
-    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    // A generous interval (the per-check deadline is capped at it): on a loaded runner a 100 ms deadline fails.
+    const running = main(['monitor', '--json', '--interval', '1000'], io)
+    // Two sweeps of the four endpoints, however long they take here.
+    await until(() => io.out().trim().split('\n').length >= 8, 60_000, 50)
     controller.abort()
     expect(await running).toBe(0)
     const lines = io
@@ -146,7 +148,7 @@ describe('tarmac monitor on an interval', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { target: string; state: string })
-    expect(lines.length).toBeGreaterThanOrEqual(6)
+    expect(lines.length).toBeGreaterThanOrEqual(8)
     expect(new Set(lines.map((line) => line.target))).toEqual(
       new Set(['healthy live', 'healthy ready', 'healthy startup', 'healthy infrastructure']),
     )
