@@ -246,7 +246,13 @@ describe('logging', () => {
     registry = createHealthRegistry()
     const { lines, logger } = recordingLogger()
     let healthy = true
-    registry.add({ name: 'db:ping', intervalMs: 30, run: () => ({ status: healthy ? 'pass' : 'fail' }) })
+    // Stale only after a minute: on a loaded runner a 90 ms staleness bound flips readiness on its own.
+    registry.add({
+      name: 'db:ping',
+      intervalMs: 30,
+      staleAfterMs: 60_000,
+      run: () => ({ status: healthy ? 'pass' : 'fail' }),
+    })
     app = await buildApp({ registry, logger })
     await until(async () => (await probe(app!, '/health/ready')).statusCode === 200)
     lines.length = 0 // from here on: one pass → fail and one fail → pass
