@@ -185,6 +185,14 @@ export const DEPLOY_FAULTS = defineFaults('tarmac deploy', {
     meaning: "concurrency exceeds the platform's limit (Cloud Run: containerConcurrency ≤ 1000)",
     action: 'lower concurrency; raise maxInstances to carry the load',
   },
+  DEPLOY_IMAGE_UNRELEASED: {
+    domain: 'configuration',
+    layer: 'application',
+    meaning:
+      'the images are not named by a release: tagged `latest` (whatever was pushed last runs, and a restart may pull another build), or no release could be named at all',
+    action:
+      'render and deploy with `--tag <release>` (default: the commit, `git rev-parse --short HEAD`); never deploy `latest`',
+  },
   DEPLOY_RENDER_STALE: {
     domain: 'configuration',
     layer: 'client',
