@@ -265,7 +265,7 @@ export const DEPLOY_FAULTS = defineFaults('tarmac deploy', {
     action: "attach the plan's connector, egress and instance (the line gives the command)",
   },
   DEPLOY_DRIFT_CONNECTOR: {
-    domain: 'configuration',
+    domain: 'infrastructure',
     layer: 'connector',
     meaning:
       "`deploy verify`: the VPC connector's minimum or maximum instances or machine type differ from the plan: it admits fewer connections while cold than the plan counts on",
@@ -279,7 +279,7 @@ export const DEPLOY_FAULTS = defineFaults('tarmac deploy', {
     action: 'wait for an operation in progress; an ERROR connector has to be recreated',
   },
   DEPLOY_DRIFT_DATABASE: {
-    domain: 'configuration',
+    domain: 'infrastructure',
     layer: 'postgres-capacity',
     meaning:
       "`deploy verify`: the database has fewer connection slots (its `max_connections` flag, or its tier's default) than the plan budgets",
