@@ -211,6 +211,43 @@ describe('tarmac deploy verify --from (recorded answers)', () => {
     ])
   })
 
+  it('fewer warm instances and another concurrency than planned', async () => {
+    const a = fresh()
+    a.edit<RevisionJson>(BACKEND_REVISION, (revision) => {
+      delete revision.metadata.annotations['autoscaling.knative.dev/minScale']
+      ;(revision.spec as { containerConcurrency?: number }).containerConcurrency = 1000
+    })
+    const { drifts } = await verify(a.dir, ['--platform', 'cloud-run'])
+    expect(drifts.map((d) => [d.subject, d.plan, d.live, d.code])).toEqual([
+      ['min instances', '1', 'unset (0)', 'DEPLOY_DRIFT_SCALING'],
+      ['concurrency', '250', '1000', 'DEPLOY_DRIFT_SCALING'],
+    ])
+    expect(drifts[0]!.fix).toBe(
+      'gcloud run services update tarmac-backend --project my-project --region europe-west1 --min-instances 1',
+    )
+  })
+
+  it('a service that reaches Cloud SQL straight, without the instance mounted: no socket at /cloudsql/…', async () => {
+    const a = fresh()
+    const plan = join(a.dir, 'direct.yaml')
+    a.write(
+      'direct.yaml',
+      readFileSync(join(import.meta.dirname, '../../../deploy/tarmac.yaml'), 'utf8').replace(
+        '      poolMax: 5\n',
+        '      poolMax: 5\n      database: direct\n',
+      ),
+    )
+    const { drifts } = await verify(a.dir, ['--platform', 'cloud-run', '--config', plan])
+    expect(drifts.find((d) => d.subject === 'cloud sql socket')).toMatchObject({
+      resource: 'cloud-run tarmac-auth · revision tarmac-auth-00004-rav (100% of traffic)',
+      plan: 'my-project:europe-west1:tarmac-db',
+      live: 'none mounted',
+      code: 'DEPLOY_DRIFT_NETWORK',
+      why: expect.stringContaining('PG_ERR_SOCKET_NOT_FOUND') as string,
+      fix: 'gcloud run services update tarmac-auth --project my-project --region europe-west1 --add-cloudsql-instances my-project:europe-west1:tarmac-db',
+    })
+  })
+
   it('a connector left small: at its maximum of 3 instances, on another machine type', async () => {
     const a = fresh()
     a.edit<ConnectorJson>(CONNECTOR, (connector) => {
