@@ -16,6 +16,8 @@ const ROOT = resolve(import.meta.dirname, '../..')
 const PLAN = 'deploy/tarmac.yaml'
 /** The committed render uses every ${VAR:-default} of the plan's defaults: no environment. */
 const NO_ENV = {}
+/** …and a fixed release: a commit's own SHA could never be in the files it commits. */
+const TAG = ['--tag', 'example']
 const scratch = mkdtempSync(join(tmpdir(), 'tarmac-render-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
@@ -32,6 +34,7 @@ interface EnvVar {
   valueFrom?: { secretKeyRef: { name: string; key: string } }
 }
 interface Container {
+  image: string
   env: EnvVar[]
   ports: { containerPort: number }[]
   startupProbe: Probe
@@ -80,7 +83,7 @@ async function validate(object: K8sObject): Promise<void> {
 describe('tarmac deploy render', () => {
   it('the committed files are a fresh render of deploy/tarmac.yaml', async () => {
     const io = captureIo(ROOT, NO_ENV)
-    const code = await main(['deploy', 'render', '--config', PLAN, '--check'], io)
+    const code = await main(['deploy', 'render', '--config', PLAN, ...TAG, '--check'], io)
     expect(io.err()).toBe('')
     expect(code).toBe(0)
     expect(io.out()).toMatch(/^12 rendered files are current/)
@@ -89,13 +92,87 @@ describe('tarmac deploy render', () => {
   it('is deterministic, and --check names a file that drifted', async () => {
     const out = join(scratch, 'deploy')
     for (const _ of [1, 2])
-      expect(await main(['deploy', 'render', '-c', PLAN, '-o', out], captureIo(ROOT, NO_ENV))).toBe(0)
+      expect(await main(['deploy', 'render', '-c', PLAN, ...TAG, '-o', out], captureIo(ROOT, NO_ENV))).toBe(0)
     for (const file of ['kubernetes/base/backend.yaml', 'cloud-run/backend.yaml', 'pgbouncer/pgbouncer.ini'])
       expect(readFileSync(join(out, file), 'utf8')).toBe(readFileSync(join(ROOT, 'deploy', file), 'utf8'))
     writeFileSync(join(out, 'kubernetes/base/auth.yaml'), '# edited by hand\n')
     const io = captureIo(ROOT, NO_ENV)
-    expect(await main(['deploy', 'render', '-c', PLAN, '-o', out, '--check'], io)).toBe(1)
+    expect(await main(['deploy', 'render', '-c', PLAN, ...TAG, '-o', out, '--check'], io)).toBe(1)
     expect(io.err()).toMatch(/DEPLOY_RENDER_STALE: 1 file\(s\) differ[\s\S]*kubernetes\/base\/auth\.yaml/)
+    expect(io.err()).toContain('--tag example and commit the result')
+  })
+
+  it('names the images by the release: the commit checked out by default, --tag when given, never latest', async () => {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+    const out = join(scratch, 'by-commit')
+    expect(await main(['deploy', 'render', '-c', PLAN, '-o', out], captureIo(ROOT, NO_ENV))).toBe(0)
+    const backend = readFileSync(join(out, 'cloud-run/backend.yaml'), 'utf8')
+    expect(backend).toContain(`image: europe-docker.pkg.dev/my-project/tarmac/backend:${head}\n`)
+    expect(backend).toMatch(new RegExp(`- name: RELEASE_ID\\n\\s+value: '?${head}'?\\n`))
+    expect(readFileSync(join(out, 'pgbouncer/kubernetes.yaml'), 'utf8')).toContain(`pgbouncer:${head}\n`)
+    const io = captureIo(ROOT, NO_ENV)
+    expect(
+      await main(
+        ['deploy', 'render', '-c', PLAN, '--tag', 'latest', '-o', join(scratch, 'never-latest')],
+        io,
+      ),
+    ).toBe(1)
+    expect(io.err()).toMatch(
+      /image tag: images tagged latest \(from --tag\): a tag that names no build[\s\S]*DEPLOY_IMAGE_UNRELEASED/,
+    )
+    expect(() => readdirSync(join(scratch, 'never-latest'))).toThrow()
+    const bad = captureIo(ROOT, NO_ENV)
+    expect(await main(['deploy', 'render', '-c', PLAN, '--tag', 'no spaces'], bad)).toBe(2)
+    expect(bad.err()).toMatch(/CLI_ERR_USAGE: --tag must be an image tag/)
+  })
+
+  it('mounts the Cloud SQL instance at /cloudsql/<connection name> on Cloud Run services that reach it straight', async () => {
+    const plan = join(scratch, 'direct.yaml')
+    writeFileSync(
+      plan,
+      `fleet:
+  platforms: [cloud-run]
+  database: { maxConnections: 100 }
+  services:
+    backend: { maxInstances: 4, poolMax: 5 }
+    auth: { maxInstances: 2, poolMax: 2 }
+    frontend: { maxInstances: 2, database: none }
+deploy:
+  registry: europe-docker.pkg.dev/my-project/tarmac
+  cloudSql: { connectionName: 'my-project:europe-west1:tarmac-db' }
+  cloudRun:
+    vpcConnector: projects/my-project/locations/europe-west1/connectors/tarmac
+    redisUrl: redis://10.0.0.3:6379
+    urls: { backend: 'https://b.example', auth: 'https://a.example', frontend: 'https://f.example' }
+`,
+    )
+    const out = join(scratch, 'direct')
+    expect(
+      await main(['deploy', 'render', '-c', plan, '--tag', 'r1', '-o', out], captureIo(ROOT, NO_ENV)),
+    ).toBe(0)
+    const annotations = (file: string) =>
+      (docs(readFileSync(join(out, 'cloud-run', file), 'utf8'))[0] as Manifest).spec.template.metadata
+        .annotations
+    for (const service of ['backend.yaml', 'auth.yaml'])
+      expect(annotations(service)['run.googleapis.com/cloudsql-instances']).toBe(
+        'my-project:europe-west1:tarmac-db',
+      )
+    expect(annotations('frontend.yaml')).not.toHaveProperty('run.googleapis.com/cloudsql-instances')
+    // The committed plan's services go through PgBouncer: nothing of theirs dials the socket.
+    expect(readFileSync(join(ROOT, 'deploy/cloud-run/backend.yaml'), 'utf8')).not.toContain(
+      'cloudsql-instances',
+    )
+  })
+
+  it('outside a git checkout and without --tag there is no release to name the images by: refused', async () => {
+    const plan = join(scratch, 'elsewhere.yaml')
+    writeFileSync(plan, readFileSync(join(ROOT, PLAN), 'utf8'))
+    const io = captureIo(scratch, NO_ENV)
+    expect(await main(['deploy', 'check', '-c', plan], io)).toBe(1)
+    expect(io.out()).toMatch(
+      /FAIL\s+image tag\s+no --tag, no deploy\.tag, and no commit to name it by[\s\S]*DEPLOY_IMAGE_UNRELEASED/,
+    )
+    expect(await main(['deploy', 'check', '-c', plan, '--tag', 'v1.4.2'], captureIo(scratch, NO_ENV))).toBe(0)
   })
 
   it('tells every service which proxies may set x-forwarded-for, per platform', () => {
@@ -113,7 +190,7 @@ describe('tarmac deploy render', () => {
       readFileSync(join(ROOT, PLAN), 'utf8').replace('maxConnections: 100,', 'maxConnections: 30,'),
     )
     const io = captureIo(ROOT, NO_ENV)
-    expect(await main(['deploy', 'render', '-c', plan, '-o', join(scratch, 'never')], io)).toBe(1)
+    expect(await main(['deploy', 'render', '-c', plan, ...TAG, '-o', join(scratch, 'never')], io)).toBe(1)
     expect(io.err()).toMatch(/nothing written[\s\S]*DEPLOY_CONNECTIONS_OVER_BUDGET/)
     expect(() => readdirSync(join(scratch, 'never'))).toThrow()
   })
@@ -130,6 +207,18 @@ describe.each([
   it('renders, and every object is valid against its Kubernetes schema', async () => {
     expect(objects.length).toBeGreaterThan(0)
     for (const object of objects) await validate(object)
+  })
+
+  it('runs no image tagged latest; outside the laptop overlay, ours are the release the base was rendered for', () => {
+    const images = objects
+      .filter((o) => o.kind === 'Deployment')
+      .flatMap((o) =>
+        (o as Manifest).spec.template.spec.containers.map((c) => (c as { image: string }).image),
+      )
+    expect(images.length).toBeGreaterThan(0)
+    for (const image of images) expect(image).not.toMatch(/:latest$|^[^:]+$/)
+    if (!dir.endsWith('local'))
+      for (const image of images.filter((i) => i.includes('/tarmac/'))) expect(image).toMatch(/:example$/)
   })
 
   it('never carries a secret value outside the laptop overlay', () => {

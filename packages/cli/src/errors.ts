@@ -91,6 +91,36 @@ export const CLI_FAULTS = defineFaults('tarmac', {
     meaning: '`monitor --metrics-port`: the port could not be opened (in use, or not allowed)',
     action: 'pick a free port, or stop what holds it',
   },
+  CLI_ERR_PLATFORM_DENIED: {
+    domain: 'configuration',
+    layer: 'client',
+    meaning:
+      '`deploy verify`, `diagnose --platform`: gcloud or kubectl was refused (permission denied, forbidden, no credentials); every refused read is listed',
+    action:
+      'give the caller read access — `roles/run.viewer`, `roles/vpcaccess.viewer`, `roles/cloudsql.viewer`; in Kubernetes get/list on deployments, horizontalpodautoscalers, configmaps and pods in the namespace — or `gcloud auth login`; or verify saved answers with `--from DIR`',
+  },
+  CLI_ERR_PLATFORM_TOOL_MISSING: {
+    domain: 'configuration',
+    layer: 'client',
+    meaning:
+      '`deploy verify`, `diagnose --platform`: gcloud or kubectl is not installed (or not on the PATH)',
+    action:
+      'install it, or save the answers where it is installed (`deploy verify --save DIR`) and read them here with `--from DIR`',
+  },
+  CLI_ERR_PLATFORM_ANSWER_INVALID: {
+    domain: 'configuration',
+    layer: 'client',
+    meaning:
+      '`deploy verify --from DIR`: an answer is missing from the directory, is not JSON, or is not the shape its API defines',
+    action: 'save it again with the command the message prints (JSON output), or `deploy verify --save DIR`',
+  },
+  CLI_ERR_PLATFORM_FAILED: {
+    domain: 'infrastructure',
+    layer: 'client',
+    meaning:
+      '`deploy verify`: gcloud or kubectl failed for another reason (no network to the API, a timeout, an API error); exit 3',
+    action: 'run the command the message prints by hand; retry when the API answers',
+  },
 })
 
 /** Every code `tarmac` can fail with: a closed list, each documented in the README. */
@@ -184,6 +214,90 @@ export const DEPLOY_FAULTS = defineFaults('tarmac deploy', {
     layer: 'application',
     meaning: "concurrency exceeds the platform's limit (Cloud Run: containerConcurrency ≤ 1000)",
     action: 'lower concurrency; raise maxInstances to carry the load',
+  },
+  DEPLOY_IMAGE_UNRELEASED: {
+    domain: 'configuration',
+    layer: 'application',
+    meaning:
+      'the images are not named by a release: tagged `latest` (whatever was pushed last runs, and a restart may pull another build), or no release could be named at all',
+    action:
+      'render and deploy with `--tag <release>` (default: the commit, `git rev-parse --short HEAD`); never deploy `latest`',
+  },
+  DEPLOY_NOT_DEPLOYED: {
+    domain: 'configuration',
+    layer: 'process',
+    meaning:
+      '`deploy verify`: a service, connector or instance the plan names does not exist on the platform',
+    action:
+      'deploy it (`tarmac deploy render`, then the platform command the line gives), or fix its name in the plan',
+  },
+  DEPLOY_DRIFT_RELEASE: {
+    domain: 'configuration',
+    layer: 'application',
+    meaning: '`deploy verify`: another release runs than the one the plan names (`--tag`, else the commit)',
+    action: "deploy the plan's release, or verify with `--tag` naming the release that is meant to run",
+  },
+  DEPLOY_DRIFT_TIMEOUTS: {
+    domain: 'configuration',
+    layer: 'startup',
+    meaning:
+      "`deploy verify`: a running revision's connect timeout, startup deadline, drain delay or startup probe differs from the plan (a revision still carrying an old timeout)",
+    action: "roll the plan's values out (the line gives the command), or move traffic off the old revision",
+  },
+  DEPLOY_DRIFT_CONNECTIONS: {
+    domain: 'configuration',
+    layer: 'postgres-capacity',
+    meaning:
+      '`deploy verify`: pool size, fleet size, pooler mode or maximum instances as deployed differ from the plan, or the budget they make does not fit the live max_connections',
+    action: "roll the plan's values out, or change the plan and run `tarmac deploy check` again",
+  },
+  DEPLOY_DRIFT_SCALING: {
+    domain: 'configuration',
+    layer: 'application',
+    meaning: '`deploy verify`: minimum instances or concurrency as deployed differ from the plan',
+    action: "roll the plan's values out (the line gives the command)",
+  },
+  DEPLOY_DRIFT_NETWORK: {
+    domain: 'configuration',
+    layer: 'connector',
+    meaning:
+      "`deploy verify`: a revision's VPC connector, egress or mounted Cloud SQL instances differ from the plan",
+    action: "attach the plan's connector, egress and instance (the line gives the command)",
+  },
+  DEPLOY_DRIFT_CONNECTOR: {
+    domain: 'infrastructure',
+    layer: 'connector',
+    meaning:
+      "`deploy verify`: the VPC connector's minimum or maximum instances or machine type differ from the plan: it admits fewer connections while cold than the plan counts on",
+    action:
+      "`gcloud compute networks vpc-access connectors update` with the plan's values (the line gives it)",
+  },
+  DEPLOY_CONNECTOR_NOT_READY: {
+    domain: 'infrastructure',
+    layer: 'connector',
+    meaning: '`deploy verify`: the VPC connector is not READY (CREATING, UPDATING, DELETING, ERROR)',
+    action: 'wait for an operation in progress; an ERROR connector has to be recreated',
+  },
+  DEPLOY_DRIFT_DATABASE: {
+    domain: 'infrastructure',
+    layer: 'postgres-capacity',
+    meaning:
+      "`deploy verify`: the database has fewer connection slots (its `max_connections` flag, or its tier's default) than the plan budgets",
+    action:
+      'set the flag or a larger tier, or lower fleet.database.maxConnections and run `tarmac deploy check`',
+  },
+  DEPLOY_DATABASE_NOT_RUNNABLE: {
+    domain: 'infrastructure',
+    layer: 'postgres-availability',
+    meaning:
+      '`deploy verify`: the Cloud SQL instance is not serving (state other than RUNNABLE, or stopped: activation policy NEVER)',
+    action: "look at the instance's operations; start it (`--activation-policy ALWAYS`) if it was stopped",
+  },
+  DEPLOY_DRIFT_POOLER: {
+    domain: 'configuration',
+    layer: 'pool',
+    meaning: "`deploy verify`: the running PgBouncer's settings or replicas differ from the plan's pooler",
+    action: 'apply the rendered pgbouncer.ini (`kubectl apply -k deploy/pgbouncer`), or change the plan',
   },
   DEPLOY_RENDER_STALE: {
     domain: 'configuration',

@@ -1,12 +1,13 @@
 import type { VerdictDomain, VerdictLayer } from '@tarmac/faults'
 import { createServiceFaultModel } from '@tarmac/service/faults'
-import { CLI_FAULTS } from './errors.js'
+import { CLI_FAULTS, DEPLOY_FAULTS } from './errors.js'
 
 /**
- * How the CLI judges a code: every kit package's catalog and its own. Service codes (backend, auth) arrive
- * annotated with `domain` and `layer` by the service that produced them; the model trusts those annotations.
+ * How the CLI judges a code: every kit package's catalog and its own (the deploy codes too: `diagnose --platform`
+ * weighs drifts). Service codes (backend, auth) arrive annotated with `domain` and `layer` by the service that
+ * produced them; the model trusts those annotations.
  */
-export const faults = createServiceFaultModel(CLI_FAULTS)
+export const faults = createServiceFaultModel(CLI_FAULTS, DEPLOY_FAULTS)
 
 /** Whose move and where, as the CLI reports it beside a failure. */
 export interface Judgement {

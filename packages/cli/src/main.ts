@@ -1,6 +1,6 @@
 import { processIo, type Command, type CommandIo } from './command-io.js'
 import { deployCommand } from './deploy/deploy-command.js'
-import { CliError } from './errors.js'
+import { CliError, type CliErrorCode } from './errors.js'
 import { diagnoseCommand } from './diagnose/diagnose-command.js'
 import { rehearseCommand } from './rehearse/rehearse-command.js'
 import { monitorCommand } from './monitor/monitor-command.js'
@@ -19,7 +19,8 @@ Commands:
   diagnose   application or infrastructure? a verdict (domain, layer, confidence) with evidence
   rehearse   inject a named fault (slow connector, database full, wrong password…) and check
              that diagnose names it
-  deploy     check a deployment plan's budgets; render Kubernetes, Cloud Run and PgBouncer files
+  deploy     check a deployment plan's budgets; render Kubernetes, Cloud Run and PgBouncer files;
+             verify what runs against the plan
 
 Each command has --help with its options, an example and its exit codes.
 Configuration: ./tarmac.yaml or --config FILE; without one, the local stack
@@ -31,6 +32,12 @@ Exit codes, the same in every command (each --help says what 0 and 1 mean there)
   130  interrupted (Ctrl-C or SIGTERM) before the command finished
 `
 
+/** Codes that do not mean "usage or config" (2): a service that exited, a platform tool that failed. */
+const EXIT_BY_CODE: Partial<Record<CliErrorCode, number>> = {
+  CLI_ERR_SERVICE_EXITED: EXIT_CODES.failed,
+  CLI_ERR_PLATFORM_FAILED: EXIT_CODES.internal,
+}
+
 const COMMANDS: Readonly<Record<string, Command>> = {
   up: upCommand,
   monitor: monitorCommand,
@@ -41,8 +48,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 }
 
 /**
- * Runs `tarmac <argv>`; resolves with the exit code (`EXIT_CODES`). Usage and config errors print and give 2;
- * anything else unexpected rejects, and the binary exits 3.
+ * Runs `tarmac <argv>`; resolves with the exit code (`EXIT_CODES`). Usage and config errors print and give 2
+ * (`EXIT_BY_CODE` names the few that do not); anything else unexpected rejects, and the binary exits 3.
  */
 export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
   const [name, ...rest] = argv
@@ -60,7 +67,7 @@ export async function main(argv: readonly string[], io: CommandIo = processIo())
   } catch (error) {
     if (error instanceof CliError) {
       io.stderr.write(`tarmac ${name}: ${error.code}: ${error.message}\n`)
-      return error.code === 'CLI_ERR_SERVICE_EXITED' ? EXIT_CODES.failed : EXIT_CODES.usage
+      return EXIT_BY_CODE[error.code] ?? EXIT_CODES.usage
     }
     throw error
   }

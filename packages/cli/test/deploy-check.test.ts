@@ -202,6 +202,7 @@ describe('tarmac deploy check', () => {
         'DEPLOY_COLD_START_OVER_CONNECTOR',
         'DEPLOY_SHUTDOWN_OVER_GRACE',
         'DEPLOY_CONCURRENCY_OVER_PLATFORM',
+        'DEPLOY_IMAGE_UNRELEASED',
       ]),
     )
   })

@@ -17,6 +17,7 @@ const COMMANDS = [
   ['deploy'],
   ['deploy', 'check'],
   ['deploy', 'render'],
+  ['deploy', 'verify'],
 ]
 const pass = { status: 200, body: { status: 'pass' } }
 

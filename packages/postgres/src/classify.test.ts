@@ -17,6 +17,7 @@ describe('toPostgresError', () => {
     ['PG_DB_NOT_FOUND', 'auth', '3D000', 'PG_ERR_DATABASE_NOT_FOUND', false],
     ['TLS_HANDSHAKE_FAILED', 'tls', undefined, 'PG_ERR_TLS_FAILED', false],
     ['TCP_RESET', 'tcp', undefined, 'PG_ERR_CONNECTION_LOST', true],
+    ['SOCKET_NOT_FOUND', 'socket', undefined, 'PG_ERR_SOCKET_NOT_FOUND', false],
     ['SOMETHING_NEW', 'tcp', undefined, 'PG_ERR_CONNECT_FAILED', true],
   ])(
     'maps probe class %s to its code, keeping class, phase and cause',

@@ -59,8 +59,10 @@ function stepsOf(
   timings: PostgresConnectTimings | Readonly<Record<string, unknown>> | undefined,
 ): Record<string, number> {
   const steps: Record<string, number> = {}
+  // Over a Unix socket there was no lookup and no TCP connect: leave them out rather than report 0 ms.
+  const skipped = timings?.transport === 'unix' ? ['dnsMs', 'tcpMs'] : []
   for (const [key, value] of Object.entries(timings ?? {}))
-    if (typeof value === 'number') steps[key.replace(/Ms$/, '')] = round(value)
+    if (typeof value === 'number' && !skipped.includes(key)) steps[key.replace(/Ms$/, '')] = round(value)
   return steps
 }
 

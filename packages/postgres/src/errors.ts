@@ -28,6 +28,15 @@ export const POSTGRES_FAULTS = defineFaults('@tarmac/postgres', {
     meaning: 'connection refused or network unreachable',
     action: 'is the server up and listening on that host/port; firewall, VPC connector',
   },
+  PG_ERR_SOCKET_NOT_FOUND: {
+    retryable: false,
+    domain: 'configuration',
+    layer: 'tcp',
+    meaning:
+      'no Unix socket at `<host>/.s.PGSQL.<port>`: on Cloud Run, the Cloud SQL instance is not mounted on the service (`run.googleapis.com/cloudsql-instances`) or `host=/cloudsql/…` names another instance',
+    action:
+      "make `host=/cloudsql/PROJECT:REGION:INSTANCE` the instance's connection name and mount it on the service; `tarmac deploy verify` compares both",
+  },
   PG_ERR_CONNECTION_LOST: {
     retryable: true,
     domain: 'infrastructure',

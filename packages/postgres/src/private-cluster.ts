@@ -1,6 +1,6 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import pg from 'pg'
 import { getFreePort } from './free-port.js'
 import { createSelfSignedCert } from './self-signed-cert.js'
@@ -18,6 +18,12 @@ export interface PrivateClusterOptions {
    * (any user, no password — a throwaway server on loopback for a test suite, like a developer's local one).
    */
   readonly auth?: 'scram-sha-256' | 'trust'
+  /**
+   * Also listen on a Unix socket in this directory, relative to the cluster's own temporary folder — e.g.
+   * `cloudsql/my-project:europe-west1:tarmac`, the way Cloud Run mounts a Cloud SQL instance at
+   * `/cloudsql/PROJECT:REGION:INSTANCE`. Socket connections authenticate like TCP ones (`auth`).
+   */
+  readonly socketDir?: string
 }
 
 export interface PrivateCluster {
@@ -28,8 +34,19 @@ export interface PrivateCluster {
   readonly dataDir: string
   /** Where the server writes its log. */
   readonly logFile: string
-  /** A URL for this cluster; defaults: user postgres with its password, database postgres. */
-  url(options?: { user?: string; password?: string; database?: string; query?: string }): string
+  /** The absolute directory of the Unix socket asked for with `socketDir`; undefined without one. */
+  readonly socketDir: string | undefined
+  /**
+   * A URL for this cluster; defaults: user postgres with its password, database postgres. With `socket: true`
+   * (and `socketDir`), through the Unix socket: `postgres://user:pw@localhost:PORT/db?host=<socketDir>`.
+   */
+  url(options?: {
+    user?: string
+    password?: string
+    database?: string
+    query?: string
+    socket?: boolean
+  }): string
   /** Runs SQL as the superuser on database postgres. */
   sql(text: string): Promise<pg.QueryResult>
   /**
@@ -71,14 +88,20 @@ export async function startPrivateCluster(options: PrivateClusterOptions = {}): 
       ...['-D', dataDir, '-U', 'postgres', '-E', 'UTF8', '--pwfile', pwFile],
       ...[
         `--auth-host=${options.auth ?? 'scram-sha-256'}`,
-        '--auth-local=trust',
+        // The cluster's own socket is the tools' (pg_ctl -w pings it); one asked for is a client's, like TCP.
+        `--auth-local=${options.socketDir === undefined ? 'trust' : (options.auth ?? 'scram-sha-256')}`,
         '--no-sync',
         '--no-instructions',
       ],
     ])
+    const socketDir = options.socketDir === undefined ? undefined : join(dir, options.socketDir)
+    if (socketDir !== undefined) {
+      await mkdir(socketDir, { recursive: true })
+      for (let path = socketDir; path !== dir; path = dirname(path)) await asOwner.give(path)
+    }
     const settings: Record<string, string | number> = {
       listen_addresses: '127.0.0.1',
-      unix_socket_directories: dir,
+      unix_socket_directories: socketDir === undefined ? dir : `${dir},${socketDir}`,
       max_connections: options.maxConnections ?? 20,
       superuser_reserved_connections: 0,
       password_encryption: 'scram-sha-256',
@@ -96,7 +119,7 @@ export async function startPrivateCluster(options: PrivateClusterOptions = {}): 
       })
     }
     const port = await startServer({ asOwner, bin, dir, dataDir, settings })
-    return cluster({ asOwner, bin, dir, dataDir, settings }, port, password)
+    return cluster({ asOwner, bin, dir, dataDir, settings, socketDir }, port, password)
   } catch (error) {
     await rm(dir, { recursive: true, force: true })
     throw error
@@ -109,6 +132,7 @@ interface ServerFiles {
   readonly dir: string
   readonly dataDir: string
   readonly settings: Readonly<Record<string, string | number>>
+  readonly socketDir?: string | undefined
 }
 
 async function startServer(files: ServerFiles): Promise<number> {
@@ -138,12 +162,18 @@ function cluster(files: ServerFiles, port: number, password: string): PrivateClu
   const url: PrivateCluster['url'] = (options = {}) => {
     const user = encodeURIComponent(options.user ?? 'postgres')
     const secret = encodeURIComponent(options.password ?? password)
-    const query = options.query === undefined ? '' : `?${options.query}`
-    return `postgres://${user}:${secret}@127.0.0.1:${port}/${options.database ?? 'postgres'}${query}`
+    const params = [
+      ...(options.socket && files.socketDir !== undefined ? [`host=${files.socketDir}`] : []),
+      ...(options.query === undefined ? [] : [options.query]),
+    ]
+    const host = options.socket ? 'localhost' : '127.0.0.1'
+    const query = params.length === 0 ? '' : `?${params.join('&')}`
+    return `postgres://${user}:${secret}@${host}:${port}/${options.database ?? 'postgres'}${query}`
   }
   return {
     host: '127.0.0.1',
     port,
+    socketDir: files.socketDir,
     password,
     dataDir: files.dataDir,
     logFile: join(files.dir, 'server.log'),

@@ -34,6 +34,8 @@ describe('classifyError', () => {
     ['EAI_AGAIN', 'dns', 'DNS_TIMEOUT'],
     ['ECONNREFUSED', 'tcp', 'TCP_REFUSED'],
     ['EHOSTUNREACH', 'tcp', 'TCP_UNREACHABLE'],
+    ['ENOENT', 'socket', 'SOCKET_NOT_FOUND'],
+    ['ETIMEDOUT', 'socket', 'TCP_TIMEOUT'],
     ['ECONNRESET', 'auth', 'TCP_RESET'],
     ['EPIPE', 'ttfb', 'TCP_RESET'],
     ['ETIMEDOUT', 'tcp', 'TCP_TIMEOUT'],

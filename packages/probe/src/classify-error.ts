@@ -37,6 +37,8 @@ const SYSTEM_CODE_CLASSES: Readonly<Record<string, ProbeErrorClass>> = {
   ECONNRESET: 'TCP_RESET',
   ECONNABORTED: 'TCP_RESET',
   EPIPE: 'TCP_RESET',
+  // Only a Unix-socket connect meets it on the network path: no socket file at that path.
+  ENOENT: 'SOCKET_NOT_FOUND',
 }
 
 /** pg's own timers (`connectionTimeoutMillis`, `query_timeout`), when a caller sets them in `clientConfig`. */

@@ -24,10 +24,10 @@ export const PROBE_FAULTS = defineFaults('@tarmac/probe', {
       'Check the resolver and the path to it; a saturated libuv pool looks the same (`UV_THREADPOOL_SIZE`).',
   },
   TCP_REFUSED: {
-    phases: 'tcp',
+    phases: 'tcp, socket',
     domain: 'infrastructure',
     layer: 'tcp',
-    meaning: 'Nothing listens on the port (`ECONNREFUSED`, an RST to the SYN).',
+    meaning: 'Nothing listens on the port, or on the Unix socket (`ECONNREFUSED`, an RST to the SYN).',
     action:
       'Is the server (or proxy, or connector) up and listening on that address and port? For a Tarmac service, a crashed or stopped process looks the same: look at its last recorded exit.',
   },
@@ -39,11 +39,11 @@ export const PROBE_FAULTS = defineFaults('@tarmac/probe', {
     action: 'Routing, firewall, VPC connector or peering.',
   },
   TCP_TIMEOUT: {
-    phases: 'tcp',
+    phases: 'tcp, socket',
     domain: 'infrastructure',
     layer: 'tcp',
     meaning:
-      'The SYN went unanswered within the deadline: a black hole, a firewall dropping, a full accept queue, a connector at capacity.',
+      'The SYN went unanswered within the deadline: a black hole, a firewall dropping, a full accept queue, a connector at capacity (or a Unix socket whose listener never accepted).',
     action:
       "Look at the network path and the connector's capacity; compare with `tcp` times of successful probes.",
   },
@@ -55,6 +55,15 @@ export const PROBE_FAULTS = defineFaults('@tarmac/probe', {
       'The peer reset or closed the connection mid-exchange (`ECONNRESET`, `EPIPE`, pg\'s "Connection terminated unexpectedly").',
     action:
       'A proxy, load balancer or connector dropping connections, or the server crashing; check their logs around `startedAt`.',
+  },
+  SOCKET_NOT_FOUND: {
+    phases: 'socket',
+    domain: 'configuration',
+    layer: 'tcp',
+    meaning:
+      'Nothing at the Unix-socket path (`ENOENT`): on Cloud Run, the Cloud SQL instance is not mounted (`run.googleapis.com/cloudsql-instances`) or the connection name in `host=/cloudsql/…` is misspelt.',
+    action:
+      "Compare `host=` in the URL with the instance's connection name and the service's mounted instances (`tarmac deploy verify` shows both).",
   },
   TLS_FAILED: {
     phases: 'tls, ssl',
@@ -138,7 +147,7 @@ export const PROBE_FAULTS = defineFaults('@tarmac/probe', {
     domain: 'configuration',
     layer: 'application',
     meaning:
-      'The host, port or URL cannot be probed (empty host, port outside 1..65535, wrong URL scheme, a Unix-socket Postgres host, a URL pg rejects).',
+      'The host, port or URL cannot be probed (empty host, port outside 1..65535, wrong URL scheme, a Postgres URL with no host and no socket directory, a URL pg rejects).',
     action: 'Fix the target.',
   },
   PROBE_ERR_INVALID_OPTIONS: {
@@ -158,6 +167,7 @@ export const PROBE_ERROR_CLASSES = [
   'TCP_UNREACHABLE',
   'TCP_TIMEOUT',
   'TCP_RESET',
+  'SOCKET_NOT_FOUND',
   'TLS_FAILED',
   'PG_AUTH_FAILED',
   'PG_TOO_MANY_CONNECTIONS',
@@ -217,7 +227,7 @@ export function isTimeoutClass(errorClass: ProbeErrorClass): boolean {
 /** The timeout class for a phase: DNS and TCP have their own, every later phase is plain `TIMEOUT`. */
 export function timeoutClassFor(phase: ProbePhase): ProbeErrorClass {
   if (phase === 'dns') return 'DNS_TIMEOUT'
-  if (phase === 'tcp') return 'TCP_TIMEOUT'
+  if (phase === 'tcp' || phase === 'socket') return 'TCP_TIMEOUT'
   return 'TIMEOUT'
 }
 

@@ -22,8 +22,9 @@ export { probeTls } from './tls-probe.js'
 export type { TlsTarget } from './tls-probe.js'
 export { probeHttp } from './http-probe.js'
 export type { HttpProbeOptions } from './http-probe.js'
-export { connectPostgres, connectPostgresClient } from './postgres-connect.js'
+export { connectPostgres, connectPostgresClient, POSTGRES_TRANSPORTS } from './postgres-connect.js'
 export type {
+  PostgresTransport,
   PostgresConnectOptions,
   PostgresConnectTimings,
   PostgresConnection,

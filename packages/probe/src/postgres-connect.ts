@@ -10,7 +10,7 @@ import { PhaseClock } from './phase-clock.js'
 import type { PhaseTimings } from './phases.js'
 import { redactUrl } from './redact.js'
 import { resolveHost } from './resolve-host.js'
-import { connectTcp } from './tcp-connect.js'
+import { connectTcp, connectUnixSocket } from './tcp-connect.js'
 
 export interface PostgresConnectOptions {
   /** Aborting it destroys the socket at once and rejects with the phase in progress. */
@@ -22,10 +22,22 @@ export interface PostgresConnectOptions {
   clientConfig?: Partial<pg.ClientConfig>
 }
 
-/** Milliseconds per phase, rounded to 0.1; a phase that did not run (no SSL) is 0. */
+/** How a connection reached the server: a host and port, or a Unix socket in a directory. */
+export const POSTGRES_TRANSPORTS = ['tcp', 'unix'] as const
+export type PostgresTransport = (typeof POSTGRES_TRANSPORTS)[number]
+
+/**
+ * Milliseconds per phase, rounded to 0.1; a phase that did not run (no SSL) is 0. Over a Unix socket
+ * (`transport: 'unix'`, e.g. Cloud Run's `/cloudsql/PROJECT:REGION:INSTANCE`) there is no DNS lookup and no TCP
+ * connect: `dnsMs` and `tcpMs` are 0 because they did not happen, and `socketMs` is the local socket connect.
+ * Whatever a Cloud SQL proxy behind the socket does to reach the database shows in `authMs`.
+ */
 export interface PostgresConnectTimings {
+  transport: PostgresTransport
   dnsMs: number
   tcpMs: number
+  /** Only over a Unix socket: connecting the socket file. */
+  socketMs?: number
   sslMs: number
   authMs: number
   firstQueryMs: number
@@ -50,8 +62,9 @@ const CONNECT_OPTIONS_SCHEMA = PROBE_OPTIONS_SCHEMA.extend({
 } satisfies Record<Exclude<keyof PostgresConnectOptions, 'signal' | 'timeoutMs'>, z.ZodType>)
 
 /**
- * Opens a timed Postgres connection: resolves DNS and opens the TCP socket itself, hands the socket
- * to `pg.Client` (`stream` option), times SSL negotiation (when sslmode asks for it), startup +
+ * Opens a timed Postgres connection: resolves DNS and opens the TCP socket itself (or, for a host that is a
+ * socket directory — `?host=/cloudsql/P:R:I` — connects `<dir>/.s.PGSQL.<port>`, phase `socket`), hands the
+ * socket to `pg.Client` (`stream` option), times SSL negotiation (when sslmode asks for it), startup +
  * authentication, and a first `select 1`. On timeout or abort the socket is destroyed at once, so
  * the server backend goes away too (node-postgres #3543), and it rejects with a `ProbeError` whose
  * `phase` is the phase in progress. Every failure is a `ProbeError` with a classified `code`,
@@ -91,7 +104,8 @@ export async function connectPostgresClient(
   socket: Socket,
   options: { readonly signal?: AbortSignal; readonly timeoutMs: number },
 ): Promise<{ timings: PostgresConnectTimings; serverVersion: string }> {
-  const clock = new PhaseClock('dns')
+  const socketPath = unixSocketPathOf(client)
+  const clock = new PhaseClock(socketPath === undefined ? 'dns' : 'socket')
   const deadline = new Deadline(options.timeoutMs, options.signal)
   const connection = client.connection
   let serverVersion: string | undefined
@@ -104,8 +118,10 @@ export async function connectPostgresClient(
     socket.destroy()
   }
   try {
-    const addresses = await resolveHost(client.host, deadline, clock)
-    await connectTcp(addresses, client.port, deadline, socket)
+    if (socketPath === undefined) {
+      const addresses = await resolveHost(client.host, deadline, clock)
+      await connectTcp(addresses, client.port, deadline, socket)
+    } else await connectUnixSocket(socketPath, deadline, socket)
     handOver(socket)
     if (client.ssl) {
       clock.lap('ssl')
@@ -120,7 +136,7 @@ export async function connectPostgresClient(
     clock.lap('firstQuery')
     await deadline.guard(client.query('select 1'), () => 'firstQuery', destroy)
     clock.stop()
-    const timings = timingsOf(clock.phases, clock.totalMs)
+    const timings = timingsOf(clock.phases, clock.totalMs, socketPath === undefined ? 'tcp' : 'unix')
     if (serverVersion === undefined) {
       const { rows } = await deadline.guard(
         client.query<{ server_version: string }>('show server_version'),
@@ -149,17 +165,20 @@ export async function connectPostgresClient(
 // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the client as `this`
 const pgConnect = pg.Client.prototype.connect as (this: pg.Client) => Promise<unknown>
 
+/** pg's own rule: a host that starts with `/` is the directory of a Unix socket named `.s.PGSQL.<port>`. */
+function unixSocketPathOf(client: pg.Client): string | undefined {
+  return client.host.startsWith('/') ? `${client.host}/.s.PGSQL.${client.port}` : undefined
+}
+
 function createClient(url: string, options: PostgresConnectOptions, socket: Socket): pg.Client {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch (error) {
-    throw new ProbeError('PROBE_ERR_INVALID_TARGET', `invalid Postgres URL: ${redactUrl(String(url))}`, {
-      cause: error,
-    })
+  // Not `new URL`: `postgres://user:pw@/db?host=/cloudsql/P:R:I` (Google's own form for the Cloud SQL socket)
+  // has credentials without a host, which WHATWG URLs reject and pg accepts.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(String(url))?.[1]?.toLowerCase()
+  if (scheme === undefined) {
+    throw new ProbeError('PROBE_ERR_INVALID_TARGET', `invalid Postgres URL: ${redactUrl(String(url))}`)
   }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new ProbeError('PROBE_ERR_INVALID_TARGET', `expected a postgres: URL, got ${parsed.protocol}`)
+  if (scheme !== 'postgres' && scheme !== 'postgresql') {
+    throw new ProbeError('PROBE_ERR_INVALID_TARGET', `expected a postgres: URL, got ${scheme}:`)
   }
   let client: pg.Client
   try {
@@ -175,10 +194,10 @@ function createClient(url: string, options: PostgresConnectOptions, socket: Sock
       cause: error,
     })
   }
-  if (!client.host || client.host.startsWith('/')) {
+  if (!client.host) {
     throw new ProbeError(
       'PROBE_ERR_INVALID_TARGET',
-      'connectPostgres needs a TCP host (Unix sockets are not supported)',
+      'connectPostgres needs a host, or a socket directory as `?host=/path`',
     )
   }
   return client
@@ -195,10 +214,16 @@ function handOver(socket: Socket): void {
   }
 }
 
-function timingsOf(phases: PhaseTimings, totalMs: number): PostgresConnectTimings {
+function timingsOf(
+  phases: PhaseTimings,
+  totalMs: number,
+  transport: PostgresTransport,
+): PostgresConnectTimings {
   return {
+    transport,
     dnsMs: phases.dns ?? 0,
     tcpMs: phases.tcp ?? 0,
+    ...(transport === 'unix' && { socketMs: phases.socket ?? 0 }),
     sslMs: phases.ssl ?? 0,
     authMs: phases.auth ?? 0,
     firstQueryMs: phases.firstQuery ?? 0,

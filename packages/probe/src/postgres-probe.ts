@@ -12,8 +12,8 @@ import { redactUrl } from './redact.js'
 const CLOSE_GRACE_MS = 1_000
 
 /**
- * Connects with `connectPostgres`, runs `select 1`, and closes. Phases: `dns`, `tcp`, `ssl` (only
- * when the URL's sslmode negotiated SSL), `auth`, `firstQuery`. Details: `serverVersion`, `ssl`.
+ * Connects with `connectPostgres`, runs `select 1`, and closes. Phases: `dns`, `tcp` (or `socket` for a Unix
+ * socket directory), `ssl` (only when the URL's sslmode negotiated SSL), `auth`, `firstQuery`. Details: `serverVersion`, `ssl`.
  * Failures carry `sqlState` when the server sent one.
  * @example const result = await probePostgres('postgres://app@db:5432/app', { timeoutMs: 10_000 })
  */
@@ -27,7 +27,10 @@ export async function probePostgres(url: string, options?: ProbeOptions): Promis
       applicationName: 'tarmac-probe',
     })
     await closeClient(client)
-    const phases: PhaseTimings = { dns: timings.dnsMs, tcp: timings.tcpMs }
+    const phases: PhaseTimings =
+      timings.transport === 'unix'
+        ? { socket: timings.socketMs ?? 0 }
+        : { dns: timings.dnsMs, tcp: timings.tcpMs }
     if (client.ssl) phases.ssl = timings.sslMs
     phases.auth = timings.authMs
     phases.firstQuery = timings.firstQueryMs

@@ -27,7 +27,7 @@ export async function connectTcp(
   for (const { address } of addresses) {
     try {
       await deadline.guard(
-        connectOnce(socket, address, port),
+        connectOnce(socket, { host: address, port }),
         () => 'tcp',
         () => socket.destroy(),
       )
@@ -43,7 +43,24 @@ export async function connectTcp(
   throw lastError
 }
 
-function connectOnce(socket: Socket, host: string, port: number): Promise<void> {
+/**
+ * Connects `socket` to the Unix-domain socket at `path` (phase `socket`: a local file, no lookup, no TCP
+ * handshake) within the deadline; when the deadline fires the socket is destroyed at once.
+ */
+export async function connectUnixSocket(path: string, deadline: Deadline, socket: Socket): Promise<void> {
+  try {
+    await deadline.guard(
+      connectOnce(socket, { path }),
+      () => 'socket',
+      () => socket.destroy(),
+    )
+  } catch (error) {
+    socket.destroy()
+    throw error
+  }
+}
+
+function connectOnce(socket: Socket, to: { host: string; port: number } | { path: string }): Promise<void> {
   return new Promise((resolve, reject) => {
     let failure: Error | undefined
     const onConnect = (): void => {
@@ -63,7 +80,7 @@ function connectOnce(socket: Socket, host: string, port: number): Promise<void> 
     socket.once('error', onError)
     socket.once('close', onClose)
     // A socket that failed on an earlier address is destroyed; connect() re-initialises it.
-    socket.connect({ host, port })
+    socket.connect(to)
   })
 }
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '@tarmac/testing'
 import { ProbeError, connectPostgres, probePostgres } from '@tarmac/probe'
@@ -17,7 +20,10 @@ describe('connectPostgres and probePostgres against the local PostgreSQL', () =>
     try {
       expect(serverVersion).toMatch(/^\d+/)
       expect(timings.sslMs).toBe(0)
-      for (const value of Object.values(timings)) expect(value).toBeGreaterThanOrEqual(0)
+      expect(timings.transport).toBe('tcp')
+      expect(timings.socketMs).toBeUndefined()
+      for (const value of Object.values(timings))
+        if (typeof value === 'number') expect(value).toBeGreaterThanOrEqual(0)
       expect(timings.totalMs).toBeGreaterThanOrEqual(
         timings.tcpMs + timings.authMs + timings.firstQueryMs - 0.5,
       )
@@ -77,6 +83,22 @@ describe('connectPostgres failures on the network path', () => {
       code: 'TCP_REFUSED',
       phase: 'tcp',
     })
+  })
+
+  it('reports SOCKET_NOT_FOUND in phase socket for a socket directory with no server in it, and TCP_REFUSED for a dead socket', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tarmac-no-socket-'))
+    try {
+      const missing = await probePostgres(`postgres://u:secret@/db?host=${dir}`)
+      expect(missing.error).toMatchObject({ class: 'SOCKET_NOT_FOUND', phase: 'socket', code: 'ENOENT' })
+      expect(Object.keys(missing.phases)).toEqual(['socket'])
+      expect(missing.target).not.toContain('secret')
+      // Something at the path that nobody listens on (Linux refuses a connect to it).
+      writeFileSync(join(dir, '.s.PGSQL.5432'), '')
+      const refused = await probePostgres(`postgres://u@/db?host=${dir}`)
+      expect(refused.error).toMatchObject({ class: 'TCP_REFUSED', phase: 'socket' })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('reports TCP_RESET in phase auth when the server resets after accepting', async () => {

@@ -6,6 +6,8 @@ import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
 import type { Paint } from '../style.js'
 import { checkFleet, type FleetCheck } from './fleet-checks.js'
 import type { FleetConfig } from './fleet-schema.js'
+import type { RenderConfig } from './render-schema.js'
+import { releaseCheck, resolveRelease } from './release.js'
 
 export const DEPLOY_CHECK_HELP = `tarmac deploy check — refuse a deployment plan that cannot work
 
@@ -22,6 +24,8 @@ the numbers hold together, before a platform finds out during a cold-start storm
                      while starting) ÷ the rate ≤ the shortest startup deadline
   cloud-run          with platforms: [cloud-run]: the probe window ≤ 240 s, the stop budget
                      ≤ 10 s after SIGTERM, concurrency ≤ 1000
+  image tag          with a deploy: section: the images are named by a release (--tag, else
+                     deploy.tag, else git rev-parse --short HEAD), never \`latest\`
 
 Each line prints the numbers; each failure its code and the fix.
 
@@ -29,6 +33,7 @@ Usage: tarmac deploy check [options]
 
 Options:
   -c, --config FILE   the plan (default ./tarmac.yaml)
+  -t, --tag TAG       the release the images will be named by (default: the commit)
       --json          print the checks as JSON: { fits, checks: [{ check, passed, code?, numbers, fix? }] }
   -h, --help          this help
 
@@ -48,6 +53,7 @@ ${exitCodesHelp({
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },
+  tag: { type: 'string', short: 't' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -57,14 +63,14 @@ export function loadFleet(
   file: string | undefined,
   cwd: string,
   env: NodeJS.ProcessEnv,
-): { fleet: FleetConfig; source: string } {
+): { fleet: FleetConfig; deploy: RenderConfig | undefined; source: string } {
   const { config, source } = loadConfig(file, cwd, env)
   if (!config.fleet)
     throw new CliError(
       'CLI_ERR_CONFIG_INVALID',
       `${source} has no fleet: section (see tarmac deploy check --help for its shape)`,
     )
-  return { fleet: config.fleet, source }
+  return { fleet: config.fleet, deploy: config.deploy, source }
 }
 
 /** `tarmac deploy check`. */
@@ -74,8 +80,11 @@ export const deployCheckCommand: Command = (argv, io) => {
     io.stdout.write(DEPLOY_CHECK_HELP)
     return Promise.resolve(EXIT_CODES.ok)
   }
-  const { fleet, source } = loadFleet(values.config, io.cwd, io.env)
+  const { fleet, deploy, source } = loadFleet(values.config, io.cwd, io.env)
   const checks = checkFleet(fleet)
+  // Images are a deploy: concern; a budgets-only plan names none.
+  if (deploy !== undefined || values.tag !== undefined)
+    checks.push(releaseCheck(resolveRelease(deploy, { tag: values.tag, cwd: io.cwd })))
   const fits = checks.every((check) => check.passed)
   if (values.json) io.stdout.write(`${JSON.stringify({ fits, checks }, null, 2)}\n`)
   else io.stdout.write(renderChecks(checks, relative(io.cwd, source) || source, paintFor(io)))

@@ -4,19 +4,21 @@ import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
 import { deployCheckCommand } from './deploy-check-command.js'
 
 /** The subcommands of `tarmac deploy`. */
-export const DEPLOY_SUBCOMMANDS = ['check', 'render'] as const
+export const DEPLOY_SUBCOMMANDS = ['check', 'render', 'verify'] as const
 
 export const DEPLOY_HELP = `tarmac deploy — plan a deployment from declared budgets
 
-Usage: tarmac deploy <check|render> [options]
+Usage: tarmac deploy <check|render|verify> [options]
 
 Subcommands:
   check    refuse a plan whose numbers cannot work together (connections, probe window,
            connect attempts, the connector's admission rate, Cloud Run's limits)
   render   write the Kubernetes manifests (kustomize base + overlays), the Cloud Run
            services and pgbouncer.ini from the plan; --check compares instead of writing
+  verify   read what runs (Cloud Run, the VPC connector, Cloud SQL, Kubernetes — live with
+           gcloud/kubectl, or saved answers with --from DIR) and hold it to the plan
 
-Both read the plan from tarmac.yaml's fleet: (and, for render, deploy:) section.
+All read the plan from tarmac.yaml's fleet: (and, for render and verify, deploy:) section.
 Each subcommand has --help with its options, an example and its exit codes.
 
 Example:
@@ -24,7 +26,7 @@ Example:
 
 ${exitCodesHelp({
   ok: 'ok (with no subcommand: this help, exit 2)',
-  failed: 'the plan does not fit, or the rendered files are stale',
+  failed: 'the plan does not fit, the rendered files are stale, or what runs drifted from the plan',
 })}`
 
 /** `tarmac deploy <subcommand>`. */
@@ -39,6 +41,11 @@ export const deployCommand: Command = async (argv, io) => {
     // Loaded on demand: rendering needs @tarmac/health (and its Fastify plugin) only here.
     const { deployRenderCommand } = await import('./deploy-render-command.js')
     return deployRenderCommand(rest, io)
+  }
+  if (sub === 'verify') {
+    // The comparisons render the plan to compare with: loaded on demand, like render.
+    const { deployVerifyCommand } = await import('./deploy-verify-command.js')
+    return deployVerifyCommand(rest, io)
   }
   throw new CliError('CLI_ERR_USAGE', `unknown subcommand "${sub}" (${DEPLOY_SUBCOMMANDS.join(', ')})`)
 }

@@ -90,8 +90,27 @@ export const fleetSchema = z
         path: ['reservePoolSize'],
       })
       .optional(),
-    /** The VPC connector in front of the database (or the pooler): how fast it establishes connections. */
-    connector: z.strictObject({ admissionsPerSecond: z.number().positive() }).optional(),
+    /**
+     * The VPC connector in front of the database (or the pooler): how fast it establishes connections while cold,
+     * and (for `tarmac deploy verify`) the size that rate was measured at.
+     */
+    connector: z
+      .strictObject({
+        admissionsPerSecond: z.number().positive(),
+        /** Serverless VPC Access: instances it keeps (≥ 2) and may scale to (≤ 10), and their machine type. */
+        minInstances: count(2).optional(),
+        maxInstances: count(3).optional(),
+        machineType: z.string().min(1).optional(),
+      })
+      .refine(
+        (c) =>
+          c.minInstances === undefined || c.maxInstances === undefined || c.minInstances < c.maxInstances,
+        {
+          message: 'minInstances must be less than maxInstances',
+          path: ['minInstances'],
+        },
+      )
+      .optional(),
     probeMarginMs: ms.default(FLEET_DEFAULTS.probeMarginMs),
     services: z
       .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'service names are kebab-case'), serviceSchema)

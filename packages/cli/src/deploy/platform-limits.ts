@@ -23,3 +23,15 @@ export const CLOUD_RUN_LIMITS = Object.freeze({
  * rendered from drain + stop budget + margin, so a Kubernetes plan cannot overrun it.
  */
 export const KUBERNETES_PROBE_PERIOD_SECONDS = 5
+
+/**
+ * What Cloud Run applies to a revision that leaves a setting out (same documentation, and "About maximum
+ * instances"): `deploy verify` reads an unset value as these.
+ */
+export const CLOUD_RUN_DEFAULTS = Object.freeze({
+  maxInstances: 100,
+  minInstances: 0,
+  concurrency: 80,
+  /** Without a startup probe: TCP, passing as soon as the port listens, for up to 240 s. */
+  startupProbeWindowMs: 240_000,
+})

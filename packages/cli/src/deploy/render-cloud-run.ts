@@ -4,9 +4,12 @@ import type { IService } from '@kubernetes-models/knative/serving.knative.dev/v1
 import type { FleetConfig, FleetService } from './fleet-schema.js'
 import { CLOUD_RUN_LIMITS, KUBERNETES_PROBE_PERIOD_SECONDS } from './platform-limits.js'
 import { probesFor } from './render-kubernetes.js'
-import type { RenderConfig } from './render-schema.js'
+import type { ResolvedRender } from './render-schema.js'
 import { SERVICE_SPECS, type RenderedService } from './service-catalog.js'
 import { serviceEnv } from './service-env.js'
+
+/** The revision annotation that mounts Cloud SQL instances as Unix sockets under `/cloudsql/`. */
+export const CLOUD_SQL_INSTANCES = 'run.googleapis.com/cloudsql-instances'
 
 type KnativeContainer = NonNullable<
   NonNullable<NonNullable<IService['spec']>['template']>['spec']
@@ -18,14 +21,15 @@ type CloudRunContainer = KnativeContainer & { startupProbe: Omit<HttpProbe, 'suc
  * One Tarmac service as a Cloud Run service (Knative serving v1, what `gcloud run services replace` takes):
  * min/max instances and concurrency from the plan; the startup probe on `/health/startup` with
  * failureThreshold × periodSeconds = the plan's window (≤ 240 s, which `tarmac deploy check` enforces);
- * liveness on `/health/live`; the VPC connector; DRAIN_DELAY_MS=0 (Cloud Run has stopped routing when it sends
+ * liveness on `/health/live`; the VPC connector; for a `database: direct` service and a plan naming its Cloud SQL
+ * instance, the instance mounted at `/cloudsql/<connection name>`; DRAIN_DELAY_MS=0 (Cloud Run has stopped routing when it sends
  * SIGTERM, and gives 10 s in all); CPU always allocated (health checks and Redis subscriptions run between
  * requests) with a startup boost; secrets from Secret Manager by reference.
  */
 export function cloudRunService(
   fleet: FleetConfig,
   service: FleetService & { name: RenderedService },
-  render: RenderConfig,
+  render: ResolvedRender,
 ): IService {
   const cloudRun = render.cloudRun
   if (!cloudRun) throw new Error('cloudRunService: the plan has no deploy.cloudRun section')
@@ -71,6 +75,11 @@ export function cloudRunService(
             'run.googleapis.com/cpu-throttling': 'false',
             'run.googleapis.com/startup-cpu-boost': 'true',
             'run.googleapis.com/execution-environment': 'gen2',
+            // A service that reaches Cloud SQL straight gets its socket at /cloudsql/<connection name>.
+            ...(render.cloudSql &&
+              service.database === 'direct' && {
+                [CLOUD_SQL_INSTANCES]: render.cloudSql.connectionName,
+              }),
           },
         },
         spec: {

@@ -7,7 +7,7 @@ import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap'
 import type { IService } from 'kubernetes-models/v1/Service'
 import type { FleetConfig, FleetService } from './fleet-schema.js'
 import { PGBOUNCER_PATHS, PGBOUNCER_PORT } from './pgbouncer-ini.js'
-import type { RenderConfig } from './render-schema.js'
+import type { ResolvedRender } from './render-schema.js'
 import { SERVICE_SPECS, type RenderedService } from './service-catalog.js'
 import { KUBERNETES_ENDPOINTS, serviceEnv } from './service-env.js'
 
@@ -65,7 +65,7 @@ export function probesFor(
 export function serviceManifests(
   fleet: FleetConfig,
   service: FleetService & { name: RenderedService },
-  render: RenderConfig,
+  render: ResolvedRender,
 ): Manifest[] {
   const spec = SERVICE_SPECS[service.name]
   const probes = probesFor(fleet, service, 'http')
@@ -215,7 +215,7 @@ export function redisManifests(): Manifest[] {
  * kustomization generates from the rendered file, and the `[databases]` section and auth file from the
  * `tarmac-pgbouncer` Secret (keys `databases.ini`, `userlist.txt`) — they name hosts and hold passwords.
  */
-export function pgbouncerManifests(fleet: FleetConfig, render: RenderConfig): Manifest[] {
+export function pgbouncerManifests(fleet: FleetConfig, render: ResolvedRender): Manifest[] {
   const name = 'pgbouncer'
   const file = (path: string) => path.slice(path.lastIndexOf('/') + 1)
   return [

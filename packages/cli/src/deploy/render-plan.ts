@@ -4,7 +4,7 @@ import { fleetServices, type FleetConfig, type FleetService } from './fleet-sche
 import { renderPgBouncerIni } from './pgbouncer-ini.js'
 import { cloudRunService } from './render-cloud-run.js'
 import { pgbouncerManifests, redisManifests, serviceManifests } from './render-kubernetes.js'
-import { renderSchema, type RenderConfig } from './render-schema.js'
+import type { ResolvedRender } from './render-schema.js'
 import { RENDERED_SERVICES, isRenderedService, type RenderedService } from './service-catalog.js'
 
 /** Every file `tarmac deploy render` writes, by path relative to the output directory (deploy/). */
@@ -15,15 +15,10 @@ const KUSTOMIZATION = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Ku
 /**
  * Renders a plan: the Kubernetes base (one file per service: ConfigMap, Deployment, Service, HPA, PDB; Redis;
  * the namespace), PgBouncer (its manifests, kustomization and pgbouncer.ini) when the fleet has a pooler, and a
- * Cloud Run service per service when the plan has `deploy.cloudRun`. Pure and deterministic: the same plan
- * gives the same bytes, so a test can compare the committed files with a fresh render.
+ * Cloud Run service per service when the plan has `deploy.cloudRun`. Pure and deterministic: the same plan and
+ * release give the same bytes, so a test can compare the committed files with a fresh render.
  */
-export function renderPlan(
-  fleet: FleetConfig,
-  deploy: RenderConfig | undefined,
-  source: string,
-): RenderedFiles {
-  const render = deploy ?? renderSchema.parse({})
+export function renderPlan(fleet: FleetConfig, render: ResolvedRender, source: string): RenderedFiles {
   const services = fleetServices(fleet)
   const unknown = services.filter((s) => !isRenderedService(s.name)).map((s) => s.name)
   if (unknown.length > 0)

@@ -4,9 +4,28 @@ import { z } from 'zod'
 export const renderSchema = z.strictObject({
   /** Images are `<registry>/<service>:<tag>` (a Kubernetes overlay may retag them with `images:`). */
   registry: z.string().min(1).default('tarmac'),
-  tag: z.string().min(1).default('latest'),
-  /** `RELEASE_ID` of every service: in every health document and cold-start record. */
-  releaseId: z.string().min(1).default('dev'),
+  /**
+   * The release the images are named by. Usually left out: `--tag`, else the commit (`git rev-parse --short
+   * HEAD`), so what runs can be traced to a build. `latest` is refused by `tarmac deploy check`.
+   */
+  tag: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'an image tag (letters, digits, _ . -; at most 128)')
+    .optional(),
+  /** `RELEASE_ID` of every service: in every health document and cold-start record. Default: the tag. */
+  releaseId: z.string().min(1).optional(),
+  /**
+   * The Cloud SQL instance, by its connection name `PROJECT:REGION:INSTANCE`: `tarmac deploy verify` reads its
+   * tier and `max_connections`; on Cloud Run, `database: direct` services get it mounted at
+   * `/cloudsql/<connectionName>` (`run.googleapis.com/cloudsql-instances`).
+   */
+  cloudSql: z
+    .strictObject({
+      connectionName: z
+        .string()
+        .regex(/^(?:[^:\s]+:)?[^:\s]+:[a-z0-9-]+:[^:\s]+$/, 'a connection name PROJECT:REGION:INSTANCE'),
+    })
+    .optional(),
   kubernetes: z
     .strictObject({
       namespace: z
@@ -34,3 +53,9 @@ export const renderSchema = z.strictObject({
 })
 
 export type RenderConfig = z.output<typeof renderSchema>
+
+/** The `deploy:` section with the release resolved (`resolveRelease`): what the renderers take. */
+export interface ResolvedRender extends Omit<RenderConfig, 'tag' | 'releaseId'> {
+  readonly tag: string
+  readonly releaseId: string
+}

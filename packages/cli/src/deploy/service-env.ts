@@ -1,5 +1,5 @@
 import type { FleetService } from './fleet-schema.js'
-import type { RenderConfig } from './render-schema.js'
+import type { ResolvedRender } from './render-schema.js'
 import { SERVICE_SPECS, type RenderedService } from './service-catalog.js'
 
 /** Where the services find each other on a platform. */
@@ -35,7 +35,7 @@ export type Platform = keyof typeof TRUST_PROXY_BY_PLATFORM
  */
 export function serviceEnv(
   service: FleetService & { name: RenderedService },
-  render: RenderConfig,
+  render: ResolvedRender,
   endpoints: Endpoints,
   options: { drainDelayMs: number; platform: Platform },
 ): Record<string, string> {

@@ -1,6 +1,7 @@
 import { ANALYSIS_DEFAULTS, measuredNow, type Fact } from './facts.js'
 import type { DiagnosisInput } from './observations.js'
 import { pathContextOf } from './path-context.js'
+import { platformFacts } from './platform-facts.js'
 import { serviceFacts } from './service-facts.js'
 import { capacityFacts, coldStartFacts, dependencyFacts } from './source-facts.js'
 
@@ -12,6 +13,7 @@ export function analyse(input: DiagnosisInput, options = ANALYSIS_DEFAULTS): Fac
     ...coldStartFacts(input.coldStarts, path),
     ...input.dependencies.flatMap(dependencyFacts).map(measuredNow),
     ...capacityFacts(input.capacity).map(measuredNow),
+    ...platformFacts(input.platform ?? null, input.capacity),
   ]
 }
 
@@ -48,5 +50,9 @@ export function evidenceGaps(input: DiagnosisInput): string[] {
     )
   if (!input.dependencies.some((dependency) => dependency.type === 'postgres'))
     gaps.push('the database as a dependency in tarmac.yaml would let diagnose probe it and read its capacity')
+  if (input.platform && 'unavailable' in input.platform)
+    gaps.push(
+      `the platform's settings (the connector, the database's tier, the revisions), unreadable now: ${input.platform.unavailable}`,
+    )
   return gaps
 }

@@ -7,6 +7,7 @@ import { analyse, allReady, evidenceGaps } from './analyse.js'
 import { renderVerdict, verdictJson } from './diagnose-view.js'
 import { gather } from './gather.js'
 import { renderHandoff } from './handoff.js'
+import { platformEvidence } from './platform-evidence.js'
 import { decide } from './verdict.js'
 
 /** Exit codes of `tarmac diagnose`. */
@@ -23,6 +24,8 @@ export const DIAGNOSE_DEFAULTS = Object.freeze({
   timeoutMs: 10_000,
   windowMin: 15,
   dependencyProbes: 3,
+  /** Per gcloud/kubectl command with --platform live. */
+  platformTimeoutMs: 60_000,
 })
 
 export const DIAGNOSE_HELP = `tarmac diagnose — is it the application or the infrastructure? With evidence.
@@ -35,7 +38,11 @@ Looks at everything at once and says whose move it is, where, and how sure it is
   • the cold starts the collector recorded (the frontend's /startup-reports): the evidence of
     instances that exited 3 before anyone could look at them;
   • each dependency of tarmac.yaml, probed from here, and the database's capacity
-    (max_connections, who holds the slots).
+    (max_connections, who holds the slots);
+  • with --platform: the platform's own settings held to the plan, as tarmac deploy verify
+    reads them — a VPC connector that is not ready or at its maximum (with its throughput), a
+    database with fewer slots than planned or at its tier's limit, a revision whose timeouts
+    or pools differ from the plan.
 Then it weighs the facts (the services' own path counts most), names the verdict — domain
 (application, infrastructure, configuration) and layer (dns, tcp, connector, tls,
 postgres-auth, postgres-capacity, postgres-availability, pool, …) — with the evidence chain,
@@ -50,6 +57,9 @@ Options:
       --connects N       fresh connects per in-service probe, 1–20 (default ${DIAGNOSE_DEFAULTS.connects})
       --timeout-ms MS    per request and per connect (default ${DIAGNOSE_DEFAULTS.timeoutMs})
       --window-min M     recorded cold starts from the last M minutes (default ${DIAGNOSE_DEFAULTS.windowMin})
+      --platform SOURCE  also read the platform against tarmac.yaml's plan: live (gcloud and
+                         kubectl) or DIR (answers saved by tarmac deploy verify --save DIR)
+  -t, --tag TAG          with --platform: the release that should run (default: the commit)
   -h, --help             this help
 
 Reads the health token of each service from its tokenEnv (e.g. HEALTH_TOKEN); without it a
@@ -58,6 +68,7 @@ remote service shows no details and no probe, and the verdict says so.
 Example:
   tarmac diagnose --handoff handoff.md
   tarmac diagnose --json | jq .verdict
+  tarmac diagnose --config deploy/tarmac.yaml --platform live
 
 ${exitCodesHelp({
   ok: 'healthy: every service ready and nothing points at a fault',
@@ -73,6 +84,8 @@ const OPTIONS = {
   connects: { type: 'string' },
   'timeout-ms': { type: 'string' },
   'window-min': { type: 'string' },
+  platform: { type: 'string' },
+  tag: { type: 'string', short: 't' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -87,6 +100,14 @@ export const diagnoseCommand: Command = async (argv, io) => {
   const timeoutMs = intOption(values['timeout-ms'], 'timeout-ms', DIAGNOSE_DEFAULTS.timeoutMs, 100)
   const windowMin = intOption(values['window-min'], 'window-min', DIAGNOSE_DEFAULTS.windowMin)
   const { config, source } = loadConfig(values.config, io.cwd, io.env)
+  // Checked before anything is gathered: --platform without a plan is a usage error, not evidence.
+  const platform =
+    values.platform === undefined
+      ? undefined
+      : platformEvidence(config, values.platform, io, {
+          tag: values.tag,
+          timeoutMs: DIAGNOSE_DEFAULTS.platformTimeoutMs,
+        })
   try {
     const input = await gather(config, {
       env: io.env,
@@ -94,6 +115,7 @@ export const diagnoseCommand: Command = async (argv, io) => {
       timeoutMs,
       windowMs: windowMin * 60_000,
       dependencyProbes: DIAGNOSE_DEFAULTS.dependencyProbes,
+      ...(platform && { platform }),
       ...(io.signal && { signal: io.signal }),
     })
     if (io.signal?.aborted) {

@@ -8,6 +8,7 @@ import type {
   DependencyObservation,
   DiagnosisInput,
   Exchange,
+  PlatformObservation,
   RecordedColdStart,
   ServiceObservation,
   UnreadableCapacity,
@@ -23,6 +24,8 @@ export interface GatherOptions {
   readonly windowMs: number
   /** Direct probes per dependency. */
   readonly dependencyProbes: number
+  /** `--platform`: reads the platform and holds it to the plan; never rejects (a refusal is an observation). */
+  readonly platform?: () => Promise<PlatformObservation>
   readonly signal?: AbortSignal
 }
 
@@ -200,12 +203,13 @@ async function observeCapacity(
 
 /**
  * Looks at everything at once: each service's ready, startup and infrastructure documents and its in-service
- * probe, the collector's recorded cold starts, each dependency from here, and the database's capacity.
- * Never throws for what it finds; every failure is an observation.
+ * probe, the collector's recorded cold starts, each dependency from here, the database's capacity, and (with
+ * `--platform`) the platform's settings against the plan. Never throws for what it finds; every failure is an
+ * observation.
  */
 export async function gather(config: TarmacConfig, options: GatherOptions): Promise<DiagnosisInput> {
   const at = new Date().toISOString()
-  const [services, coldStarts, { dependencies, capacity }] = await Promise.all([
+  const [services, coldStarts, { dependencies, capacity }, platform] = await Promise.all([
     Promise.all(
       Object.entries(config.services).map(([name, service]) => observeService(name, service, options)),
     ),
@@ -219,6 +223,7 @@ export async function gather(config: TarmacConfig, options: GatherOptions): Prom
         ),
       ),
     })),
+    options.platform ? options.platform() : Promise.resolve(null),
   ])
-  return { at, services, coldStarts, dependencies, capacity }
+  return { at, services, coldStarts, dependencies, capacity, platform }
 }

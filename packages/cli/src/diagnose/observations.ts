@@ -1,4 +1,5 @@
 import type { ProbeResult } from '@tarmac/probe'
+import type { PlatformFinding } from '../deploy/platform/findings.js'
 
 /**
  * What `tarmac diagnose` saw, before any judgement: raw enough to be shown as evidence, structured enough to
@@ -15,7 +16,17 @@ export interface DiagnosisInput {
    * null without a postgres dependency.
    */
   readonly capacity: CapacityObservation | UnreadableCapacity | null
+  /**
+   * The platform's own settings held to the plan (`--platform`: what `tarmac deploy verify` reads), or why they
+   * could not be read; absent or null when not asked for.
+   */
+  readonly platform?: PlatformObservation | null
 }
+
+/** `tarmac deploy verify`'s findings, from `source`; or why the platform could not be read (`CODE: message`). */
+export type PlatformObservation =
+  | { readonly source: string; readonly findings: readonly PlatformFinding[] }
+  | { readonly unavailable: string }
 
 /** One HTTP exchange with a service: an answer (status, body), or the network class of no answer. */
 export type Exchange =
