@@ -36,17 +36,37 @@ export default defineConfig({
   resolve: { conditions: ['@tarmac/source', ...defaultServerConditions], alias: workspaceSources() },
   ssr: { resolve: { conditions: ['@tarmac/source', ...defaultServerConditions] } },
   test: {
-    include: [
-      'packages/*/src/**/*.test.ts',
-      'packages/*/test/**/*.test.ts',
-      'services/*/src/**/*.test.ts',
-      'services/*/test/**/*.test.ts',
-      'scripts/**/*.test.ts',
-      // Bench READMEs against their results files; fast: no bench runs.
-      'bench/*.test.ts',
-      'deploy/**/*.test.ts',
-      // React component tests (jsdom, via `// @vitest-environment jsdom` in each file).
-      'services/*/app/**/*.test.tsx',
+    // Two projects, one run. `sources`: every unit and integration test, on the TypeScript sources. `artefacts`:
+    // what users run — the built services (dist/), `tarmac up` from the build — as real processes; its global
+    // setup builds what is missing or stale first, and runs only when the run includes an artefact test.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'sources',
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'packages/*/test/**/*.test.ts',
+            'services/*/src/**/*.test.ts',
+            'services/*/test/**/*.test.ts',
+            'scripts/**/*.test.ts',
+            // Bench READMEs against their results files; fast: no bench runs.
+            'bench/*.test.ts',
+            'deploy/**/*.test.ts',
+            // React component tests (jsdom, via `// @vitest-environment jsdom` in each file).
+            'services/*/app/**/*.test.tsx',
+          ],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'artefacts',
+          include: ['test/artefacts/**/*.test.ts'],
+          globalSetup: ['test/artefacts/build-setup.ts'],
+          setupFiles: ['test/artefacts/build-check.ts'],
+        },
+      },
     ],
     globalSetup: ['packages/testing/src/global-setup.ts'],
     setupFiles: ['packages/testing/src/provided-env.ts'],

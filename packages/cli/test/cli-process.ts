@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { getFreePort } from '@tarmac/testing'
 
 /**
  * The `tarmac` binary as `npx tarmac` runs it (the package's bin): dist/bin.js when built and current, else
@@ -142,6 +144,16 @@ export function startTimeOf(pid: number): number | null {
   }
 }
 
+/** Its parent's pid (1 once its parent died and init adopted it); null once it is gone. */
+export function parentPidOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+  } catch {
+    return null
+  }
+}
+
 /** A process that has exited but was not reaped yet (its parent died with it): state Z. */
 function zombie(pid: number): boolean {
   try {
@@ -149,5 +161,24 @@ function zombie(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
   } catch {
     return true
+  }
+}
+
+/**
+ * A backend port for `tarmac up --backends <count>`, which puts backend-N on that port + 10 × (N − 1): a free
+ * port whose every such neighbour is free too.
+ */
+export async function freeBackendPort(count: number): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer()
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+    })
+  for (;;) {
+    const port = await getFreePort()
+    const others = Array.from({ length: count - 1 }, (_, i) => port + 10 * (i + 1))
+    if (others.every((other) => other < 65_536) && (await Promise.all(others.map(free))).every(Boolean))
+      return port
   }
 }

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { main, type MonitorSnapshot } from '@tarmac/cli'
 import { createTestDatabase, getFreePort, type TestDatabase } from '@tarmac/testing'
+import { freeBackendPort } from '../../../packages/cli/test/cli-process.js'
 import type { BrowserContext, Page } from 'playwright-core'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,20 +18,6 @@ import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH } from './e2e-support.js'
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 const STACK_FILE = join(ROOT, '.tarmac/stack.yaml')
-
-/** A base port whose +10 is free too: `up` puts backend-N on the backend port + 10 × (N − 1). */
-async function twoFreePorts(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer()
-      server.once('error', () => resolve(false))
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-    })
-  for (;;) {
-    const port = await getFreePort()
-    if (port + 10 < 65_536 && (await free(port + 10))) return port
-  }
-}
 
 describe('end to end: two tabs of one user on two backends (tarmac up --backends 2)', () => {
   const publicDir = mkdtempSync(join(tmpdir(), 'tarmac-e2e-many-public-'))
@@ -51,7 +37,7 @@ describe('end to end: two tabs of one user on two backends (tarmac up --backends
     db = await createTestDatabase('frontend_e2e_backends')
     Object.assign(ports, {
       auth: await getFreePort(),
-      backend: await twoFreePorts(),
+      backend: await freeBackendPort(2),
       frontend: await getFreePort(),
     })
     base = `http://127.0.0.1:${ports.frontend}`
