@@ -5,27 +5,22 @@
  * database predicted, and the error against what really happened. Once calibrated, the model runs fleets this
  * machine cannot start (`fleetTable`).
  */
-import { simulateStorm, type InstanceModel, type StormPrediction } from '@tarmac/connector'
+import {
+  predictStorm,
+  tarmacInstance,
+  TARMAC_START,
+  type FleetPrediction,
+  type InstanceModel,
+} from '@tarmac/connector'
 import type { Contestant } from './contestants.js'
 import type { ContestantResult } from './report.js'
 import type { ConnectorModel, Scenario } from './scenarios.js'
 
-/** Seeded runs per prediction; the prediction is their median p95 and mean readiness. */
-const MODEL_RUNS = 25
-/** Tarmac's defaults (services/backend/src/options.ts, the postgres component's retry). */
-const TARMAC_CONNECT_TIMEOUT_MS = 30_000
-const TARMAC_DEADLINE_MS = 120_000
-const TARMAC_RETRY = { baseMs: 250, capMs: 2_000 }
-/**
- * Where a Tarmac start spends its CPU relative to the admission connection it asks for early (connect-ahead):
- * most of the bundle loads while the connection is being established; migrations check and self-test after.
- */
-const TARMAC_CPU_SPLIT = { before: 0.15, whileConnecting: 0.65, after: 0.2 }
 /** The naive baseline asks for its pool as soon as `pg` is loaded, and is ready right after. */
 const NAIVE_CPU_SPLIT = { before: 0.9, whileConnecting: 0, after: 0.1 }
 /** The bench gives a fleet 150 s; a modelled fleet gets its startup deadline and the last retry's bound. */
 export const BENCH_HORIZON_MS = 150_000
-export const FLEET_HORIZON_MS = TARMAC_DEADLINE_MS + TARMAC_CONNECT_TIMEOUT_MS
+export const FLEET_HORIZON_MS = TARMAC_START.deadlineMs + TARMAC_START.connectTimeoutMs
 
 export interface ModelledResult {
   readonly readyPct: number
@@ -44,15 +39,14 @@ export function effectiveCores(floor: ContestantResult): number | null {
 
 /** One instance of a contestant, with the CPU to ready it measured. */
 export function instanceModel(contestant: Contestant, cpuMs: number): InstanceModel {
-  const tarmac = contestant.kind === 'tarmac'
-  const split = tarmac ? TARMAC_CPU_SPLIT : NAIVE_CPU_SPLIT
+  if (contestant.kind === 'tarmac') return tarmacInstance({ cpuMs })
   return {
-    cpuBeforeConnectMs: cpuMs * split.before,
-    cpuWhileConnectingMs: cpuMs * split.whileConnecting,
-    cpuAfterConnectMs: cpuMs * split.after,
-    connections: tarmac ? 1 : (contestant.poolMax ?? 1),
-    attemptTimeoutMs: tarmac ? TARMAC_CONNECT_TIMEOUT_MS : (contestant.connectTimeoutMs ?? 90_000),
-    retry: tarmac ? { ...TARMAC_RETRY, deadlineMs: TARMAC_DEADLINE_MS } : null,
+    cpuBeforeConnectMs: cpuMs * NAIVE_CPU_SPLIT.before,
+    cpuWhileConnectingMs: cpuMs * NAIVE_CPU_SPLIT.whileConnecting,
+    cpuAfterConnectMs: cpuMs * NAIVE_CPU_SPLIT.after,
+    connections: contestant.poolMax ?? 1,
+    attemptTimeoutMs: contestant.connectTimeoutMs ?? 90_000,
+    retry: null,
   }
 }
 
@@ -65,12 +59,6 @@ export function slotsForFleet(scenario: Scenario, contestant: Contestant): numbe
     : scenario.pooler.maxClientConnections
 }
 
-/** A seeded generator (Park–Miller), so a prediction repeats. */
-export function seeded(seed: number): () => number {
-  let state = seed
-  return () => ((state = (state * 16_807) % 2_147_483_647) - 1) / 2_147_483_646
-}
-
 export interface FleetModel {
   readonly instances: number
   readonly connector: ConnectorModel
@@ -80,15 +68,9 @@ export interface FleetModel {
   readonly horizonMs?: number
 }
 
-/** The median-p95 run of `MODEL_RUNS` seeded runs, and the readiness averaged over them. */
-export function predict(model: FleetModel): StormPrediction & { readonly readyPct: number } {
-  const runs = Array.from({ length: MODEL_RUNS }, (_, i) =>
-    simulateStorm({ horizonMs: BENCH_HORIZON_MS, ...model, random: seeded(i + 1) }),
-  )
-  const byP95 = [...runs].sort((a, b) => (a.p95ReadyMs ?? Infinity) - (b.p95ReadyMs ?? Infinity))
-  const median = byP95[Math.floor(runs.length / 2)]!
-  const readyPct = (runs.reduce((sum, r) => sum + r.readyShare, 0) / runs.length) * 100
-  return { ...median, readyPct: Math.round(readyPct * 10) / 10 }
+/** The model's prediction for a bench fleet, watched as long as the bench watches one unless told otherwise. */
+export function predict(model: FleetModel): FleetPrediction {
+  return predictStorm({ horizonMs: BENCH_HORIZON_MS, ...model })
 }
 
 /** A real result modelled from its own run: its CPU, the floor's effective cores, the scenario's connector. */
