@@ -203,6 +203,14 @@ export const DEPLOY_FAULTS = defineFaults('tarmac deploy', {
     action:
       'raise the connector capacity, lower maxInstances, or give the services a longer deadline (within the probe window)',
   },
+  DEPLOY_COLD_START_PREDICTED_NOT_READY: {
+    domain: 'configuration',
+    layer: 'connector',
+    meaning:
+      'the storm model predicts that a cold start of the whole fleet leaves instances not ready within the startup deadline (the connector too slow, or too few server slots: 53300)',
+    action:
+      'raise the connector capacity or its minimum instances, give the fleet server slots (a pooler, max_connections), or lower maxInstances',
+  },
   DEPLOY_SHUTDOWN_OVER_GRACE: {
     domain: 'configuration',
     layer: 'process',
