@@ -35,6 +35,8 @@ export const AUTH_DEFAULTS = Object.freeze({
   rateLimitPerAccount: 10,
   rateLimitRefreshPerIp: 60,
   keyRefreshIntervalMs: 60_000,
+  /** How often sealed successors past the reuse grace window are cleared: a seal outlives it by at most this. */
+  sealSweepIntervalMs: 5_000,
 })
 
 /** Origins as a comma list; each must be an http(s) origin without a path. */
