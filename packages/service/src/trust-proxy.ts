@@ -16,9 +16,10 @@ export type TrustProxy =
   | { readonly kind: 'addresses'; readonly addresses: readonly string[] }
 
 /**
- * The most proxy hops `TRUST_PROXY` may trust. The deepest chain Tarmac's deploy targets have is the frontend
- * behind a load balancer calling a service through another (3, see docs/deploy.md); a count like 100 trusts
- * whatever a client writes at the far end of `X-Forwarded-For`, the same as trusting everyone.
+ * The most proxy hops `TRUST_PROXY` may trust. Tarmac's deepest chain is 2 (Cloud Run: Google's front end
+ * appending the load balancer's or the frontend's entry, docs/deploy.md); 5 leaves room for a CDN or a mesh in
+ * front. A count like 100 trusts whatever a client writes at the far end of `X-Forwarded-For`, the same as
+ * trusting everyone.
  */
 export const TRUST_PROXY_MAX_HOPS = 5
 
