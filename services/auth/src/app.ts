@@ -83,6 +83,6 @@ export async function createAuthApp(
     ipv6PrefixBits: config.RATE_LIMIT_IPV6_PREFIX,
   })
   const runtime: AuthRuntime = {}
-  registerAuthRoutes(app, runtime, limit)
+  registerAuthRoutes(app, runtime, limit, { maxAgeS: config.REFRESH_TOKEN_TTL_S })
   return { app, gate, runtime }
 }
