@@ -65,6 +65,8 @@ export function serviceEnv(
     })
   env.TRUST_PROXY = TRUST_PROXY_BY_PLATFORM[options.platform]
   if (service.name === 'backend') Object.assign(env, { AUTH_URL: endpoints.auth, REDIS_URL: endpoints.redis })
+  // Auth's rate limits count across its instances through the same Redis (services/auth README).
+  if (service.name === 'auth') env.REDIS_URL = endpoints.redis
   if (service.name === 'frontend')
     Object.assign(env, { BACKEND_URL: endpoints.backend, AUTH_URL: endpoints.auth })
   return Object.fromEntries(Object.entries(env).sort(([a], [b]) => a.localeCompare(b)))
