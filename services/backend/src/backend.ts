@@ -34,6 +34,7 @@ import { faults } from './faults.js'
 import { createInProcessBus, type EventBus } from './event-bus.js'
 import { BACKEND_DEFAULTS, BACKEND_PHASES, type BackendConfig, type BackendOptions } from './options.js'
 import { createRedisBusComponent } from './redis-bus.js'
+import { newInstanceId } from './run-lease-keeper.js'
 import { registerRestRoutes } from './rest-routes.js'
 import { chatRoundTrip } from './self-test.js'
 import { createJwksComponent } from './token-verifier.js'
@@ -75,6 +76,8 @@ export function createBackend(
   const { connectAhead, logger: givenLogger, version, ...knobs } = options
   const o = { ...BACKEND_DEFAULTS, ...knobs }
   const logger = givenLogger ?? createLogger({ name: 'backend', level: config.LOG_LEVEL })
+  // This process's name in run leases (and, with Redis, in the fleet's cap counts).
+  const instanceId = newInstanceId()
   // A deadline past the platform's startup window means the platform kills the instance before it can say why.
   const windowWarning = checkPlatformStartupWindow({
     platformStartupWindowMs: config.PLATFORM_STARTUP_WINDOW_MS,
@@ -212,9 +215,16 @@ export function createBackend(
         maxQueuedRunsPerThread: o.maxQueuedRunsPerThread,
         deltaFlushMs: o.deltaFlushMs,
         maxRunsPerUser: config.CHAT_MAX_RUNS_PER_USER,
+        leases: {
+          instanceId,
+          leaseMs: o.runLeaseMs,
+          heartbeatMs: o.runLeaseHeartbeatMs,
+          sweepMs: o.runLeaseSweepMs,
+          maxAttempts: o.runLeaseMaxAttempts,
+        },
         log: logger,
       }),
-    stop: (service) => service.runner.stop(o.runDrainMs),
+    stop: (service) => service.stop(o.runDrainMs),
     stopTimeoutMs: o.runDrainMs + 5_000,
   })
   const hub = startup.add<WebSocketHub>({

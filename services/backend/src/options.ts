@@ -109,8 +109,17 @@ export const BACKEND_DEFAULTS = Object.freeze({
    * a few frames per reply for every subscriber instead of one per token. 0 sends each piece as it comes.
    */
   deltaFlushMs: 25,
-  /** On shutdown, runs in flight get this long to finish before they are aborted. */
+  /** On shutdown, runs in flight get this long to finish before they are aborted (and handed over). */
   runDrainMs: 5_000,
+  /**
+   * The run lease (one run per user message, fleet-wide): a lease not renewed for `runLeaseMs` is taken over by
+   * another instance; its owner renews every `runLeaseHeartbeatMs`; every instance looks for expired leases every
+   * `runLeaseSweepMs`; a message whose run died with its instance `runLeaseMaxAttempts` times gets `run.failed`.
+   */
+  runLeaseMs: 5_000,
+  runLeaseHeartbeatMs: 1_000,
+  runLeaseSweepMs: 1_000,
+  runLeaseMaxAttempts: 3,
   /** The provider: until the first streamed byte, between bytes, and for a whole run. */
   providerConnectTimeoutMs: 30_000,
   providerIdleTimeoutMs: 30_000,
