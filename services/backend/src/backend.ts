@@ -33,6 +33,7 @@ import { CLOSE_CODES } from './errors.js'
 import { faults } from './faults.js'
 import { createInProcessBus, type EventBus } from './event-bus.js'
 import { BACKEND_DEFAULTS, BACKEND_PHASES, type BackendConfig, type BackendOptions } from './options.js'
+import { createCapsComponent, type BackendCaps } from './caps-component.js'
 import { createRedisBusComponent } from './redis-bus.js'
 import { newInstanceId } from './run-lease-keeper.js'
 import { registerRestRoutes } from './rest-routes.js'
@@ -197,6 +198,17 @@ export function createBackend(
       },
     ])
   }
+  // The run and socket caps: fleet-wide in Redis when REDIS_URL is set, else this instance's (said at startup).
+  const caps = startup.add<BackendCaps>(
+    createCapsComponent(config.REDIS_URL, {
+      instanceId,
+      keyPrefix: o.redisKeyPrefix,
+      heartbeatMs: o.capsHeartbeatMs,
+      commandTimeoutMs: o.capsCommandTimeoutMs,
+      log: logger,
+      metrics: () => app.health?.metricsRegister,
+    }),
+  )
   const chat = startup.add<ChatService>({
     name: 'chat',
     phase: 'services',
@@ -215,6 +227,7 @@ export function createBackend(
         maxQueuedRunsPerThread: o.maxQueuedRunsPerThread,
         deltaFlushMs: o.deltaFlushMs,
         maxRunsPerUser: config.CHAT_MAX_RUNS_PER_USER,
+        runCaps: caps.get().counters['runs-per-user'],
         leases: {
           instanceId,
           leaseMs: o.runLeaseMs,
@@ -248,6 +261,10 @@ export function createBackend(
           heartbeatIntervalMs: o.heartbeatIntervalMs,
           maxSocketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
           maxSocketsPerIp: config.WS_MAX_SOCKETS_PER_IP,
+          socketCaps: {
+            perUser: caps.get().counters['sockets-per-user'],
+            perIp: caps.get().counters['sockets-per-ip'],
+          },
           clientAddress: (request) => clientAddress(request, config.TRUST_PROXY),
         },
       )

@@ -129,6 +129,15 @@ export const BACKEND_DEFAULTS = Object.freeze({
   busSelfTestTimeoutMs: 5_000,
   /** Redis channel prefix; tests use a unique one per run. */
   redisChannelPrefix: 'tarmac:',
+  /** Prefix of the keys the fleet-wide caps count under in Redis. */
+  redisKeyPrefix: 'tarmac:backend:',
+  /**
+   * With Redis, each instance renews its liveness key every `capsHeartbeatMs`: the counts of an instance that
+   * died stop counting 3 heartbeats later. A caps command slower than `capsCommandTimeoutMs` counts as Redis
+   * unreachable: the cap is then decided on this instance's own count (logged, `tarmac_backend_caps_fallback_total`).
+   */
+  capsHeartbeatMs: 5_000,
+  capsCommandTimeoutMs: 1_000,
   /** Shutdown drain delay: 5 s in production, 0 locally (DESIGN.md). */
   productionDrainDelayMs: 5_000,
 })

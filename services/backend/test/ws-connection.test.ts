@@ -108,7 +108,7 @@ function setUp(options: { maxRunsPerUser?: number; limits?: Partial<ConnectionCo
       maxSubscriptionsPerSocket: 4,
       ...options.limits,
     },
-    claimUser: () => true,
+    claimUser: async () => true,
     releaseUser: () => {},
     encode: (event) => JSON.stringify(event),
     log: { warn: () => {}, debug: () => {} },
