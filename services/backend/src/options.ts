@@ -45,13 +45,13 @@ export const configSchema = z
     /** Waiting for a pool connection, opening one included, is given up after this: 503. */
     DB_ACQUIRE_TIMEOUT_MS: durationMs(10_000),
     /**
-     * Assistant runs one user may have running or waiting on one instance, over all their threads (one thread
+     * Assistant runs one user may have running or waiting (across the fleet with REDIS_URL, else on this instance), over all their threads (one thread
      * runs one at a time and queues `maxQueuedRunsPerThread`); more sends are refused (`TOO_MANY_RUNS`).
      */
     CHAT_MAX_RUNS_PER_USER: positiveInt(10),
-    /** Sockets one user may hold on one instance; more are closed with 4429 (`TOO_MANY_SOCKETS`). */
+    /** Sockets one user may hold (fleet-wide with REDIS_URL, else on this instance); more are closed with 4429 (`TOO_MANY_SOCKETS`). */
     WS_MAX_SOCKETS_PER_USER: positiveInt(20),
-    /** Sockets one client address may hold on one instance (the address as `TRUST_PROXY` lets proxies say). */
+    /** Sockets one client address may hold, fleet-wide with REDIS_URL (the address as `TRUST_PROXY` lets proxies say). */
     WS_MAX_SOCKETS_PER_IP: positiveInt(2_000),
     /** Which proxies may name the client (`X-Forwarded-For`): default loopback (the local frontend's tunnel). */
     TRUST_PROXY: trustProxy,
