@@ -147,8 +147,8 @@ export class ChatService {
 
   /**
    * Sends a user message: claims one of the user's runs (`TOO_MANY_RUNS` before anything is stored), checks the
-   * thread is theirs, stores the message once per `clientMsgId`, acknowledges it, then takes the message's run
-   * lease and starts the run (queued behind the thread's others, `RUN_QUEUE_FULL` past the cap). A resend is
+   * thread is theirs, stores the message once per `clientMsgId`, takes the message's run lease, acknowledges it,
+   * then starts the run (queued behind the thread's others, `RUN_QUEUE_FULL` past the cap). A resend is
    * acknowledged as a duplicate and starts a run only when the message has no stored reply and no live run of
    * any instance holds its lease: that is how a client retries a send whose ack was lost or whose run failed.
    * While a run is alive the resend attaches to it (the sender follows the thread; the events come on the bus).
@@ -161,8 +161,10 @@ export class ChatService {
       if (hooks.follow) await hooks.follow()
       else await this.#store.getThread(userId, threadId)
       const { message, duplicate } = await this.#persist(threadId, clientMsgId, text)
-      hooks.ack?.({ type: 'message.ack', threadId, clientMsgId, messageId: message.id, duplicate })
+      // The lease before the ack: an acknowledged message always has a durable run (or a reply), so an instance
+      // that dies right after the ack leaves a lease that another instance takes over.
       const lease = await this.#leaseFor(userId, threadId, message.id, duplicate)
+      hooks.ack?.({ type: 'message.ack', threadId, clientMsgId, messageId: message.id, duplicate })
       if (lease) run = this.#startRun(lease, releaseRun)
       return { messageId: message.id, duplicate, run }
     } finally {
