@@ -80,11 +80,13 @@ export class RunLeaseKeeper {
   hold(lease: RunLease, done: Promise<RunOutcome>): void {
     this.#held.set(lease.runId, lease)
     const ending = done
-      .then((outcome) =>
-        outcome.status === 'failed' && outcome.code === 'RUN_ABORTED'
+      .then((outcome) => {
+        // No longer renewed from here: a heartbeat that misses the row now is not a lease lost.
+        this.#held.delete(lease.runId)
+        return outcome.status === 'failed' && outcome.code === 'RUN_ABORTED'
           ? this.#leases.handOver(lease)
-          : this.#leases.release(lease),
-      )
+          : this.#leases.release(lease)
+      })
       .catch((error: unknown) =>
         // Not fatal: an unreleased lease expires and the sweep finds the reply stored (or runs it again).
         this.#log?.warn({ err: error, runId: lease.runId }, 'run lease not released; it will expire'),
