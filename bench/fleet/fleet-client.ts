@@ -19,9 +19,16 @@ export interface SentMessage {
   failed?: string
   /** How many times it was sent again after a reconnect (same `clientMsgId`). */
   resends: number
+  /** How many times it was sent again after a retryable refusal (same `clientMsgId`). */
+  retries: number
 }
 
 type Frame = Record<string, string | undefined>
+
+/** Refusals a client retries (same `clientMsgId`, after `RETRY_DELAY_MS`): the server said "not now". */
+const RETRYABLE = new Set(['DEPENDENCY_UNAVAILABLE', 'SERVICE_STOPPING', 'RATE_LIMITED', 'TOO_MANY_RUNS'])
+const RETRY_DELAY_MS = 1_000
+const MAX_RETRIES = 20
 
 /**
  * One user with one thread, behaving as a real client does: when its socket drops it reconnects to another
@@ -92,6 +99,7 @@ export class FleetClient {
       firstInstance: this.#instance,
       replyIds: new Set(),
       resends: 0,
+      retries: 0,
     }
     this.messages.push(message)
     this.#byClientMsgId.set(clientMsgId, message)
@@ -164,7 +172,15 @@ export class FleetClient {
     } else if (frame.type === 'error') {
       this.errors[frame.code!] = (this.errors[frame.code!] ?? 0) + 1
       const message = frame.ref ? this.#byClientMsgId.get(frame.ref) : undefined
-      if (message && message.ackMs === undefined) message.failed = frame.code
+      if (!message || message.ackMs !== undefined) return
+      if (!RETRYABLE.has(frame.code!) || message.retries >= MAX_RETRIES) {
+        message.failed = frame.code
+        return
+      }
+      message.retries++
+      setTimeout(() => {
+        if (this.#connected && message.ackMs === undefined) this.#write(message)
+      }, RETRY_DELAY_MS)
     }
   }
 }

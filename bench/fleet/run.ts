@@ -6,7 +6,7 @@
  * OpenAI-compatible stand-in in this process (a run lasts `--chunks × --chunk-ms`), so many runs are in flight when
  * the kill lands. The clients connect to the backends directly, not through frontends.
  *
- *   npx tsx --conditions=@tarmac/source bench/fleet/run.ts --clients 1000 --rate 100 --duration-s 30 --label fleet
+ *   npx tsx --conditions=@tarmac/source bench/fleet/run.ts --clients 1000 --rate 50 --duration-s 30 --label fleet
  *   npx tsx --conditions=@tarmac/source bench/fleet/run.ts --clients 30 --rate 20 --duration-s 6 --out /tmp/fleet.json
  *
  * Reports: acknowledged messages lost (acked, not in Postgres), duplicate replies (a user message with more than
@@ -28,11 +28,11 @@ const { values: args } = parseArgs({
   options: {
     backends: { type: 'string', default: '3' },
     clients: { type: 'string', default: '1000' },
-    rate: { type: 'string', default: '100' },
+    rate: { type: 'string', default: '50' },
     'duration-s': { type: 'string', default: '30' },
     /** When the first backend is SIGKILLed, as a share of the sending phase. */
     'kill-at': { type: 'string', default: '0.5' },
-    'drain-s': { type: 'string', default: '30' },
+    'drain-s': { type: 'string', default: '60' },
     chunks: { type: 'string', default: '10' },
     'chunk-ms': { type: 'string', default: '100' },
     'connect-batch': { type: 'string', default: '50' },
@@ -185,6 +185,7 @@ async function main(): Promise<void> {
       ).length,
       failed: messages.filter((m) => m.failed).length,
       resends: messages.reduce((n, m) => n + m.resends, 0),
+      retries: messages.reduce((n, m) => n + m.retries, 0),
       reconnects: clients.reduce((n, c) => n + c.reconnects, 0),
       providerCalls: calls.reduce((n, [, count]) => n + count, 0),
       messagesWithExtraProviderCalls: calls.filter(([, count]) => count > 1).length,

@@ -42,6 +42,8 @@ export interface FleetResult {
   readonly repliesNotSeenByClient: number
   readonly failed: number
   readonly resends: number
+  /** Sends again after a retryable refusal (`DEPENDENCY_UNAVAILABLE`, `TOO_MANY_RUNS`…), 1 s later. */
+  readonly retries: number
   readonly reconnects: number
   readonly providerCalls: number
   readonly messagesWithExtraProviderCalls: number
@@ -66,7 +68,7 @@ export const tables = {
         'duplicate replies',
         'runs never completed',
         'unanswered on the killed backend',
-        'resends',
+        'resends / retries',
         'extra provider calls',
       ],
       runs.map(({ label, result: r }) => [
@@ -77,7 +79,7 @@ export const tables = {
         r.duplicateReplies,
         r.runsNeverCompleted,
         r.inFlightOnKilled,
-        n(r.resends),
+        `${n(r.resends)} / ${n(r.retries)}`,
         `${n(r.providerCalls - r.sent)} (${n(r.messagesWithExtraProviderCalls)} messages)`,
       ]),
     ),
