@@ -106,8 +106,12 @@ export class ChatService {
 
   /** Shutdown: stops taking runs over, lets runs in flight finish for `drainMs`, hands the rest over. */
   async stop(drainMs: number): Promise<void> {
-    this.#keeper.stop()
-    await this.runner.stop(drainMs)
+    this.#keeper.stopTakingOver()
+    try {
+      await this.runner.stop(drainMs)
+    } finally {
+      this.#keeper.stop()
+    }
     await this.#keeper.settled()
   }
 

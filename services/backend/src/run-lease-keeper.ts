@@ -98,8 +98,15 @@ export class RunLeaseKeeper {
     this.#endings.add(ending)
   }
 
-  stop(): void {
+  /** Shutdown, first step: takes no more runs over (the heartbeat goes on while the runs in flight drain). */
+  stopTakingOver(): void {
     this.#stopped = true
+    clearInterval(this.#timers[1])
+  }
+
+  /** Shutdown, last step: once the runs have ended, stops renewing. */
+  stop(): void {
+    this.stopTakingOver()
     for (const timer of this.#timers) clearInterval(timer)
   }
 

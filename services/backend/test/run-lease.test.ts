@@ -118,3 +118,42 @@ describe('run leases on one instance, in-process bus (slow fake OpenAI-compatibl
     follower.close()
   }, 60_000)
 })
+
+describe('shutdown while a run drains (slow fake OpenAI-compatible server)', () => {
+  it('keeps renewing the lease of a run that is draining, so no other instance takes it over', async () => {
+    const slow = await startFakeOpenAi()
+    slow.slowChunks = 40
+    slow.slowChunkMs = 100
+    slow.behaviour = (text) => (text.includes('[slow]') ? 'slow' : 'stream')
+    const draining = await startStack('backend_lease_drain', {
+      env: { LLM_PROVIDER: 'openai', OPENAI_BASE_URL: slow.baseUrl, LLM_MODEL: 'fake-model' },
+      options: { runLeaseMs: 1_000, runLeaseHeartbeatMs: 200, runLeaseSweepMs: 200, runDrainMs: 15_000 },
+    })
+    const db = new pg.Client({ connectionString: draining.db.url })
+    await db.connect()
+    try {
+      const token = await draining.auth.mint()
+      const threadId = (await api(draining.url, token, 'POST', '/api/threads')).body.id!
+      const client = await ChatClient.withSubprotocol(draining.wsUrl, token)
+      client.send({ type: 'message.send', threadId, clientMsgId: 'drain', text: '[slow] drain' })
+      const ack = await client.next((f) => f.type === 'message.ack')
+      await client.next((f) => f.type === 'run.delta')
+      const stopped = draining.stop()
+      // Well past the 1 s lease, while the run (4 s) still drains.
+      await new Promise((resolve) => setTimeout(resolve, 2_500))
+      const { rows } = await db.query<{ live: boolean; attempts: number }>(
+        'select lease_expires_at > now() as live, attempts from chat_run_leases where message_id = $1',
+        [ack.messageId],
+      )
+      expect(rows).toEqual([{ live: true, attempts: 1 }])
+      await stopped
+      const replies = await db.query('select 1 from chat_messages where reply_to = $1', [ack.messageId])
+      expect(replies.rowCount).toBe(1)
+    } finally {
+      await db.end()
+      await draining.auth.close()
+      await draining.db.drop()
+      await slow.close()
+    }
+  }, 60_000)
+})
