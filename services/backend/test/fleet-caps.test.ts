@@ -183,6 +183,30 @@ describe('caps across two backend processes sharing Redis', () => {
   }, 120_000)
 })
 
+describe('without Redis (in-process backend)', () => {
+  it('says at startup that the caps hold per instance', async () => {
+    const ownDb = await createTestDatabase('backend_caps_local')
+    const lines: string[] = []
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString())
+        done()
+      },
+    })
+    const backend = await startBackend({
+      databaseUrl: ownDb.url,
+      authUrl: auth.url,
+      options: { logger: createLogger({ name: 'backend', level: 'info', destination }) },
+    })
+    try {
+      expect(lines.join('')).toMatch(/"event":"caps\.scope","scope":"instance".*hold per instance/)
+    } finally {
+      await backend.stop()
+      await ownDb.drop()
+    }
+  }, 60_000)
+})
+
 describe('Redis unreachable at run time (in-process backend, private redis-server)', () => {
   it('falls back to counting on the instance: the cap still holds, logged and counted in /metrics', async () => {
     const ownRedis = await startTestRedis()
