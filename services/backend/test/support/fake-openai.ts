@@ -5,6 +5,8 @@ export type FakeBehaviour =
   | 'stream'
   | 'http-error'
   | 'slow-forever'
+  /** Streams `slowChunks` chunks `slowChunkMs` apart, then ends: a slow model whose reply does complete. */
+  | 'slow'
   | 'no-headers'
   | 'broken-stream'
   /** Streams a first chunk, then sends nothing and never ends: a provider hung mid-stream. */
@@ -21,6 +23,9 @@ export interface FakeOpenAi {
   readonly requests: { model: string; stream: boolean; messages: { role: string; content: string }[] }[]
   /** Picks the behaviour per request from the last user message (default: always `stream`). */
   behaviour: (lastUserText: string) => FakeBehaviour
+  /** The pace of `slow` (default 20 chunks, 150 ms apart: a 3 s reply). */
+  slowChunks: number
+  slowChunkMs: number
   close(): Promise<void>
 }
 
@@ -40,6 +45,8 @@ export async function startFakeOpenAi(options: { apiKey?: string } = {}): Promis
     baseUrl: '',
     requests: [],
     behaviour: () => 'stream',
+    slowChunks: 20,
+    slowChunkMs: 150,
     close: async () => {},
   }
   const server = createServer((request, response) => {
@@ -93,6 +100,17 @@ export async function startFakeOpenAi(options: { apiKey?: string } = {}): Promis
       }
       if (behaviour === 'slow-forever') {
         const timer = setInterval(() => chunk(response, 'still thinking… '), 100)
+        timers.add(timer)
+        response.on('close', () => clearInterval(timer))
+        return
+      }
+      if (behaviour === 'slow') {
+        let sent = 0
+        const timer = setInterval(() => {
+          if (sent++ < fake.slowChunks) return chunk(response, `part ${sent} `)
+          clearInterval(timer)
+          response.end('data: [DONE]\n\n')
+        }, fake.slowChunkMs)
         timers.add(timer)
         response.on('close', () => clearInterval(timer))
         return
