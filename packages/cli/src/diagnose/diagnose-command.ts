@@ -3,12 +3,11 @@ import { resolve } from 'node:path'
 import { intOption, paintFor, parseOptions, type Command } from '../command-io.js'
 import { loadConfig } from '../config/load-config.js'
 import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
-import { analyse, allReady, evidenceGaps } from './analyse.js'
 import { renderVerdict, verdictJson } from './diagnose-view.js'
 import { gather } from './gather.js'
 import { renderHandoff } from './handoff.js'
+import { diagnosisOf } from './model.js'
 import { platformEvidence } from './platform-evidence.js'
-import { decide } from './verdict.js'
 
 /** Exit codes of `tarmac diagnose`. */
 export const DIAGNOSE_EXIT_CODES = Object.freeze({
@@ -122,7 +121,7 @@ export const diagnoseCommand: Command = async (argv, io) => {
       io.stderr.write('tarmac diagnose: interrupted while gathering evidence; no verdict\n')
       return DIAGNOSE_EXIT_CODES.interrupted
     }
-    const verdict = decide(analyse(input), allReady(input), evidenceGaps(input))
+    const verdict = diagnosisOf(input)
     if (values.handoff !== undefined)
       await writeFile(
         resolve(io.cwd, values.handoff),

@@ -53,7 +53,11 @@ export const WEIGHTS = Object.freeze({
 })
 
 /** Thresholds of the analysis, with units. */
-export const ANALYSIS_DEFAULTS = Object.freeze({
+export interface AnalysisOptions {
   /** A fresh connect slower than this (p95, DNS to first query) is slow. */
+  readonly slowConnectMs: number
+}
+
+export const ANALYSIS_DEFAULTS: AnalysisOptions = Object.freeze({
   slowConnectMs: 1_000,
 })

@@ -2,11 +2,11 @@ import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { intOption, paintFor, parseOptionsAndNames, type Command, type CommandIo } from '../command-io.js'
 import { configSchema } from '../config/config-schema.js'
-import { analyse, allReady, evidenceGaps } from '../diagnose/analyse.js'
 import { renderVerdict } from '../diagnose/diagnose-view.js'
 import { gather } from '../diagnose/gather.js'
 import { renderHandoff } from '../diagnose/handoff.js'
-import { decide, type Verdict } from '../diagnose/verdict.js'
+import { diagnosisOf } from '../diagnose/model.js'
+import type { Verdict } from '../diagnose/verdict.js'
 import { CliError } from '../errors.js'
 import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
 import { renderTable } from '../style.js'
@@ -168,7 +168,7 @@ export async function rehearseScenario(
       windowMs: Date.now() - startedMs,
       dependencyProbes: 3,
     })
-    const verdict = decide(analyse(input), allReady(input), evidenceGaps(input))
+    const verdict = diagnosisOf(input)
     const named = verdict.domain === scenario.expected.domain && verdict.layer === scenario.expected.layer
     const outcome = outcomesOf(outcomes)
     const expected = outcomesOf(outcomes.map(() => injection.backendOutcome))
