@@ -6,6 +6,7 @@ import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
 import { renderVerdict, verdictJson } from './diagnose-view.js'
 import { gather } from './gather.js'
 import { renderHandoff } from './handoff.js'
+import { ANALYSIS_DEFAULTS } from './facts.js'
 import { diagnosisOf } from './model.js'
 import { platformEvidence } from './platform-evidence.js'
 
@@ -56,6 +57,11 @@ Options:
       --connects N       fresh connects per in-service probe, 1–20 (default ${DIAGNOSE_DEFAULTS.connects})
       --timeout-ms MS    per request and per connect (default ${DIAGNOSE_DEFAULTS.timeoutMs})
       --window-min M     recorded cold starts from the last M minutes (default ${DIAGNOSE_DEFAULTS.windowMin})
+      --connect-budget-ms MS
+                         the budget a connect must fit when no service states its own deadline
+                         (default ${ANALYSIS_DEFAULTS.connectBudgetMs}: db-connect of the default criteria)
+      --slow-connect-ms MS
+                         a successful connect slower than this (p95) is slow (default ${ANALYSIS_DEFAULTS.slowConnectMs})
       --platform SOURCE  also read the platform against tarmac.yaml's plan: live (gcloud and
                          kubectl) or DIR (answers saved by tarmac deploy verify --save DIR)
   -t, --tag TAG          with --platform: the release that should run (default: the commit)
@@ -83,6 +89,8 @@ const OPTIONS = {
   connects: { type: 'string' },
   'timeout-ms': { type: 'string' },
   'window-min': { type: 'string' },
+  'connect-budget-ms': { type: 'string' },
+  'slow-connect-ms': { type: 'string' },
   platform: { type: 'string' },
   tag: { type: 'string', short: 't' },
   help: { type: 'boolean', short: 'h' },
@@ -98,6 +106,20 @@ export const diagnoseCommand: Command = async (argv, io) => {
   const connects = Math.min(20, intOption(values.connects, 'connects', DIAGNOSE_DEFAULTS.connects))
   const timeoutMs = intOption(values['timeout-ms'], 'timeout-ms', DIAGNOSE_DEFAULTS.timeoutMs, 100)
   const windowMin = intOption(values['window-min'], 'window-min', DIAGNOSE_DEFAULTS.windowMin)
+  const analysis = {
+    connectBudgetMs: intOption(
+      values['connect-budget-ms'],
+      'connect-budget-ms',
+      ANALYSIS_DEFAULTS.connectBudgetMs,
+      100,
+    ),
+    slowConnectMs: intOption(
+      values['slow-connect-ms'],
+      'slow-connect-ms',
+      ANALYSIS_DEFAULTS.slowConnectMs,
+      1,
+    ),
+  }
   const { config, source } = loadConfig(values.config, io.cwd, io.env)
   // Checked before anything is gathered: --platform without a plan is a usage error, not evidence.
   const platform =
@@ -121,7 +143,7 @@ export const diagnoseCommand: Command = async (argv, io) => {
       io.stderr.write('tarmac diagnose: interrupted while gathering evidence; no verdict\n')
       return DIAGNOSE_EXIT_CODES.interrupted
     }
-    const verdict = diagnosisOf(input)
+    const verdict = diagnosisOf(input, analysis)
     if (values.handoff !== undefined)
       await writeFile(
         resolve(io.cwd, values.handoff),

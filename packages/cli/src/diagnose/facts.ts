@@ -1,4 +1,5 @@
 import type { FaultDomain, FaultLayer } from '@tarmac/faults'
+import { CONNECT_BUDGET_DEFAULTS } from './connect-budget.js'
 
 /**
  * One piece of evidence: where it came from, what it says (one line), and what it means for the verdict —
@@ -56,8 +57,14 @@ export const WEIGHTS = Object.freeze({
 export interface AnalysisOptions {
   /** A fresh connect slower than this (p95, DNS to first query) is slow. */
   readonly slowConnectMs: number
+  /**
+   * The budget a connect must fit when no service says its own deadline: the default criteria's `db-connect`
+   * (p95 under 30 s). A connect using half of it or more weighs more.
+   */
+  readonly connectBudgetMs: number
 }
 
 export const ANALYSIS_DEFAULTS: AnalysisOptions = Object.freeze({
-  slowConnectMs: 1_000,
+  slowConnectMs: CONNECT_BUDGET_DEFAULTS.slowMs,
+  connectBudgetMs: CONNECT_BUDGET_DEFAULTS.budgetMs,
 })

@@ -1,6 +1,8 @@
+import { percentileOf } from '@tarmac/faults'
+import type { ProbeResult } from '@tarmac/probe'
 import { judge } from '../faults.js'
-import type { Fact } from './facts.js'
-import { WEIGHTS } from './facts.js'
+import { CONNECT_BUDGET_DEFAULTS, judgeConnects } from './connect-budget.js'
+import { ANALYSIS_DEFAULTS, WEIGHTS, type AnalysisOptions, type Fact } from './facts.js'
 import type {
   CapacityObservation,
   ColdStartObservation,
@@ -67,16 +69,90 @@ export function coldStartFacts(observation: ColdStartObservation | null, path: P
   return facts
 }
 
-/** Diagnose's own probes of each dependency, from where it runs: not the services' path. */
-export function dependencyFacts(dependency: DependencyObservation): Fact[] {
+/** What judging a dependency's probes needs beyond the probes. */
+export interface DependencyContext {
+  readonly options: AnalysisOptions
+  /**
+   * Some service's in-service probe connects fast through its own path: a slow connect from here is diagnose's
+   * own path, and weighs nothing.
+   */
+  readonly servicesPathFast: boolean
+}
+
+/** The database's own response time from here: the fastest first query (`select 1` on the just-opened connection). */
+function baselineOf(probes: readonly ProbeResult[]): number | null {
+  const times = probes.flatMap((probe) =>
+    probe.ok && typeof probe.phases.firstQuery === 'number' ? [probe.phases.firstQuery] : [],
+  )
+  return times.length === 0 ? null : Math.min(...times)
+}
+
+/** p95 per step over the probes that connected. */
+function stepsP95(probes: readonly ProbeResult[]): Record<string, number> {
+  const steps: Record<string, number> = {}
+  const names = [...new Set(probes.flatMap((probe) => Object.keys(probe.phases)))]
+  for (const name of names) {
+    const values = probes.flatMap((probe) => {
+      const value = probe.phases[name as keyof typeof probe.phases]
+      return typeof value === 'number' ? [value] : []
+    })
+    steps[name] = percentileOf(values, 95) ?? 0
+  }
+  return steps
+}
+
+/**
+ * Diagnose's own probes of each dependency, from where it runs: not the services' path — unless there are no
+ * services, when it is the only path there is. A postgres dependency whose connects all succeed, slowly, is a
+ * fault of the path (connector or network) when the database answers fast on an open connection.
+ */
+export function dependencyFacts(
+  dependency: DependencyObservation,
+  context: DependencyContext = { options: ANALYSIS_DEFAULTS, servicesPathFast: false },
+): Fact[] {
   const source = `${dependency.name} (probed from here: ${dependency.target})`
   const ok = dependency.probes.filter((probe) => probe.ok)
   const failed = dependency.probes.filter((probe) => !probe.ok)
   const facts: Fact[] = []
-  if (ok.length > 0)
+  const p95 = p95Of(ok)
+  const judged =
+    dependency.type === 'postgres' && ok.length > 0 && p95 !== null
+      ? judgeConnects(p95, stepsP95(ok), baselineOf(ok), {
+          budgetMs: context.options.connectBudgetMs,
+          source:
+            context.options.connectBudgetMs === CONNECT_BUDGET_DEFAULTS.budgetMs
+              ? 'db-connect of the default criteria'
+              : '--connect-budget-ms',
+          slowMs: context.options.slowConnectMs,
+        })
+      : undefined
+  if (ok.length > 0 && judged?.slow) {
+    const weight = context.servicesPathFast
+      ? 0
+      : WEIGHTS.direct + (judged.atRisk ? WEIGHTS.hint : 0) + (failed.length === 0 ? WEIGHTS.hint : 0)
     facts.push({
       source,
-      fact: `${ok.length}/${dependency.probes.length} probes connected, p95 ${ms(p95Of(ok) ?? 0)}`,
+      fact: `${ok.length}/${dependency.probes.length} probes connected, slowly: ${judged.line}${
+        context.servicesPathFast
+          ? " (the services' own path is fast: this is diagnose's path)"
+          : judged.layer === 'connector'
+            ? ' — the time goes into establishing connections, not into the database: a connect straight to the database (bypassing the connector) as slow as this, or a slow round trip on an open connection, would point at the database instead'
+            : ''
+      }`,
+      value: { p95Ms: p95, share: judged.share, timesBaseline: judged.timesBaseline },
+      ...(weight > 0 && {
+        points: { domain: 'infrastructure' as const, layer: judged.layer, weight },
+      }),
+      // The server answered every connect and every query: it is up, and the credentials work.
+      ...(failed.length === 0 &&
+        judged.layer !== 'postgres-availability' && {
+          clears: ['postgres-availability' as const, 'postgres-auth' as const],
+        }),
+    })
+  } else if (ok.length > 0)
+    facts.push({
+      source,
+      fact: `${ok.length}/${dependency.probes.length} probes connected, p95 ${ms(p95 ?? 0)}${judged ? ` (${judged.line})` : ''}`,
       ...(failed.length === 0 &&
         dependency.type === 'postgres' && { clears: ['postgres-availability' as const] }),
     })
@@ -84,16 +160,21 @@ export function dependencyFacts(dependency: DependencyObservation): Fact[] {
   for (const errorClass of classes) {
     const first = failed.find((probe) => probe.error!.class === errorClass)!.error!
     // For the database itself, a refused port means nothing listens where it should: the server is down.
-    const judged =
+    const judgedClass =
       dependency.type === 'postgres' && errorClass === 'TCP_REFUSED'
         ? { domain: 'infrastructure' as const, layer: 'postgres-availability' as const }
         : judge(errorClass)
     facts.push({
       source,
       fact: `probe failed: ${errorClass} in ${first.phase} — ${first.message}`,
-      ...(judged.domain !== 'unknown' &&
-        judged.layer !== 'unknown' && {
-          points: { domain: judged.domain, layer: judged.layer, weight: WEIGHTS.direct, code: errorClass },
+      ...(judgedClass.domain !== 'unknown' &&
+        judgedClass.layer !== 'unknown' && {
+          points: {
+            domain: judgedClass.domain,
+            layer: judgedClass.layer,
+            weight: WEIGHTS.direct,
+            code: errorClass,
+          },
         }),
     })
   }
