@@ -2,6 +2,7 @@ import { ANALYSIS_DEFAULTS, measuredNow, type AnalysisOptions, type Fact } from 
 import type { DiagnosisInput } from './observations.js'
 import { pathContextOf } from './path-context.js'
 import { platformFacts } from './platform-facts.js'
+import { supervisorFacts } from './process-facts.js'
 import { serviceFacts } from './service-facts.js'
 import { capacityFacts, coldStartFacts, dependencyFacts } from './source-facts.js'
 
@@ -15,6 +16,7 @@ export function analyse(input: DiagnosisInput, options: AnalysisOptions = ANALYS
     ...input.dependencies.flatMap((dependency) => dependencyFacts(dependency, context)).map(measuredNow),
     ...capacityFacts(input.capacity).map(measuredNow),
     ...platformFacts(input.platform ?? null, input.capacity),
+    ...supervisorFacts(input, options.windowMs),
   ]
 }
 

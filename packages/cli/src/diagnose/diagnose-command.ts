@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { intOption, paintFor, parseOptions, type Command } from '../command-io.js'
 import { loadConfig } from '../config/load-config.js'
 import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
+import { findRoot } from '../up/up-command.js'
+import { SUPERVISOR_FACTS_FILE } from '../up/supervisor-facts.js'
 import { renderVerdict, verdictJson } from './diagnose-view.js'
 import { gather } from './gather.js'
 import { renderHandoff } from './handoff.js'
@@ -60,6 +62,10 @@ Options:
       --connect-budget-ms MS
                          the budget a connect must fit when no service states its own deadline
                          (default ${ANALYSIS_DEFAULTS.connectBudgetMs}: db-connect of the default criteria)
+      --supervisor-facts FILE
+                         tarmac up's facts file: the exits (code or signal) and restarts of the
+                         services it supervises on this machine (default ${SUPERVISOR_FACTS_FILE}
+                         under the checkout, read when it exists)
       --slow-connect-ms MS
                          a successful connect slower than this (p95) is slow (default ${ANALYSIS_DEFAULTS.slowConnectMs})
       --platform SOURCE  also read the platform against tarmac.yaml's plan: live (gcloud and
@@ -91,6 +97,7 @@ const OPTIONS = {
   'window-min': { type: 'string' },
   'connect-budget-ms': { type: 'string' },
   'slow-connect-ms': { type: 'string' },
+  'supervisor-facts': { type: 'string' },
   platform: { type: 'string' },
   tag: { type: 'string', short: 't' },
   help: { type: 'boolean', short: 'h' },
@@ -119,7 +126,12 @@ export const diagnoseCommand: Command = async (argv, io) => {
       ANALYSIS_DEFAULTS.slowConnectMs,
       1,
     ),
+    windowMs: windowMin * 60_000,
   }
+  const supervisorFacts = resolve(
+    io.cwd,
+    values['supervisor-facts'] ?? join(findRoot(io.cwd), SUPERVISOR_FACTS_FILE),
+  )
   const { config, source } = loadConfig(values.config, io.cwd, io.env)
   // Checked before anything is gathered: --platform without a plan is a usage error, not evidence.
   const platform =
@@ -136,6 +148,7 @@ export const diagnoseCommand: Command = async (argv, io) => {
       timeoutMs,
       windowMs: windowMin * 60_000,
       dependencyProbes: DIAGNOSE_DEFAULTS.dependencyProbes,
+      supervisorFacts,
       ...(platform && { platform }),
       ...(io.signal && { signal: io.signal }),
     })

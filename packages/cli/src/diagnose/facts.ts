@@ -47,6 +47,11 @@ export const WEIGHTS = Object.freeze({
   report: 2,
   /** Diagnose's own probe of a dependency, from where it runs. */
   direct: 2,
+  /**
+   * A pattern on top of the evidence it is made of: the same exit code at the same phase, again and again (a
+   * crash loop); a process the supervisor saw killed.
+   */
+  pattern: 3,
   /** A hint: a budget that does not fit, a non-critical warning. */
   hint: 1,
   /** What a fact that rules a layer out takes off that layer's score. */
@@ -62,9 +67,12 @@ export interface AnalysisOptions {
    * (p95 under 30 s). A connect using half of it or more weighs more.
    */
   readonly connectBudgetMs: number
+  /** How far back the supervisor's exits count (diagnose's --window-min). */
+  readonly windowMs: number
 }
 
 export const ANALYSIS_DEFAULTS: AnalysisOptions = Object.freeze({
   slowConnectMs: CONNECT_BUDGET_DEFAULTS.slowMs,
   connectBudgetMs: CONNECT_BUDGET_DEFAULTS.budgetMs,
+  windowMs: 15 * 60_000,
 })

@@ -11,8 +11,10 @@ import type {
   PlatformObservation,
   RecordedColdStart,
   ServiceObservation,
+  SupervisorObservation,
   UnreadableCapacity,
 } from './observations.js'
+import { readSupervisorFacts } from '../up/supervisor-facts.js'
 
 export interface GatherOptions {
   readonly env: NodeJS.ProcessEnv
@@ -26,7 +28,33 @@ export interface GatherOptions {
   readonly dependencyProbes: number
   /** `--platform`: reads the platform and holds it to the plan; never rejects (a refusal is an observation). */
   readonly platform?: () => Promise<PlatformObservation>
+  /** `tarmac up`'s facts file on this machine (`--supervisor-facts`); read when it exists. */
+  readonly supervisorFacts?: string
   readonly signal?: AbortSignal
+}
+
+/** `tarmac up`'s facts, each supervised service under its name in tarmac.yaml (matched by URL). */
+export function observeSupervisor(config: TarmacConfig, path: string): SupervisorObservation | null {
+  const read = readSupervisorFacts(path)
+  if (read === null) return null
+  const source = `tarmac up (${path})`
+  if ('unreadable' in read) return { source, unavailable: read.unreadable }
+  const origin = (url: string) => {
+    try {
+      return new URL(url).origin
+    } catch {
+      return url
+    }
+  }
+  const supervised = Object.entries(read.facts.services)
+  const services = Object.fromEntries(
+    Object.entries(config.services).flatMap(([name, service]) => {
+      // By URL only: a service of the same name elsewhere is another process.
+      const match = supervised.find(([, facts]) => origin(facts.url) === origin(service.url))
+      return match ? [[name, match[1]]] : []
+    }),
+  )
+  return { source, upRunning: read.upRunning, writtenAt: read.facts.writtenAt, services }
 }
 
 async function exchange(url: string, options: HealthFetchOptions): Promise<Exchange> {
@@ -225,5 +253,7 @@ export async function gather(config: TarmacConfig, options: GatherOptions): Prom
     })),
     options.platform ? options.platform() : Promise.resolve(null),
   ])
-  return { at, services, coldStarts, dependencies, capacity, platform }
+  const supervisor =
+    options.supervisorFacts === undefined ? null : observeSupervisor(config, options.supervisorFacts)
+  return { at, services, coldStarts, dependencies, capacity, platform, supervisor }
 }

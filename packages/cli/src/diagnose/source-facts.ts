@@ -13,6 +13,9 @@ import { attribute, p95Of, type PathContext } from './path-context.js'
 
 const ms = (value: number) => `${Math.round(value)} ms`
 
+/** This many failed cold starts of one service with the same code at the same phase are a crash loop. */
+export const CRASH_LOOP_MIN = 3
+
 /**
  * What the collector kept of each service's cold starts. Failed ones are the evidence a dead instance left:
  * grouped by where they point, weighing more the more there are.
@@ -52,10 +55,12 @@ export function coldStartFacts(observation: ColdStartObservation | null, path: P
       const [code, domain, layer, phase] = key.split('|') as [string, string, string, string]
       const newest = group[0]!
       const judged = attribute({ code, domain, layer }, path)
-      const weight = WEIGHTS.report + Math.min(2, (group.length - 1) * 0.5)
+      // The same exit at the same phase, again and again: a crash loop, strong evidence for that code's domain.
+      const loop = group.length >= CRASH_LOOP_MIN
+      const weight = WEIGHTS.report + Math.min(2, (group.length - 1) * 0.5) + (loop ? WEIGHTS.pattern : 0)
       facts.push({
         source,
-        fact: `${service}: ${group.length} cold start${group.length === 1 ? '' : 's'} exited 3 in phase ${phase}, component ${newest.component}: ${code} [${judged.domain}/${judged.layer}]${judged.refined ? ` (${judged.refined})` : ''} — last at ${newest.at}: ${newest.message ?? ''}`,
+        fact: `${service}: ${loop ? 'crash loop: ' : ''}${group.length} cold start${group.length === 1 ? '' : 's'} exited 3 in phase ${phase}, component ${newest.component}: ${code} [${judged.domain}/${judged.layer}]${judged.refined ? ` (${judged.refined})` : ''}${loop ? ' — the same code at the same phase every time' : ''} — last at ${newest.at}: ${newest.message ?? ''}`,
         value: { instances: group.map((record) => record.instance) },
         at: group.at(-1)!.at,
         scope: service,
