@@ -71,6 +71,20 @@ describe('every code has a class: SQLSTATEs', () => {
   })
 })
 
+describe('every code has a class: programming errors as a report records them', () => {
+  it.each(['TypeError', 'ReferenceError', 'SyntaxError', 'ERR_INVALID_ARG_TYPE', 'ERR_MODULE_NOT_FOUND'])(
+    '%s → application / application',
+    (code) => {
+      expect(faults.classify({ code, message: 'x is not a function' })).toEqual({
+        domain: 'application',
+        layer: 'application',
+        code,
+        basis: 'class',
+      })
+    },
+  )
+})
+
 describe('every code has a class: network codes', () => {
   it.each([
     ['ECONNREFUSED', 'tcp'],
@@ -109,6 +123,11 @@ describe('every code has a class: network codes', () => {
       layer: 'tcp',
       code: 'fetch failed',
       basis: 'class',
+    })
+    // Recorded in a report, as `errorCodeOf` writes it: the same.
+    expect(faults.classify({ code: 'TypeError', message: 'fetch failed' })).toMatchObject({
+      domain: 'infrastructure',
+      layer: 'tcp',
     })
     // A `TypeError` of the code itself is still the application's.
     expect(faults.classify(new TypeError('x.map is not a function'))).toMatchObject({

@@ -163,6 +163,20 @@ const NETWORK_CLASSES: readonly { readonly match: RegExp; readonly verdict: Code
   },
 ]
 
+/**
+ * The runtime's programming errors as a report records them (`errorCodeOf`: the error's name, or Node's `ERR_…`
+ * argument code): the application's own code is wrong (`isProgrammingError` judges a live error by the same rule).
+ */
+const PROGRAMMING: CodeClass = {
+  name: 'programming error',
+  domain: 'application',
+  layer: 'application',
+  meaning:
+    "the application's own code is wrong: it misuses a value, names what does not exist, or does not parse",
+}
+const PROGRAMMING_CODE =
+  /^(TypeError|ReferenceError|SyntaxError|ERR_INVALID_ARG_[A-Z_]+|ERR_INVALID_URL|ERR_MODULE_NOT_FOUND|ERR_REQUIRE_ESM|ERR_PACKAGE_PATH_NOT_EXPORTED|ERR_UNKNOWN_FILE_EXTENSION)$/
+
 const SQLSTATE = /^[0-9A-Z]{5}$/
 
 /**
@@ -171,10 +185,12 @@ const SQLSTATE = /^[0-9A-Z]{5}$/
  * @example
  * classOfCode('42P05') // { name: 'SQLSTATE 42', domain: 'application', layer: 'application', … }
  * classOfCode('ECONNREFUSED') // { name: 'network errno', domain: 'infrastructure', layer: 'tcp', … }
+ * classOfCode('TypeError') // { name: 'programming error', domain: 'application', layer: 'application', … }
  */
 export function classOfCode(code: string): CodeClass | undefined {
   const network = NETWORK_CLASSES.find((entry) => entry.match.test(code))
   if (network) return network.verdict
+  if (PROGRAMMING_CODE.test(code)) return PROGRAMMING
   if (!SQLSTATE.test(code)) return undefined
   return SQLSTATE_CODE_VERDICTS[code] ?? SQLSTATE_CLASSES[code.slice(0, 2)]
 }

@@ -92,15 +92,17 @@ export function createFaultModel(...catalogs: readonly FaultCatalog[]): FaultMod
         code: programmingErrorCode(subject),
         basis: 'programming-error',
       }
+    const fromCause = cause === undefined ? UNKNOWN : classify(cause, depth + 1)
+    // undici's `fetch failed`: its cause says which part of the network; without one it is still the network.
+    if (!spec && isFetchFailure(subject))
+      return fromCause.domain !== 'unknown'
+        ? { ...fromCause, basis: fromCause.basis === 'annotation' ? 'annotation' : 'cause' }
+        : { domain: 'infrastructure', layer: 'tcp', code: 'fetch failed', basis: 'class' }
     // A code no catalog declares: its class says whose move it is (42P05 is a statement the application sent).
     const codeClass = spec || codeName === undefined ? undefined : classOfCode(codeName)
     if (codeClass) return { domain: codeClass.domain, layer: codeClass.layer, code: codeName, basis: 'class' }
-    const fromCause = cause === undefined ? UNKNOWN : classify(cause, depth + 1)
     if (fromCause.domain !== 'unknown')
       return { ...fromCause, basis: fromCause.basis === 'annotation' ? 'annotation' : 'cause' }
-    // undici's `fetch failed` whose cause says nothing known: still the network, never the application's code.
-    if (!spec && isFetchFailure(subject))
-      return { domain: 'infrastructure', layer: 'tcp', code: codeName ?? 'fetch failed', basis: 'class' }
     if (spec)
       return {
         domain: spec.domain ?? 'unknown',

@@ -25,8 +25,9 @@ interface ErrorLike {
  */
 export function isFetchFailure(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false
-  const { name, message } = error as ErrorLike
-  return name === 'TypeError' && message === 'fetch failed'
+  const { name, code, message } = error as ErrorLike
+  // A live error has the name; a recorded one (`{ code: 'TypeError', message }` in a report) the code.
+  return (name === 'TypeError' || code === 'TypeError') && message === 'fetch failed'
 }
 
 /**
