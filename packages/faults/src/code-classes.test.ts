@@ -29,7 +29,8 @@ describe('every code has a class: SQLSTATEs', () => {
     ['40001', 'application', 'application'], // serialization failure
     ['08006', 'infrastructure', 'tcp'], // connection failure
     ['08P01', 'infrastructure', 'tcp'], // protocol violation
-    ['53100', 'infrastructure', 'postgres-capacity'], // disk full
+    ['53100', 'infrastructure', 'postgres-availability'], // disk full: not a slot, the server cannot work
+    ['53200', 'infrastructure', 'postgres-availability'], // out of memory
     ['53300', 'infrastructure', 'postgres-capacity'], // too many connections
     ['57P01', 'infrastructure', 'postgres-availability'], // admin shutdown
     ['57P03', 'infrastructure', 'postgres-availability'], // cannot connect now

@@ -36,6 +36,12 @@ export const SQLSTATE_CODE_VERDICTS: Readonly<Record<string, CodeClass>> = Objec
     'postgres-capacity',
     'too many connections: the server is out of slots',
   ),
+  '53400': sql(
+    '53400',
+    'infrastructure',
+    'postgres-capacity',
+    'a configured limit (connections) was exceeded',
+  ),
   '57P01': sql(
     '57P0x',
     'infrastructure',
@@ -108,11 +114,12 @@ export const SQLSTATE_CLASSES: Readonly<Record<string, CodeClass>> = Object.free
     'syntax error or access rule violation: a statement the application sent',
   ),
   '44': sql('44', 'application', 'application', 'WITH CHECK OPTION violation'),
+  // Disk full (53100), out of memory (53200): the server cannot work, whatever slots are free.
   '53': sql(
     '53',
     'infrastructure',
-    'postgres-capacity',
-    'insufficient resources: slots, memory or disk of the server',
+    'postgres-availability',
+    "insufficient resources: the server's disk or memory",
   ),
   '54': sql('54', 'application', 'application', 'program limit exceeded: a statement too large or complex'),
   '55': sql('55', 'application', 'application', 'object not in prerequisite state (a lock not available)'),

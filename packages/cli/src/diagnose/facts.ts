@@ -1,4 +1,4 @@
-import type { FaultDomain, FaultLayer } from '@tarmac/faults'
+import { classOfCode, type FaultDomain, type FaultLayer } from '@tarmac/faults'
 import { CONNECT_BUDGET_DEFAULTS } from './connect-budget.js'
 
 /**
@@ -23,6 +23,17 @@ export interface Fact {
    * its own scope (auth's credentials working says nothing of the backend's), or for everyone when it has none.
    */
   readonly scope?: string
+  /**
+   * What on the service's path the fact is about: `postgres` for the database (the in-service probe, the
+   * `postgres:*` checks), a check's component otherwise (`redis`, `search`). A fact that rules a layer out does so
+   * only for facts about the same thing: fast connects to the database say nothing of the network path to Redis.
+   */
+  readonly about?: string
+  /**
+   * The database server's own word: a SQLSTATE it sent (53100 disk full, XX001 data corrupted). Nothing rules it
+   * out — connects that work say the server is up, not that its disk has room.
+   */
+  readonly firm?: boolean
   /** About the database itself, even when seen from inside one service (its slots are everyone's). */
   readonly global?: boolean
   /** When what it reports happened, when known (for "since when"). */
@@ -33,6 +44,10 @@ export interface Fact {
    */
   readonly fresh?: boolean
 }
+
+/** A SQLSTATE the server sent (five characters of a known class), as opposed to a catalog code. */
+export const isServerSqlState = (code: string | null | undefined): boolean =>
+  typeof code === 'string' && classOfCode(code)?.name.startsWith('SQLSTATE') === true
 
 /** Marks a fact as measured just now. */
 export const measuredNow = (fact: Fact): Fact => ({ ...fact, fresh: true })

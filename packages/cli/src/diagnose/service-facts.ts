@@ -1,6 +1,6 @@
 import { isFaultDomain, isFaultLayer, type FaultLayer } from '@tarmac/faults'
 import type { Fact } from './facts.js'
-import { measuredNow, WEIGHTS } from './facts.js'
+import { isServerSqlState, measuredNow, WEIGHTS } from './facts.js'
 import type { Exchange, ServiceObservation } from './observations.js'
 import { attribute, type PathContext } from './path-context.js'
 
@@ -113,13 +113,16 @@ function checkFacts(service: ServiceObservation, path: PathContext): Fact[] {
     const entry = Array.isArray(entries) ? entries.find(isJson) : undefined
     if (!entry) continue
     const layer = entry.layer
+    const about = name.split(':')[0]!
     if (entry.status === 'pass' && isFaultLayer(layer)) {
-      facts.push({ source, fact: `${name} passes`, value: entry.observedValue, clears: [layer] })
+      facts.push({ source, about, fact: `${name} passes`, value: entry.observedValue, clears: [layer] })
     } else if (entry.status === 'fail') {
       const judged = attribute(entry, path)
       const known = isFaultDomain(judged.domain) && isFaultLayer(judged.layer)
       facts.push({
         source,
+        about,
+        ...(isServerSqlState(str(entry.code)) && { firm: true }),
         // A background check's result is as old as its last run: say when, so a stale one reads as such.
         fact: `${name} fails${asOf(str(entry.time))}: ${str(entry.code) ?? ''}${str(entry.output) ? ` — ${str(entry.output)}` : ''}`,
         value: entry.observedValue,
@@ -267,6 +270,6 @@ export function serviceFacts(service: ServiceObservation, path: PathContext, slo
     ...readyFacts(service),
     ...startupFacts(service, path),
     ...checkFacts(service, path),
-    ...probeFacts(service, path, slowConnectMs).map(measuredNow),
+    ...probeFacts(service, path, slowConnectMs).map((fact) => ({ ...measuredNow(fact), about: 'postgres' })),
   ].map((fact) => (fact.global ? fact : { ...fact, scope: service.name }))
 }

@@ -2,7 +2,7 @@ import { percentileOf } from '@tarmac/faults'
 import type { ProbeResult } from '@tarmac/probe'
 import { judge } from '../faults.js'
 import { CONNECT_BUDGET_DEFAULTS, judgeConnects } from './connect-budget.js'
-import { ANALYSIS_DEFAULTS, WEIGHTS, type AnalysisOptions, type Fact } from './facts.js'
+import { ANALYSIS_DEFAULTS, isServerSqlState, WEIGHTS, type AnalysisOptions, type Fact } from './facts.js'
 import type {
   CapacityObservation,
   ColdStartObservation,
@@ -47,14 +47,18 @@ export function coldStartFacts(observation: ColdStartObservation | null, path: P
     for (const record of failed) {
       // The failure as the instance judged it; a deadline is judged by its cause.
       const code = record.causeCode ?? record.code ?? 'UNKNOWN'
-      const judged = attribute({ code, domain: record.domain, layer: record.layer }, path)
+      // The message too: a bare `fetch failed` is recorded as `TypeError` and is the network's.
+      const judged = attribute(
+        { code, domain: record.domain, layer: record.layer, message: record.message },
+        path,
+      )
       const key = `${code}|${judged.domain}|${judged.layer}|${record.phase}`
       groups.set(key, [...(groups.get(key) ?? []), record])
     }
     for (const [key, group] of groups) {
       const [code, domain, layer, phase] = key.split('|') as [string, string, string, string]
       const newest = group[0]!
-      const judged = attribute({ code, domain, layer }, path)
+      const judged = attribute({ code, domain, layer, message: newest.message }, path)
       // The same exit at the same phase, again and again: a crash loop, strong evidence for that code's domain.
       const loop = group.length >= CRASH_LOOP_MIN
       const weight = WEIGHTS.report + Math.min(2, (group.length - 1) * 0.5) + (loop ? WEIGHTS.pattern : 0)
@@ -62,6 +66,7 @@ export function coldStartFacts(observation: ColdStartObservation | null, path: P
         source,
         fact: `${service}: ${loop ? 'crash loop: ' : ''}${group.length} cold start${group.length === 1 ? '' : 's'} exited 3 in phase ${phase}, component ${newest.component}: ${code} [${judged.domain}/${judged.layer}]${judged.refined ? ` (${judged.refined})` : ''}${loop ? ' — the same code at the same phase every time' : ''} — last at ${newest.at}: ${newest.message ?? ''}`,
         value: { instances: group.map((record) => record.instance) },
+        ...(isServerSqlState(code) && { firm: true }),
         at: group.at(-1)!.at,
         scope: service,
         ...(judged.domain !== 'unknown' &&
