@@ -9,8 +9,11 @@ export const MATRIX_TARGET_SHARE = 0.95
 /** One scenario of the matrix, judged. */
 export interface MatrixResult {
   readonly scenario: string
-  /** `rehearsed`: `tarmac rehearse <name>` injects the same fault for real; `constructed`: evidence built here. */
-  readonly evidence: 'rehearsed' | 'constructed'
+  /**
+   * `constructed`: evidence built here; `rehearsed`: constructed as `tarmac rehearse <name>` records it (that
+   * rehearsal injects the same fault for real); `injected`: the fault injected for real just now (`--inject`).
+   */
+  readonly evidence: 'constructed' | 'rehearsed' | 'injected'
   readonly expected: readonly string[]
   readonly verdict: {
     readonly status: Verdict['status']
@@ -42,10 +45,14 @@ export interface MatrixReport {
 
 const label = (fault: { domain: string; layer: string }) => `${fault.domain}/${fault.layer}`
 
-/** Judges one scenario: its evidence through `diagnosisOf`, the verdict against its label. */
-export function judgeScenario(scenario: MatrixScenario): MatrixResult {
-  const verdict = diagnosisOf(scenario.input)
-  const expected = scenario.expected.map(label)
+/** A verdict held to its label: named when it is the first expected fault (or healthy for none) and the rest follow. */
+export function matrixResult(
+  scenario: string,
+  evidence: MatrixResult['evidence'],
+  expectedFaults: readonly { domain: string; layer: string }[],
+  verdict: Verdict,
+): MatrixResult {
+  const expected = expectedFaults.map(label)
   const verdictLabel = verdict.status === 'healthy' ? 'healthy' : label(verdict)
   const candidates = verdict.candidates.map(label)
   const inOrder = expected.slice(1).every((fault, index) => {
@@ -55,8 +62,8 @@ export function judgeScenario(scenario: MatrixScenario): MatrixResult {
   })
   const named = expected.length === 0 ? verdict.status === 'healthy' : verdictLabel === expected[0] && inOrder
   return {
-    scenario: scenario.name,
-    evidence: scenario.rehearsed ? 'rehearsed' : 'constructed',
+    scenario,
+    evidence,
     expected: expected.length === 0 ? ['healthy'] : expected,
     verdict: {
       status: verdict.status,
@@ -70,9 +77,23 @@ export function judgeScenario(scenario: MatrixScenario): MatrixResult {
   }
 }
 
-/** Runs the whole matrix: every scenario judged, the confusion table, the share named right. */
+/** Judges one scenario: its evidence through `diagnosisOf`, the verdict against its label. */
+export function judgeScenario(scenario: MatrixScenario): MatrixResult {
+  return matrixResult(
+    scenario.name,
+    scenario.rehearsed ? 'rehearsed' : 'constructed',
+    scenario.expected,
+    diagnosisOf(scenario.input),
+  )
+}
+
+/** Runs the whole matrix: every scenario judged, then `summarise`. */
 export function runMatrix(scenarios: readonly MatrixScenario[] = MATRIX): MatrixReport {
-  const results = scenarios.map(judgeScenario)
+  return summarise(scenarios.map(judgeScenario))
+}
+
+/** The confusion table and the share named right, over any results (constructed and injected alike). */
+export function summarise(results: readonly MatrixResult[]): MatrixReport {
   const faulted = results.filter((result) => result.expected[0] !== 'healthy')
   const controls = results.filter((result) => result.expected[0] === 'healthy')
   const confusion: Record<string, Record<string, number>> = {}
