@@ -11,7 +11,7 @@ export function analyse(input: DiagnosisInput, options: AnalysisOptions = ANALYS
   const path = pathContextOf(input.dependencies, options.slowConnectMs)
   const context = { options, servicesPathFast: servicesPathFast(input, options.slowConnectMs) }
   return [
-    ...input.services.flatMap((service) => serviceFacts(service, path, options.slowConnectMs)),
+    ...input.services.flatMap((service) => serviceFacts(service, path, options)),
     ...coldStartFacts(input.coldStarts, path),
     ...input.dependencies.flatMap((dependency) => dependencyFacts(dependency, context)).map(measuredNow),
     ...capacityFacts(input.capacity).map(measuredNow),
