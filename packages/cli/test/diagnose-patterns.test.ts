@@ -72,6 +72,57 @@ describe('patterns are evidence: a crash loop in the collector', () => {
   })
 })
 
+describe('patterns are evidence: the public summary when the records need a token', () => {
+  let collector: HealthServer
+  beforeAll(async () => {
+    collector = await startHealthServer({
+      '/health/ready': { status: 200, body: { status: 'pass' } },
+      '/startup-reports': { status: 401, body: { code: 'UNAUTHORIZED' } },
+      '/status/cold-starts': {
+        status: 200,
+        body: {
+          windowMs: 900_000,
+          services: [
+            {
+              service: 'backend',
+              windowMs: 900_000,
+              total: 4,
+              ready: 0,
+              failed: 4,
+              failedByPhase: { finalize: 4 },
+              lastFailure: {
+                at: new Date().toISOString(),
+                instance: 'backend-1:103',
+                phase: 'finalize',
+                component: 'self-test',
+                code: '42P05',
+                causeCode: null,
+                domain: null,
+                layer: null,
+              },
+              connectMs: {},
+            },
+          ],
+        },
+      },
+    })
+  })
+  afterAll(() => collector?.close())
+
+  it('reads /status/cold-starts: 4 failures in finalize, the newest 42P05 → application, a likely crash loop', async () => {
+    const closed = await getFreePort()
+    const { code, out } = await diagnose(
+      `services:\n  backend: { url: 'http://127.0.0.1:${closed}' }\n  frontend: { url: '${collector.url}' }\n`,
+    )
+    expect(out.verdict).toMatchObject({ status: 'fault', domain: 'application', layer: 'application' })
+    expect(code).toBe(1)
+    expect(out.supporting[0]).toMatchObject({ source: 'frontend GET /status/cold-starts' })
+    expect(out.supporting[0]!.fact).toMatch(
+      /backend: 4 failed cold starts, 4 in phase finalize \(likely a crash loop\); the newest: self-test: 42P05 \[application\/application\]/,
+    )
+  })
+})
+
 // The real thing: `tarmac up --only auth` on a real database, its auth child SIGKILLed; diagnose on the same
 // machine reads up's facts file and names the process's end, with the signal.
 describe('the supervisor is evidence: a killed service under tarmac up', () => {

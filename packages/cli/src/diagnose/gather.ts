@@ -5,6 +5,7 @@ import { fetchHealth, isFetchFailure, type HealthFetchOptions } from '../health/
 import type {
   CapacityObservation,
   ColdStartObservation,
+  ColdStartSummaryObservation,
   DependencyObservation,
   DiagnosisInput,
   Exchange,
@@ -141,6 +142,33 @@ function recordedColdStart(record: Json): RecordedColdStart | undefined {
   }
 }
 
+/** One service's line of the public summary, reduced to what a verdict needs. */
+function summaryOf(entry: Json): ColdStartSummaryObservation | undefined {
+  const service = str(entry.service)
+  if (service === null || typeof entry.failed !== 'number') return undefined
+  const byPhase = isJson(entry.failedByPhase) ? entry.failedByPhase : {}
+  const last = isJson(entry.lastFailure) ? entry.lastFailure : null
+  return {
+    service,
+    failed: entry.failed,
+    failedByPhase: Object.fromEntries(
+      Object.entries(byPhase).filter((pair): pair is [string, number] => typeof pair[1] === 'number'),
+    ),
+    lastFailure:
+      last && str(last.code) && str(last.phase)
+        ? {
+            at: str(last.at) ?? '',
+            phase: str(last.phase)!,
+            component: str(last.component) ?? '?',
+            code: str(last.code)!,
+            causeCode: str(last.causeCode),
+            domain: str(last.domain),
+            layer: str(last.layer),
+          }
+        : null,
+  }
+}
+
 async function observeColdStarts(
   config: TarmacConfig,
   options: GatherOptions,
@@ -159,12 +187,22 @@ async function observeColdStarts(
   if (!response.answered)
     return { ...base, records: [], unavailable: `${response.errorClass}: ${response.message}` }
   const records = isJson(response.body) && Array.isArray(response.body.records) ? response.body.records : null
-  if (response.status !== 200 || records === null)
+  if (response.status !== 200 || records === null) {
+    // The public summary needs no token: counts by phase and the newest failure's code.
+    const summary = new URL('/status/cold-starts', collector.url)
+    summary.search = new URLSearchParams({ windowMs: String(Math.max(60_000, options.windowMs)) }).toString()
+    const answer = await exchange(summary.toString(), { timeoutMs: options.timeoutMs })
+    const services =
+      answer.answered && answer.status === 200 && isJson(answer.body) && Array.isArray(answer.body.services)
+        ? answer.body.services.filter(isJson)
+        : []
     return {
       ...base,
       records: [],
       unavailable: `HTTP ${response.status} (give diagnose the collector's health token)`,
+      ...(services.length > 0 && { summaries: services.flatMap((entry) => summaryOf(entry) ?? []) }),
     }
+  }
   return {
     ...base,
     records: records.filter(isJson).flatMap((record) => recordedColdStart(record) ?? []),

@@ -102,6 +102,27 @@ export interface ColdStartObservation {
   readonly records: readonly RecordedColdStart[]
   /** Why there are none, when the collector could not be read. */
   readonly unavailable?: string
+  /**
+   * The collector's public summary (`GET /status/cold-starts`, no token), read when the records are not: per
+   * service, failed cold starts by phase and the newest failure's code — no messages, no per-record codes.
+   */
+  readonly summaries?: readonly ColdStartSummaryObservation[]
+}
+
+/** One service's line of `GET /status/cold-starts`, as far as diagnose reads it. */
+export interface ColdStartSummaryObservation {
+  readonly service: string
+  readonly failed: number
+  readonly failedByPhase: Readonly<Record<string, number>>
+  readonly lastFailure: {
+    readonly at: string
+    readonly phase: string
+    readonly component: string
+    readonly code: string
+    readonly causeCode: string | null
+    readonly domain: string | null
+    readonly layer: string | null
+  } | null
 }
 
 export interface DependencyObservation {

@@ -6,6 +6,7 @@ import { ANALYSIS_DEFAULTS, isServerSqlState, WEIGHTS, type AnalysisOptions, typ
 import type {
   CapacityObservation,
   ColdStartObservation,
+  ColdStartSummaryObservation,
   DependencyObservation,
   UnreadableCapacity,
 } from './observations.js'
@@ -24,7 +25,10 @@ export function coldStartFacts(observation: ColdStartObservation | null, path: P
   if (observation === null) return []
   const { source } = observation
   if (observation.unavailable)
-    return [{ source, fact: `no recorded cold starts: ${observation.unavailable}` }]
+    return [
+      { source, fact: `no recorded cold starts: ${observation.unavailable}` },
+      ...(observation.summaries ?? []).flatMap((summary) => summaryFacts(summary, path, source)),
+    ]
   const minutes =
     observation.windowMs >= 120_000
       ? `${Math.round(observation.windowMs / 60_000)} minutes`
@@ -77,6 +81,38 @@ export function coldStartFacts(observation: ColdStartObservation | null, path: P
     }
   }
   return facts
+}
+
+/**
+ * The public summary of one service's cold starts, when the records cannot be read: the newest failure's code
+ * judged, weighing more when the failures of the window ended in its phase again and again (likely a crash loop —
+ * the summary keeps only the newest code, so it weighs less than a crash loop seen in the records).
+ */
+function summaryFacts(summary: ColdStartSummaryObservation, path: PathContext, source: string): Fact[] {
+  const last = summary.lastFailure
+  if (!last || summary.failed === 0) return []
+  const code = last.causeCode ?? last.code
+  const judged = attribute({ code, domain: last.domain, layer: last.layer }, path)
+  const inPhase = summary.failedByPhase[last.phase] ?? 0
+  const loop = inPhase >= CRASH_LOOP_MIN
+  return [
+    {
+      source: source.replace('GET /startup-reports', 'GET /status/cold-starts'),
+      scope: summary.service,
+      at: last.at,
+      fact: `${summary.service}: ${summary.failed} failed cold start${summary.failed === 1 ? '' : 's'}, ${inPhase} in phase ${last.phase}${loop ? ' (likely a crash loop)' : ''}; the newest: ${last.component}: ${code} [${judged.domain}/${judged.layer}] (the summary keeps only the newest code)`,
+      ...(isServerSqlState(code) && { firm: true }),
+      ...(judged.domain !== 'unknown' &&
+        judged.layer !== 'unknown' && {
+          points: {
+            domain: judged.domain,
+            layer: judged.layer,
+            weight: WEIGHTS.report + (loop ? WEIGHTS.hint : 0),
+            code,
+          },
+        }),
+    },
+  ]
 }
 
 /** What judging a dependency's probes needs beyond the probes. */
