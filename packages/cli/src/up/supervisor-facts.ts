@@ -96,8 +96,8 @@ export class SupervisorFactsWriter {
 
   /** Removes the file (when `up` stops). */
   async remove(): Promise<void> {
-    await this.#writing
-    await rm(this.#path, { force: true })
+    await this.#writing.catch(() => undefined)
+    await rm(this.#path, { force: true }).catch(() => undefined)
   }
 
   #write(): Promise<void> {
@@ -108,12 +108,15 @@ export class SupervisorFactsWriter {
       services: Object.fromEntries(this.#services),
     }
     const temporary = `${this.#path}.${process.pid}.tmp`
-    this.#writing = this.#writing.then(async () => {
-      await mkdir(dirname(this.#path), { recursive: true })
-      await writeFile(temporary, `${JSON.stringify(facts, null, 2)}\n`)
-      // A reader sees the old file or the new one, never half of one.
-      await rename(temporary, this.#path)
-    })
+    // One failed write (a full disk) must not stop the next ones: chain on its settling, not its success.
+    this.#writing = this.#writing
+      .catch(() => undefined)
+      .then(async () => {
+        await mkdir(dirname(this.#path), { recursive: true })
+        await writeFile(temporary, `${JSON.stringify(facts, null, 2)}\n`)
+        // A reader sees the old file or the new one, never half of one.
+        await rename(temporary, this.#path)
+      })
     return this.#writing.catch(() => undefined)
   }
 }
