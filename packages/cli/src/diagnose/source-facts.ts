@@ -198,7 +198,8 @@ export function dependencyFacts(
   } else if (ok.length > 0)
     facts.push({
       source,
-      fact: `${ok.length}/${dependency.probes.length} probes connected, p95 ${ms(p95 ?? 0)}${judged ? ` (${judged.line})` : ''}`,
+      // Over the slow bound but within 10× the database's own round trip: a far database, said so.
+      fact: `${ok.length}/${dependency.probes.length} probes connected, p95 ${ms(p95 ?? 0)}${judged && (p95 ?? 0) >= context.options.slowConnectMs ? ` (${judged.line}: far, not slow)` : ''}`,
       ...(failed.length === 0 &&
         dependency.type === 'postgres' && { clears: ['postgres-availability' as const] }),
     })
