@@ -40,9 +40,12 @@ export function observeSupervisor(config: TarmacConfig, path: string): Superviso
   if (read === null) return null
   const source = `tarmac up (${path})`
   if ('unreadable' in read) return { source, unavailable: read.unreadable }
+  // up writes 127.0.0.1; a tarmac.yaml may say localhost for the same process.
   const origin = (url: string) => {
     try {
-      return new URL(url).origin
+      const parsed = new URL(url)
+      if (parsed.hostname === 'localhost' || parsed.hostname === '[::1]') parsed.hostname = '127.0.0.1'
+      return parsed.origin
     } catch {
       return url
     }
