@@ -20,7 +20,7 @@ export const tables = {
         `${report.controlsHealthy}/${report.controls} fault-free scenarios healthy.`,
       '',
       markdownTable(
-        ['scenario', 'evidence', 'expected', 'verdict', 'confidence', 'score', 'then', 'named'],
+        ['scenario', 'evidence', 'expected', 'verdict', 'confidence', 'score', 'margin', 'then', 'named'],
         report.results.map((result) => [
           result.scenario,
           result.evidence,
@@ -28,10 +28,12 @@ export const tables = {
           result.verdict.label,
           result.verdict.confidence,
           result.verdict.score,
+          // Runs recorded before margins were: not shown rather than guessed.
+          (result as { margin?: number }).margin ?? '',
           result.runnersUp.join(', ') || '—',
           result.named ? 'yes' : '**no**',
         ]),
-        [5],
+        [5, 6],
       ),
     ].join('\n')
   },

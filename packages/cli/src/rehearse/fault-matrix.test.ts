@@ -25,6 +25,11 @@ describe('the labelled fault matrix', () => {
     )
   })
 
+  it('never names a fault by a tie: every faulted verdict outweighs the next candidate', () => {
+    const ties = report.results.filter((result) => result.expected[0] !== 'healthy' && result.margin <= 0)
+    expect(ties.map((result) => result.scenario)).toEqual([])
+  })
+
   it('names two simultaneous faults in order of weight', () => {
     for (const name of ['slow-connector-and-full-database', 'killed-auth-and-wrong-password']) {
       const scenario = MATRIX.find((candidate) => candidate.name === name)!

@@ -23,6 +23,11 @@ export interface MatrixResult {
   }
   /** The candidates after the verdict, heaviest first: where a second fault must show. */
   readonly runnersUp: readonly string[]
+  /**
+   * The verdict's score less the next candidate's: how much evidence would have to move for the verdict to flip
+   * (0 for healthy). Small margins are where a change of weights bites first.
+   */
+  readonly margin: number
   /** The verdict is the first expected fault (or healthy when none), and the others follow it in order. */
   readonly named: boolean
   /** A faulted scenario called healthy: the one mistake that must never happen. */
@@ -72,6 +77,10 @@ export function matrixResult(
       score: verdict.score,
     },
     runnersUp: candidates.slice(1, 3),
+    margin:
+      verdict.status === 'healthy'
+        ? 0
+        : Math.round((verdict.score - (verdict.candidates[1]?.score ?? 0)) * 10) / 10,
     named,
     healthyOnFault: expected.length > 0 && verdict.status === 'healthy',
   }
