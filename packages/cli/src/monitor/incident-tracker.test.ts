@@ -137,6 +137,35 @@ describe('IncidentTracker: one alert per root cause', () => {
     ])
   })
 
+  it('keeps the verdict while targets come back, and judges anew when a new target joins', () => {
+    const { tracker, sent, setLayer } = setUp(0)
+    tracker.note(change('postgres', 'up', 'down'))
+    tracker.note(change('backend ready', 'up', 'down'))
+    tracker.note(change('backend infrastructure', 'up', 'down'))
+    // The database is back; the services' last checks still fail, so the model would now name the path.
+    setLayer('connector')
+    tracker.note(change('postgres', 'down', 'up'))
+    tracker.note(change('backend ready', 'down', 'degraded'))
+    tracker.note(change('backend infrastructure', 'down', 'up')) // back, and a flap of a known target:
+    tracker.note(change('backend infrastructure', 'up', 'down')) // still recovering
+    tracker.reconsider()
+    expect(sent.map((e) => `${e.status}:${e.verdict.layer}`)).toEqual([
+      'opened:postgres-availability',
+      'updated:postgres-availability',
+      'updated:postgres-availability',
+      'updated:postgres-availability',
+      'updated:postgres-availability',
+      'updated:postgres-availability',
+      'updated:postgres-availability',
+    ])
+    tracker.note(change('auth ready', 'up', 'down')) // a new target: the picture is growing again
+    expect(sent.at(-1)).toMatchObject({ status: 'updated', verdict: { layer: 'connector' } })
+    tracker.note(change('auth ready', 'down', 'up'))
+    tracker.note(change('backend ready', 'degraded', 'up'))
+    tracker.note(change('backend infrastructure', 'down', 'up'))
+    expect(sent.at(-1)).toMatchObject({ status: 'resolved', verdict: { layer: 'connector' } })
+  })
+
   it('sends what is pending on flush, and an incident read back goes on with its id', () => {
     const { tracker, sent } = setUp()
     tracker.note(change('gone live', 'up', 'down'))

@@ -53,6 +53,12 @@ export class IncidentTracker {
   #changes: Change[] = []
   #timer: NodeJS.Timeout | undefined
   #lookedAtMs = 0
+  /**
+   * Targets are coming back and none new has joined since: the verdict stays as told. What a recovery leaves
+   * behind (the database answering again while the services' last checks still fail) says the fault is going,
+   * not what it was — judged anew, it would hand the incident to another team on its way out.
+   */
+  #recovering = false
 
   constructor(options: IncidentTrackerOptions) {
     this.#options = options
@@ -66,6 +72,9 @@ export class IncidentTracker {
 
   /** A target's change, as the receivers are to be told it. */
   note(event: AlertEvent): void {
+    const better = event.to === 'up' || (event.from === 'down' && event.to === 'degraded')
+    if (better) this.#recovering = true
+    else if (!this.#open?.involved.has(event.target)) this.#recovering = false
     if (event.to === 'down' || event.to === 'degraded')
       this.#affected.set(event.target, {
         target: event.target,
@@ -85,7 +94,7 @@ export class IncidentTracker {
    */
   reconsider(): void {
     const open = this.#open
-    if (!open || this.#timer || this.#affected.size === 0) return
+    if (!open || this.#timer || this.#affected.size === 0 || this.#recovering) return
     const nowMs = this.#now()
     if (nowMs - this.#lookedAtMs < Math.max(1_000, this.#options.groupWindowMs)) return
     this.#lookedAtMs = nowMs
@@ -139,7 +148,7 @@ export class IncidentTracker {
       return
     }
     if (targets.length === 0) return this.#emit('resolved', targets)
-    const verdict = this.#options.verdict(targets)
+    const verdict = this.#recovering ? open.verdict : this.#options.verdict(targets)
     if (pictureOf(verdict, targets) !== open.told) this.#emit('updated', targets, verdict)
     else this.#changes = []
   }
@@ -162,6 +171,7 @@ export class IncidentTracker {
     open.told = pictureOf(verdict, targets)
     open.verdict = verdict
     this.#open = status === 'resolved' ? null : open
+    if (status !== 'updated') this.#recovering = false
     this.#lookedAtMs = nowMs
     const severity = targets.some((t) => t.condition === 'down') ? 'outage' : 'warning'
     const event: IncidentEvent = {
