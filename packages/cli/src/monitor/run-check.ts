@@ -5,6 +5,7 @@ import { verdictOf } from '../health/health-verdict.js'
 import type { CheckResult } from './check-result.js'
 import type { MonitorTarget } from './monitor-targets.js'
 import type { DispatchInfo } from './scheduler.js'
+import { measureTlsExpiry } from './tls-expiry-check.js'
 import { measureWebSocket } from './websocket-check.js'
 
 type Measured = Omit<CheckResult, 'target' | 'at' | 'lagMs' | 'trusted'>
@@ -45,6 +46,8 @@ async function measure(target: MonitorTarget, timeoutMs: number): Promise<Measur
       return withProbe(await probePostgres(target.url!, { timeoutMs }))
     case 'tcp':
       return withProbe(await probeTcp({ host: target.host!, port: target.port! }, { timeoutMs }))
+    case 'tls':
+      return measureTlsExpiry({ host: target.host!, port: target.port!, ...target.tls! }, timeoutMs)
   }
 }
 
