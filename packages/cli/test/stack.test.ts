@@ -217,7 +217,7 @@ describe('the real local stack', () => {
     const rows = () => monitor.snapshot().targets
     const describeState = () =>
       `${rows()
-        .map((t) => `${t.target}=${t.status}`)
+        .map((t) => `${t.target}=${t.status}${t.degraded ? ' (degraded)' : ''}`)
         .join(', ')}; alerts: ${bodies.map((b) => `${b.id} ${b.status}`).join(', ')}`
     let stopped = false
     onTestFinished(async () => {

@@ -53,6 +53,7 @@ const VERDICT: IncidentVerdict = {
 function setUp(options: { eventsPerTarget?: number; maintenance?: MaintenanceCalendar } = {}) {
   let nowMs = Date.parse('2026-12-01T10:00:00Z')
   const delivered: IncidentEvent[] = []
+  let incidents = 0
   const recorded: AlertEvent[] = []
   const sink: AlertSink = {
     name: 'webhook',
@@ -68,7 +69,7 @@ function setUp(options: { eventsPerTarget?: number; maintenance?: MaintenanceCal
     perMs: 600_000,
     groupWindowMs: 0,
     verdict: () => VERDICT,
-    newIncidentId: () => `incident-${delivered.filter((e) => e.status === 'opened').length + 1}`,
+    newIncidentId: () => `incident-${++incidents}`,
     onEvent: (event) => recorded.push(event),
     now: () => nowMs,
   })
@@ -126,24 +127,28 @@ describe('Alerter', () => {
     })
   })
 
-  it('rate-limits per target, records what it held back, and catches up once the limit allows', async () => {
+  it('rate-limits per target (never a recovery), records what it held back, and catches up once the limit allows', async () => {
     const { alerter, delivered, recorded, see, advance } = setUp({ eventsPerTarget: 1 })
     see('down')
-    see('up')
+    see('up') // a recovery goes on, limit or not: held back, it would keep the incident open
     see('down')
     see('down')
     expect(recorded.map((e) => `${e.event}:${e.disposition}`)).toEqual([
       'down:sent',
-      'recovered:rate-limited',
-      'down:unchanged', // the receivers were last told "down": nothing to send
+      'recovered:sent',
+      'down:rate-limited',
     ])
     advance(300_000)
-    see('up') // still limited
+    see('down') // still limited
     advance(400_000)
-    see('up') // the limit allows again: one catch-up saying where it is now
+    see('down') // the limit allows again: one catch-up saying where it is now
     await alerter.drain()
-    expect(delivered.map((e) => e.status)).toEqual(['opened', 'resolved'])
-    expect(recorded.at(-1)).toMatchObject({ event: 'recovered', disposition: 'sent', suppressed: 2 })
+    expect(recorded.at(-1)).toMatchObject({ event: 'down', disposition: 'sent', suppressed: 1 })
+    expect(delivered.map((e) => `${e.id}:${e.status}`)).toEqual([
+      'incident-1:opened',
+      'incident-1:resolved',
+      'incident-2:opened',
+    ])
   })
 
   it('records changes inside a maintenance window without sending them, then tells what is still true after', async () => {

@@ -119,7 +119,9 @@ export class Alerter {
     const nowMs = this.#now()
     const maintenance = this.#options.maintenance.activeFor(observation.target, observation.service, nowMs)
     state.sentAtMs = state.sentAtMs.filter((atMs) => atMs > nowMs - this.#options.perMs)
-    const limited = state.sentAtMs.length >= this.#options.eventsPerTarget
+    // A recovery is never held back: it only shrinks or resolves an incident, and held back it would keep one
+    // open for the rest of the limit's period.
+    const limited = state.sentAtMs.length >= this.#options.eventsPerTarget && condition !== 'up'
     let disposition: AlertDisposition
     if (state.told === condition) disposition = 'unchanged'
     else if (maintenance) disposition = 'maintenance'
