@@ -96,7 +96,7 @@ describe('IncidentTracker: one alert per root cause', () => {
       verdict: { layer: 'postgres-availability' },
       resolvedAt: '2026-12-07T10:00:30.000Z',
     })
-    expect(sent[2]!.title).toMatch(/^resolved after 20 s: infrastructure \/ postgres-availability/)
+    expect(sent[2]!.title).toMatch(/^resolved after 30 s: infrastructure \/ postgres-availability/)
     expect(tracker.open).toBeNull()
 
     // The next fault is a new incident.
@@ -105,12 +105,22 @@ describe('IncidentTracker: one alert per root cause', () => {
     expect(sent.at(-1)).toMatchObject({ id: 'incident-2', status: 'opened', sequence: 1 })
   })
 
-  it('says nothing for a target down and back within the window, and does not resolve on a blip', () => {
+  it('tells an outage over within the window as opened and resolved at once, and does not resolve on a blip', () => {
     const { tracker, sent } = setUp()
     tracker.note(change('backend ready', 'up', 'down'))
+    vi.advanceTimersByTime(3_000)
+    tracker.note(change('backend live', 'up', 'down'))
+    vi.advanceTimersByTime(4_000)
     tracker.note(change('backend ready', 'down', 'up'))
-    vi.advanceTimersByTime(10_000)
-    expect(sent).toEqual([])
+    tracker.note(change('backend live', 'down', 'up'))
+    vi.advanceTimersByTime(3_000)
+    expect(sent.map((e) => `${e.id}:${e.status}`)).toEqual(['incident-1:opened', 'incident-1:resolved'])
+    expect(sent[0]!.targets.map((t) => `${t.target}:${t.condition}`)).toEqual([
+      'backend ready:down',
+      'backend live:down',
+    ])
+    expect(sent[1]!.title).toMatch(/^resolved after 10 s: /)
+    sent.length = 0
     tracker.note(change('backend ready', 'up', 'down'))
     vi.advanceTimersByTime(10_000)
     tracker.note(change('backend ready', 'down', 'up'))

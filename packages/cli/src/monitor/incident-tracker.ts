@@ -20,6 +20,8 @@ export interface IncidentTrackerOptions {
 interface OpenIncident {
   readonly id: string
   readonly openedAt: string
+  /** The first change it groups (before its opening, by up to the grouping window). */
+  readonly startedAt: string
   sequence: number
   readonly involved: Set<string>
   /** The picture last told: the verdict's domain/layer and every affected target's condition. */
@@ -49,6 +51,8 @@ export class IncidentTracker {
   readonly #options: IncidentTrackerOptions
   readonly #now: () => number
   readonly #affected = new Map<string, IncidentTarget>()
+  /** Every target that went down or degraded since the last message, as it did: told even if back already. */
+  readonly #fallen = new Map<string, IncidentTarget>()
   #open: OpenIncident | null = null
   #changes: Change[] = []
   #timer: NodeJS.Timeout | undefined
@@ -75,15 +79,17 @@ export class IncidentTracker {
     const better = event.to === 'up' || (event.from === 'down' && event.to === 'degraded')
     if (better) this.#recovering = true
     else if (!this.#open?.involved.has(event.target)) this.#recovering = false
-    if (event.to === 'down' || event.to === 'degraded')
-      this.#affected.set(event.target, {
+    if (event.to === 'down' || event.to === 'degraded') {
+      const target: IncidentTarget = {
         target: event.target,
         service: event.service,
         condition: event.to,
         since: event.since,
         lastError: event.lastError,
-      })
-    else this.#affected.delete(event.target)
+      }
+      this.#affected.set(event.target, target)
+      this.#fallen.set(event.target, target)
+    } else this.#affected.delete(event.target)
     this.#changes.push({ target: event.target, from: event.from, to: event.to, at: event.at })
     this.#schedule()
   }
@@ -121,6 +127,7 @@ export class IncidentTracker {
     this.#open = {
       id: event.id,
       openedAt: event.openedAt,
+      startedAt: event.startedAt,
       sequence: event.sequence,
       involved: new Set(event.involved),
       told: pictureOf(event.verdict, event.targets),
@@ -142,9 +149,14 @@ export class IncidentTracker {
     const targets = [...this.#affected.values()]
     const open = this.#open
     if (!open) {
-      // Down and back within the window: nothing to tell.
-      if (targets.length > 0) this.#emit('opened', targets)
-      else this.#changes = []
+      if (targets.length > 0) return this.#emit('opened', targets)
+      // Down and back within the window: an outage all the same (each target was judged down over its own
+      // window), told as it was — opened with what fell, resolved at once.
+      if (this.#fallen.size > 0) {
+        this.#emit('opened', [...this.#fallen.values()])
+        this.#emit('resolved', [])
+      }
+      this.#changes = []
       return
     }
     if (targets.length === 0) return this.#emit('resolved', targets)
@@ -159,6 +171,7 @@ export class IncidentTracker {
     const open: OpenIncident = this.#open ?? {
       id: (this.#options.newId ?? defaultId)(nowMs),
       openedAt: at,
+      startedAt: this.#changes[0]?.at ?? at,
       sequence: 0,
       involved: new Set(),
       told: '',
@@ -181,6 +194,7 @@ export class IncidentTracker {
       sequence: open.sequence,
       at,
       openedAt: open.openedAt,
+      startedAt: open.startedAt,
       resolvedAt: status === 'resolved' ? at : null,
       severity: status === 'resolved' ? 'outage' : severity,
       title: titleOf(status, verdict, targets, open, nowMs),
@@ -190,6 +204,7 @@ export class IncidentTracker {
       changes: this.#changes,
     }
     this.#changes = []
+    this.#fallen.clear()
     this.#options.send(event)
   }
 }
@@ -203,7 +218,7 @@ function titleOf(
 ): string {
   const cause = `${verdict.domain} / ${verdict.layer}`
   if (status === 'resolved')
-    return `resolved after ${durationText(nowMs - Date.parse(open.openedAt))}: ${cause} — every target is back (${[...open.involved].join(', ')})`
+    return `resolved after ${durationText(nowMs - Date.parse(open.startedAt))}: ${cause} — every target is back (${[...open.involved].join(', ')})`
   const down = targets.filter((t) => t.condition === 'down').map((t) => t.target)
   const degraded = targets.filter((t) => t.condition === 'degraded').map((t) => t.target)
   const listed = (names: string[]) =>

@@ -50,7 +50,10 @@ export interface IncidentEvent {
   readonly sequence: number
   /** When this message was decided. */
   readonly at: string
+  /** When its first message was sent. */
   readonly openedAt: string
+  /** When its first change happened (up to the grouping window before `openedAt`). */
+  readonly startedAt: string
   readonly resolvedAt: string | null
   readonly severity: IncidentSeverity
   /** One line: the verdict, what is down, whose move it is. */
