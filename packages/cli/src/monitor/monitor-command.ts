@@ -27,7 +27,8 @@ export const MONITOR_HELP = `tarmac monitor — live status of every service and
 
 Polls each service's health endpoints (live, ready, startup, infrastructure by default),
 opens and authenticates a WebSocket for each service with an authService (the backend),
-and probes each dependency (Postgres: dns, tcp, auth, first query) on an interval, with
+probes each dependency (Postgres: dns, tcp, auth, first query) and watches each TLS
+certificate of certificates: (days left under minDaysLeft is a warning) on an interval, with
 bounded concurrency and a deadline per check. Shows per target: status (starting is not
 down; degraded is up but says part of it fails), latency p50/p95, uptime over 1 h / 24 h
 / 7 d, failures in the window, since when it is so, the service's startup phase, the last
