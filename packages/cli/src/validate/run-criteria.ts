@@ -43,8 +43,8 @@ export interface ValidationReport {
   readonly interrupted: boolean
   /** `category/name` of every check that never ran, or was cut short, because of the interruption. */
   readonly notRun: string[]
-  /** `category/name` of every `ifConfigured` check skipped because the config has no such service, with why. */
-  readonly skipped: string[]
+  /** Every `ifConfigured` check skipped because the config has no such service (`category/name`), and why. */
+  readonly skipped: { readonly check: string; readonly reason: string }[]
 }
 
 const FACTORIES = {
@@ -68,13 +68,13 @@ export async function runCriteria(
   const startedAt = new Date().toISOString()
   const checks: CheckOutcome[] = []
   const notRun: string[] = []
-  const skipped: string[] = []
+  const skipped: ValidationReport['skipped'] = []
   for (const category of criteria.categories) {
     for (const check of category.checks) {
       const id = `${category.name}/${check.name}`
       const service = 'service' in check ? check.service : undefined
       if (check.ifConfigured && service !== undefined && !(service in context.config.services)) {
-        skipped.push(`${id} (no service "${service}" in the config)`)
+        skipped.push({ check: id, reason: `no service "${service}" in the config` })
         continue
       }
       const outcome = options.signal?.aborted
