@@ -108,6 +108,18 @@ describe('the real local stack', () => {
     expect(report.checks.find((c) => c.type === 'chat')).toMatchObject({ passed: true })
     expect(report.passRate).toBe(1)
     expect(code).toBe(0)
+    // The connector criterion: fresh connects through auth's own path; the frontend, not in this config, skipped.
+    expect(report.checks.find((c) => c.category === 'connector')).toMatchObject({
+      type: 'db-connect',
+      passed: true,
+      samples: 10,
+    })
+    expect(report.checks.find((c) => c.name === 'auth infrastructure passes')).toMatchObject({ passed: true })
+    expect(report.skipped.map((s) => s.check)).toEqual([
+      'health/frontend live',
+      'health/frontend ready',
+      'health/frontend started',
+    ])
     const monitor = captureIo(dir, { DATABASE_URL: db.url })
     expect(await main(['monitor', '--once', '--json'], monitor)).toBe(0)
     const snapshot = JSON.parse(monitor.out()) as MonitorSnapshot
