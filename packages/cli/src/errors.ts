@@ -85,6 +85,19 @@ export const CLI_FAULTS = defineFaults('tarmac', {
     meaning: '`monitor`: `--alert-command` exited non-zero, was killed at its timeout, or could not start',
     action: 'run the command by hand with the event on stdin (the history keeps it)',
   },
+  CLI_ERR_TLS_CERT_EXPIRING: {
+    domain: 'infrastructure',
+    layer: 'tls',
+    meaning:
+      "`monitor`: a `tls` target's certificate expires in fewer days than its `minDaysLeft` (a warning: the target is degraded)",
+    action: 'renew the certificate (or fix the renewal job) before it expires; the message says when it does',
+  },
+  CLI_ERR_TLS_CERT_EXPIRED: {
+    domain: 'infrastructure',
+    layer: 'tls',
+    meaning: "`monitor`: a `tls` target's certificate has expired (the target is down)",
+    action: 'renew the certificate and reload whatever serves it',
+  },
   CLI_ERR_METRICS_LISTEN: {
     domain: 'configuration',
     layer: 'client',

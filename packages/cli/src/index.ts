@@ -22,6 +22,7 @@ export type { MonitorOptions, MonitorSnapshot, TargetRow } from './monitor/monit
 export { targetsOf } from './monitor/monitor-targets.js'
 export type { MonitorTarget } from './monitor/monitor-targets.js'
 export type { CheckResult } from './monitor/check-result.js'
+export type { IncidentEvent, IncidentTarget, IncidentVerdict } from './monitor/incident.js'
 export { Scheduler } from './monitor/scheduler.js'
 export type { ScheduledTarget, SchedulerOptions, SchedulerStats } from './monitor/scheduler.js'
 export { percentileOf } from './monitor/lag-recorder.js'
