@@ -151,10 +151,15 @@ export function registerColdStartRoutes(app: FastifyInstance, options: ColdStart
           )
         inFlight++
         senders.set(request, sender)
+        // Released when the exchange ends, answered or aborted by the sender mid-body.
+        let released = false
+        const release = () => {
+          if (!released) inFlight--
+          released = true
+        }
+        request.raw.once('close', release)
+        reply.raw.once('close', release)
         return undefined
-      },
-      onResponse: async (request) => {
-        if (senders.delete(request)) inFlight--
       },
     },
     async (request, reply) => {
