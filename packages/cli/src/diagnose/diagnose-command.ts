@@ -9,6 +9,7 @@ import { gather } from './gather.js'
 import { renderHandoff } from './handoff.js'
 import { platformEvidence } from './platform-evidence.js'
 import { decide } from './verdict.js'
+import { terminalSafeIo } from '../terminal-text.js'
 
 /** Exit codes of `tarmac diagnose`. */
 export const DIAGNOSE_EXIT_CODES = Object.freeze({
@@ -90,7 +91,9 @@ const OPTIONS = {
 } as const
 
 /** `tarmac diagnose`. */
-export const diagnoseCommand: Command = async (argv, io) => {
+export const diagnoseCommand: Command = async (argv, rawIo) => {
+  // The print boundary: text services and the collector sent never reaches the terminal as control sequences.
+  const io = terminalSafeIo(rawIo)
   const { values } = parseOptions(argv, OPTIONS)
   if (values.help) {
     io.stdout.write(DIAGNOSE_HELP)

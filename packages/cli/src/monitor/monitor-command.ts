@@ -11,6 +11,7 @@ import { Monitor, type MonitorSnapshot } from './monitor.js'
 import { createMonitorMetrics, serveMetrics, type MonitorMetrics } from './monitor-metrics.js'
 import { targetsOf } from './monitor-targets.js'
 import { renderSnapshot } from './monitor-view.js'
+import { terminalSafeIo } from '../terminal-text.js'
 
 /** Exit codes of `tarmac monitor --once` (`EXIT_CODES`' values). */
 export const MONITOR_EXIT_CODES = Object.freeze({
@@ -97,7 +98,9 @@ const OPTIONS = {
 } as const
 
 /** `tarmac monitor`. */
-export const monitorCommand: Command = async (argv, io) => {
+export const monitorCommand: Command = async (argv, rawIo) => {
+  // The print boundary: text services and the collector sent never reaches the terminal as control sequences.
+  const io = terminalSafeIo(rawIo)
   const { values } = parseOptions(argv, OPTIONS)
   if (values.help) {
     io.stdout.write(MONITOR_HELP)
@@ -185,7 +188,8 @@ export const monitorCommand: Command = async (argv, io) => {
       }
       const text =
         renderSnapshot(monitor.snapshot(), paint, io.stdout.columns) + renderColdStarts(coldStarts, paint)
-      io.stdout.write(live ? `\x1b[H\x1b[2J${text}` : `${text}\n`)
+      if (live) rawIo.stdout.write('\x1b[H\x1b[2J') // the monitor's own screen refresh
+      io.stdout.write(live ? text : `${text}\n`)
     }
     await monitor.stop()
     return MONITOR_EXIT_CODES.allUp
