@@ -12,17 +12,57 @@ const text = (max: number) => z.string().max(max).transform(redacted)
 const count = z.number().int().min(0).max(1_000_000)
 const ms = z.number().min(0).max(86_400_000)
 
-/** JSON facts (timings, a budget, an error class): scalars, arrays and objects only, strings redacted. */
-const facts: z.ZodType<unknown> = z.lazy(() =>
-  z.union([
-    z.number(),
-    z.boolean(),
-    z.null(),
-    text(300),
-    z.array(facts).max(50),
-    z.record(z.string().max(64), facts),
-  ]),
-)
+/** Why a facts value is refused, or undefined when it is JSON facts within the bounds. */
+function factsProblem(value: unknown, depth: number): string | undefined {
+  if (value === null || typeof value === 'boolean') return undefined
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'not a finite number'
+  if (typeof value === 'string') return value.length <= 300 ? undefined : 'a string over 300 characters'
+  if (depth >= 8) return 'nested deeper than 8'
+  if (Array.isArray(value)) {
+    if (value.length > 50) return 'an array over 50 items'
+    for (const item of value) {
+      const problem = factsProblem(item, depth + 1)
+      if (problem) return problem
+    }
+    return undefined
+  }
+  if (typeof value === 'object') {
+    const entries = Object.entries(value)
+    if (entries.length > 50) return 'an object over 50 keys'
+    for (const [key, item] of entries) {
+      if (key.length > 64) return 'a key over 64 characters'
+      const problem = factsProblem(item, depth + 1)
+      if (problem) return problem
+    }
+    return undefined
+  }
+  return 'not JSON'
+}
+
+/** The value with every string redacted (checked by `factsProblem` first). */
+function redactFacts(value: unknown): unknown {
+  if (typeof value === 'string') return redacted(value)
+  if (Array.isArray(value)) return value.map(redactFacts)
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactFacts(item)]))
+  return value
+}
+
+/**
+ * JSON facts (timings, a budget, an error class): scalars, arrays and objects only, strings redacted. Checked by
+ * one walk, not a recursive zod union: that took ~100 ms per maximum-size report, blocking the event loop.
+ */
+const factsRecord = z.unknown().transform((value, context) => {
+  const problem =
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? factsProblem(value, 0)
+      : 'not an object'
+  if (problem) {
+    context.addIssue({ code: 'custom', message: `not JSON facts: ${problem}` })
+    return z.NEVER
+  }
+  return redactFacts(value) as Record<string, unknown>
+})
 const attemptError = z.object({
   attempt: count,
   code: text(100),
@@ -31,7 +71,7 @@ const attemptError = z.object({
   at: text(40),
   domain: text(40).optional(),
   layer: text(40).optional(),
-  evidence: z.record(z.string().max(64), facts).optional(),
+  evidence: factsRecord.optional(),
 })
 const component = z.object({
   name: text(100),
@@ -43,7 +83,7 @@ const component = z.object({
   durationMs: ms.nullable(),
   attempts: count,
   errors: z.array(attemptError).max(20),
-  details: z.record(z.string().max(64), facts).optional(),
+  details: factsRecord.optional(),
   recoveredAt: text(40).optional(),
   stopError: z.object({ code: text(100), message: text(300) }).optional(),
 })

@@ -17,7 +17,7 @@ export const COLLECTOR_BOUNDS = {
   /** Records expire this long after their service last sent one (Redis; in memory they stay until evicted). */
   ttlMs: 7 * 86_400_000,
   /** Report bodies read at once; more → 503 before their bodies are read. */
-  maxConcurrentReports: 8,
+  maxConcurrentReports: 4,
 } as const
 
 export type CollectorBounds = { -readonly [K in keyof typeof COLLECTOR_BOUNDS]: number }

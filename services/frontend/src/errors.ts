@@ -51,7 +51,7 @@ export const FRONTEND_FAULTS = defineFaults('@tarmac/frontend', {
     domain: 'application',
     layer: 'application',
     meaning:
-      'more reports arrived at once than the collector reads at once (8); refused before the body is read',
+      'more reports arrived at once than the collector reads at once (4); refused before the body is read',
     action:
       'retry after `Retry-After`; the sender gives up after one try, which a fleet-wide cold start can hit',
   },

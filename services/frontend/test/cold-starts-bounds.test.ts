@@ -171,6 +171,23 @@ describe('the collector is bounded (real sockets)', () => {
     expect(await response.json()).toMatchObject({ code: 'STARTUP_REPORT_TOO_LARGE' })
   })
 
+  it('refuses evidence nested too deep or too wide with 400, never a crash', async () => {
+    let deep: unknown = 1
+    for (let i = 0; i < 2_000; i++) deep = { d: deep }
+    for (const evidence of [deep, { list: Array.from({ length: 51 }, () => 1) }, { ['k'.repeat(65)]: 1 }]) {
+      const record = maxSizeRecord('backend', 7)
+      const component = record.report.phases[0]!.components[0]!
+      ;(component.errors[0] as { evidence: unknown }).evidence = evidence
+      const response = await fetch(`http://127.0.0.1:${port}/startup-reports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${BACKEND}` },
+        body: JSON.stringify(record),
+      })
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({ code: 'VALIDATION_FAILED' })
+    }
+  })
+
   it('reads at most maxConcurrentReports bodies at once; the next is refused before its body', async () => {
     const slow = Array.from({ length: COLLECTOR_BOUNDS.maxConcurrentReports }, () => {
       const post = rawPost(port, { authorization: `Bearer ${BACKEND}`, 'content-length': '100000' })
