@@ -81,17 +81,29 @@ export function createColdStartSender(options: ColdStartSenderOptions): ColdStar
         sentAt: new Date().toISOString(),
         report,
       }
-      try {
+      const body = JSON.stringify(record)
+      const post = async () => {
         const response = await fetch(url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
             ...(credential !== undefined && { authorization: `Bearer ${credential}` }),
           },
-          body: JSON.stringify(record),
+          body,
           signal: AbortSignal.timeout(timeoutMs),
         })
         await response.arrayBuffer()
+        return response
+      }
+      try {
+        let response = await post()
+        // A collector busy with other reports (a fleet cold-starting at once) says when to come back: twice more,
+        // jittered, so the evidence of a fleet-wide cold start is not lost to its own burst.
+        for (let retry = 0; response.status === 503 && retry < 2; retry++) {
+          const afterMs = Math.min(Number(response.headers.get('retry-after')) || 1, 2) * 1_000
+          await new Promise((resolve) => setTimeout(resolve, afterMs * (0.5 + Math.random() / 2)))
+          response = await post()
+        }
         if (!response.ok) throw new Error(`the collector answered ${response.status}`)
         return true
       } catch (error) {

@@ -15,11 +15,17 @@ import {
 let server: Server
 let url: string
 const received: { authorization: string | undefined; record: ColdStartRecord }[] = []
+/** How many posts to answer 503 (busy) before accepting. */
+let busyFor = 0
 beforeAll(async () => {
   server = createServer((request: IncomingMessage, response) => {
     let body = ''
     request.on('data', (chunk: Buffer) => (body += chunk.toString()))
     request.on('end', () => {
+      if (busyFor > 0) {
+        busyFor--
+        return void response.writeHead(503, { 'retry-after': '1' }).end()
+      }
       received.push({
         authorization: request.headers.authorization,
         record: JSON.parse(body) as ColdStartRecord,
@@ -165,5 +171,21 @@ describe('startup report credentials', () => {
     const before = received.length
     expect(await sender.send(startup.report(), 'ready')).toBe(true)
     expect(received[before]!.authorization).toBe(`Bearer ${credential}`)
+  })
+})
+
+describe('a busy collector', () => {
+  it('is tried again after its Retry-After, twice at most', async () => {
+    const sender = createColdStartSender({ service: 'svc', env: { STARTUP_REPORT_URL: url } })!
+    const startup = createStartup({ name: 'svc', phases: ['a'] })
+    startup.add({ name: 'x', phase: 'a', start: () => 1 })
+    await startup.run()
+    const before = received.length
+    busyFor = 2
+    expect(await sender.send(startup.report(), 'ready')).toBe(true)
+    expect(received.length).toBe(before + 1)
+    busyFor = 3
+    expect(await sender.send(startup.report(), 'failed')).toBe(false)
+    busyFor = 0
   })
 })
