@@ -167,7 +167,10 @@ export const monitorCommand: Command = async (argv, rawIo) => {
   const paint = paintFor(io)
   try {
     if (values.once) {
-      const [snapshot, coldStarts] = await Promise.all([monitor.once(), readColdStarts(config, timeoutMs)])
+      const [snapshot, coldStarts] = await Promise.all([
+        monitor.once(),
+        readColdStarts(config, timeoutMs, io.env),
+      ])
       io.stdout.write(
         values.json
           ? `${JSON.stringify({ ...snapshot, alertEvents: recorded, coldStarts }, null, 2)}\n`
@@ -184,7 +187,7 @@ export const monitorCommand: Command = async (argv, rawIo) => {
       if (io.signal?.aborted || values.json) continue
       if (Date.now() - coldStartsAtMs >= intervalMs) {
         coldStartsAtMs = Date.now()
-        coldStarts = await readColdStarts(config, timeoutMs)
+        coldStarts = await readColdStarts(config, timeoutMs, io.env)
       }
       const text =
         renderSnapshot(monitor.snapshot(), paint, io.stdout.columns) + renderColdStarts(coldStarts, paint)
