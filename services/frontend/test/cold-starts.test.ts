@@ -298,3 +298,44 @@ describe('/status/cold-starts: public counts, details behind the health token', 
     expect(backend.connectMs.tcp).toEqual({ p50: 850, p95: 850, samples: 3 })
   })
 })
+
+describe('the collector without a secret (a local stack)', () => {
+  const site = createPublicDir()
+  let app: FastifyInstance
+
+  beforeAll(async () => {
+    const closed = `http://127.0.0.1:${await getFreePort()}`
+    app = await createFrontendApp({
+      config: {
+        BACKEND_URL: closed,
+        AUTH_URL: closed,
+        HEALTH_TOKEN: undefined,
+        STATUS_TIMEOUT_MS: 1_000,
+        PUBLIC_DIR: site.dir,
+        NODE_ENV: 'test',
+      },
+    })
+  })
+  afterAll(async () => {
+    await app?.close()
+    site.remove()
+  })
+
+  const postAs = (host: string, remoteAddress = '127.0.0.1') =>
+    app.inject({
+      method: 'POST',
+      url: '/startup-reports',
+      remoteAddress,
+      headers: { host, 'content-type': 'application/json' },
+      payload: record('ready'),
+    })
+
+  it('takes reports from loopback under a loopback Host only: not from a rebound evil.example', async () => {
+    expect((await postAs('127.0.0.1:3000')).statusCode).toBe(202)
+    expect((await postAs('localhost:3000')).statusCode).toBe(202)
+    const rebound = await postAs('evil.example:3000')
+    expect(rebound.statusCode).toBe(401)
+    expect(rebound.json()).toMatchObject({ code: 'STARTUP_REPORT_REJECTED' })
+    expect((await postAs('127.0.0.1:3000', '10.0.0.9')).statusCode).toBe(401)
+  })
+})
