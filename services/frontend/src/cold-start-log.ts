@@ -88,7 +88,13 @@ export function createColdStartLog(options: ColdStartLogOptions = {}): ColdStart
     refresh() {
       if (!store.shared && refreshedAtMs > -Infinity) return Promise.resolve()
       if (Date.now() - refreshedAtMs < refreshMs) return Promise.resolve()
-      refreshing ??= load().finally(() => (refreshing = undefined))
+      // A store that is away is asked again after `refreshMs`, not on every read: the last snapshot meanwhile.
+      refreshing ??= load()
+        .catch((error: unknown) => {
+          refreshedAtMs = Date.now()
+          throw error
+        })
+        .finally(() => (refreshing = undefined))
       return refreshing
     },
     facts(filter = {}) {
