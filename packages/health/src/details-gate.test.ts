@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createDetailsGate, isLoopbackAddress } from './details-gate.js'
+import { createDetailsGate, hostNameOf, isLoopbackAddress, isLoopbackHost } from './details-gate.js'
 
 describe('details gate', () => {
   it('with a token: only the exact bearer token', () => {
@@ -27,5 +27,37 @@ describe('details gate', () => {
     expect(isLoopbackAddress('127.8.9.10')).toBe(true)
     expect(isLoopbackAddress('128.0.0.1')).toBe(false)
     expect(isLoopbackAddress('::2')).toBe(false)
+  })
+
+  it('without a token: a loopback caller whose Host is not a loopback name is refused (DNS rebinding)', () => {
+    const gate = createDetailsGate(undefined)
+    const at = (host: string) => gate({ headers: { host }, remoteAddress: '127.0.0.1' })
+    for (const host of [
+      'localhost',
+      'localhost:3000',
+      'LOCALHOST.:80',
+      'app.localhost:5173',
+      '127.0.0.1:8000',
+      '[::1]:8001',
+    ])
+      expect(at(host), host).toBe(true)
+    for (const host of [
+      'evil.example',
+      'evil.example:3000',
+      'localhost.evil.example',
+      '127.0.0.1.nip.io',
+      '10.0.0.7',
+      '',
+    ])
+      expect(at(host), host).toBe(false)
+    const allowing = createDetailsGate(undefined, { allowedHosts: ['Dev-Box'] })
+    expect(allowing({ headers: { host: 'dev-box:3000' }, remoteAddress: '127.0.0.1' })).toBe(true)
+    expect(allowing({ headers: { host: 'dev-box:3000' }, remoteAddress: '10.0.0.7' })).toBe(false)
+  })
+
+  it('reads host names out of Host headers', () => {
+    expect(hostNameOf('Example.COM:8080')).toBe('example.com')
+    expect(hostNameOf('[::1]:3000')).toBe('[::1]')
+    expect(isLoopbackHost(undefined)).toBe(true)
   })
 })

@@ -106,3 +106,36 @@ describe('details are gated', () => {
     }
   })
 })
+
+describe('DNS rebinding', () => {
+  /** A real request on a real socket from loopback, with the Host a rebound page's browser would send. */
+  async function get(port: number, path: string, host: string): Promise<{ status: number; body: string }> {
+    const { request } = await import('node:http')
+    return new Promise((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path, headers: { host } }, (response) => {
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => (body += chunk))
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+      })
+        .on('error', reject)
+        .end()
+    })
+  }
+
+  it('without a token, a loopback caller with Host: evil.example gets no details and no /metrics', async () => {
+    const app = await serviceWith()
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = app.server.address() as { port: number }
+    const local = await get(port, '/health/infrastructure', `127.0.0.1:${port}`)
+    expect(showsDetails(JSON.parse(local.body) as Json)).toBe(true)
+    expect((await get(port, '/metrics', `localhost:${port}`)).status).toBe(200)
+
+    const rebound = await get(port, '/health/infrastructure', `evil.example:${port}`)
+    expect(rebound.status).toBe(200)
+    expect(showsDetails(JSON.parse(rebound.body) as Json)).toBe(false)
+    const metrics = await get(port, '/metrics', 'evil.example')
+    expect(metrics.status).toBe(401)
+    expect(metrics.body).not.toContain('tarmac_')
+  })
+})

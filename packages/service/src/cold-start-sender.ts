@@ -1,6 +1,7 @@
 import { hostname } from 'node:os'
 import type { Startup, StartupReport } from '@tarmac/startup'
 import { z } from 'zod'
+import { deriveStartupReportCredential, isStartupReportCredential } from './cold-start-credential.js'
 
 /** How a cold start ended, as the collector files it. */
 export const COLD_START_OUTCOMES = ['ready', 'failed'] as const
@@ -20,8 +21,10 @@ export interface ColdStartRecord {
 
 /**
  * The environment every service reads to send its cold starts: `STARTUP_REPORT_URL` (the collector, e.g.
- * `http://frontend:3000/startup-reports`; unset = send nothing), `STARTUP_REPORT_TOKEN` (the collector's
- * shared token), `RELEASE_ID` (what is deployed). Read raw, not through the service's config: a service whose
+ * `http://frontend:3000/startup-reports`; unset = send nothing), `STARTUP_REPORT_TOKEN` (this service's
+ * credential `tsr1.<service>.<mac>`, from `deriveStartupReportCredential`; given the collector's secret instead,
+ * the sender derives its own credential from it — that works, but a service that holds the secret could derive
+ * another's), `RELEASE_ID` (what is deployed). Read raw, not through the service's config: a service whose
  * config is wrong must still report that it failed.
  */
 export const coldStartEnvSchema = z.object({
@@ -60,6 +63,11 @@ export function createColdStartSender(options: ColdStartSenderOptions): ColdStar
   const parsed = coldStartEnvSchema.safeParse(options.env ?? process.env)
   if (!parsed.success || parsed.data.STARTUP_REPORT_URL === undefined) return undefined
   const { STARTUP_REPORT_URL: url, STARTUP_REPORT_TOKEN: token, RELEASE_ID: releaseId } = parsed.data
+  // The collector files the record under the service its credential names, never under the body's `service`.
+  const credential =
+    token === undefined || isStartupReportCredential(token)
+      ? token
+      : deriveStartupReportCredential(token, options.service)
   const instance = `${process.env.K_REVISION ?? hostname()}:${process.pid}`
   const timeoutMs = options.timeoutMs ?? 2_000
   const sender: ColdStartSender = {
@@ -73,17 +81,29 @@ export function createColdStartSender(options: ColdStartSenderOptions): ColdStar
         sentAt: new Date().toISOString(),
         report,
       }
-      try {
+      const body = JSON.stringify(record)
+      const post = async () => {
         const response = await fetch(url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
-            ...(token !== undefined && { authorization: `Bearer ${token}` }),
+            ...(credential !== undefined && { authorization: `Bearer ${credential}` }),
           },
-          body: JSON.stringify(record),
+          body,
           signal: AbortSignal.timeout(timeoutMs),
         })
         await response.arrayBuffer()
+        return response
+      }
+      try {
+        let response = await post()
+        // A collector busy with other reports (a fleet cold-starting at once) says when to come back: twice more,
+        // jittered, so the evidence of a fleet-wide cold start is not lost to its own burst.
+        for (let retry = 0; response.status === 503 && retry < 2; retry++) {
+          const afterMs = Math.min(Number(response.headers.get('retry-after')) || 1, 2) * 1_000
+          await new Promise((resolve) => setTimeout(resolve, afterMs * (0.5 + Math.random() / 2)))
+          response = await post()
+        }
         if (!response.ok) throw new Error(`the collector answered ${response.status}`)
         return true
       } catch (error) {

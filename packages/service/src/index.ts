@@ -32,6 +32,11 @@ export type { ServingState } from './readiness-gate.js'
 export { createHttpServerComponent } from './http-server.js'
 export type { HttpServerComponentOptions } from './http-server.js'
 export { createColdStartSender, coldStartEnvSchema, COLD_START_OUTCOMES } from './cold-start-sender.js'
+export {
+  deriveStartupReportCredential,
+  isStartupReportCredential,
+  verifyStartupReportCredential,
+} from './cold-start-credential.js'
 export type {
   ColdStartOutcome,
   ColdStartRecord,

@@ -2,17 +2,30 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { EventEmitter } from 'node:events'
 import { createStartup } from '@tarmac/startup'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ConfigError, createColdStartSender, loadConfigOrExit, type ColdStartRecord } from '../src/index.js'
+import {
+  ConfigError,
+  createColdStartSender,
+  deriveStartupReportCredential,
+  loadConfigOrExit,
+  verifyStartupReportCredential,
+  type ColdStartRecord,
+} from '../src/index.js'
 
 /** A collector stand-in: a real HTTP server that records what it receives. */
 let server: Server
 let url: string
 const received: { authorization: string | undefined; record: ColdStartRecord }[] = []
+/** How many posts to answer 503 (busy) before accepting. */
+let busyFor = 0
 beforeAll(async () => {
   server = createServer((request: IncomingMessage, response) => {
     let body = ''
     request.on('data', (chunk: Buffer) => (body += chunk.toString()))
     request.on('end', () => {
+      if (busyFor > 0) {
+        busyFor--
+        return void response.writeHead(503, { 'retry-after': '1' }).end()
+      }
       received.push({
         authorization: request.headers.authorization,
         record: JSON.parse(body) as ColdStartRecord,
@@ -46,7 +59,8 @@ describe('createColdStartSender', () => {
     await startup.run()
     await expect.poll(() => received.length).toBe(1)
     expect(received[0]).toMatchObject({
-      authorization: 'Bearer collector-token-0123456789',
+      // Given the collector's secret, the sender presents its own service's credential, never the secret.
+      authorization: `Bearer ${deriveStartupReportCredential('collector-token-0123456789', 'svc')}`,
       record: {
         service: 'svc',
         version: '1.2.3',
@@ -127,5 +141,51 @@ describe('loadConfigOrExit', () => {
       ),
     ).rejects.toThrow('a bug')
     expect(exits).toEqual([])
+  })
+})
+
+describe('startup report credentials', () => {
+  const secret = 'collector-secret-0123456789'
+  it("name the service they were issued to, and only the secret's holder issues them", () => {
+    const backend = deriveStartupReportCredential(secret, 'backend')
+    expect(backend).toMatch(/^tsr1\.backend\.[A-Za-z0-9_-]{43}$/)
+    expect(verifyStartupReportCredential(secret, backend)).toBe('backend')
+    // Backend's mac under auth's name, another secret's credential, the secret itself: nothing.
+    expect(verifyStartupReportCredential(secret, backend.replace('.backend.', '.auth.'))).toBeUndefined()
+    expect(
+      verifyStartupReportCredential(secret, deriveStartupReportCredential('another-secret-0123456', 'auth')),
+    ).toBeUndefined()
+    for (const bad of [secret, '', 'tsr1.backend', 'tsr1.Backend!.x', `${backend}.x`, 'tsr1..abc'])
+      expect(verifyStartupReportCredential(secret, bad), bad).toBeUndefined()
+  })
+
+  it('a sender given a credential presents it as is', async () => {
+    const credential = deriveStartupReportCredential(secret, 'svc')
+    const sender = createColdStartSender({
+      service: 'svc',
+      env: { STARTUP_REPORT_URL: url, STARTUP_REPORT_TOKEN: credential },
+    })!
+    const startup = createStartup({ name: 'svc', phases: ['a'] })
+    startup.add({ name: 'x', phase: 'a', start: () => 1 })
+    await startup.run()
+    const before = received.length
+    expect(await sender.send(startup.report(), 'ready')).toBe(true)
+    expect(received[before]!.authorization).toBe(`Bearer ${credential}`)
+  })
+})
+
+describe('a busy collector', () => {
+  it('is tried again after its Retry-After, twice at most', async () => {
+    const sender = createColdStartSender({ service: 'svc', env: { STARTUP_REPORT_URL: url } })!
+    const startup = createStartup({ name: 'svc', phases: ['a'] })
+    startup.add({ name: 'x', phase: 'a', start: () => 1 })
+    await startup.run()
+    const before = received.length
+    busyFor = 2
+    expect(await sender.send(startup.report(), 'ready')).toBe(true)
+    expect(received.length).toBe(before + 1)
+    busyFor = 3
+    expect(await sender.send(startup.report(), 'failed')).toBe(false)
+    busyFor = 0
   })
 })

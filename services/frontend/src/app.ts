@@ -8,6 +8,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { FrontendConfig } from './options.js'
 import { DEFAULT_PUBLIC_DIR, backendInstances } from './options.js'
 import { createColdStartLog, type ColdStartLog } from './cold-start-log.js'
+import { connectCollectorRedis, createRedisStore } from './cold-start-redis-store.js'
 import { registerColdStartRoutes } from './cold-start-routes.js'
 import { faults } from './faults.js'
 import { publicBoard } from './public-status.js'
@@ -24,8 +25,16 @@ export interface FrontendAppOptions {
     FrontendConfig,
     'BACKEND_URL' | 'AUTH_URL' | 'HEALTH_TOKEN' | 'STATUS_TIMEOUT_MS' | 'PUBLIC_DIR' | 'NODE_ENV'
   > &
-    Partial<Pick<FrontendConfig, 'STARTUP_REPORT_TOKEN' | 'BACKEND_URLS' | 'STATUS_POLL_MS' | 'TRUST_PROXY'>>
-  /** Where the cold starts services send are kept; a fresh one by default. */
+    Partial<
+      Pick<
+        FrontendConfig,
+        'STARTUP_REPORT_TOKEN' | 'BACKEND_URLS' | 'STATUS_POLL_MS' | 'TRUST_PROXY' | 'REDIS_URL'
+      >
+    >
+  /**
+   * Where the cold starts services send are kept: by default in Redis when `REDIS_URL` is set (shared by every
+   * frontend), else in memory. Closed with the app.
+   */
   coldStarts?: ColdStartLog
   logger?: Logger
   /** The frontend's own startup engine, for its `/health/startup`. */
@@ -141,7 +150,14 @@ export async function createFrontendApp(options: FrontendAppOptions): Promise<Fa
       latencyMs: performance.now() - startedMs,
     }
   }
-  const coldStarts = options.coldStarts ?? createColdStartLog()
+  const coldStarts =
+    options.coldStarts ??
+    createColdStartLog(
+      config.REDIS_URL === undefined
+        ? {}
+        : { store: createRedisStore({ client: await connectCollectorRedis(config.REDIS_URL) }) },
+    )
+  app.addHook('onClose', async () => coldStarts.close())
   registerColdStartRoutes(app, {
     log: coldStarts,
     reportToken: config.STARTUP_REPORT_TOKEN,
@@ -165,6 +181,7 @@ export async function createFrontendApp(options: FrontendAppOptions): Promise<Fa
   // (the token holder; without a token, a loopback caller no proxy forwarded), everyone else sees states only.
   const mayShowDetails = createDetailsGate(config.HEALTH_TOKEN)
   app.get('/status/services', async (request, reply) => {
+    await coldStarts.refresh().catch(() => undefined) // a store that is away: the last snapshot
     const result = await board.read()
     const details = mayShowDetails({
       headers: request.headers,
@@ -181,8 +198,8 @@ export async function createFrontendApp(options: FrontendAppOptions): Promise<Fa
 function briefOf(log: ColdStartLog, service: string): ColdStartsSummary | null {
   const summary = log.summary(service)
   if (summary.total === 0) return null
-  const newest = log.list({ service })[0]
-  const failure = newest?.report.failure
+  const newest = log.facts({ service })[0]
+  const failure = newest?.failure
   return {
     windowMs: summary.windowMs,
     total: summary.total,
@@ -197,7 +214,7 @@ function briefOf(log: ColdStartLog, service: string): ColdStartsSummary | null {
           component: failure?.component ?? '',
           // A deadline's code says only "too slow": show the real error underneath it.
           code:
-            (failure && faults.lookup(failure.code)?.defers ? failure.cause?.code : undefined) ??
+            (failure && faults.lookup(failure.code)?.defers ? failure.causeCode : undefined) ??
             failure?.code ??
             'READY',
           domain: failure?.domain ?? null,
@@ -210,14 +227,14 @@ function briefOf(log: ColdStartLog, service: string): ColdStartsSummary | null {
 
 /** The collector's records of a service since `sinceMs`, as timeline marks: when, outcome, phase and code. */
 function marksOf(log: ColdStartLog, service: string, sinceMs: number): ColdStartMark[] {
-  return log.list({ service, sinceMs }).map((record) => {
-    const failure = record.report.failure
+  return log.facts({ service, sinceMs }).map((facts) => {
+    const failure = facts.failure
     return {
-      at: record.sentAt,
-      outcome: record.outcome,
+      at: facts.sentAt,
+      outcome: facts.outcome,
       phase: failure?.phase ?? null,
       code:
-        (failure && faults.lookup(failure.code)?.defers ? failure.cause?.code : undefined) ??
+        (failure && faults.lookup(failure.code)?.defers ? failure.causeCode : undefined) ??
         failure?.code ??
         null,
     }

@@ -25,8 +25,42 @@ export const FRONTEND_FAULTS = defineFaults('@tarmac/frontend', {
     status: 401,
     domain: 'configuration',
     layer: 'client',
-    meaning: '`POST /startup-reports` without the collector token (`STARTUP_REPORT_TOKEN`)',
-    action: 'give every service the same `STARTUP_REPORT_TOKEN` as the frontend',
+    meaning:
+      "`POST /startup-reports` without a credential the collector's secret (`STARTUP_REPORT_TOKEN`) issued (or, with no secret, not from loopback with a loopback `Host`); refused before the body is read",
+    action:
+      "give each service its own credential: `STARTUP_REPORT_TOKEN=tsr1.<service>.<mac>` (`deriveStartupReportCredential(secret, service)`), or the frontend's secret, from which it derives its own",
+  },
+  STARTUP_REPORT_WRONG_SERVICE: {
+    status: 403,
+    domain: 'configuration',
+    layer: 'client',
+    meaning:
+      "the body names another service than the sender's credential: a service writes its own records only",
+    action: "check the service's `STARTUP_REPORT_TOKEN`: it is another service's credential",
+  },
+  STARTUP_REPORT_TOO_LARGE: {
+    status: 413,
+    domain: 'application',
+    layer: 'application',
+    meaning:
+      'the report does not fit the per-record bound (64 KiB of JSON) even with component errors trimmed',
+    action: 'report fewer components or shorter evidence; the bound is `COLLECTOR_BOUNDS.recordMaxBytes`',
+  },
+  STARTUP_REPORT_BUSY: {
+    status: 503,
+    domain: 'application',
+    layer: 'application',
+    meaning:
+      'more reports arrived at once than the collector reads at once (4); refused before the body is read',
+    action:
+      'retry after `Retry-After`; the sender gives up after one try, which a fleet-wide cold start can hit',
+  },
+  STARTUP_REPORT_STORE_UNAVAILABLE: {
+    status: 503,
+    domain: 'infrastructure',
+    layer: 'redis',
+    meaning: "the collector's Redis (`REDIS_URL`) did not take the record",
+    action: 'check Redis; reads are served from the last snapshot meanwhile',
   },
 })
 

@@ -44,10 +44,16 @@ export const frontendConfigSchema = z.object({
    */
   TRUST_PROXY: trustProxy,
   /**
-   * The cold-start collector's token: services send their startup reports with it (`POST /startup-reports`).
-   * Unset: only senders on loopback are accepted (a local stack).
+   * The cold-start collector's secret: each service sends its startup reports with its own credential derived
+   * from it (`tsr1.<service>.<mac>`, `deriveStartupReportCredential` in @tarmac/service), and its records are filed
+   * under that service. Unset: only senders on loopback are accepted (a local stack).
    */
   STARTUP_REPORT_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * The cold-start collector's shared store: with it, every frontend writes and reads the same records (bounded,
+   * expiring); unset, each frontend keeps its own in memory.
+   */
+  REDIS_URL: urlWith('redis:', 'rediss:').optional(),
   /** Per health request the status board makes. */
   STATUS_TIMEOUT_MS: durationMs(2_000),
   /** How often the status board reads every service in the background (its state changes and "since"). */

@@ -11,6 +11,7 @@ import { renderHandoff } from './handoff.js'
 import { ANALYSIS_DEFAULTS } from './facts.js'
 import { diagnosisOf } from './model.js'
 import { platformEvidence } from './platform-evidence.js'
+import { terminalSafeIo } from '../terminal-text.js'
 
 /** Exit codes of `tarmac diagnose`. */
 export const DIAGNOSE_EXIT_CODES = Object.freeze({
@@ -104,7 +105,9 @@ const OPTIONS = {
 } as const
 
 /** `tarmac diagnose`. */
-export const diagnoseCommand: Command = async (argv, io) => {
+export const diagnoseCommand: Command = async (argv, rawIo) => {
+  // The print boundary: text services and the collector sent never reaches the terminal as control sequences.
+  const io = terminalSafeIo(rawIo)
   const { values } = parseOptions(argv, OPTIONS)
   if (values.help) {
     io.stdout.write(DIAGNOSE_HELP)

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { classifyError, type ProbeFailure, type ProbePhase } from '@tarmac/probe'
+import { stripControls, stripControlsDeep } from '../terminal-text.js'
 
 /** A health endpoint's answer: status, latency and the parsed body (undefined when it was not JSON). */
 export interface HealthResponse {
@@ -71,14 +72,15 @@ export function fetchHealth(
         const text = Buffer.concat(chunks).toString('utf8')
         let body: unknown
         try {
-          body = text === '' ? undefined : JSON.parse(text)
+          // What a service sent, without control sequences (its colours too): the print boundary keeps SGR.
+          body = text === '' ? undefined : stripControlsDeep(JSON.parse(text))
         } catch {
           body = undefined
         }
         const telling: Record<string, string> = {}
         for (const name of TELLING_HEADERS) {
           const value = response.headers[name]
-          if (typeof value === 'string') telling[name] = value.slice(0, 120)
+          if (typeof value === 'string') telling[name] = stripControls(value.slice(0, 120))
         }
         finish({ status: response.statusCode ?? 0, latencyMs: elapsed(), body, headers: telling })
       })

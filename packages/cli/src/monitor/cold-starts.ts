@@ -7,13 +7,20 @@ import type { Paint } from '../style.js'
 export async function readColdStarts(
   config: TarmacConfig,
   timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<
   { collector: string; services: readonly ColdStartSummary[] } | { collector: string; error: string } | null
 > {
   const name = config.collector ?? (config.services.frontend ? 'frontend' : undefined)
   const collector = name === undefined ? undefined : config.services[name]
   if (!name || !collector) return null
-  const response = await fetchHealth(new URL('/status/cold-starts', collector.url).toString(), { timeoutMs })
+  // With the collector's health token, the detailed view (the last failure's instance and time, connect timings);
+  // without it, the public one (counts, phases, codes).
+  const token = collector.tokenEnv === undefined ? undefined : env[collector.tokenEnv] || undefined
+  const response = await fetchHealth(new URL('/status/cold-starts', collector.url).toString(), {
+    timeoutMs,
+    ...(token !== undefined && { token }),
+  })
   if (isFetchFailure(response))
     return { collector: name, error: `${response.failure.class}: ${response.failure.message}` }
   const services = (response.body as Partial<ColdStartsBody> | undefined)?.services
@@ -39,7 +46,7 @@ export function renderColdStarts(summary: Awaited<ReturnType<typeof readColdStar
       .join(', ')
     const last = s.lastFailure
     const lastText = last
-      ? ` · last failure ${last.causeCode ?? last.code}${last.domain ? ` [${last.domain}/${last.layer ?? '?'}]` : ''} at ${last.at}`
+      ? ` · last failure ${last.causeCode ?? last.code}${last.domain ? ` [${last.domain}/${last.layer ?? '?'}]` : ''}${last.at ? ` at ${last.at}` : ''}`
       : ''
     const connect = Object.entries(s.connectMs)
       .map(([step, figures]) => `${step} ${duration(figures.p50)}/${duration(figures.p95)}`)

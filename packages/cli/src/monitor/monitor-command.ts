@@ -12,6 +12,7 @@ import { Monitor, type MonitorSnapshot } from './monitor.js'
 import { createMonitorMetrics, serveMetrics, type MonitorMetrics } from './monitor-metrics.js'
 import { targetsOf } from './monitor-targets.js'
 import { renderSnapshot } from './monitor-view.js'
+import { terminalSafeIo } from '../terminal-text.js'
 
 /** Exit codes of `tarmac monitor --once` (`EXIT_CODES`' values). */
 export const MONITOR_EXIT_CODES = Object.freeze({
@@ -103,7 +104,9 @@ const OPTIONS = {
 } as const
 
 /** `tarmac monitor`. */
-export const monitorCommand: Command = async (argv, io) => {
+export const monitorCommand: Command = async (argv, rawIo) => {
+  // The print boundary: text services and the collector sent never reaches the terminal as control sequences.
+  const io = terminalSafeIo(rawIo)
   const { values } = parseOptions(argv, OPTIONS)
   if (values.help) {
     io.stdout.write(MONITOR_HELP)
@@ -180,7 +183,10 @@ export const monitorCommand: Command = async (argv, io) => {
   const paint = paintFor(io)
   try {
     if (values.once) {
-      const [snapshot, coldStarts] = await Promise.all([monitor.once(), readColdStarts(config, timeoutMs)])
+      const [snapshot, coldStarts] = await Promise.all([
+        monitor.once(),
+        readColdStarts(config, timeoutMs, io.env),
+      ])
       io.stdout.write(
         values.json
           ? `${JSON.stringify({ ...snapshot, alertEvents: recorded, incidents, coldStarts }, null, 2)}\n`
@@ -197,11 +203,12 @@ export const monitorCommand: Command = async (argv, io) => {
       if (io.signal?.aborted || values.json) continue
       if (Date.now() - coldStartsAtMs >= intervalMs) {
         coldStartsAtMs = Date.now()
-        coldStarts = await readColdStarts(config, timeoutMs)
+        coldStarts = await readColdStarts(config, timeoutMs, io.env)
       }
       const text =
         renderSnapshot(monitor.snapshot(), paint, io.stdout.columns) + renderColdStarts(coldStarts, paint)
-      io.stdout.write(live ? `\x1b[H\x1b[2J${text}` : `${text}\n`)
+      if (live) rawIo.stdout.write('\x1b[H\x1b[2J') // the monitor's own screen refresh
+      io.stdout.write(live ? text : `${text}\n`)
     }
     await monitor.stop()
     return MONITOR_EXIT_CODES.allUp

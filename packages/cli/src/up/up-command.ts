@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@tarmac/postgres'
@@ -54,6 +55,9 @@ Options:
       --facts-file FILE  where up keeps what it supervises — each service's exits (code or
                          signal), restarts and pid — for tarmac diagnose on this machine
                          (default ${SUPERVISOR_FACTS_FILE}, under --root; removed when up stops)
+      --host ADDR        the address every service listens on (default 127.0.0.1, or
+                         TARMAC_UP_HOST): loopback only, so a developer's stack, which has no
+                         health token, is not reachable from the network. 0.0.0.0 opens it.
       --no-restart       stop everything when one service exits (for CI); by default a service
                          that exits is restarted after a backoff (${RESTART_DEFAULTS.baseDelayMs / 1000} s doubling to ${RESTART_DEFAULTS.maxDelayMs / 1000} s,
                          jittered) while the others stay up
@@ -86,6 +90,7 @@ const OPTIONS = {
   ports: { type: 'string' },
   backends: { type: 'string' },
   'redis-url': { type: 'string' },
+  host: { type: 'string' },
   'no-restart': { type: 'boolean' },
   'facts-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -121,6 +126,7 @@ export const upCommand: Command = async (argv, io) => {
     )
 
   const ports = parsePorts(values.ports)
+  const host = parseHost(values.host ?? io.env.TARMAC_UP_HOST)
   const backendCount = intOption(values.backends, 'backends', 1)
   if (backendCount > MAX_BACKENDS)
     throw new CliError('CLI_ERR_USAGE', `--backends takes 1 to ${MAX_BACKENDS}, got ${backendCount}`)
@@ -184,6 +190,8 @@ export const upCommand: Command = async (argv, io) => {
       stop: (db) => db.close(),
     })
   } else say('tarmac', 'using DATABASE_URL; no embedded Postgres')
+  if (!host.startsWith('127.') && host !== '::1')
+    say('tarmac', paint('yellow', `services listen on ${host}: reachable from the network (--host)`))
   const backendUrls = backendsOf.map((backend) => `http://127.0.0.1:${backend.port}`)
   const env = (): Record<string, string> => ({
     DATABASE_URL: databaseUrl,
@@ -192,6 +200,8 @@ export const upCommand: Command = async (argv, io) => {
     ...(manyBackends && { BACKEND_URLS: backendUrls.join(','), DB_FLEET_SIZE: String(backendCount) }),
     ...(redisUrl && { REDIS_URL: redisUrl }),
     NODE_ENV: io.env.NODE_ENV ?? 'development',
+    // Loopback unless widened: without a health token, details, /metrics and the collector trust loopback.
+    HOST: host,
     // Every service reports its cold starts to the frontend (loopback: no token needed locally).
     ...(services.includes('frontend') && { STARTUP_REPORT_URL: `${urlOf('frontend')}/startup-reports` }),
   })
@@ -314,6 +324,14 @@ export function supervision(event: SupervisorEvent): string {
 }
 
 const seconds = (ms: number) => `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`
+
+/** `--host`: an IP address to listen on (default 127.0.0.1); the URLs `up` prints and uses stay on loopback. */
+export function parseHost(text: string | undefined): string {
+  if (text === undefined || text === '') return '127.0.0.1'
+  if (isIP(text) === 0)
+    throw new CliError('CLI_ERR_USAGE', `--host takes an IP address (127.0.0.1, 0.0.0.0, ::), got "${text}"`)
+  return text
+}
 
 /** `auth=18001,backend=18000` over the contract ports. */
 export function parsePorts(text: string | undefined): { auth: number; backend: number; frontend: number } {

@@ -14,6 +14,7 @@ import { toJunit } from './junit.js'
 import { runCriteria, type ValidationReport } from './run-criteria.js'
 import { runUntilPass } from './until-pass.js'
 import { renderReport } from './validate-view.js'
+import { terminalSafeIo } from '../terminal-text.js'
 
 /** Exit codes of `tarmac validate`. */
 export const VALIDATE_EXIT_CODES = Object.freeze({
@@ -105,7 +106,9 @@ export function loadCriteria(file: string | undefined, cwd: string, env: NodeJS.
 }
 
 /** `tarmac validate`. */
-export const validateCommand: Command = async (argv, io) => {
+export const validateCommand: Command = async (argv, rawIo) => {
+  // The print boundary: text services and the collector sent never reaches the terminal as control sequences.
+  const io = terminalSafeIo(rawIo)
   const { values } = parseOptions(argv, OPTIONS)
   if (values.help) {
     io.stdout.write(VALIDATE_HELP)
