@@ -168,7 +168,8 @@ export class ChatStore {
 
   /**
    * Stores a user message once per `(thread, clientMsgId)`: a resend returns the first row and
-   * `created: false`, so the caller acknowledges it again without a second run.
+   * `created: false`, so the caller acknowledges it again without a second run. `THREAD_NOT_FOUND` when the
+   * thread is deleted under a resend (between the insert and the read-back).
    */
   async addUserMessage(
     threadId: string,
@@ -188,7 +189,9 @@ export class ChatStore {
        where thread_id = $1 and client_msg_id = $2`,
       [threadId, clientMsgId],
     )
-    return { message: toMessage(existing.rows[0]!), created: false }
+    // The thread (and with it the message) was deleted between the two statements: a resend racing a deletion.
+    if (!existing.rows[0]) throw new BackendError('THREAD_NOT_FOUND', 'no such thread')
+    return { message: toMessage(existing.rows[0]), created: false }
   }
 
   /** Whether an assistant reply to `messageId` is stored (replies record `replyTo` in their metadata). */

@@ -60,7 +60,7 @@ export const BACKEND_FAULTS = defineFaults('@tarmac/backend', {
   },
   THREAD_NOT_FOUND: client(
     '404 / error frame',
-    'no such thread — or it belongs to someone else',
+    'no such thread — or it belongs to someone else, or it was deleted while a message to it was being stored',
     'check the id; list `/api/threads`',
     404,
   ),
