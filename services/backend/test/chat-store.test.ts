@@ -79,3 +79,22 @@ describe('ChatStore.addUserMessage racing a thread deletion', () => {
     }
   })
 })
+
+describe('ChatStore.listMessages', () => {
+  it("returns a user message's clientMsgId, so a client can tell its own message after a reload", async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 })
+    try {
+      const store = new ChatStore(pool)
+      const thread = await store.createThread('user-list', 'client ids')
+      const { message } = await store.addUserMessage(thread.id, 'client-1', 'hello')
+      await store.addAssistantMessage(thread.id, 'hi', { replyTo: message.id })
+      const { items } = await store.listMessages(thread.id, {})
+      expect(items.map((m) => [m.role, m.clientMsgId])).toEqual([
+        ['user', 'client-1'],
+        ['assistant', undefined],
+      ])
+    } finally {
+      await pool.end()
+    }
+  })
+})
