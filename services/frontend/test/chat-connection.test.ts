@@ -1,38 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { SocketLike } from '../app/chat/chat-connection.js'
 import { ChatConnection, reconnectDelayMs } from '../app/chat/chat-connection.js'
-
-/** An in-memory WebSocket: the test plays the server. */
-class FakeSocket implements SocketLike {
-  readyState = 0
-  sent: Record<string, unknown>[] = []
-  onopen: SocketLike['onopen'] = null
-  onmessage: SocketLike['onmessage'] = null
-  onclose: SocketLike['onclose'] = null
-  onerror: SocketLike['onerror'] = null
-  constructor(readonly protocols: string[]) {}
-  send(data: string) {
-    this.sent.push(JSON.parse(data) as Record<string, unknown>)
-  }
-  close() {
-    this.readyState = 3
-  }
-  accept(userId = 'u1') {
-    this.readyState = 1
-    this.onopen?.({})
-    this.receive({ type: 'auth.ok', userId })
-  }
-  receive(frame: Record<string, unknown>) {
-    this.onmessage?.({ data: JSON.stringify(frame) })
-  }
-  drop(code = 1006) {
-    this.readyState = 3
-    this.onclose?.({ code })
-  }
-  sends() {
-    return this.sent.filter((f) => f.type === 'message.send')
-  }
-}
+import { FakeSocket } from './fake-socket.js'
 
 function setup(overrides: { refreshToken?: () => Promise<boolean> } = {}) {
   const sockets: FakeSocket[] = []
@@ -229,5 +197,25 @@ describe('ChatConnection', () => {
     connection.retry(id)
     expect(connection.state.messages[0]).toMatchObject({ status: 'failed', errorCode: 'FRAME_TOO_LARGE' })
     expect(last().sends()).toEqual([])
+  })
+
+  it('Retry on a message failed by a final code sends it again on the same socket (found by the fuzz test)', async () => {
+    const { connection, last } = setup()
+    connection.connect()
+    connection.openThread('t1')
+    last().accept()
+    const id = connection.send('hi')
+    last().receive({ type: 'error', code: 'INVALID_FRAME', message: 'bad', ref: id, retryable: false })
+    expect(connection.state.messages[0]).toMatchObject({ status: 'failed', errorCode: 'INVALID_FRAME' })
+    connection.retry(id)
+    expect(last().sends()).toHaveLength(2)
+    last().receive({
+      type: 'message.ack',
+      threadId: 't1',
+      clientMsgId: id,
+      messageId: 'm1',
+      duplicate: false,
+    })
+    expect(connection.state.messages[0]).toMatchObject({ status: 'sent', id: 'm1' })
   })
 })

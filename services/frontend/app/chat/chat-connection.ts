@@ -197,8 +197,10 @@ export class ChatConnection {
         }, delayMs),
       )
     }
+    // A message out of the outbox (acked, or failed) is done with this socket: a retry sends it again.
     const pending = new Set(outbox)
     for (const id of this.#ackTimers.keys()) if (!pending.has(id)) this.#clearAckTimer(id)
+    for (const id of this.#sentOnSocket) if (!pending.has(id)) this.#sentOnSocket.delete(id)
   }
 
   #clearAckTimer(clientMsgId: string): void {
