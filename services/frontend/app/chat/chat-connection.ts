@@ -295,7 +295,8 @@ export class ChatConnection {
     for (const message of pendingSends(this.#state)) {
       const clientMsgId = message.clientMsgId
       if (clientMsgId === undefined || this.#sentOnSocket.has(clientMsgId)) continue
-      const frame = JSON.stringify({ type: 'message.send', threadId, clientMsgId, text: message.text })
+      const send: ClientFrameInput = { type: 'message.send', threadId, clientMsgId, text: message.text }
+      const frame = JSON.stringify(send)
       if (new TextEncoder().encode(frame).byteLength > maxFrameBytes) {
         const refusal = `the message is larger than ${maxFrameBytes} bytes once encoded; shorten it`
         this.#dispatch({
