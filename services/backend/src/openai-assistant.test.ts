@@ -3,6 +3,7 @@ import { FAKE_LEAKED_KEY, startFakeOpenAi, type FakeOpenAi } from '../test/suppo
 import {
   chatCompletionDeltas,
   createOpenAiAssistant,
+  publicUrlOf,
   type OpenAiAssistantOptions,
 } from './openai-assistant.js'
 
@@ -125,5 +126,15 @@ describe('createOpenAiAssistant against a fake of the remote LLM API (a local Op
     ))
       deltas.push(delta)
     expect(deltas).toEqual(['Echo: ', 'two\nlines'])
+  })
+})
+
+describe('publicUrlOf (what reply metadata and messages show of OPENAI_BASE_URL)', () => {
+  it('drops credentials, query and fragment', () => {
+    expect(publicUrlOf('https://user:sk-secret@llm.example:8443/v1/?api_key=abc#x')).toBe(
+      'https://llm.example:8443/v1',
+    )
+    expect(publicUrlOf('http://127.0.0.1:11434/v1')).toBe('http://127.0.0.1:11434/v1')
+    expect(publicUrlOf('not a url')).toBe('(an invalid URL)')
   })
 })

@@ -64,6 +64,16 @@ export async function* chatCompletionDeltas(
   throw new ProviderError('PROVIDER_ERROR', 'the provider closed the stream without [DONE]')
 }
 
+/** `https://host:port/path` of a URL: without credentials, query or fragment. */
+export function publicUrlOf(url: string): string {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '')
+  } catch {
+    return '(an invalid URL)'
+  }
+}
+
 /** Reads at most `maxBytes` of a body as text, then cancels the rest: an error page is not worth a stream. */
 async function readBounded(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<string> {
   if (!body) return ''
@@ -95,11 +105,14 @@ async function readBounded(body: ReadableStream<Uint8Array> | null, maxBytes: nu
  */
 export function createOpenAiAssistant(options: OpenAiAssistantOptions): AssistantProvider {
   const base = options.baseUrl.replace(/\/+$/, '')
+  // What replies and messages may show of the URL: no user, password, query or fragment (a gateway's key can
+  // sit in any of them), since every reply's metadata goes to the thread's clients and into the database.
+  const shownBase = publicUrlOf(base)
   const headers: Record<string, string> = { 'content-type': 'application/json' }
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`
   return {
     name: 'openai',
-    metadata: Object.freeze({ provider: 'openai', model: options.model, offline: false, baseUrl: base }),
+    metadata: Object.freeze({ provider: 'openai', model: options.model, offline: false, baseUrl: shownBase }),
     async check(signal) {
       let response: Response
       try {
@@ -107,7 +120,7 @@ export function createOpenAiAssistant(options: OpenAiAssistantOptions): Assistan
       } catch (error) {
         throw new BackendError(
           'BACKEND_ERR_PROVIDER_UNAVAILABLE',
-          `assistant provider at ${base} unreachable: ${networkReasonOf(error)}`,
+          `assistant provider at ${shownBase} unreachable: ${networkReasonOf(error)}`,
           { cause: error, dependencyUnavailable: true },
         )
       }
@@ -116,7 +129,7 @@ export function createOpenAiAssistant(options: OpenAiAssistantOptions): Assistan
       if (!response.ok) {
         throw new BackendError(
           'BACKEND_ERR_PROVIDER_UNAVAILABLE',
-          `assistant provider at ${base} answered GET /models with HTTP ${response.status}${rejected ? ' (check OPENAI_API_KEY)' : ''}`,
+          `assistant provider at ${shownBase} answered GET /models with HTTP ${response.status}${rejected ? ' (check OPENAI_API_KEY)' : ''}`,
           { permanent: rejected },
         )
       }
