@@ -130,6 +130,17 @@ describe('createOpenAiAssistant against a fake of the remote LLM API (a local Op
 })
 
 describe('publicUrlOf (what reply metadata and messages show of OPENAI_BASE_URL)', () => {
+  it("a reply's metadata shows the base URL without the key a gateway URL may hold", () => {
+    const assistant = createOpenAiAssistant({
+      baseUrl: 'http://user:sk-gateway-key@127.0.0.1:1/v1/?api_key=abc',
+      model: 'm',
+      connectTimeoutMs: 1,
+      idleTimeoutMs: 1,
+      runTimeoutMs: 1,
+    })
+    expect(assistant.metadata.baseUrl).toBe('http://127.0.0.1:1/v1')
+  })
+
   it('drops credentials, query and fragment', () => {
     expect(publicUrlOf('https://user:sk-secret@llm.example:8443/v1/?api_key=abc#x')).toBe(
       'https://llm.example:8443/v1',
