@@ -1,6 +1,7 @@
 /** What a startup-storm run records (results.json) and the README tables rendered from it. */
 import { markdownTable, only, pair, type BenchTables } from '../readme-tables.js'
 import type { Run } from '../results-file.js'
+import { modelTables } from './model-tables.js'
 import { table, type ContestantResult } from './report.js'
 
 export interface StartupStormResult {
@@ -35,4 +36,5 @@ export const tables = {
       }),
     )
   },
+  ...modelTables,
 } satisfies BenchTables

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
 import { fleetServices, loadConfig, main } from '@tarmac/cli'
+import { clientAddress, parseTrustProxy } from '@tarmac/service'
 import { startPgBouncer } from '@tarmac/testing'
 import { captureIo } from '../../packages/cli/test/capture-io.js'
 
@@ -178,8 +179,33 @@ deploy:
   it('tells every service which proxies may set x-forwarded-for, per platform', () => {
     const read = (file: string) => readFileSync(join(ROOT, 'deploy', file), 'utf8')
     for (const service of ['auth', 'frontend', 'backend']) {
-      expect(read(`cloud-run/${service}.yaml`)).toMatch(/- name: TRUST_PROXY\n\s+value: '1'/)
+      expect(read(`cloud-run/${service}.yaml`)).toMatch(/- name: TRUST_PROXY\n\s+value: '2'/)
       expect(read(`kubernetes/base/${service}.yaml`)).toMatch(/TRUST_PROXY: uniquelocal/)
+    }
+  })
+
+  it('on Cloud Run, finds the client on every path its ingress lets in (docs/deploy.md)', () => {
+    const read = (file: string) => readFileSync(join(ROOT, 'deploy', file), 'utf8')
+    const trust = parseTrustProxy(
+      /- name: TRUST_PROXY\n\s+value: '(\d+)'/.exec(read('cloud-run/auth.yaml'))![1]!,
+    )
+    // What reaches a container from Google's front end (its peer: Cloud Run's own infrastructure).
+    const arriving = (forwardedFor: string) =>
+      ({ socket: { remoteAddress: '169.254.1.1' }, headers: { 'x-forwarded-for': forwardedFor } }) as never
+    const client = '198.51.100.7'
+    // Browser → external load balancer → frontend: `<what the client wrote>, <client>, <load balancer>`.
+    expect(clientAddress(arriving(`6.6.6.6, ${client}, 34.120.0.1`), trust)).toBe(client)
+    // Frontend proxy (sets the client it concluded) → Google's front end (appends the connector's address) → auth.
+    expect(clientAddress(arriving(`${client}, 10.8.0.3`), trust)).toBe(client)
+    // Nobody outside reaches a run.app URL straight, where it could write the second entry itself.
+    for (const service of ['auth', 'frontend', 'backend']) {
+      expect(read(`cloud-run/${service}.yaml`)).toMatch(
+        /run\.googleapis\.com\/ingress: internal-and-cloud-load-balancing/,
+      )
+      // …and the calls between services count as internal only when they leave through the VPC.
+      expect(read(`cloud-run/${service}.yaml`)).toMatch(
+        /run\.googleapis\.com\/vpc-access-egress: all-traffic/,
+      )
     }
   })
 

@@ -85,6 +85,19 @@ export const CLI_FAULTS = defineFaults('tarmac', {
     meaning: '`monitor`: `--alert-command` exited non-zero, was killed at its timeout, or could not start',
     action: 'run the command by hand with the event on stdin (the history keeps it)',
   },
+  CLI_ERR_TLS_CERT_EXPIRING: {
+    domain: 'infrastructure',
+    layer: 'tls',
+    meaning:
+      "`monitor`: a `tls` target's certificate expires in fewer days than its `minDaysLeft` (a warning: the target is degraded)",
+    action: 'renew the certificate (or fix the renewal job) before it expires; the message says when it does',
+  },
+  CLI_ERR_TLS_CERT_EXPIRED: {
+    domain: 'infrastructure',
+    layer: 'tls',
+    meaning: "`monitor`: a `tls` target's certificate has expired (the target is down)",
+    action: 'renew the certificate and reload whatever serves it',
+  },
   CLI_ERR_METRICS_LISTEN: {
     domain: 'configuration',
     layer: 'client',
@@ -202,6 +215,14 @@ export const DEPLOY_FAULTS = defineFaults('tarmac deploy', {
       'a cold start of every instance at once needs more connector establishments than its admission rate gives within the startup deadline',
     action:
       'raise the connector capacity, lower maxInstances, or give the services a longer deadline (within the probe window)',
+  },
+  DEPLOY_COLD_START_PREDICTED_NOT_READY: {
+    domain: 'configuration',
+    layer: 'connector',
+    meaning:
+      'the storm model predicts that a cold start of the whole fleet leaves instances not ready within the startup deadline (the connector too slow, or too few server slots: 53300)',
+    action:
+      'raise the connector capacity or its minimum instances, give the fleet server slots (a pooler, max_connections), or lower maxInstances',
   },
   DEPLOY_SHUTDOWN_OVER_GRACE: {
     domain: 'configuration',

@@ -17,7 +17,7 @@ export interface Judgement {
 
 /** The judgement of a code (or an annotated entry `{ code, domain?, layer? }`). */
 export function judge(
-  subject: { code?: string | undefined; domain?: unknown; layer?: unknown } | string,
+  subject: { code?: string | undefined; domain?: unknown; layer?: unknown; message?: unknown } | string,
 ): Judgement {
   const { domain, layer } = faults.classify(typeof subject === 'string' ? { code: subject } : subject)
   return { domain, layer }

@@ -14,6 +14,8 @@ export const CLI_DEFAULTS = Object.freeze({
     historySize: 100,
     /** The `--history` file is compacted (uptime buckets, transitions, recent results) past this size. */
     historyMaxBytes: 8 * 1_048_576,
+    /** A `tls` target whose certificate has fewer whole days left than this is degraded (a warning). */
+    tlsMinDaysLeft: 14,
   }),
   validate: Object.freeze({
     threshold: 0.8,

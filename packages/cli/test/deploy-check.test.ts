@@ -129,7 +129,41 @@ describe('tarmac deploy check', () => {
           'backend 40 + auth 10 = 50 connections at 0.5/s = 100000 ms > shortest startup deadline 60000 ms',
         fix: 'the connector must admit ≥ 0.83/s, or lower the instances to ≤ 30 in all',
       }),
+      // The model agrees: one establishment at a time, 2 s each, 15 s attempts retried until 60 s.
+      expect.objectContaining({ code: 'DEPLOY_COLD_START_PREDICTED_NOT_READY' }),
     ])
+  })
+
+  it("predicts the plan's cold start with the storm model: p95, readiness and 53300, with the numbers", async () => {
+    const plan = (instances: number, maxConnections: number) => `fleet:
+  database: { maxConnections: ${maxConnections}, reserved: 3 }
+  connector: { admissionsPerSecond: 1, minInstances: 2, maxInstances: 10 }
+  services:
+    backend: { maxInstances: ${instances}, poolMax: 1 }
+`
+    const fits = await check(plan(20, 40))
+    const prediction = fits.checks.find((c) => c.check === 'predicted cold start')!
+    expect(prediction.passed).toBe(true)
+    expect(prediction.numbers).toMatch(
+      /^storm model: 20 instances through the connector \(2 → 10 after 20\.0 s in flight, 1\.0 s–3\.0 s each\) into 37 slots: 100 % ready, p95 \d+\.\d s ≤ deadline 120\.0 s, 0 × 53300/,
+    )
+    expect(fits.out).toContain('predicted cold start')
+
+    // 1,000 instances: the scaled connector admits ~5 a second, so half are still queued at the deadline.
+    const wide = await check(plan(1_000, 2_000))
+    expect(failed(wide.checks)).toContainEqual(
+      expect.objectContaining({
+        code: 'DEPLOY_COLD_START_PREDICTED_NOT_READY',
+        fix: 'raise the connector (minInstances, machine type) or lower the instances',
+      }),
+    )
+    expect(wide.code).toBe(1)
+
+    // 40 instances into 27 slots: the rest are refused (53300) and retry until the deadline.
+    const short = await check(plan(40, 30))
+    const refused = short.checks.find((c) => c.code === 'DEPLOY_COLD_START_PREDICTED_NOT_READY')!
+    expect(refused.numbers).toMatch(/into 27 slots: 67\.5 % ready, .*, [1-9]\d* × 53300/)
+    expect(refused.fix).toBe('give the fleet ≥ 40 server slots (now 27), or lower the instances')
   })
 
   it('refuses what Cloud Run cannot do: a window over 240 s, a stop over 10 s, concurrency over 1000', async () => {

@@ -206,7 +206,7 @@ describe('tarmac deploy verify --from (recorded answers)', () => {
         subject: 'vpc access',
         code: 'DEPLOY_DRIFT_NETWORK',
         why: expect.stringContaining('no route') as string,
-        fix: 'gcloud run services update tarmac-backend --project my-project --region europe-west1 --vpc-connector projects/my-project/locations/europe-west1/connectors/tarmac --vpc-egress private-ranges-only',
+        fix: 'gcloud run services update tarmac-backend --project my-project --region europe-west1 --vpc-connector projects/my-project/locations/europe-west1/connectors/tarmac --vpc-egress all-traffic',
       }),
     ])
   })

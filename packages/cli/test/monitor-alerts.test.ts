@@ -8,6 +8,7 @@ import { Monitor, type MonitorSnapshot } from '../src/monitor/monitor.js'
 import { parseConfig } from '../src/config/load-config.js'
 import { targetsOf } from '../src/monitor/monitor-targets.js'
 import type { AlertEvent } from '../src/monitor/alert-event.js'
+import type { IncidentEvent } from '../src/monitor/incident.js'
 import { alerterFor } from '../src/monitor/alert-setup.js'
 import { webhookSink } from '../src/monitor/alert-sinks.js'
 import { startAlertReceiver, waitUntil, type AlertReceiver } from './alert-receiver.js'
@@ -28,12 +29,16 @@ afterAll(async () => {
   await receiver.close()
 })
 
-/** A monitor of `service`'s /health/ready every 100 ms, down at 2 of 3, alerting as `yaml` and `flags` say. */
+/**
+ * A monitor of `service`'s /health/ready every 100 ms, down at 2 of 3, alerting as `yaml` and `flags` say
+ * (`yaml` without an `alerts:` line groups nothing: each change is a message at once).
+ */
 function monitorWith(yaml: string, flags: Parameters<typeof alerterFor>[1], historyFile: string) {
   const config = parseConfig(
-    `services:\n  svc: { url: '${service.url}' }\nmonitor: { intervalMs: 100, timeoutMs: 1000, endpoints: [ready], failures: 2, window: 3 }\n${yaml}`,
+    `services:\n  svc: { url: '${service.url}' }\nmonitor: { intervalMs: 100, timeoutMs: 1000, endpoints: [ready], failures: 2, window: 3 }\n${yaml.includes('alerts:') ? '' : 'alerts: { groupWindowMs: 0 }\n'}${yaml}`,
   )
   const recorded: AlertEvent[] = []
+  const incidents: IncidentEvent[] = []
   const failures: string[] = []
   let monitor: Monitor | undefined = undefined
   const alerter = alerterFor(
@@ -41,9 +46,14 @@ function monitorWith(yaml: string, flags: Parameters<typeof alerterFor>[1], hist
     flags,
     { PATH: process.env.PATH },
     {
+      verdict: (targets) => monitor!.incidentVerdict(targets),
       onEvent: (event) => {
         recorded.push(event)
         monitor!.recordAlert(event)
+      },
+      onIncident: (event) => {
+        incidents.push(event)
+        monitor!.recordIncident(event)
       },
       onDelivery: (_event, outcome) => !outcome.ok && failures.push(`${outcome.code}: ${outcome.error}`),
     },
@@ -57,19 +67,19 @@ function monitorWith(yaml: string, flags: Parameters<typeof alerterFor>[1], hist
     historyFile,
     alerter,
   })
-  return { monitor, recorded, failures }
+  return { monitor, recorded, incidents, failures }
 }
 
 const snapshotOf = (m: Monitor) => m.snapshot().targets[0]!
 
 describe('alerts, delivered to a real HTTP receiver and a real command', () => {
-  it('sends down then recovered once each, with the evidence, to the webhook and the command', async () => {
+  it('opens then resolves one incident, with the verdict and the evidence, at the webhook and the command', async () => {
     const out = join(dir, 'command-out.jsonl')
     const { monitor, recorded } = monitorWith(
-      '',
+      'alerts: { groupWindowMs: 200 }\n',
       {
         webhook: receiver.url,
-        command: `{ cat; echo "env $TARMAC_ALERT_EVENT $TARMAC_ALERT_TARGET $TARMAC_ALERT_CODE $TARMAC_ALERT_WINDOW"; } >> '${out}'`,
+        command: `{ cat; echo "env $TARMAC_ALERT_STATUS $TARMAC_ALERT_TARGETS $TARMAC_ALERT_DOMAIN/$TARMAC_ALERT_LAYER"; } >> '${out}'`,
       },
       join(dir, 'h1.jsonl'),
     )
@@ -95,39 +105,55 @@ describe('alerts, delivered to a real HTTP receiver and a real command', () => {
       await monitor.stop()
       service.answers.set('/health/ready', { status: 200, body: docs.pass })
     }
-    const bodies = receiver.bodies as AlertEvent[]
-    expect(bodies.map((b) => b.event)).toEqual(['down', 'recovered'])
+    const bodies = receiver.bodies as IncidentEvent[]
+    expect(bodies.map((b) => b.status)).toEqual(['opened', 'resolved'])
+    expect(bodies[1]!.id).toBe(bodies[0]!.id)
     expect(bodies[0]).toMatchObject({
-      kind: 'alert',
-      target: 'svc ready',
-      service: 'svc',
-      from: 'up',
-      to: 'down',
-      since: expect.stringMatching(/^\d{4}-/),
-      disposition: 'sent',
-      lastError: {
-        errorClass: 'HEALTH_FAIL',
-        code: 'TCP_REFUSED',
-        faultDomain: 'infrastructure',
-        httpStatus: 503,
-      },
-      window: { size: 3, threshold: 2, failures: expect.any(Number) },
+      kind: 'incident',
+      id: expect.stringMatching(/^tarmac-\d{8}T\d{6}Z-[0-9a-f]{6}$/),
+      sequence: 1,
+      severity: 'outage',
+      // Only /health/ready is monitored: diagnose's model finds nothing to weigh (it reads failing checks in
+      // /health/infrastructure), so the target's own judgement stands — a refused connect, the network path.
+      verdict: { basis: 'targets', domain: 'infrastructure', layer: 'tcp', owner: 'the network team' },
+      targets: [
+        {
+          target: 'svc ready',
+          service: 'svc',
+          condition: 'down',
+          since: expect.stringMatching(/^\d{4}-/),
+          lastError: {
+            errorClass: 'HEALTH_FAIL',
+            code: 'TCP_REFUSED',
+            faultDomain: 'infrastructure',
+            httpStatus: 503,
+          },
+        },
+      ],
+      changes: [{ target: 'svc ready', from: 'up', to: 'down' }],
     })
-    expect(bodies[0]!.window.failures).toBeGreaterThanOrEqual(2)
-    const lines = readFileSync(out, 'utf8').trim().split('\n')
-    expect(lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as AlertEvent).event)).toEqual([
-      'down',
-      'recovered',
+    expect(bodies[0]!.verdict.handoff).toMatch(
+      /^# Handoff: infrastructure \/ tcp\n\n- \*\*For:\*\* the network team/,
+    )
+    expect(bodies[0]!.verdict.evidence).toEqual([
+      expect.stringMatching(/^svc ready is down: TCP_REFUSED — failing: postgres:responseTime/),
     ])
-    expect(lines).toContain('env down svc ready TCP_REFUSED 2/3')
-    // Every event is in the history too.
+    expect(bodies[1]).toMatchObject({ sequence: 2, targets: [], involved: ['svc ready'] })
+    const lines = readFileSync(out, 'utf8').trim().split('\n')
+    expect(
+      lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as IncidentEvent).status),
+    ).toEqual(['opened', 'resolved'])
+    expect(lines).toContain('env opened svc ready infrastructure/tcp')
+    // Every target event and every message is in the history too.
     const history = readFileSync(join(dir, 'h1.jsonl'), 'utf8')
     expect(history.match(/"kind":"alert"/g)).toHaveLength(2)
+    expect(history.match(/"kind":"incident"/g)).toHaveLength(2)
+    expect(recorded.map((e) => `${e.event}:${e.disposition}`)).toEqual(['down:sent', 'recovered:sent'])
   }, 60_000)
 
   it('retries a failing webhook with backoff, and a receiver that never answers does not stop the monitor', async () => {
     const flaky = await startAlertReceiver([500, 503])
-    const event = { kind: 'alert', event: 'down', target: 't' } as unknown as AlertEvent
+    const event = { kind: 'incident', id: 'i', status: 'opened' } as unknown as IncidentEvent
     const delays: number[] = []
     const sleep = (ms: number) => (delays.push(ms), Promise.resolve())
     const outcome = await webhookSink(flaky.url, {
@@ -147,7 +173,7 @@ describe('alerts, delivered to a real HTTP receiver and a real command', () => {
 
     const closed = `http://127.0.0.1:${await getFreePort()}/hook`
     const { monitor, failures } = monitorWith(
-      'alerts: { webhookAttempts: 3, webhookBackoffMs: 50 }\n',
+      'alerts: { webhookAttempts: 3, webhookBackoffMs: 50, groupWindowMs: 0 }\n',
       { webhook: closed, command: 'exit 7' },
       join(dir, 'h2.jsonl'),
     )
@@ -217,18 +243,14 @@ describe('alerts, delivered to a real HTTP receiver and a real command', () => {
     } finally {
       await limited.monitor.stop()
     }
-    expect(receiver.bodies).toHaveLength(1)
-    expect(limited.recorded.map((e) => e.disposition)).toEqual([
-      'sent',
-      'rate-limited',
-      'unchanged',
-      'rate-limited',
-    ])
+    // The second outage is held back; a recovery never is (it resolves the first).
+    expect(receiver.bodies).toMatchObject([{ status: 'opened' }, { status: 'resolved' }])
+    expect(limited.recorded.map((e) => e.disposition)).toEqual(['sent', 'sent', 'rate-limited', 'unchanged'])
   }, 60_000)
 })
 
 describe('tarmac monitor --once --alert-webhook --history', () => {
-  it('alerts once for a target that stays down across runs (the history remembers what was sent)', async () => {
+  it('alerts once for a target that stays down across runs (the history remembers the open incident)', async () => {
     const closedPort = await getFreePort()
     writeFileSync(
       join(dir, 'tarmac.yaml'),
@@ -241,21 +263,31 @@ describe('tarmac monitor --once --alert-webhook --history', () => {
         ['monitor', '--once', '--json', '--history', 'once.jsonl', '--alert-webhook', receiver.url],
         io,
       )
-      return { code, snapshot: JSON.parse(io.out()) as MonitorSnapshot & { alertEvents: AlertEvent[] } }
+      return {
+        code,
+        snapshot: JSON.parse(io.out()) as MonitorSnapshot & {
+          alertEvents: AlertEvent[]
+          incidents: IncidentEvent[]
+        },
+      }
     }
     const first = await run()
     expect(first.code).toBe(1)
     expect(first.snapshot.alertEvents).toMatchObject([{ event: 'down', disposition: 'sent' }])
+    // A single sweep is one grouping window: the opening is sent before the run ends.
+    expect(first.snapshot.incidents).toMatchObject([{ status: 'opened' }])
     expect(receiver.bodies).toMatchObject([
       {
-        event: 'down',
-        target: 'gone live',
-        lastError: { errorClass: 'TCP_REFUSED', faultDomain: 'unknown' },
+        status: 'opened',
+        // A service that does not answer at all: a crash and a broken network look alike from here.
+        verdict: { domain: 'unknown', layer: 'unknown' },
+        targets: [{ target: 'gone live', lastError: { errorClass: 'TCP_REFUSED', faultDomain: 'unknown' } }],
       },
     ])
     const second = await run()
     expect(second.code).toBe(1)
     expect(second.snapshot.alertEvents).toEqual([])
+    expect(second.snapshot.incidents).toEqual([])
     expect(receiver.bodies).toHaveLength(1)
     expect(second.snapshot.targets[0]).toMatchObject({
       status: 'down',

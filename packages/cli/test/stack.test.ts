@@ -7,9 +7,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@tarmac/postgres'
 import { getFreePort } from '@tarmac/testing'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { loadConfig } from '../src/config/load-config.js'
 import { main } from '../src/main.js'
-import type { MonitorSnapshot } from '../src/monitor/monitor.js'
+import { alerterFor } from '../src/monitor/alert-setup.js'
+import type { IncidentEvent } from '../src/monitor/incident.js'
+import { Monitor, type MonitorSnapshot } from '../src/monitor/monitor.js'
+import { targetsOf } from '../src/monitor/monitor-targets.js'
 import type { ValidationReport } from '../src/validate/run-criteria.js'
+import { startAlertReceiver, waitUntil } from './alert-receiver.js'
 import { captureIo } from './capture-io.js'
 import { junitErrors } from './junit-schema.js'
 
@@ -103,6 +108,18 @@ describe('the real local stack', () => {
     expect(report.checks.find((c) => c.type === 'chat')).toMatchObject({ passed: true })
     expect(report.passRate).toBe(1)
     expect(code).toBe(0)
+    // The connector criterion: fresh connects through auth's own path; the frontend, not in this config, skipped.
+    expect(report.checks.find((c) => c.category === 'connector')).toMatchObject({
+      type: 'db-connect',
+      passed: true,
+      samples: 10,
+    })
+    expect(report.checks.find((c) => c.name === 'auth infrastructure passes')).toMatchObject({ passed: true })
+    expect(report.skipped.map((s) => s.check)).toEqual([
+      'health/frontend live',
+      'health/frontend ready',
+      'health/frontend started',
+    ])
     const monitor = captureIo(dir, { DATABASE_URL: db.url })
     expect(await main(['monitor', '--once', '--json'], monitor)).toBe(0)
     const snapshot = JSON.parse(monitor.out()) as MonitorSnapshot
@@ -177,6 +194,111 @@ describe('the real local stack', () => {
     expect(check('chat')).toMatchObject({ passed: false })
     expect(await junitErrors(readFileSync(join(dir, 'down.xml'), 'utf8'))).toEqual([])
   }, 150_000)
+
+  it('one database outage under backend and auth is one alert: opened, updated, then resolved', async () => {
+    const receiver = await startAlertReceiver()
+    const loaded = loadConfig('tarmac.yaml', dir, { DATABASE_URL: db.url })
+    // Every change a message at once (no grouping window): the outage's targets go down one result at a time,
+    // so the alert is opened with the first and updated with the others, deterministically.
+    const config = {
+      ...loaded.config,
+      monitor: { ...loaded.config.monitor, intervalMs: 1_000, timeoutMs: 1_000, websocket: false },
+      alerts: { ...loaded.config.alerts, groupWindowMs: 0 },
+    }
+    let monitor: Monitor | undefined = undefined
+    const alerter = alerterFor(
+      config,
+      { webhook: receiver.url },
+      {},
+      {
+        verdict: (targets) => monitor!.incidentVerdict(targets),
+        onEvent: (event) => monitor!.recordAlert(event),
+        onIncident: (event) => monitor!.recordIncident(event),
+        onDelivery: () => {},
+      },
+    )
+    monitor = new Monitor({
+      targets: targetsOf(config, {}),
+      concurrency: 16,
+      failures: 2,
+      window: 3,
+      lagBoundMs: 1_000,
+      alerter,
+    })
+    const bodies = receiver.bodies as IncidentEvent[]
+    const rows = () => monitor.snapshot().targets
+    const describeState = () =>
+      `${rows()
+        .map((t) => `${t.target}=${t.status}${t.degraded ? ' (degraded)' : ''}`)
+        .join(', ')}; alerts: ${bodies.map((b) => `${b.id} ${b.status}`).join(', ')}`
+    let stopped = false
+    onTestFinished(async () => {
+      await monitor.stop()
+      await receiver.close()
+      if (!stopped) return
+      // As the test above: the stack is every test's fixture, so its database comes back whatever happened.
+      db = await startEmbeddedPostgres({ dataDir: db.dataDir, port: db.port }).catch(() => db)
+      await expect
+        .poll(async () => (await fetch(`${backendUrl}/health/ready`).catch(() => undefined))?.status, {
+          timeout: 60_000,
+          interval: 500,
+        })
+        .toBe(200)
+    }, 90_000)
+    monitor.start()
+    // A stack just started may say it is degraded (its pool still filling): that is an incident of its own,
+    // a warning. The outage starts from a clean slate: every target up, not degraded, no incident open.
+    await waitUntil(
+      () => rows().every((t) => t.status === 'up' && !t.degraded) && alerter!.incident === null,
+      describeState,
+      60_000,
+    )
+    receiver.bodies.length = 0
+
+    await db.close()
+    stopped = true
+    const down = ['postgres', 'backend ready', 'auth ready']
+    await waitUntil(
+      () => {
+        const last = bodies.at(-1)
+        return last !== undefined && down.every((name) => last.targets.some((t) => t.target === name))
+      },
+      describeState,
+      90_000,
+    )
+    db = await startEmbeddedPostgres({ dataDir: db.dataDir, port: db.port })
+    stopped = false
+    await waitUntil(() => bodies.at(-1)?.status === 'resolved', describeState, 90_000)
+    await monitor.stop()
+
+    // One alert: one id, opened once, updated as the other targets joined and left, resolved once.
+    expect(new Set(bodies.map((b) => b.id)).size).toBe(1)
+    const statuses = bodies.map((b) => b.status)
+    expect(statuses[0]).toBe('opened')
+    expect(statuses.at(-1)).toBe('resolved')
+    expect(statuses.slice(1, -1).length).toBeGreaterThan(0)
+    expect(new Set(statuses.slice(1, -1))).toEqual(new Set(['updated']))
+    expect(bodies.map((b) => b.sequence)).toEqual(bodies.map((_, i) => i + 1))
+    // With the whole picture, diagnose's model names the database, and whose move it is.
+    const whole = bodies.find((b) => down.every((name) => b.targets.some((t) => t.target === name)))!
+    expect(whole.verdict).toMatchObject({
+      basis: 'diagnose',
+      domain: 'infrastructure',
+      layer: 'postgres-availability',
+      owner: 'the database team',
+    })
+    expect(whole.verdict.handoff).toMatch(/^# Handoff: infrastructure \/ postgres-availability/)
+    expect(whole.title).toMatch(/^infrastructure \/ postgres-availability .*; for the database team$/)
+    expect(bodies.at(-1)!.involved).toEqual(expect.arrayContaining(down))
+    expect(bodies.at(-1)!.targets).toEqual([])
+    // On its way out (the database back, the services' checks not yet), the verdict stays as told.
+    expect(bodies.at(-1)!.verdict).toMatchObject({
+      layer: 'postgres-availability',
+      owner: 'the database team',
+    })
+    // What the operator receives, for the runbook.
+    console.log(bodies.map((b) => `${b.id} #${b.sequence} ${b.status}: ${b.title}`).join('\n'))
+  }, 300_000)
 
   it('Ctrl-C (SIGINT to the whole process group) stops everything in reverse order and exits 0', async () => {
     const from = upOutput.length // what the shutdown printed, not what earlier tests made the stack say

@@ -5,7 +5,9 @@ import { ADMIN_DATABASE_URL, getFreePort } from '@tarmac/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadCriteria } from '../src/validate/validate-command.js'
 import { main } from '../src/main.js'
-import type { ValidationReport } from '../src/validate/run-criteria.js'
+import { runCriteria, type ValidationReport } from '../src/validate/run-criteria.js'
+import { parseConfig } from '../src/config/load-config.js'
+import { toJunit } from '../src/validate/junit.js'
 import { captureIo } from './capture-io.js'
 import { docs, startHealthServer, type HealthServer } from './health-servers.js'
 import { junitErrors } from './junit-schema.js'
@@ -149,6 +151,79 @@ describe('tarmac validate against real local servers', () => {
       maxMs: 30_000,
     })
     expect(checks.find((c) => c.type === 'startup-phase')).toMatchObject({ phase: 'database', maxMs: 30_000 })
+    // HTTP 200 from every health endpoint: the frontend's and auth's too (issue 23).
+    const health = (service: string) =>
+      checks.flatMap((c) => (c.type === 'http' && c.service === service ? [c.path] : []))
+    expect(health('frontend').sort()).toEqual(['/health/live', '/health/ready', '/health/startup'])
+    expect(health('auth').sort()).toEqual([
+      '/health/infrastructure',
+      '/health/live',
+      '/health/ready',
+      '/health/startup',
+    ])
+    for (const check of checks.filter((c) => c.type === 'http' && c.service === 'frontend'))
+      expect(check).toMatchObject({ ifConfigured: true, status: 200 })
+    // The connector criterion: fresh connects through auth's own path, as the backend's.
+    const connector = shipped.categories.find((c) => c.name === 'connector')!
+    expect(connector.checks).toMatchObject([
+      { type: 'db-connect', service: 'auth', samples: 10, percentile: 95, maxMs: 30_000 },
+    ])
+  })
+
+  it('runs the shipped health checks against every configured service, and skips the frontend when absent', async () => {
+    const up = { status: 200, body: docs.pass }
+    const healthy = () =>
+      startHealthServer({
+        '/health/live': up,
+        '/health/ready': up,
+        '/health/startup': up,
+        '/health/infrastructure': up,
+      })
+    const [api, auth, web] = await Promise.all([healthy(), healthy(), healthy()])
+    try {
+      const shipped = loadCriteria(undefined, dir, {})
+      const only = (name: string) => ({
+        ...shipped,
+        categories: shipped.categories.filter((c) => c.name === name),
+      })
+      const withFrontend = `services:\n  backend: { url: '${api.url}' }\n  auth: { url: '${auth.url}' }\n  frontend: { url: '${web.url}' }\n`
+      const all = await runCriteria(only('health'), { config: parseConfig(withFrontend), env: {} })
+      expect(all.checks.map((c) => c.name)).toEqual(
+        expect.arrayContaining([
+          'frontend live',
+          'frontend ready',
+          'frontend started',
+          'auth infrastructure passes',
+        ]),
+      )
+      expect(all.checks.filter((c) => !c.passed)).toEqual([])
+      expect(web.hits.get('/health/ready')).toBe(1)
+      expect(all.skipped).toEqual([])
+      web.answers.set('/health/ready', { status: 503, body: docs.readyAppBroken })
+      const failing = await runCriteria(only('health'), { config: parseConfig(withFrontend), env: {} })
+      expect(failing.criticalFailed).toEqual(['health/frontend ready'])
+      expect(failing.passed).toBe(false)
+      const without = await runCriteria(only('health'), {
+        config: parseConfig(withFrontend.split('\n').slice(0, 3).join('\n')),
+        env: {},
+      })
+      expect(without.checks.some((c) => c.name.startsWith('frontend'))).toBe(false)
+      const reason = 'no service "frontend" in the config'
+      expect(without.skipped).toEqual([
+        { check: 'health/frontend live', reason },
+        { check: 'health/frontend ready', reason },
+        { check: 'health/frontend started', reason },
+      ])
+      expect(without.passed).toBe(true)
+      // CI sees them as skipped, never as passed.
+      const junit = toJunit(without)
+      expect(junit).toContain(
+        '<testcase classname="health" name="frontend ready" time="0.000">\n      <skipped message="skipped: no service &quot;frontend&quot; in the config"/>',
+      )
+      expect(await junitErrors(junit)).toEqual([])
+    } finally {
+      await Promise.all([api.close(), auth.close(), web.close()])
+    }
   })
 
   it('teaches with --help, and names an unknown service', async () => {

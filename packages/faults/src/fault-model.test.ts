@@ -62,10 +62,11 @@ describe('createFaultModel', () => {
       layer: 'pool',
       basis: 'annotation',
     })
-    expect(faults.classify({ code: 'ECONNREFUSED' })).toEqual({
+    // No catalog and no class (SQLSTATE, network errno) knows it: unknown, never a guess.
+    expect(faults.classify({ code: 'NOT_A_KNOWN_CODE' })).toEqual({
       domain: 'unknown',
       layer: 'unknown',
-      code: 'ECONNREFUSED',
+      code: 'NOT_A_KNOWN_CODE',
       basis: 'undeclared',
     })
     expect(faults.classify(undefined)).toMatchObject({ domain: 'unknown', basis: 'none' })

@@ -1,6 +1,7 @@
 import type { FaultCatalog, FaultSpec } from './fault-spec.js'
 import { catalogProblems } from './fault-spec.js'
-import { isProgrammingError, programmingErrorCode } from './programming-error.js'
+import { classOfCode } from './code-classes.js'
+import { isFetchFailure, isProgrammingError, programmingErrorCode } from './programming-error.js'
 import { isFaultDomain, isFaultLayer, type VerdictDomain, type VerdictLayer } from './vocabulary.js'
 
 /** A code as declared, with the package that declares it. */
@@ -16,10 +17,12 @@ export interface Classification {
    * `annotation`: the producer said (a service annotates its documents from its own catalog); `declared`: the
    * code's spec; `cause`: a deferring code's cause; `fallback`: a deferring code's own spec, no cause known;
    * `programming-error`: a `TypeError`, `ReferenceError` or `SyntaxError` of the application's own code, no catalog
-   * declaring its code (`isProgrammingError`); `undeclared`: a code no catalog knows; `none`: no code at all.
+   * declaring its code (`isProgrammingError`); `class`: a code no catalog declares, judged by its class (a
+   * SQLSTATE's, a network errno's: `classOfCode`), or undici's bare `fetch failed`; `undeclared`: a code no
+   * catalog knows and no class holds; `none`: no code at all.
    */
   readonly basis:
-    'annotation' | 'declared' | 'cause' | 'fallback' | 'programming-error' | 'undeclared' | 'none'
+    'annotation' | 'declared' | 'cause' | 'fallback' | 'programming-error' | 'class' | 'undeclared' | 'none'
 }
 
 /** The lookup every judge of a fault uses: the status page, monitor, validate, diagnose, the assistant. */
@@ -90,6 +93,14 @@ export function createFaultModel(...catalogs: readonly FaultCatalog[]): FaultMod
         basis: 'programming-error',
       }
     const fromCause = cause === undefined ? UNKNOWN : classify(cause, depth + 1)
+    // undici's `fetch failed`: its cause says which part of the network; without one it is still the network.
+    if (!spec && isFetchFailure(subject))
+      return fromCause.domain !== 'unknown'
+        ? { ...fromCause, basis: fromCause.basis === 'annotation' ? 'annotation' : 'cause' }
+        : { domain: 'infrastructure', layer: 'tcp', code: 'fetch failed', basis: 'class' }
+    // A code no catalog declares: its class says whose move it is (42P05 is a statement the application sent).
+    const codeClass = spec || codeName === undefined ? undefined : classOfCode(codeName)
+    if (codeClass) return { domain: codeClass.domain, layer: codeClass.layer, code: codeName, basis: 'class' }
     if (fromCause.domain !== 'unknown')
       return { ...fromCause, basis: fromCause.basis === 'annotation' ? 'annotation' : 'cause' }
     if (spec)

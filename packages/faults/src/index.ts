@@ -15,5 +15,12 @@ export type { ErrorTableColumn } from './error-table.js'
 export { parseOptions, describeIssue, defaultMessage } from './parse-options.js'
 export type { OptionIssue, OptionsSchema, RawIssue } from './parse-options.js'
 export { SampleWindow, percentileOf } from './sample-window.js'
-export { PROGRAMMING_ERROR_NAMES, isProgrammingError, programmingErrorCode } from './programming-error.js'
+export {
+  PROGRAMMING_ERROR_NAMES,
+  isFetchFailure,
+  isProgrammingError,
+  programmingErrorCode,
+} from './programming-error.js'
+export { SQLSTATE_CLASSES, SQLSTATE_CODE_VERDICTS, classOfCode } from './code-classes.js'
+export type { CodeClass } from './code-classes.js'
 export type { ProgrammingErrorName } from './programming-error.js'

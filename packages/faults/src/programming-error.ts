@@ -16,6 +16,18 @@ interface ErrorLike {
   name?: unknown
   code?: unknown
   cause?: unknown
+  message?: unknown
+}
+
+/**
+ * undici's `TypeError: fetch failed`: the network's failure dressed as a `TypeError`, its reason (if any) in
+ * `cause`. Never a programming error, with a cause or without one.
+ */
+export function isFetchFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const { name, code, message } = error as ErrorLike
+  // A live error has the name; a recorded one (`{ code: 'TypeError', message }` in a report) the code.
+  return (name === 'TypeError' || code === 'TypeError') && message === 'fetch failed'
 }
 
 /**
@@ -23,7 +35,8 @@ interface ErrorLike {
  * 1. its `name` is `TypeError`, `ReferenceError` or `SyntaxError`, and
  * 2. its `code`, if it has one, is not a network code (`E…` system codes, `UND_ERR_…`); Node's own `ERR_…`
  *    codes (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_URL`…) are wrong arguments, so they count; and
- * 3. it has no `cause`, or its `cause` is itself a programming error. A `TypeError` with a cause is a wrapper:
+ * 3. it is not undici's `fetch failed` (`isFetchFailure`), bare or wrapping, and
+ * 4. it has no `cause`, or its `cause` is itself a programming error. A `TypeError` with a cause is a wrapper:
  *    undici's `fetch` throws `TypeError: fetch failed` with the network error (`ECONNREFUSED`, `ENOTFOUND`,
  *    `UND_ERR_CONNECT_TIMEOUT`…) as its cause — the network's move, judged by that cause and retried.
  *
@@ -36,6 +49,7 @@ export function isProgrammingError(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > MAX_DEPTH) return false
   const { name, code, cause } = error as ErrorLike
   if (!(PROGRAMMING_ERROR_NAMES as readonly unknown[]).includes(name)) return false
+  if (isFetchFailure(error)) return false
   if (typeof code === 'string' && NETWORK_CODE.test(code)) return false
   return cause === undefined || isProgrammingError(cause, depth + 1)
 }

@@ -88,9 +88,11 @@ export const POSTGRES_FAULTS = defineFaults('@tarmac/postgres', {
   },
   PG_ERR_QUERY_FAILED: {
     retryable: false,
+    // Judged by its SQLSTATE's class (the cause): 42… a statement the application sent, 53100 the server's disk.
+    defers: true,
     domain: 'application',
     layer: 'application',
-    meaning: 'a query of this package failed on the server',
+    meaning: 'a query of this package failed on the server; the SQLSTATE (its cause) says whose move',
     action: 'read `sqlState` and `cause`',
   },
   PG_ERR_CONNECT_FAILED: {
@@ -103,6 +105,8 @@ export const POSTGRES_FAULTS = defineFaults('@tarmac/postgres', {
   },
   PG_ERR_MIGRATION_FAILED: {
     retryable: false,
+    // Judged by its SQLSTATE's class (the cause): 42501 is a missing grant, 42P07 the migration's own SQL.
+    defers: true,
     domain: 'application',
     layer: 'application',
     meaning: 'a migration failed and was rolled back',

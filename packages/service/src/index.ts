@@ -18,6 +18,7 @@ export {
   clientAddress,
   TRUST_PROXY_DEFAULT,
   TRUST_PROXY_RANGES,
+  TRUST_PROXY_MAX_HOPS,
 } from './trust-proxy.js'
 export type { TrustProxy } from './trust-proxy.js'
 export { HttpError, ConfigError, SERVICE_ERROR_CODES, SERVICE_FAULTS, SHARED_ERROR_CODES } from './errors.js'

@@ -1,7 +1,15 @@
 import type { IncomingMessage } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { ConfigError, clientAddress, healthToken, loadConfig, parseTrustProxy, trustProxy } from './index.js'
+import {
+  ConfigError,
+  TRUST_PROXY_MAX_HOPS,
+  clientAddress,
+  healthToken,
+  loadConfig,
+  parseTrustProxy,
+  trustProxy,
+} from './index.js'
 
 const request = (remoteAddress: string, forwardedFor?: string) =>
   ({
@@ -36,6 +44,34 @@ describe('TRUST_PROXY', () => {
     const trust = parseTrustProxy('10.0.0.0/8, loopback')
     expect(clientAddress(request('10.1.2.3', '6.6.6.6, 198.51.100.4, 10.4.4.4'), trust)).toBe('198.51.100.4')
     expect(clientAddress(request('127.0.0.1', '6.6.6.6'), parseTrustProxy('none'))).toBe('127.0.0.1')
+  })
+
+  it('refuses CIDR lists that together trust every IPv4 or IPv6 address', () => {
+    for (const value of [
+      '0.0.0.0/1,128.0.0.0/1',
+      '128.0.0.0/1, 0.0.0.0/2, 64.0.0.0/2, loopback',
+      '0.0.0.0/128.0.0.0,128.0.0.0/1', // a netmask is a prefix too
+      '::/1,8000::/1',
+      '::ffff:0:0/96', // every IPv4 peer, as an IPv4-mapped range
+      '::/0',
+      '0.0.0.0/0',
+    ]) {
+      expect(() => loadConfig(schema, { TRUST_PROXY: value }), value).toThrow(ConfigError)
+    }
+    // Wide but not everything is allowed: one half, or every range but one address.
+    expect(parseTrustProxy('0.0.0.0/1')).toEqual({ kind: 'addresses', addresses: ['0.0.0.0/1'] })
+    expect(parseTrustProxy('0.0.0.0/1,128.0.0.0/2,192.0.0.0/3').kind).toBe('addresses')
+    expect(parseTrustProxy('10.0.0.0/8,uniquelocal,::1').kind).toBe('addresses')
+  })
+
+  it(`refuses a hop count above ${TRUST_PROXY_MAX_HOPS}`, () => {
+    expect(parseTrustProxy(String(TRUST_PROXY_MAX_HOPS))).toEqual({
+      kind: 'hops',
+      hops: TRUST_PROXY_MAX_HOPS,
+    })
+    for (const value of [String(TRUST_PROXY_MAX_HOPS + 1), '100', '4294967296']) {
+      expect(() => loadConfig(schema, { TRUST_PROXY: value }), value).toThrow(/TRUST_PROXY/)
+    }
   })
 
   it('refuses to trust everyone, and addresses it cannot parse', () => {

@@ -11,7 +11,8 @@ import {
 } from '@tarmac/service'
 import type { AuthConfig } from './options.js'
 import { AUTH_DEFAULTS } from './options.js'
-import { installRateLimits } from './rate-limits.js'
+import { createRateLimitCounter } from './rate-limit-counter.js'
+import { rateLimitsWith } from './rate-limits.js'
 import { registerAuthRoutes, type AuthRuntime } from './routes.js'
 
 /** The HTTP side of the service before any dependency is up: routes, protections, the readiness gate. */
@@ -67,13 +68,21 @@ export async function createAuthApp(
     allowedHeaders: ['authorization', 'content-type'],
     maxAge: 600,
   })
-  const limit = await installRateLimits(app, {
+  // Shared by the fleet through Redis when REDIS_URL is set, per instance otherwise (logged either way).
+  const counter = await createRateLimitCounter({
+    redisUrl: config.REDIS_URL,
+    logger,
+    register: app.health.metricsRegister,
+  })
+  app.addHook('onClose', () => counter.close())
+  const limit = rateLimitsWith(counter.counter, {
     windowMs: config.RATE_LIMIT_WINDOW_MS,
     perIp: config.RATE_LIMIT_PER_IP,
     perAccount: config.RATE_LIMIT_PER_ACCOUNT,
     refreshPerIp: config.RATE_LIMIT_REFRESH_PER_IP,
+    ipv6PrefixBits: config.RATE_LIMIT_IPV6_PREFIX,
   })
   const runtime: AuthRuntime = {}
-  registerAuthRoutes(app, runtime, limit)
+  registerAuthRoutes(app, runtime, limit, { maxAgeS: config.REFRESH_TOKEN_TTL_S })
   return { app, gate, runtime }
 }

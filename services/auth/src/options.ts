@@ -34,7 +34,11 @@ export const AUTH_DEFAULTS = Object.freeze({
   rateLimitPerIp: 30,
   rateLimitPerAccount: 10,
   rateLimitRefreshPerIp: 60,
+  /** IPv6 clients are counted per network of this many bits: one subscriber's /64 is one client. */
+  rateLimitIpv6PrefixBits: 64,
   keyRefreshIntervalMs: 60_000,
+  /** How often sealed successors past the reuse grace window are cleared: a seal outlives it by at most this. */
+  sealSweepIntervalMs: 5_000,
 })
 
 /** Origins as a comma list; each must be an http(s) origin without a path. */
@@ -56,6 +60,7 @@ export const authConfigSchema = z.object({
   PORT: port(AUTH_DEFAULTS.port),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: urlWith('postgres:', 'postgresql:').optional(),
+  REDIS_URL: urlWith('redis:', 'rediss:').optional(),
   HEALTH_TOKEN: healthToken,
   TRUST_PROXY: trustProxy,
   LOG_LEVEL: logLevel,
@@ -80,6 +85,12 @@ export const authConfigSchema = z.object({
   RATE_LIMIT_PER_IP: positiveInt(AUTH_DEFAULTS.rateLimitPerIp),
   RATE_LIMIT_PER_ACCOUNT: positiveInt(AUTH_DEFAULTS.rateLimitPerAccount),
   RATE_LIMIT_REFRESH_PER_IP: positiveInt(AUTH_DEFAULTS.rateLimitRefreshPerIp),
+  RATE_LIMIT_IPV6_PREFIX: z.coerce
+    .number()
+    .int()
+    .min(32)
+    .max(128)
+    .default(AUTH_DEFAULTS.rateLimitIpv6PrefixBits),
 })
 
 /** The validated, frozen configuration. */

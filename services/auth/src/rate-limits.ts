@@ -1,6 +1,7 @@
-import rateLimit from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { HttpError } from '@tarmac/service'
+import { clientIpKeyOf } from './client-ip-key.js'
+import type { HitCounter } from './hit-counter.js'
 import { normalizeEmail } from './identity.js'
 
 /** The rate-limited route groups and what each is counted by. */
@@ -19,6 +20,8 @@ export interface RateLimitOptions {
   readonly perIp: number
   readonly perAccount: number
   readonly refreshPerIp: number
+  /** IPv6 clients are counted per network of this many bits (`RATE_LIMIT_IPV6_PREFIX`). */
+  readonly ipv6PrefixBits: number
 }
 
 /**
@@ -38,34 +41,30 @@ export function accountKeyOf(email: unknown): string {
 const emailOf = (request: FastifyRequest) => (request.body as { email?: unknown } | undefined)?.email
 
 /**
- * Registers `@fastify/rate-limit` (in-memory, per instance) and returns a `preHandler` factory for one route
- * group. The client IP is `request.ip`: the socket's peer unless `TRUST_PROXY` trusts it. Over any limit → 429
- * `RATE_LIMITED` with `retry-after`. Every attempt counts, so a flood of wrong passwords for one account is cut
- * off whichever IPs it comes from.
+ * Returns the `preHandler` factory of one route group, counting in `counter` (Redis shared by the fleet, or
+ * this instance's memory: `createRateLimitCounter`). The client IP is `request.ip` — the socket's peer unless
+ * `TRUST_PROXY` trusts it — with IPv6 grouped by its network. Over any limit → 429 `RATE_LIMITED` with
+ * `retry-after`. Every attempt counts, so a flood of wrong passwords for one account is cut off whichever IPs it
+ * comes from; the IP is counted first, so a client over its IP limit adds nothing to the accounts it tries.
  */
-export async function installRateLimits(
-  app: FastifyInstance,
+export function rateLimitsWith(
+  counter: HitCounter,
   options: RateLimitOptions,
-): Promise<(group: RateLimitGroup) => preHandlerAsyncHookHandler> {
-  await app.register(rateLimit, { global: false })
+): (group: RateLimitGroup) => preHandlerAsyncHookHandler {
   const perIpOf = (group: RateLimitGroup) =>
     group === 'refresh' || group === 'logout' ? options.refreshPerIp : options.perIp
-  const limiterOf = (group: RateLimitGroup, by: 'ip' | 'account') =>
-    app.createRateLimit({
-      max: by === 'account' ? options.perAccount : perIpOf(group),
-      timeWindow: options.windowMs,
-      keyGenerator: (request) =>
-        by === 'account' ? `${group}:account:${accountKeyOf(emailOf(request))}` : `${group}:ip:${request.ip}`,
-    })
-  return (group) => {
-    const limiters = RATE_LIMIT_GROUPS[group].map((by) => limiterOf(group, by))
-    return async (request, reply) => {
-      for (const limiter of limiters) {
-        const limit = await limiter(request)
-        if (!limit.isAllowed && limit.isExceeded) {
-          void reply.header('retry-after', String(limit.ttlInSeconds))
-          throw new HttpError(429, 'RATE_LIMITED', `too many attempts; retry in ${limit.ttlInSeconds} s`)
-        }
+  const keyOf = (group: RateLimitGroup, by: 'ip' | 'account', request: FastifyRequest) =>
+    by === 'account'
+      ? `${group}:account:${accountKeyOf(emailOf(request))}`
+      : `${group}:ip:${clientIpKeyOf(request.ip, options.ipv6PrefixBits)}`
+  return (group) => async (request, reply) => {
+    for (const by of RATE_LIMIT_GROUPS[group]) {
+      const max = by === 'account' ? options.perAccount : perIpOf(group)
+      const { count, resetInMs } = await counter.hit(keyOf(group, by, request), options.windowMs)
+      if (count > max) {
+        const retryAfterS = Math.max(1, Math.ceil(resetInMs / 1000))
+        void reply.header('retry-after', String(retryAfterS))
+        throw new HttpError(429, 'RATE_LIMITED', `too many attempts; retry in ${retryAfterS} s`)
       }
     }
   }

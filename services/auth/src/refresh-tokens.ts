@@ -53,6 +53,11 @@ export interface RefreshTokenStore {
   rotate(token: string): Promise<IssuedRefreshToken>
   /** Revokes the token's family (logout). `INVALID_TOKEN` for a token that was never issued. */
   revokeFamily(token: string): Promise<void>
+  /**
+   * Clears the sealed successor of every token rotated longer ago than the grace window → how many. Past the
+   * window a seal can never be used, and kept it lets an old token plus a database backup unseal the chain.
+   */
+  clearSpentSeals(): Promise<number>
 }
 
 export function createRefreshTokenStore(db: AuthDatabase, options: RefreshTokenOptions): RefreshTokenStore {
@@ -141,6 +146,15 @@ export function createRefreshTokenStore(db: AuthDatabase, options: RefreshTokenO
         [hashOf(token)],
       )
       if (!rowCount) throw new AuthError('INVALID_TOKEN', 'the refresh token is invalid')
+    },
+
+    async clearSpentSeals() {
+      const { rowCount } = await db.query(
+        `update auth_refresh_tokens set successor_sealed = null
+          where successor_sealed is not null and rotated_at < now() - make_interval(secs => $1)`,
+        [reuseGraceMs / 1000],
+      )
+      return rowCount ?? 0
     },
   }
 }

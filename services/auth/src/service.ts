@@ -107,6 +107,7 @@ export async function createAuthService(
   )
 
   let keysTimer: NodeJS.Timeout | undefined
+  let sealTimer: NodeJS.Timeout | undefined
   startup.add<SigningKeys>({
     name: 'signing-keys',
     phase: 'keys',
@@ -116,14 +117,15 @@ export async function createAuthService(
       const db = createAuthDatabase(database.postgres.get().pool)
       const keys = await loadSigningKeys({ db, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S })
       runtime.keys = keys
+      const refreshTokens = createRefreshTokenStore(db, {
+        ttlS: config.REFRESH_TOKEN_TTL_S,
+        familyTtlS: config.REFRESH_FAMILY_TTL_S,
+        reuseGraceMs: config.REFRESH_REUSE_GRACE_MS,
+      })
       runtime.accounts = createAccounts({
         db,
         keys,
-        refreshTokens: createRefreshTokenStore(db, {
-          ttlS: config.REFRESH_TOKEN_TTL_S,
-          familyTtlS: config.REFRESH_FAMILY_TTL_S,
-          reuseGraceMs: config.REFRESH_REUSE_GRACE_MS,
-        }),
+        refreshTokens,
         passwords: createPasswordHasher(),
         accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
       })
@@ -133,10 +135,21 @@ export async function createAuthService(
       }, AUTH_DEFAULTS.keyRefreshIntervalMs)
       timer.unref()
       keysTimer = timer
+      // A sealed successor is spent once the grace window has passed: clear it, so an old token plus a database
+      // backup cannot unseal the chain to the live token. Every instance sweeps; the update is idempotent.
+      const sweep = () => {
+        refreshTokens
+          .clearSpentSeals()
+          .catch((error: unknown) => logger.warn({ err: error }, 'clearing spent refresh-token seals failed'))
+      }
+      sweep()
+      sealTimer = setInterval(sweep, AUTH_DEFAULTS.sealSweepIntervalMs)
+      sealTimer.unref()
       return keys
     },
     stop() {
       clearInterval(keysTimer)
+      clearInterval(sealTimer)
     },
   })
   startup.add({

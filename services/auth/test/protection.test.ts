@@ -6,7 +6,7 @@ let auth: RunningAuth
 let open: RunningAuth
 /** RATE_LIMIT_PER_ACCOUNT=5 and no practical IP limit: what the email-variants test needs. */
 let perAccount: RunningAuth
-/** In production behind one load balancer (`TRUST_PROXY=1`), as on Cloud Run. */
+/** In production behind one load balancer (`TRUST_PROXY=1`). */
 let behindBalancer: RunningAuth
 beforeAll(async () => {
   ;[open, auth, perAccount, behindBalancer] = await Promise.all([

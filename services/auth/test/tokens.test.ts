@@ -103,6 +103,25 @@ describe('refresh tokens', () => {
     expect((await refresh(second.body.refreshToken)).status).toBe(200)
   })
 
+  it("clears a rotated token's sealed successor from its row once the grace window has passed", async () => {
+    const signup = await auth.post('/auth/signup', newAccount())
+    expect((await refresh(signup.body.refreshToken)).status).toBe(200)
+    const sealOf = async () =>
+      (
+        await sql(`select successor_sealed from auth_refresh_tokens where token_hash = $1`, [
+          hashOf(signup.body.refreshToken),
+        ])
+      ).rows[0]?.successor_sealed as Buffer | null | undefined
+    expect(await sealOf()).toBeInstanceOf(Buffer) // within the window: kept, for a second tab's refresh
+    await rotatedAgo(signup.body.refreshToken, 6) // REFRESH_REUSE_GRACE_MS is 5 s
+    // The sweep runs every 5 s: the row loses its seal without any further request.
+    const deadline = Date.now() + 30_000
+    while ((await sealOf()) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250))
+    expect(await sealOf()).toBeNull()
+    // …and the token, reused now, is a reuse: the family is revoked.
+    expect((await refresh(signup.body.refreshToken)).body.code).toBe('TOKEN_REUSED')
+  })
+
   it('answers a reuse within the grace window with INVALID_TOKEN once the family is logged out', async () => {
     const signup = await auth.post('/auth/signup', newAccount())
     const rotated = await refresh(signup.body.refreshToken)

@@ -110,10 +110,9 @@ export class AssistantRunner {
 
   /**
    * Starts a run answering `replyTo` once the thread's previous runs are done; never rejects (a failure is an
-   * outcome and a `run.failed` event).
+   * outcome and a `run.failed` event). `runId` is the run lease's when the service holds one.
    */
-  start(threadId: string, replyTo: string): RunHandle {
-    const runId = randomUUID()
+  start(threadId: string, replyTo: string, runId: string = randomUUID()): RunHandle {
     const controller = new AbortController()
     const line = this.#threads.get(threadId)
     if (line && line.waiting >= this.#maxQueuedRunsPerThread) {
@@ -178,7 +177,8 @@ export class AssistantRunner {
         type: 'run.completed',
         ...base,
         messageId: message.id,
-        text,
+        // The stored reply: another instance's, when its run on the same message stored one first.
+        text: message.text,
         metadata: message.metadata,
       })
       return { status: 'completed', runId, message }

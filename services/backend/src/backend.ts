@@ -33,7 +33,9 @@ import { CLOSE_CODES } from './errors.js'
 import { faults } from './faults.js'
 import { createInProcessBus, type EventBus } from './event-bus.js'
 import { BACKEND_DEFAULTS, BACKEND_PHASES, type BackendConfig, type BackendOptions } from './options.js'
+import { createCapsComponent, type BackendCaps } from './caps-component.js'
 import { createRedisBusComponent } from './redis-bus.js'
+import { newInstanceId } from './run-lease-keeper.js'
 import { registerRestRoutes } from './rest-routes.js'
 import { chatRoundTrip } from './self-test.js'
 import { createJwksComponent } from './token-verifier.js'
@@ -75,6 +77,8 @@ export function createBackend(
   const { connectAhead, logger: givenLogger, version, ...knobs } = options
   const o = { ...BACKEND_DEFAULTS, ...knobs }
   const logger = givenLogger ?? createLogger({ name: 'backend', level: config.LOG_LEVEL })
+  // This process's name in run leases (and, with Redis, in the fleet's cap counts).
+  const instanceId = newInstanceId()
   // A deadline past the platform's startup window means the platform kills the instance before it can say why.
   const windowWarning = checkPlatformStartupWindow({
     platformStartupWindowMs: config.PLATFORM_STARTUP_WINDOW_MS,
@@ -194,6 +198,17 @@ export function createBackend(
       },
     ])
   }
+  // The run and socket caps: fleet-wide in Redis when REDIS_URL is set, else this instance's (said at startup).
+  const caps = startup.add<BackendCaps>(
+    createCapsComponent(config.REDIS_URL, {
+      instanceId,
+      keyPrefix: o.redisKeyPrefix,
+      heartbeatMs: o.capsHeartbeatMs,
+      commandTimeoutMs: o.capsCommandTimeoutMs,
+      log: logger,
+      metrics: () => app.health?.metricsRegister,
+    }),
+  )
   const chat = startup.add<ChatService>({
     name: 'chat',
     phase: 'services',
@@ -212,9 +227,17 @@ export function createBackend(
         maxQueuedRunsPerThread: o.maxQueuedRunsPerThread,
         deltaFlushMs: o.deltaFlushMs,
         maxRunsPerUser: config.CHAT_MAX_RUNS_PER_USER,
+        runCaps: caps.get().counters['runs-per-user'],
+        leases: {
+          instanceId,
+          leaseMs: o.runLeaseMs,
+          heartbeatMs: o.runLeaseHeartbeatMs,
+          sweepMs: o.runLeaseSweepMs,
+          maxAttempts: o.runLeaseMaxAttempts,
+        },
         log: logger,
       }),
-    stop: (service) => service.runner.stop(o.runDrainMs),
+    stop: (service) => service.stop(o.runDrainMs),
     stopTimeoutMs: o.runDrainMs + 5_000,
   })
   const hub = startup.add<WebSocketHub>({
@@ -238,6 +261,10 @@ export function createBackend(
           heartbeatIntervalMs: o.heartbeatIntervalMs,
           maxSocketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
           maxSocketsPerIp: config.WS_MAX_SOCKETS_PER_IP,
+          socketCaps: {
+            perUser: caps.get().counters['sockets-per-user'],
+            perIp: caps.get().counters['sockets-per-ip'],
+          },
           clientAddress: (request) => clientAddress(request, config.TRUST_PROXY),
         },
       )

@@ -1,9 +1,18 @@
 import type { MessageAckFrame, MessagePage, PageQuery, Thread, ThreadPage } from '@tarmac/protocol'
 import type { AssistantProvider } from './assistant.js'
+import { randomUUID } from 'node:crypto'
 import { AssistantRunner, type RunHandle, type RunnerLog } from './assistant-runner.js'
+import { LocalCapCounter, type CapCounter } from './cap-counter.js'
 import { ChatStore, type Queryable } from './chat-store.js'
 import { BackendError } from './errors.js'
-import type { EventBus } from './event-bus.js'
+import { threadTopic, type EventBus } from './event-bus.js'
+import {
+  RUN_LEASE_DEFAULTS,
+  RunLeaseKeeper,
+  newInstanceId,
+  type RunLeaseTimings,
+} from './run-lease-keeper.js'
+import { RunLeases, type RunLease } from './run-leases.js'
 
 export interface ChatServiceOptions {
   db: Queryable
@@ -16,7 +25,11 @@ export interface ChatServiceOptions {
   deltaFlushMs: number
   /** Runs one user may have in flight or queued at once. Default: no cap. */
   maxRunsPerUser?: number
-  log?: RunnerLog | undefined
+  /** Where the per-user run cap is counted: this instance (default) or the fleet (Redis). */
+  runCaps?: CapCounter
+  /** The run leases: this instance's name in them (default: `newInstanceId()`), their length and timers. */
+  leases?: Partial<RunLeaseTimings> & { readonly instanceId?: string }
+  log?: (RunnerLog & { info(object: object, message: string): void }) | undefined
 }
 
 /** A user message to store and answer (a `message.send` frame's fields). */
@@ -40,7 +53,10 @@ export interface SendHooks {
 export interface SendResult {
   readonly messageId: string
   readonly duplicate: boolean
-  /** The run answering the message; undefined for a resend already answered (or being answered). */
+  /**
+   * The run this instance started on the message; undefined for a resend already answered, or being answered by
+   * a live run of any instance (the sender follows the thread, so that run's events reach it through the bus).
+   */
   readonly run: RunHandle | undefined
 }
 
@@ -52,13 +68,25 @@ export interface SendResult {
 export class ChatService {
   readonly runner: AssistantRunner
   readonly provider: AssistantProvider
+  readonly leases: RunLeases
   readonly #store: ChatStore
+  readonly #bus: EventBus
   readonly #maxRunsPerUser: number
-  readonly #runsByUser = new Map<string, number>()
+  readonly #runCaps: CapCounter
+  readonly #keeper: RunLeaseKeeper
+  readonly #log: ChatServiceOptions['log']
 
   constructor(options: ChatServiceOptions) {
     this.#store = new ChatStore(options.db, { prepared: options.preparedStatements ?? false })
+    this.#bus = options.bus
     this.#maxRunsPerUser = options.maxRunsPerUser ?? Infinity
+    this.#runCaps = options.runCaps ?? new LocalCapCounter()
+    this.#log = options.log
+    const timings = { ...RUN_LEASE_DEFAULTS, ...options.leases }
+    this.leases = new RunLeases(options.db, {
+      instanceId: options.leases?.instanceId ?? newInstanceId(),
+      leaseMs: timings.leaseMs,
+    })
     this.provider = options.provider
     this.runner = new AssistantRunner({
       store: this.#store,
@@ -69,6 +97,22 @@ export class ChatService {
       deltaFlushMs: options.deltaFlushMs,
       log: options.log,
     })
+    this.#keeper = new RunLeaseKeeper(this.leases, timings, {
+      takeOver: (lease) => this.#takeOver(lease),
+      abandon: (lease) => this.#abandon(lease),
+      log: options.log,
+    })
+  }
+
+  /** Shutdown: stops taking runs over, lets runs in flight finish for `drainMs`, hands the rest over. */
+  async stop(drainMs: number): Promise<void> {
+    this.#keeper.stopTakingOver()
+    try {
+      await this.runner.stop(drainMs)
+    } finally {
+      this.#keeper.stop()
+    }
+    await this.#keeper.settled()
   }
 
   createThread(userId: string, title: string): Promise<Thread> {
@@ -108,22 +152,25 @@ export class ChatService {
 
   /**
    * Sends a user message: claims one of the user's runs (`TOO_MANY_RUNS` before anything is stored), checks the
-   * thread is theirs, stores the message once per `clientMsgId`, acknowledges it, then starts the run (queued
-   * behind the thread's others, `RUN_QUEUE_FULL` past the cap). A resend is acknowledged as a duplicate and
-   * starts a run only when the message has no stored reply and none of this instance is on it: that is how a
-   * client retries a send whose ack was lost or whose run failed.
+   * thread is theirs, stores the message once per `clientMsgId`, takes the message's run lease, acknowledges it,
+   * then starts the run (queued behind the thread's others, `RUN_QUEUE_FULL` past the cap). A resend is
+   * acknowledged as a duplicate and starts a run only when the message has no stored reply and no live run of
+   * any instance holds its lease: that is how a client retries a send whose ack was lost or whose run failed.
+   * While a run is alive the resend attaches to it (the sender follows the thread; the events come on the bus).
    */
   async sendMessage(userId: string, outgoing: OutgoingMessage, hooks: SendHooks = {}): Promise<SendResult> {
     const { threadId, clientMsgId, text } = outgoing
-    const releaseRun = this.#reserveRun(userId)
+    const releaseRun = await this.#reserveRun(userId)
     let run: RunHandle | undefined
     try {
       if (hooks.follow) await hooks.follow()
       else await this.#store.getThread(userId, threadId)
       const { message, duplicate } = await this.#persist(threadId, clientMsgId, text)
-      const answer = !duplicate || (await this.#needsRun(threadId, message.id))
+      // The lease before the ack: an acknowledged message always has a durable run (or a reply), so an instance
+      // that dies right after the ack leaves a lease that another instance takes over.
+      const lease = await this.#leaseFor(userId, threadId, message.id, duplicate)
       hooks.ack?.({ type: 'message.ack', threadId, clientMsgId, messageId: message.id, duplicate })
-      if (answer) run = this.#startRun(threadId, message.id, releaseRun)
+      if (lease) run = this.#startRun(lease, releaseRun)
       return { messageId: message.id, duplicate, run }
     } finally {
       if (!run) releaseRun()
@@ -143,41 +190,79 @@ export class ChatService {
   }
 
   /**
+   * The run lease of a message that needs a run, or undefined. A new message's lease is free. A resent one's is
+   * taken only when no run of this instance is on it, no reply is stored and no live run holds the lease; the
+   * reply is checked again once the lease is held, since a run that just ended stored its reply before it let go.
+   */
+  async #leaseFor(
+    userId: string,
+    threadId: string,
+    messageId: string,
+    duplicate: boolean,
+  ): Promise<RunLease | undefined> {
+    if (duplicate) {
+      if (this.runner.isAnswering(messageId)) return undefined
+      if (await this.#store.hasReply(threadId, messageId)) return undefined
+    }
+    const lease = await this.leases.acquire({ messageId, threadId, userId, runId: randomUUID() })
+    if (!lease || !duplicate) return lease
+    if (!(await this.#store.hasReply(threadId, messageId))) return lease
+    await this.leases.release(lease)
+    return undefined
+  }
+
+  /**
    * Claims one of the user's concurrent runs, or throws `TOO_MANY_RUNS`. The release is called when the run
    * ends, or at once if no run starts. Idempotent.
    */
-  #reserveRun(userId: string): () => void {
-    const running = this.#runsByUser.get(userId) ?? 0
-    if (running >= this.#maxRunsPerUser) {
+  async #reserveRun(userId: string, force = false): Promise<() => void> {
+    if (!(await this.#runCaps.claim(userId, force ? Infinity : this.#maxRunsPerUser))) {
       throw new BackendError(
         'TOO_MANY_RUNS',
         `at most ${this.#maxRunsPerUser} assistant runs at once per user; resend when one has finished`,
       )
     }
-    this.#runsByUser.set(userId, running + 1)
     let released = false
     return () => {
       if (released) return
       released = true
-      const left = (this.#runsByUser.get(userId) ?? 1) - 1
-      if (left > 0) this.#runsByUser.set(userId, left)
-      else this.#runsByUser.delete(userId)
+      this.#runCaps.release(userId)
     }
   }
 
-  /**
-   * Whether a resent message still needs its run: it has no stored reply and no run of this instance is on it —
-   * its first send was stored but never acknowledged (a query timeout after the commit, a lost connection), or its
-   * run failed.
-   */
-  async #needsRun(threadId: string, messageId: string): Promise<boolean> {
-    if (this.runner.isAnswering(messageId)) return false
-    return !(await this.#store.hasReply(threadId, messageId))
-  }
-
-  #startRun(threadId: string, replyTo: string, release: () => void): RunHandle {
-    const handle = this.runner.start(threadId, replyTo)
+  /** Runs a lease this instance holds; the lease is renewed while the run lives and let go when it ends. */
+  #startRun(lease: RunLease, release: () => void): RunHandle {
+    const handle = this.runner.start(lease.threadId, lease.messageId, lease.runId)
+    this.#keeper.hold(lease, handle.done)
     void handle.done.finally(release)
     return handle
+  }
+
+  /** A lease whose instance died: the run starts again here, unless the dead run stored its reply first. */
+  async #takeOver(lease: RunLease): Promise<void> {
+    if (await this.#store.hasReply(lease.threadId, lease.messageId)) {
+      await this.leases.release(lease)
+      return
+    }
+    // Not refused by the user's cap: the run was admitted once, by the instance that died.
+    const release = await this.#reserveRun(lease.userId, true)
+    this.#log?.info(
+      { runId: lease.runId, threadId: lease.threadId, attempts: lease.attempts },
+      'assistant run taken over from an expired lease',
+    )
+    this.#startRun(lease, release)
+  }
+
+  /** A message whose runs died with their instances `maxAttempts` times: its followers get `run.failed`. */
+  async #abandon(lease: RunLease): Promise<void> {
+    this.#log?.warn({ runId: lease.runId, threadId: lease.threadId }, 'assistant run abandoned')
+    await this.#bus.publish(threadTopic(lease.threadId), {
+      type: 'run.failed',
+      runId: lease.runId,
+      threadId: lease.threadId,
+      replyTo: lease.messageId,
+      code: 'RUN_FAILED',
+      message: `the run died with its instance ${lease.attempts} times; resend to try again`,
+    })
   }
 }

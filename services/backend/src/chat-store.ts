@@ -199,28 +199,41 @@ export class ChatStore {
     return { message: toMessage(existing.rows[0]), created: false }
   }
 
-  /** Whether an assistant reply to `messageId` is stored (replies record `replyTo` in their metadata). */
+  /** Whether an assistant reply to `messageId` is stored (a reply names it in `reply_to`, unique). */
   async hasReply(threadId: string, messageId: string): Promise<boolean> {
     const { rowCount } = await this.#query(
-      `select 1 from chat_messages
-       where thread_id = $1 and role = 'assistant' and metadata->>'replyTo' = $2 limit 1`,
+      `select 1 from chat_messages where thread_id = $1 and reply_to = $2`,
       [threadId, messageId],
+      'chat_has_reply',
     )
     return (rowCount ?? 0) > 0
   }
 
+  /**
+   * Stores an assistant reply. A reply names the user message it answers (`metadata.replyTo`, kept in the
+   * `reply_to` column), and a message has at most one reply (unique): when one is already stored — another
+   * instance's run on the same message got there first — that one is returned and nothing is added.
+   */
   async addAssistantMessage(
     threadId: string,
     text: string,
     metadata: Record<string, unknown>,
   ): Promise<Message> {
+    const replyTo = typeof metadata.replyTo === 'string' && isUuid(metadata.replyTo) ? metadata.replyTo : null
     const { rows } = await this.#query<MessageRow>(
-      `insert into chat_messages (id, thread_id, role, text, metadata) values ($1, $2, 'assistant', $3, $4)
+      `insert into chat_messages (id, thread_id, role, text, metadata, reply_to)
+       values ($1, $2, 'assistant', $3, $4, $5)
+       on conflict (reply_to) do nothing
        returning id, seq, thread_id, role, text, metadata, created_at`,
-      [randomUUID(), threadId, text, JSON.stringify(metadata)],
+      [randomUUID(), threadId, text, JSON.stringify(metadata), replyTo],
       'chat_add_assistant_message',
     )
-    return toMessage(rows[0]!)
+    if (rows[0]) return toMessage(rows[0])
+    const existing = await this.#query<MessageRow>(
+      `select id, seq, thread_id, role, text, metadata, created_at from chat_messages where reply_to = $1`,
+      [replyTo],
+    )
+    return toMessage(existing.rows[0]!)
   }
 }
 

@@ -107,12 +107,12 @@ export const BACKEND_FAULTS = defineFaults('@tarmac/backend', {
   ),
   TOO_MANY_SOCKETS: client(
     'error frame + 4429',
-    'the user (`WS_MAX_SOCKETS_PER_USER`) or the remote address (`WS_MAX_SOCKETS_PER_IP`) holds too many sockets on this instance',
+    'the user (`WS_MAX_SOCKETS_PER_USER`) or the remote address (`WS_MAX_SOCKETS_PER_IP`) holds too many sockets (across the fleet with `REDIS_URL`, else on this instance)',
     'close unused sockets; reconnect with backoff',
   ),
   TOO_MANY_RUNS: client(
     'error frame',
-    'the user already has `CHAT_MAX_RUNS_PER_USER` assistant runs running or waiting; the message was not stored',
+    'the user already has `CHAT_MAX_RUNS_PER_USER` assistant runs running or waiting (across the fleet with `REDIS_URL`); the message was not stored',
     'wait for a `run.completed` or `run.failed`, then resend (same `clientMsgId`)',
   ),
   PROVIDER_UNAVAILABLE: {
@@ -142,8 +142,9 @@ export const BACKEND_FAULTS = defineFaults('@tarmac/backend', {
     where: '`run.failed`',
     domain: 'infrastructure',
     layer: 'process',
-    meaning: 'the run was stopped because the server is shutting down',
-    action: 'resend with a new `clientMsgId` once reconnected',
+    meaning:
+      'the run was stopped because the server is shutting down; its lease is handed over and another instance runs it again',
+    action: 'follow the thread on another instance for the reply; if none comes, resend (same `clientMsgId`)',
   },
   RUN_QUEUE_FULL: {
     where: '`run.failed`',
@@ -156,7 +157,8 @@ export const BACKEND_FAULTS = defineFaults('@tarmac/backend', {
     where: '`run.failed`',
     domain: 'application',
     layer: 'application',
-    meaning: 'anything else (e.g. the thread was deleted during the run); logged',
+    meaning:
+      'anything else (e.g. the thread was deleted during the run), or the run died with its instance 3 times; logged',
     action: 'retry',
   },
 })

@@ -45,13 +45,13 @@ export const configSchema = z
     /** Waiting for a pool connection, opening one included, is given up after this: 503. */
     DB_ACQUIRE_TIMEOUT_MS: durationMs(10_000),
     /**
-     * Assistant runs one user may have running or waiting on one instance, over all their threads (one thread
+     * Assistant runs one user may have running or waiting (across the fleet with REDIS_URL, else on this instance), over all their threads (one thread
      * runs one at a time and queues `maxQueuedRunsPerThread`); more sends are refused (`TOO_MANY_RUNS`).
      */
     CHAT_MAX_RUNS_PER_USER: positiveInt(10),
-    /** Sockets one user may hold on one instance; more are closed with 4429 (`TOO_MANY_SOCKETS`). */
+    /** Sockets one user may hold (fleet-wide with REDIS_URL, else on this instance); more are closed with 4429 (`TOO_MANY_SOCKETS`). */
     WS_MAX_SOCKETS_PER_USER: positiveInt(20),
-    /** Sockets one client address may hold on one instance (the address as `TRUST_PROXY` lets proxies say). */
+    /** Sockets one client address may hold, fleet-wide with REDIS_URL (the address as `TRUST_PROXY` lets proxies say). */
     WS_MAX_SOCKETS_PER_IP: positiveInt(2_000),
     /** Which proxies may name the client (`X-Forwarded-For`): default loopback (the local frontend's tunnel). */
     TRUST_PROXY: trustProxy,
@@ -109,8 +109,17 @@ export const BACKEND_DEFAULTS = Object.freeze({
    * a few frames per reply for every subscriber instead of one per token. 0 sends each piece as it comes.
    */
   deltaFlushMs: 25,
-  /** On shutdown, runs in flight get this long to finish before they are aborted. */
+  /** On shutdown, runs in flight get this long to finish before they are aborted (and handed over). */
   runDrainMs: 5_000,
+  /**
+   * The run lease (one run per user message, fleet-wide): a lease not renewed for `runLeaseMs` is taken over by
+   * another instance; its owner renews every `runLeaseHeartbeatMs`; every instance looks for expired leases every
+   * `runLeaseSweepMs`; a message whose run died with its instance `runLeaseMaxAttempts` times gets `run.failed`.
+   */
+  runLeaseMs: 5_000,
+  runLeaseHeartbeatMs: 1_000,
+  runLeaseSweepMs: 1_000,
+  runLeaseMaxAttempts: 3,
   /** The provider: until the first streamed byte, between bytes, and for a whole run. */
   providerConnectTimeoutMs: 30_000,
   providerIdleTimeoutMs: 30_000,
@@ -120,6 +129,15 @@ export const BACKEND_DEFAULTS = Object.freeze({
   busSelfTestTimeoutMs: 5_000,
   /** Redis channel prefix; tests use a unique one per run. */
   redisChannelPrefix: 'tarmac:',
+  /** Prefix of the keys the fleet-wide caps count under in Redis. */
+  redisKeyPrefix: 'tarmac:backend:',
+  /**
+   * With Redis, each instance renews its liveness key every `capsHeartbeatMs`: the counts of an instance that
+   * died stop counting 3 heartbeats later. A caps command slower than `capsCommandTimeoutMs` counts as Redis
+   * unreachable: the cap is then decided on this instance's own count (logged, `tarmac_backend_caps_fallback_total`).
+   */
+  capsHeartbeatMs: 5_000,
+  capsCommandTimeoutMs: 1_000,
   /** Shutdown drain delay: 5 s in production, 0 locally (DESIGN.md). */
   productionDrainDelayMs: 5_000,
 })

@@ -25,7 +25,7 @@ export interface ConnectionContext {
     readonly maxSubscriptionsPerSocket: number
   }
   /** Counts the socket against its user's cap once authenticated; false when the user is at the cap. */
-  readonly claimUser: (userId: string) => boolean
+  readonly claimUser: (userId: string) => Promise<boolean>
   readonly releaseUser: (userId: string) => void
   /** Serialises an event once for all its subscribers. */
   readonly encode: (event: BusEvent) => string
@@ -236,10 +236,14 @@ export class ChatConnection {
       if (this.#socket.readyState !== this.#socket.OPEN) return // closed while the token was checked
       if (current && identity.userId !== current.userId)
         throw new BackendError('ALREADY_AUTHENTICATED', 'this socket is authenticated as another user')
-      if (!current && !this.#context.claimUser(identity.userId)) {
+      if (!current && !(await this.#context.claimUser(identity.userId))) {
         this.send(errorFrame('TOO_MANY_SOCKETS', 'this user has too many open sockets'))
         this.close(CLOSE_CODES.tooManySockets, 'too many sockets for this user')
         throw new BackendError('TOO_MANY_SOCKETS', 'this user has too many open sockets')
+      }
+      if (!current && this.#socket.readyState !== this.#socket.OPEN) {
+        this.#context.releaseUser(identity.userId) // closed while it was counted
+        return
       }
       this.#identity = identity
       clearTimeout(this.#authTimer)

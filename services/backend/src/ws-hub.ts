@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { drain } from '@tarmac/startup'
 import type { IncomingMessage } from 'node:http'
-import type { WebSocket } from 'ws'
+import type { RawData, WebSocket } from 'ws'
+import { LocalCapCounter, type CapCounter } from './cap-counter.js'
 import { BackendError, CLOSE_CODES } from './errors.js'
 import type { BusEvent, EventBus } from './event-bus.js'
 import { ChatConnection, type ConnectionContext } from './ws-connection.js'
@@ -20,28 +21,13 @@ export function bearerFromProtocols(request: IncomingMessage): string | undefine
   return bearer?.slice(BEARER_PROTOCOL_PREFIX.length) || undefined
 }
 
-/** Counts by key (a user, a remote address), for the socket caps. */
-class Counter {
-  readonly #counts = new Map<string, number>()
-  /** Adds one unless the key is at `max`; false then. */
-  claim(key: string, max: number): boolean {
-    const count = this.#counts.get(key) ?? 0
-    if (count >= max) return false
-    this.#counts.set(key, count + 1)
-    return true
-  }
-  release(key: string): void {
-    const count = (this.#counts.get(key) ?? 1) - 1
-    if (count > 0) this.#counts.set(key, count)
-    else this.#counts.delete(key)
-  }
-}
-
 export interface WebSocketHubOptions {
   readonly heartbeatIntervalMs: number
-  /** Sockets per authenticated user, and per remote address, on this instance; more are closed with 4429. */
+  /** Sockets per authenticated user, and per remote address; more are closed with 4429. */
   readonly maxSocketsPerUser: number
   readonly maxSocketsPerIp: number
+  /** Where those are counted: this instance (default), or the fleet (Redis, `FleetCaps`). */
+  readonly socketCaps?: { readonly perUser: CapCounter; readonly perIp: CapCounter }
   /** The client's address for the per-address cap (a trusted proxy's `X-Forwarded-For`, else the peer). */
   readonly clientAddress: (request: IncomingMessage) => string
 }
@@ -56,8 +42,8 @@ export class WebSocketHub {
   readonly #context: ConnectionContext
   readonly #heartbeat: NodeJS.Timeout
   readonly #sockets = new Set<WebSocket>()
-  readonly #perUser = new Counter()
-  readonly #perIp = new Counter()
+  readonly #perUser: CapCounter
+  readonly #perIp: CapCounter
   readonly #maxSocketsPerIp: number
   readonly #clientAddress: (request: IncomingMessage) => string
 
@@ -71,6 +57,8 @@ export class WebSocketHub {
       if (json === undefined) encoded.set(event, (json = JSON.stringify(event)))
       return json
     }
+    this.#perUser = options.socketCaps?.perUser ?? new LocalCapCounter()
+    this.#perIp = options.socketCaps?.perIp ?? new LocalCapCounter()
     this.#maxSocketsPerIp = options.maxSocketsPerIp
     this.#clientAddress = options.clientAddress
     this.#context = {
@@ -91,19 +79,35 @@ export class WebSocketHub {
 
   accept(socket: WebSocket, request: IncomingMessage): void {
     const ip = this.#clientAddress(request)
-    if (!this.#perIp.claim(ip, this.#maxSocketsPerIp)) {
-      socket.send(JSON.stringify(errorFrame('TOO_MANY_SOCKETS', 'this address has too many open sockets')))
-      socket.close(CLOSE_CODES.tooManySockets, 'too many sockets for this address')
-      return
-    }
-    socket.once('close', () => this.#perIp.release(ip))
-    const connection = new ChatConnection(socket, this.#context, bearerFromProtocols(request))
-    this.#connections.add(connection)
-    this.#sockets.add(socket)
-    socket.once('close', () => {
-      this.#connections.delete(connection)
-      this.#sockets.delete(socket)
-    })
+    // Frames that arrive while the address is counted (a Redis round trip with fleet caps) wait for the
+    // connection, in order.
+    const early: [RawData, boolean][] = []
+    const hold = (data: RawData, isBinary: boolean): number => early.push([data, isBinary])
+    socket.on('message', hold)
+    let closedEarly = false
+    socket.once('close', () => (closedEarly = true))
+    void this.#perIp.claim(ip, this.#maxSocketsPerIp).then(
+      (claimed) => {
+        socket.off('message', hold)
+        if (!claimed) return this.#refuse(socket)
+        if (closedEarly) return this.#perIp.release(ip)
+        socket.once('close', () => this.#perIp.release(ip))
+        const connection = new ChatConnection(socket, this.#context, bearerFromProtocols(request))
+        this.#connections.add(connection)
+        this.#sockets.add(socket)
+        socket.once('close', () => {
+          this.#connections.delete(connection)
+          this.#sockets.delete(socket)
+        })
+        for (const [data, isBinary] of early) socket.emit('message', data, isBinary)
+      },
+      () => socket.terminate(), // a counter never rejects (Redis failures fall back); kept for safety
+    )
+  }
+
+  #refuse(socket: WebSocket): void {
+    socket.send(JSON.stringify(errorFrame('TOO_MANY_SOCKETS', 'this address has too many open sockets')))
+    socket.close(CLOSE_CODES.tooManySockets, 'too many sockets for this address')
   }
 
   /** Shutdown: every socket gets close code 1001; those that do not finish the handshake in time are cut. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,7 +20,8 @@ let pool: pg.Pool
 beforeAll(async () => {
   db = await createTestDatabase('backend_runner')
   pool = new pg.Pool({ connectionString: db.url, max: 4 })
-  await pool.query(readFileSync(join(MIGRATIONS_DIR, '0001_backend_chat.sql'), 'utf8'))
+  for (const file of readdirSync(MIGRATIONS_DIR).sort())
+    await pool.query(readFileSync(join(MIGRATIONS_DIR, file), 'utf8'))
 })
 afterAll(async () => {
   await pool?.end()

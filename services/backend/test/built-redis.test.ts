@@ -59,7 +59,10 @@ describe('the built backend with REDIS_URL (a real process from the bundle)', ()
     const cache = startup.report.phases.find((phase) => phase.name === 'cache')
     expect(cache?.components).toEqual([
       expect.objectContaining({ name: 'redis', state: 'started', attempts: 1 }),
+      expect.objectContaining({ name: 'caps', state: 'started', attempts: 1 }),
     ])
+    // The caps' own Redis connection loads ioredis lazily too, and counts fleet-wide.
+    expect(running.stdout()).toContain('"scope":"fleet"')
     expect(running.stdout()).toMatch(/"bus":"redis","msg":"websocket bus self-test passed"/)
     expect(running.stdout()).not.toContain('is not a constructor')
 

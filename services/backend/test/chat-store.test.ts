@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,7 +11,8 @@ beforeAll(async () => {
   db = await createTestDatabase('backend_store')
   const client = new pg.Client({ connectionString: db.url })
   await client.connect()
-  await client.query(readFileSync(join(MIGRATIONS_DIR, '0001_backend_chat.sql'), 'utf8'))
+  for (const file of readdirSync(MIGRATIONS_DIR).sort())
+    await client.query(readFileSync(join(MIGRATIONS_DIR, file), 'utf8'))
   await client.end()
 })
 afterAll(() => db?.drop())
@@ -46,6 +47,24 @@ describe('ChatStore', () => {
     const plain = await onOneConnection(false)
     expect(plain.names).toEqual([])
     expect(plain.recent.map((m) => m.text)).toEqual(['message a', 'message b'])
+  })
+
+  it('stores at most one reply per user message: a second one returns the first (unique reply_to)', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 })
+    const store = new ChatStore(pool)
+    const thread = await store.createThread('user-2', 'one reply')
+    const { message } = await store.addUserMessage(thread.id, 'q', 'question')
+    expect(await store.hasReply(thread.id, message.id)).toBe(false)
+    const [first, second] = await Promise.all([
+      store.addAssistantMessage(thread.id, 'first answer', { replyTo: message.id, runId: 'a' }),
+      store.addAssistantMessage(thread.id, 'second answer', { replyTo: message.id, runId: 'b' }),
+    ])
+    expect(second.id).toBe(first.id)
+    expect(second.text).toBe(first.text)
+    expect(await store.hasReply(thread.id, message.id)).toBe(true)
+    const { items } = await store.listMessages(thread.id, {})
+    expect(items.filter((m) => m.role === 'assistant')).toHaveLength(1)
+    await pool.end()
   })
 })
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import type { WebSocket } from 'ws'
@@ -69,11 +69,12 @@ const sockets: FakeSocket[] = []
 beforeAll(async () => {
   db = await createTestDatabase('ws_connection')
   pool = new pg.Pool({ connectionString: db.url, max: 4 })
-  await pool.query(readFileSync(join(MIGRATIONS_DIR, '0001_backend_chat.sql'), 'utf8'))
+  for (const file of readdirSync(MIGRATIONS_DIR).sort())
+    await pool.query(readFileSync(join(MIGRATIONS_DIR, file), 'utf8'))
 })
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.terminate()
-  await Promise.all(services.splice(0).map((chat) => chat.runner.stop(0)))
+  await Promise.all(services.splice(0).map((chat) => chat.stop(0)))
 })
 afterAll(async () => {
   await pool?.end()
@@ -107,7 +108,7 @@ function setUp(options: { maxRunsPerUser?: number; limits?: Partial<ConnectionCo
       maxSubscriptionsPerSocket: 4,
       ...options.limits,
     },
-    claimUser: () => true,
+    claimUser: async () => true,
     releaseUser: () => {},
     encode: (event) => JSON.stringify(event),
     log: { warn: () => {}, debug: () => {} },

@@ -1,6 +1,6 @@
 import { useEffect, useSyncExternalStore } from 'react'
-import { logout } from './api/http.js'
-import { getSession, subscribeSession } from './api/session.js'
+import { logout, refreshSession } from './api/http.js'
+import { getSession, needsAccessToken, subscribeSession } from './api/session.js'
 import { AuthPage } from './auth/AuthPage.js'
 import { ChatPage } from './chat/ChatPage.js'
 import { Link } from './link.js'
@@ -19,10 +19,30 @@ export function App() {
     if (destination) navigate(destination, { replace: true })
   }, [destination])
 
+  // After a reload (or another tab's login) this tab has a user but no access token yet: trade the refresh
+  // cookie for one — signed out if auth refuses it, retried while auth does not answer.
+  const signingIn = needsAccessToken(session)
+  useEffect(() => {
+    if (!signingIn) return
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const attempt = () =>
+      void refreshSession().then((ok) => {
+        if (!ok && needsAccessToken(getSession())) timer = setTimeout(attempt, 5_000)
+      })
+    attempt()
+    return () => clearTimeout(timer)
+  }, [signingIn])
+
   let page
   if (path === '/status') page = <StatusPage />
   else if (path === '/login' || path === '/signup')
     page = <AuthPage key={path} mode={path === '/login' ? 'login' : 'signup'} />
+  else if (chatMatch && session && signingIn)
+    page = (
+      <main>
+        <p role="status">Signing in…</p>
+      </main>
+    )
   else if (chatMatch && session) page = <ChatPage key={session.user.id} threadId={chatMatch[1] ?? null} />
   else if (!destination)
     page = (

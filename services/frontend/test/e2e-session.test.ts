@@ -36,11 +36,14 @@ describe('end to end: one session across tabs', () => {
     await stack?.stop()
   }, 60_000)
 
-  /** What the tabs share: the session in localStorage. */
-  const storedSession = async (page: Page) =>
-    JSON.parse(await page.evaluate<string>('localStorage.getItem("tarmac.session") ?? "null"')) as {
-      refreshToken: string
-    } | null
+  /** What the tabs share: the refresh cookie (HttpOnly: read here through the browser, never by the page). */
+  const refreshCookie = async () =>
+    (await context.cookies(`${base}/auth/refresh`)).find((cookie) => cookie.name === 'tarmac_refresh')
+  /** What the page's scripts can see of the session: storage and document.cookie. */
+  const visibleToScripts = async (page: Page) =>
+    page.evaluate<string>(
+      'JSON.stringify({ stored: localStorage.getItem("tarmac.session"), cookie: document.cookie })',
+    )
   const newThread = async (page: Page) => {
     const before = page.url()
     await page.getByRole('button', { name: 'New thread' }).click()
@@ -63,20 +66,35 @@ describe('end to end: one session across tabs', () => {
     return [first, second] as const
   }
 
+  it('keeps the refresh token out of every script’s reach: an HttpOnly, SameSite=Strict cookie on /auth', async () => {
+    const [first, second] = await twoTabs('Hidden')
+    const cookie = await refreshCookie()
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/auth' })
+    expect(cookie!.value).toMatch(/^tarmac_rt_/)
+    for (const page of [first, second]) {
+      const seen = await visibleToScripts(page)
+      expect(seen).not.toContain('tarmac_rt_')
+      expect(seen).not.toContain('accessToken') // the access token is in memory only
+    }
+    // A reload forgets the access token and trades the cookie for a new one: still signed in.
+    await first.reload()
+    await newThread(first)
+    expect((await refreshCookie())!.value).not.toBe(cookie!.value)
+    await Promise.all([first.close(), second.close()])
+  }, 120_000)
+
   it('keeps both tabs signed in when each needs fresh tokens after the other rotated them', async () => {
     const [first, second] = await twoTabs('Rotating')
-    const signedUp = await storedSession(first)
-
     // Both tabs hold an access token that has now expired: each must refresh before its next call. Twice,
     // so that each tab is once the one that rotates and once the one that comes after.
-    const seen = new Set([signedUp?.refreshToken])
+    const seen = new Set([(await refreshCookie())?.value])
     for (const [rotating, following] of [
       [first, second],
       [second, first],
     ] as const) {
       await rotating.waitForTimeout((ACCESS_TOKEN_TTL_S + 1) * 1000)
       await newThread(rotating) // 401 → this tab rotates the refresh token
-      const rotated = (await storedSession(rotating))?.refreshToken
+      const rotated = (await refreshCookie())?.value
       expect(seen.has(rotated)).toBe(false)
       seen.add(rotated)
       // The other tab must not present the spent token: that would revoke the login, signing both out.
@@ -88,17 +106,18 @@ describe('end to end: one session across tabs', () => {
 
   it('logs out on the server, and in every tab', async () => {
     const [first, second] = await twoTabs('Leaving')
-    const before = await storedSession(first)
-    expect(before).not.toBeNull()
+    const before = await refreshCookie()
+    expect(before).toBeDefined()
     await first.getByRole('button', { name: /^Log out/ }).click()
     await first.waitForURL(`${base}/login`)
     await second.waitForURL(`${base}/login`, { timeout: 10_000 })
-    expect(await storedSession(second)).toBeNull()
+    expect(JSON.parse(await visibleToScripts(second))).toMatchObject({ stored: null })
+    expect(await refreshCookie()).toBeUndefined() // cleared
     // The refresh token the tabs held is revoked: a copy of it is worthless.
     const replay = await fetch(`${base}/auth/refresh`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ refreshToken: before!.refreshToken }),
+      body: JSON.stringify({ refreshToken: before!.value }),
     })
     expect(replay.status).toBe(401)
     expect(await replay.json()).toMatchObject({ code: 'INVALID_TOKEN' })

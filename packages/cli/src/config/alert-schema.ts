@@ -7,6 +7,12 @@ export const ALERT_DEFAULTS = Object.freeze({
   eventsPerTarget: 4,
   /** …per this long (a flapping target does not page every interval). */
   perMs: 15 * 60_000,
+  /**
+   * One alert per root cause: target changes within this long of each other are one message of their incident
+   * (the opening waits for it, so the other targets of one fault join; each update and the resolution too).
+   * Two default intervals: a fault's targets go down within about one interval of each other.
+   */
+  groupWindowMs: 10_000,
   /** Webhook: attempts in all, the first delay between them (doubled each time), and each attempt's deadline. */
   webhookAttempts: 4,
   webhookBackoffMs: 1_000,
@@ -67,6 +73,12 @@ export const alertsSchema = z
     command: z.string().min(1).optional(),
     eventsPerTarget: z.number().int().min(1).default(ALERT_DEFAULTS.eventsPerTarget),
     perMs: z.number().int().min(1_000).default(ALERT_DEFAULTS.perMs),
+    groupWindowMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(15 * 60_000)
+      .default(ALERT_DEFAULTS.groupWindowMs),
     webhookAttempts: z.number().int().min(1).max(10).default(ALERT_DEFAULTS.webhookAttempts),
     webhookBackoffMs: z.number().int().min(1).default(ALERT_DEFAULTS.webhookBackoffMs),
     webhookTimeoutMs: z.number().int().min(1).default(ALERT_DEFAULTS.webhookTimeoutMs),

@@ -50,6 +50,18 @@ const dependencySchema = z.discriminatedUnion('type', [
   }),
 ])
 
+/** A certificate `tarmac monitor` watches: a TLS handshake, its days left held to `minDaysLeft`. */
+const certificateSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65_535).default(443),
+  /** SNI and the name checked; default: `host` (none for an IP address). */
+  servername: z.string().min(1).optional(),
+  /** Fewer whole days left than this is a warning (degraded); an expired certificate is down. */
+  minDaysLeft: z.number().int().min(0).max(3_650).default(CLI_DEFAULTS.monitor.tlsMinDaysLeft),
+  /** Verify the chain and the name (default); false watches the expiry of a certificate nobody's CA signed. */
+  verify: z.boolean().default(true),
+})
+
 const monitorSchema = z
   .strictObject({
     intervalMs: positiveMs.default(CLI_DEFAULTS.monitor.intervalMs),
@@ -78,6 +90,10 @@ export const configSchema = z.strictObject({
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'dependency names are kebab-case'), dependencySchema)
     .default({}),
   monitor: monitorSchema,
+  /** TLS certificates whose expiry `tarmac monitor` watches (a `tls` target each). */
+  certificates: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'certificate names are kebab-case'), certificateSchema)
+    .default({}),
   /** The service whose `/startup-reports` holds the recorded cold starts. Default: `frontend`, when there is one. */
   collector: z.string().optional(),
   /** The deployment's budgets: `tarmac deploy check` holds them together, `tarmac deploy render` writes them. */
@@ -93,6 +109,7 @@ export const configSchema = z.strictObject({
 export type TarmacConfig = z.output<typeof configSchema>
 export type ServiceConfig = z.output<typeof serviceSchema>
 export type DependencyConfig = z.output<typeof dependencySchema>
+export type CertificateConfig = z.output<typeof certificateSchema>
 export type MonitorConfig = z.output<typeof monitorSchema>
 
 /** The default path of a health endpoint. */

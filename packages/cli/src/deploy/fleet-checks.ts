@@ -1,6 +1,7 @@
 import { RETRY_DEFAULTS, backoffWindowMs } from '@tarmac/startup'
 import type { DeployFaultCode } from '../errors.js'
 import { fleetServices, usableConnections, type FleetConfig, type FleetService } from './fleet-schema.js'
+import { predictedColdStart } from './cold-start-prediction.js'
 import { CLOUD_RUN_LIMITS } from './platform-limits.js'
 
 /** One verdict of `tarmac deploy check`: what was compared, with its numbers, and the fix when it fails. */
@@ -34,6 +35,8 @@ export function checkFleet(fleet: FleetConfig): FleetCheck[] {
   if (fleet.pooler) checks.push(poolerClients(fleet, services))
   for (const service of services) checks.push(...serviceChecks(fleet, service))
   if (fleet.connector) checks.push(coldStart(fleet, services))
+  const prediction = predictedColdStart(fleet)
+  if (prediction) checks.push(prediction)
   return checks
 }
 

@@ -101,6 +101,13 @@ export const fleetSchema = z
         minInstances: count(2).optional(),
         maxInstances: count(3).optional(),
         machineType: z.string().min(1).optional(),
+        /** One establishment while cold, drawn uniformly (the storm model; default 1–3 s). */
+        establishMs: z
+          .strictObject({ minMs: z.number().nonnegative(), maxMs: z.number().nonnegative() })
+          .refine((e) => e.minMs <= e.maxMs, { message: 'minMs must not exceed maxMs', path: ['minMs'] })
+          .optional(),
+        /** How long after the first queued connection it reaches maxInstances (the storm model; default 20 s). */
+        scaleUpAfterMs: ms.optional(),
       })
       .refine(
         (c) =>

@@ -60,8 +60,10 @@ export function cloudRunService(
       name: `tarmac-${service.name}`,
       labels: { 'app.kubernetes.io/part-of': 'tarmac', 'app.kubernetes.io/name': service.name },
       annotations: {
-        // Backend and auth are reached through the load balancer (and from the frontend), never directly.
-        'run.googleapis.com/ingress': spec.public ? 'all' : 'internal-and-cloud-load-balancing',
+        // The frontend is public through the external load balancer only, backend and auth through it and from
+        // the frontend: a request straight to a run.app URL from outside could write its own x-forwarded-for
+        // entry where the load balancer's client address would be (TRUST_PROXY=2 takes that one).
+        'run.googleapis.com/ingress': 'internal-and-cloud-load-balancing',
       },
     },
     spec: {

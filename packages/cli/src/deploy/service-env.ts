@@ -19,12 +19,16 @@ export const KUBERNETES_ENDPOINTS: Endpoints = {
 }
 
 /**
- * Which peers may set `x-forwarded-for` (docs/security.md): on Cloud Run, the one hop of Google's front end in
- * front of every service; in Kubernetes, the ingress controller and the pods (the frontend's `/ws` tunnel to the
- * backend), on private addresses. Auth keys its rate limits on the result, the backend its sockets-per-address cap.
+ * Which peers may set `x-forwarded-for` (docs/security.md, docs/deploy.md "Client addresses on Cloud Run"). On
+ * Cloud Run, two hops: every service is reached through Google's front end, which appends the address it got the
+ * request from — behind the external Application Load Balancer that is `<client>, <load balancer>`, and from the
+ * frontend's proxy (which sets the client it concluded) `<client>, <frontend's egress>` — so the client is the
+ * second entry from the right, on every path the ingress settings allow. In Kubernetes, the ingress controller
+ * and the pods (the frontend's `/ws` tunnel to the backend), on private addresses. Auth keys its rate limits on
+ * the result, the backend its sockets-per-address cap.
  */
 export const TRUST_PROXY_BY_PLATFORM = {
-  'cloud-run': '1',
+  'cloud-run': '2',
   kubernetes: 'uniquelocal',
 } as const
 export type Platform = keyof typeof TRUST_PROXY_BY_PLATFORM
@@ -61,6 +65,8 @@ export function serviceEnv(
     })
   env.TRUST_PROXY = TRUST_PROXY_BY_PLATFORM[options.platform]
   if (service.name === 'backend') Object.assign(env, { AUTH_URL: endpoints.auth, REDIS_URL: endpoints.redis })
+  // Auth's rate limits count across its instances through the same Redis (services/auth README).
+  if (service.name === 'auth') env.REDIS_URL = endpoints.redis
   if (service.name === 'frontend')
     Object.assign(env, { BACKEND_URL: endpoints.backend, AUTH_URL: endpoints.auth })
   return Object.fromEntries(Object.entries(env).sort(([a], [b]) => a.localeCompare(b)))

@@ -1,20 +1,40 @@
-import { ANALYSIS_DEFAULTS, measuredNow, type Fact } from './facts.js'
+import { ANALYSIS_DEFAULTS, measuredNow, type AnalysisOptions, type Fact } from './facts.js'
 import type { DiagnosisInput } from './observations.js'
 import { pathContextOf } from './path-context.js'
 import { platformFacts } from './platform-facts.js'
+import { supervisorFacts } from './process-facts.js'
 import { serviceFacts } from './service-facts.js'
 import { capacityFacts, coldStartFacts, dependencyFacts } from './source-facts.js'
 
 /** Every observation turned into facts: what it says, where it points, what it rules out. */
-export function analyse(input: DiagnosisInput, options = ANALYSIS_DEFAULTS): Fact[] {
+export function analyse(input: DiagnosisInput, options: AnalysisOptions = ANALYSIS_DEFAULTS): Fact[] {
   const path = pathContextOf(input.dependencies, options.slowConnectMs)
+  const context = { options, servicesPathFast: servicesPathFast(input, options.slowConnectMs) }
   return [
-    ...input.services.flatMap((service) => serviceFacts(service, path, options.slowConnectMs)),
+    ...input.services.flatMap((service) => serviceFacts(service, path, options)),
     ...coldStartFacts(input.coldStarts, path),
-    ...input.dependencies.flatMap(dependencyFacts).map(measuredNow),
+    ...input.dependencies.flatMap((dependency) => dependencyFacts(dependency, context)).map(measuredNow),
     ...capacityFacts(input.capacity).map(measuredNow),
     ...platformFacts(input.platform ?? null, input.capacity),
+    ...supervisorFacts(input, options.windowMs),
   ]
+}
+
+/** Some service's in-service probe connected every time, p95 under the slow bound: its path is fine. */
+function servicesPathFast(input: DiagnosisInput, slowConnectMs: number): boolean {
+  return input.services.some((service) => {
+    const probe = service.probe
+    if (!probe?.answered || probe.status !== 200) return false
+    const body = probe.body as { attempts?: { ok?: boolean }[]; stepsMs?: { total?: { p95?: number } } }
+    const total = body?.stepsMs?.total?.p95
+    return (
+      Array.isArray(body?.attempts) &&
+      body.attempts.length > 0 &&
+      body.attempts.every((attempt) => attempt.ok === true) &&
+      typeof total === 'number' &&
+      total < slowConnectMs
+    )
+  })
 }
 
 /** True when every service answered `/health/ready` with a passing document. */

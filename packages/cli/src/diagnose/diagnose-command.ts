@@ -1,14 +1,16 @@
 import { writeFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { intOption, paintFor, parseOptions, type Command } from '../command-io.js'
 import { loadConfig } from '../config/load-config.js'
 import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
-import { analyse, allReady, evidenceGaps } from './analyse.js'
+import { findRoot } from '../up/up-command.js'
+import { SUPERVISOR_FACTS_FILE } from '../up/supervisor-facts.js'
 import { renderVerdict, verdictJson } from './diagnose-view.js'
 import { gather } from './gather.js'
 import { renderHandoff } from './handoff.js'
+import { ANALYSIS_DEFAULTS } from './facts.js'
+import { diagnosisOf } from './model.js'
 import { platformEvidence } from './platform-evidence.js'
-import { decide } from './verdict.js'
 
 /** Exit codes of `tarmac diagnose`. */
 export const DIAGNOSE_EXIT_CODES = Object.freeze({
@@ -57,6 +59,15 @@ Options:
       --connects N       fresh connects per in-service probe, 1–20 (default ${DIAGNOSE_DEFAULTS.connects})
       --timeout-ms MS    per request and per connect (default ${DIAGNOSE_DEFAULTS.timeoutMs})
       --window-min M     recorded cold starts from the last M minutes (default ${DIAGNOSE_DEFAULTS.windowMin})
+      --connect-budget-ms MS
+                         the budget a connect must fit when no service states its own deadline
+                         (default ${ANALYSIS_DEFAULTS.connectBudgetMs}: db-connect of the default criteria)
+      --supervisor-facts FILE
+                         tarmac up's facts file: the exits (code or signal) and restarts of the
+                         services it supervises on this machine (default ${SUPERVISOR_FACTS_FILE}
+                         under the checkout, read when it exists)
+      --slow-connect-ms MS
+                         a successful connect slower than this (p95) is slow (default ${ANALYSIS_DEFAULTS.slowConnectMs})
       --platform SOURCE  also read the platform against tarmac.yaml's plan: live (gcloud and
                          kubectl) or DIR (answers saved by tarmac deploy verify --save DIR)
   -t, --tag TAG          with --platform: the release that should run (default: the commit)
@@ -84,6 +95,9 @@ const OPTIONS = {
   connects: { type: 'string' },
   'timeout-ms': { type: 'string' },
   'window-min': { type: 'string' },
+  'connect-budget-ms': { type: 'string' },
+  'slow-connect-ms': { type: 'string' },
+  'supervisor-facts': { type: 'string' },
   platform: { type: 'string' },
   tag: { type: 'string', short: 't' },
   help: { type: 'boolean', short: 'h' },
@@ -99,6 +113,25 @@ export const diagnoseCommand: Command = async (argv, io) => {
   const connects = Math.min(20, intOption(values.connects, 'connects', DIAGNOSE_DEFAULTS.connects))
   const timeoutMs = intOption(values['timeout-ms'], 'timeout-ms', DIAGNOSE_DEFAULTS.timeoutMs, 100)
   const windowMin = intOption(values['window-min'], 'window-min', DIAGNOSE_DEFAULTS.windowMin)
+  const analysis = {
+    connectBudgetMs: intOption(
+      values['connect-budget-ms'],
+      'connect-budget-ms',
+      ANALYSIS_DEFAULTS.connectBudgetMs,
+      100,
+    ),
+    slowConnectMs: intOption(
+      values['slow-connect-ms'],
+      'slow-connect-ms',
+      ANALYSIS_DEFAULTS.slowConnectMs,
+      1,
+    ),
+    windowMs: windowMin * 60_000,
+  }
+  const supervisorFacts = resolve(
+    io.cwd,
+    values['supervisor-facts'] ?? join(findRoot(io.cwd), SUPERVISOR_FACTS_FILE),
+  )
   const { config, source } = loadConfig(values.config, io.cwd, io.env)
   // Checked before anything is gathered: --platform without a plan is a usage error, not evidence.
   const platform =
@@ -115,6 +148,7 @@ export const diagnoseCommand: Command = async (argv, io) => {
       timeoutMs,
       windowMs: windowMin * 60_000,
       dependencyProbes: DIAGNOSE_DEFAULTS.dependencyProbes,
+      supervisorFacts,
       ...(platform && { platform }),
       ...(io.signal && { signal: io.signal }),
     })
@@ -122,7 +156,7 @@ export const diagnoseCommand: Command = async (argv, io) => {
       io.stderr.write('tarmac diagnose: interrupted while gathering evidence; no verdict\n')
       return DIAGNOSE_EXIT_CODES.interrupted
     }
-    const verdict = decide(analyse(input), allReady(input), evidenceGaps(input))
+    const verdict = diagnosisOf(input, analysis)
     if (values.handoff !== undefined)
       await writeFile(
         resolve(io.cwd, values.handoff),

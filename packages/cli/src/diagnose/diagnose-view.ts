@@ -1,5 +1,5 @@
 import type { Paint } from '../style.js'
-import type { Fact } from './facts.js'
+import { WEIGHTS, type Fact } from './facts.js'
 import type { Verdict } from './verdict.js'
 
 const bullet = (fact: Fact) => `  • [${fact.source}] ${fact.fact}`
@@ -14,6 +14,14 @@ export function renderVerdict(verdict: Verdict, header: string, paint: Paint): s
     lines.push(
       `${paint(colour, 'VERDICT')}  ${paint('bold', `${verdict.domain} / ${verdict.layer}`)}   confidence ${verdict.confidence}   (score ${verdict.score})`,
       ...(verdict.since ? [`         since ${verdict.since}`] : []),
+      // A second fault at once: named after the first, in order of weight.
+      ...verdict.candidates
+        .slice(1)
+        .filter((candidate) => candidate.score >= WEIGHTS.report)
+        .map(
+          (candidate) =>
+            `${paint('yellow', 'ALSO')}     ${candidate.domain} / ${candidate.layer}   (score ${candidate.score}, from ${candidate.sources} source${candidate.sources === 1 ? '' : 's'})`,
+        ),
       '',
     )
     if (verdict.supporting.length > 0)

@@ -1,4 +1,5 @@
-import type { FaultDomain, FaultLayer } from '@tarmac/faults'
+import { classOfCode, type FaultDomain, type FaultLayer } from '@tarmac/faults'
+import { CONNECT_BUDGET_DEFAULTS } from './connect-budget.js'
 
 /**
  * One piece of evidence: where it came from, what it says (one line), and what it means for the verdict —
@@ -22,6 +23,17 @@ export interface Fact {
    * its own scope (auth's credentials working says nothing of the backend's), or for everyone when it has none.
    */
   readonly scope?: string
+  /**
+   * What on the service's path the fact is about: `postgres` for the database (the in-service probe, the
+   * `postgres:*` checks), a check's component otherwise (`redis`, `search`). A fact that rules a layer out does so
+   * only for facts about the same thing: fast connects to the database say nothing of the network path to Redis.
+   */
+  readonly about?: string
+  /**
+   * The database server's own word: a SQLSTATE it sent (53100 disk full, XX001 data corrupted). Nothing rules it
+   * out — connects that work say the server is up, not that its disk has room.
+   */
+  readonly firm?: boolean
   /** About the database itself, even when seen from inside one service (its slots are everyone's). */
   readonly global?: boolean
   /** When what it reports happened, when known (for "since when"). */
@@ -32,6 +44,10 @@ export interface Fact {
    */
   readonly fresh?: boolean
 }
+
+/** A SQLSTATE the server sent (five characters of a known class), as opposed to a catalog code. */
+export const isServerSqlState = (code: string | null | undefined): boolean =>
+  typeof code === 'string' && classOfCode(code)?.name.startsWith('SQLSTATE') === true
 
 /** Marks a fact as measured just now. */
 export const measuredNow = (fact: Fact): Fact => ({ ...fact, fresh: true })
@@ -46,6 +62,11 @@ export const WEIGHTS = Object.freeze({
   report: 2,
   /** Diagnose's own probe of a dependency, from where it runs. */
   direct: 2,
+  /**
+   * A pattern on top of the evidence it is made of: the same exit code at the same phase, again and again (a
+   * crash loop); a process the supervisor saw killed.
+   */
+  pattern: 3,
   /** A hint: a budget that does not fit, a non-critical warning. */
   hint: 1,
   /** What a fact that rules a layer out takes off that layer's score. */
@@ -53,7 +74,20 @@ export const WEIGHTS = Object.freeze({
 })
 
 /** Thresholds of the analysis, with units. */
-export const ANALYSIS_DEFAULTS = Object.freeze({
+export interface AnalysisOptions {
   /** A fresh connect slower than this (p95, DNS to first query) is slow. */
-  slowConnectMs: 1_000,
+  readonly slowConnectMs: number
+  /**
+   * The budget a connect must fit when no service says its own deadline: the default criteria's `db-connect`
+   * (p95 under 30 s). A connect using half of it or more weighs more.
+   */
+  readonly connectBudgetMs: number
+  /** How far back the supervisor's exits count (diagnose's --window-min). */
+  readonly windowMs: number
+}
+
+export const ANALYSIS_DEFAULTS: AnalysisOptions = Object.freeze({
+  slowConnectMs: CONNECT_BUDGET_DEFAULTS.slowMs,
+  connectBudgetMs: CONNECT_BUDGET_DEFAULTS.budgetMs,
+  windowMs: 15 * 60_000,
 })

@@ -5,14 +5,17 @@ import { fetchHealth, isFetchFailure, type HealthFetchOptions } from '../health/
 import type {
   CapacityObservation,
   ColdStartObservation,
+  ColdStartSummaryObservation,
   DependencyObservation,
   DiagnosisInput,
   Exchange,
   PlatformObservation,
   RecordedColdStart,
   ServiceObservation,
+  SupervisorObservation,
   UnreadableCapacity,
 } from './observations.js'
+import { readSupervisorFacts } from '../up/supervisor-facts.js'
 
 export interface GatherOptions {
   readonly env: NodeJS.ProcessEnv
@@ -26,7 +29,36 @@ export interface GatherOptions {
   readonly dependencyProbes: number
   /** `--platform`: reads the platform and holds it to the plan; never rejects (a refusal is an observation). */
   readonly platform?: () => Promise<PlatformObservation>
+  /** `tarmac up`'s facts file on this machine (`--supervisor-facts`); read when it exists. */
+  readonly supervisorFacts?: string
   readonly signal?: AbortSignal
+}
+
+/** `tarmac up`'s facts, each supervised service under its name in tarmac.yaml (matched by URL). */
+export function observeSupervisor(config: TarmacConfig, path: string): SupervisorObservation | null {
+  const read = readSupervisorFacts(path)
+  if (read === null) return null
+  const source = `tarmac up (${path})`
+  if ('unreadable' in read) return { source, unavailable: read.unreadable }
+  // up writes 127.0.0.1; a tarmac.yaml may say localhost for the same process.
+  const origin = (url: string) => {
+    try {
+      const parsed = new URL(url)
+      if (parsed.hostname === 'localhost' || parsed.hostname === '[::1]') parsed.hostname = '127.0.0.1'
+      return parsed.origin
+    } catch {
+      return url
+    }
+  }
+  const supervised = Object.entries(read.facts.services)
+  const services = Object.fromEntries(
+    Object.entries(config.services).flatMap(([name, service]) => {
+      // By URL only: a service of the same name elsewhere is another process.
+      const match = supervised.find(([, facts]) => origin(facts.url) === origin(service.url))
+      return match ? [[name, match[1]]] : []
+    }),
+  )
+  return { source, upRunning: read.upRunning, writtenAt: read.facts.writtenAt, services }
 }
 
 async function exchange(url: string, options: HealthFetchOptions): Promise<Exchange> {
@@ -113,6 +145,33 @@ function recordedColdStart(record: Json): RecordedColdStart | undefined {
   }
 }
 
+/** One service's line of the public summary, reduced to what a verdict needs. */
+function summaryOf(entry: Json): ColdStartSummaryObservation | undefined {
+  const service = str(entry.service)
+  if (service === null || typeof entry.failed !== 'number') return undefined
+  const byPhase = isJson(entry.failedByPhase) ? entry.failedByPhase : {}
+  const last = isJson(entry.lastFailure) ? entry.lastFailure : null
+  return {
+    service,
+    failed: entry.failed,
+    failedByPhase: Object.fromEntries(
+      Object.entries(byPhase).filter((pair): pair is [string, number] => typeof pair[1] === 'number'),
+    ),
+    lastFailure:
+      last && str(last.code) && str(last.phase)
+        ? {
+            at: str(last.at) ?? '',
+            phase: str(last.phase)!,
+            component: str(last.component) ?? '?',
+            code: str(last.code)!,
+            causeCode: str(last.causeCode),
+            domain: str(last.domain),
+            layer: str(last.layer),
+          }
+        : null,
+  }
+}
+
 async function observeColdStarts(
   config: TarmacConfig,
   options: GatherOptions,
@@ -131,12 +190,22 @@ async function observeColdStarts(
   if (!response.answered)
     return { ...base, records: [], unavailable: `${response.errorClass}: ${response.message}` }
   const records = isJson(response.body) && Array.isArray(response.body.records) ? response.body.records : null
-  if (response.status !== 200 || records === null)
+  if (response.status !== 200 || records === null) {
+    // The public summary needs no token: counts by phase and the newest failure's code.
+    const summary = new URL('/status/cold-starts', collector.url)
+    summary.search = new URLSearchParams({ windowMs: String(Math.max(60_000, options.windowMs)) }).toString()
+    const answer = await exchange(summary.toString(), { timeoutMs: options.timeoutMs })
+    const services =
+      answer.answered && answer.status === 200 && isJson(answer.body) && Array.isArray(answer.body.services)
+        ? answer.body.services.filter(isJson)
+        : []
     return {
       ...base,
       records: [],
       unavailable: `HTTP ${response.status} (give diagnose the collector's health token)`,
+      ...(services.length > 0 && { summaries: services.flatMap((entry) => summaryOf(entry) ?? []) }),
     }
+  }
   return {
     ...base,
     records: records.filter(isJson).flatMap((record) => recordedColdStart(record) ?? []),
@@ -225,5 +294,7 @@ export async function gather(config: TarmacConfig, options: GatherOptions): Prom
     })),
     options.platform ? options.platform() : Promise.resolve(null),
   ])
-  return { at, services, coldStarts, dependencies, capacity, platform }
+  const supervisor =
+    options.supervisorFacts === undefined ? null : observeSupervisor(config, options.supervisorFacts)
+  return { at, services, coldStarts, dependencies, capacity, platform, supervisor }
 }

@@ -1,5 +1,6 @@
 import type { ProbeResult } from '@tarmac/probe'
 import type { PlatformFinding } from '../deploy/platform/findings.js'
+import type { SupervisedService } from '../up/supervisor-facts.js'
 
 /**
  * What `tarmac diagnose` saw, before any judgement: raw enough to be shown as evidence, structured enough to
@@ -21,7 +22,24 @@ export interface DiagnosisInput {
    * could not be read; absent or null when not asked for.
    */
   readonly platform?: PlatformObservation | null
+  /**
+   * What `tarmac up` on this machine knows of the services it supervises (its facts file): exits with their code
+   * or signal, restarts, pids; absent or null when there is no such file.
+   */
+  readonly supervisor?: SupervisorObservation | null
 }
+
+/** `tarmac up`'s facts file, read locally; or why it could not be. */
+export type SupervisorObservation =
+  | {
+      readonly source: string
+      /** Whether the `up` that wrote it still runs: if not, its facts are history. */
+      readonly upRunning: boolean
+      readonly writtenAt: string
+      /** Keyed by the service's name in tarmac.yaml (matched by URL). */
+      readonly services: Readonly<Record<string, SupervisedService>>
+    }
+  | { readonly source: string; readonly unavailable: string }
 
 /** `tarmac deploy verify`'s findings, from `source`; or why the platform could not be read (`CODE: message`). */
 export type PlatformObservation =
@@ -84,6 +102,27 @@ export interface ColdStartObservation {
   readonly records: readonly RecordedColdStart[]
   /** Why there are none, when the collector could not be read. */
   readonly unavailable?: string
+  /**
+   * The collector's public summary (`GET /status/cold-starts`, no token), read when the records are not: per
+   * service, failed cold starts by phase and the newest failure's code — no messages, no per-record codes.
+   */
+  readonly summaries?: readonly ColdStartSummaryObservation[]
+}
+
+/** One service's line of `GET /status/cold-starts`, as far as diagnose reads it. */
+export interface ColdStartSummaryObservation {
+  readonly service: string
+  readonly failed: number
+  readonly failedByPhase: Readonly<Record<string, number>>
+  readonly lastFailure: {
+    readonly at: string
+    readonly phase: string
+    readonly component: string
+    readonly code: string
+    readonly causeCode: string | null
+    readonly domain: string | null
+    readonly layer: string | null
+  } | null
 }
 
 export interface DependencyObservation {

@@ -47,7 +47,7 @@ export function pathContextOf(
  * connector when the database answers promptly from here.
  */
 export function attribute(
-  subject: { code?: string | undefined; domain?: unknown; layer?: unknown },
+  subject: { code?: string | undefined; domain?: unknown; layer?: unknown; message?: unknown },
   path: PathContext,
 ): Judgement & { refined?: string } {
   const judged = judge(subject)

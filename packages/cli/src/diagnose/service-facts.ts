@@ -1,6 +1,7 @@
 import { isFaultDomain, isFaultLayer, type FaultLayer } from '@tarmac/faults'
 import type { Fact } from './facts.js'
-import { measuredNow, WEIGHTS } from './facts.js'
+import { ANALYSIS_DEFAULTS, isServerSqlState, measuredNow, WEIGHTS, type AnalysisOptions } from './facts.js'
+import { judgeConnects } from './connect-budget.js'
 import type { Exchange, ServiceObservation } from './observations.js'
 import { attribute, type PathContext } from './path-context.js'
 
@@ -113,13 +114,16 @@ function checkFacts(service: ServiceObservation, path: PathContext): Fact[] {
     const entry = Array.isArray(entries) ? entries.find(isJson) : undefined
     if (!entry) continue
     const layer = entry.layer
+    const about = name.split(':')[0]!
     if (entry.status === 'pass' && isFaultLayer(layer)) {
-      facts.push({ source, fact: `${name} passes`, value: entry.observedValue, clears: [layer] })
+      facts.push({ source, about, fact: `${name} passes`, value: entry.observedValue, clears: [layer] })
     } else if (entry.status === 'fail') {
       const judged = attribute(entry, path)
       const known = isFaultDomain(judged.domain) && isFaultLayer(judged.layer)
       facts.push({
         source,
+        about,
+        ...(isServerSqlState(str(entry.code)) && { firm: true }),
         // A background check's result is as old as its last run: say when, so a stale one reads as such.
         fact: `${name} fails${asOf(str(entry.time))}: ${str(entry.code) ?? ''}${str(entry.output) ? ` — ${str(entry.output)}` : ''}`,
         value: entry.observedValue,
@@ -169,7 +173,23 @@ const STEP_NAMES: Readonly<Record<string, string>> = {
   firstQuery: 'the first query',
 }
 
-function probeFacts(service: ServiceObservation, path: PathContext, slowConnectMs: number): Fact[] {
+/** The service's own connect deadline: the per-attempt timeout of the component that reports a connect. */
+function connectDeadlineOf(service: ServiceObservation): number | undefined {
+  const doc = documentOf(service.startup)
+  const report = doc && isJson(doc.report) ? doc.report : undefined
+  const components = (Array.isArray(report?.phases) ? report.phases : [])
+    .filter(isJson)
+    .flatMap((phase) => (Array.isArray(phase.components) ? phase.components.filter(isJson) : []))
+  const connecting = components.find(
+    (component) => isJson(component.details) && isJson(component.details.connect),
+  )
+  return typeof connecting?.timeoutMs === 'number' && connecting.timeoutMs > 0
+    ? connecting.timeoutMs
+    : undefined
+}
+
+function probeFacts(service: ServiceObservation, path: PathContext, options: AnalysisOptions): Fact[] {
+  const slowConnectMs = options.slowConnectMs
   const source = `${service.name} in-service probe`
   const { probe } = service
   if (probe === null) return []
@@ -212,11 +232,27 @@ function probeFacts(service: ServiceObservation, path: PathContext, slowConnectM
           : 'postgres-availability'
     const why =
       path.directP95Ms === null ? '' : `; from here the database answers in ${ms(path.directP95Ms)} (p95)`
+    // Against the service's own deadline (its startup report), else db-connect's; and the database's own time.
+    const deadlineMs = connectDeadlineOf(service)
+    const judged = judgeConnects(
+      total,
+      Object.fromEntries(Object.entries(steps).map(([step, figures]) => [step, figures.p95])),
+      steps.firstQuery?.p50 ?? null,
+      {
+        budgetMs: deadlineMs ?? options.connectBudgetMs,
+        source: deadlineMs === undefined ? 'db-connect' : `${service.name}'s own connect deadline`,
+        slowMs: slowConnectMs,
+      },
+    )
     facts.push({
       source,
-      fact: `${attempts.length} fresh connects from inside ${service.name} are slow: p95 ${ms(total)}, most of it in ${STEP_NAMES[slowest ?? ''] ?? slowest} (${stepLine})${why}`,
+      fact: `${attempts.length} fresh connects from inside ${service.name} are slow: p95 ${ms(total)}, most of it in ${STEP_NAMES[slowest ?? ''] ?? slowest} (${stepLine})${why}; ${judged.line}`,
       value: steps,
-      points: { domain: 'infrastructure', layer, weight: WEIGHTS.inService },
+      points: {
+        domain: 'infrastructure',
+        layer,
+        weight: WEIGHTS.inService + (judged.atRisk ? WEIGHTS.hint : 0),
+      },
       clears: ['postgres-auth'],
     })
   }
@@ -262,11 +298,15 @@ function probeFacts(service: ServiceObservation, path: PathContext, slowConnectM
 }
 
 /** Everything one service's documents and its in-service probe say, about that service's path. */
-export function serviceFacts(service: ServiceObservation, path: PathContext, slowConnectMs: number): Fact[] {
+export function serviceFacts(
+  service: ServiceObservation,
+  path: PathContext,
+  options: AnalysisOptions = ANALYSIS_DEFAULTS,
+): Fact[] {
   return [
     ...readyFacts(service),
     ...startupFacts(service, path),
     ...checkFacts(service, path),
-    ...probeFacts(service, path, slowConnectMs).map(measuredNow),
+    ...probeFacts(service, path, options).map((fact) => ({ ...measuredNow(fact), about: 'postgres' })),
   ].map((fact) => (fact.global ? fact : { ...fact, scope: service.name }))
 }

@@ -37,11 +37,14 @@ interface Candidate {
 }
 
 /**
- * A fact rules its layers out for its own scope, or for everyone when it has none — but a cached result
+ * A fact rules its layers out for its own scope, or for everyone when it has none, and only for facts about the
+ * same thing on that path (`about`: the database, or a check's component) — but a cached result
  * ("postgres:capacity passes", as of its last run) never rules out what a fresh measurement shows failing.
  */
 const clearsFor = (clear: Fact, fact: Fact) =>
-  (clear.scope === undefined || clear.scope === fact.scope) && (clear.fresh === true || fact.fresh !== true)
+  (clear.scope === undefined || clear.scope === fact.scope) &&
+  (clear.about === undefined || fact.about === undefined || clear.about === fact.about) &&
+  (clear.fresh === true || fact.fresh !== true)
 
 /**
  * Weighs the evidence: every fact that points at a (domain, layer) adds its weight; every fact that shows a
@@ -58,7 +61,9 @@ export function decide(evidence: readonly Fact[], allReady: boolean, gaps: reado
     const { domain, layer, weight } = fact.points
     const key = `${domain}/${layer}`
     const candidate = candidates.get(key) ?? { domain, layer, score: 0, sources: new Set(), facts: [] }
-    const cleared = clearing.filter((clear) => clear.clears!.includes(layer) && clearsFor(clear, fact)).length
+    const cleared = fact.firm
+      ? 0
+      : clearing.filter((clear) => clear.clears!.includes(layer) && clearsFor(clear, fact)).length
     candidate.score += Math.max(0, weight - WEIGHTS.clear * cleared)
     candidate.sources.add(fact.source.split(' ')[0]!)
     candidate.facts.push(fact)

@@ -3,6 +3,7 @@ import { CliError } from '../errors.js'
 import type { AlertEvent } from './alert-event.js'
 import { commandSink, webhookSink, type AlertSink, type DeliveryOutcome } from './alert-sinks.js'
 import { Alerter } from './alerter.js'
+import type { IncidentEvent, IncidentTarget, IncidentVerdict } from './incident.js'
 import { MaintenanceCalendar } from './maintenance.js'
 
 /** What the command line says about alerts (each overrides `alerts:` in tarmac.yaml). */
@@ -15,15 +16,18 @@ export interface AlertFlags {
 
 /**
  * The alerter a config and the flags ask for, or undefined when nothing is configured to receive alerts (the
- * maintenance windows are then moot). Events and delivery outcomes go to `onEvent` and `onDelivery`.
+ * maintenance windows are then moot). Target events go to `onEvent`, incident messages to `onIncident`,
+ * delivery outcomes to `onDelivery`; `verdict` judges the monitor's evidence (`Monitor.incidentVerdict`).
  */
 export function alerterFor(
   config: TarmacConfig,
   flags: AlertFlags,
   env: NodeJS.ProcessEnv,
   hooks: {
+    verdict: (targets: readonly IncidentTarget[]) => IncidentVerdict
     onEvent: (event: AlertEvent) => void
-    onDelivery: (event: AlertEvent, outcome: DeliveryOutcome) => void
+    onIncident?: (event: IncidentEvent) => void
+    onDelivery: (event: IncidentEvent, outcome: DeliveryOutcome) => void
   },
 ): Alerter | undefined {
   const alerts = config.alerts
@@ -51,6 +55,7 @@ export function alerterFor(
     maintenance: new MaintenanceCalendar(config.maintenance),
     eventsPerTarget,
     perMs,
+    groupWindowMs: alerts.groupWindowMs,
     ...hooks,
   })
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { classifyError } from '@tarmac/probe'
 import { fetchHealth, isFetchFailure } from '../health/health-fetch.js'
-import type { AlertEvent } from './alert-event.js'
+import type { IncidentEvent } from './incident.js'
 
 /** How one delivery ended. `error` is a class and a line, never the receiver's URL (it may hold a secret). */
 export interface DeliveryOutcome {
@@ -15,7 +15,7 @@ export interface DeliveryOutcome {
 /** Where alerts go. `deliver` never rejects. */
 export interface AlertSink {
   readonly name: 'webhook' | 'command'
-  deliver(event: AlertEvent): Promise<DeliveryOutcome>
+  deliver(event: IncidentEvent): Promise<DeliveryOutcome>
 }
 
 export interface WebhookOptions {
@@ -126,20 +126,20 @@ export function commandSink(
   }
 }
 
-/** The event's main fields as environment variables, for a command that does not parse JSON. */
-export function alertEnv(event: AlertEvent): Record<string, string> {
+/** The incident message's main fields as environment variables, for a command that does not parse JSON. */
+export function alertEnv(event: IncidentEvent): Record<string, string> {
   return {
-    TARMAC_ALERT_EVENT: event.event,
-    TARMAC_ALERT_TARGET: event.target,
-    TARMAC_ALERT_SERVICE: event.service,
-    TARMAC_ALERT_FROM: event.from,
-    TARMAC_ALERT_TO: event.to,
+    TARMAC_ALERT_ID: event.id,
+    TARMAC_ALERT_STATUS: event.status,
+    TARMAC_ALERT_SEQUENCE: String(event.sequence),
+    TARMAC_ALERT_SEVERITY: event.severity,
     TARMAC_ALERT_AT: event.at,
-    TARMAC_ALERT_SINCE: event.since,
-    TARMAC_ALERT_CODE: event.lastError?.code ?? '',
-    TARMAC_ALERT_DOMAIN: event.lastError?.faultDomain ?? '',
-    TARMAC_ALERT_LAYER: event.lastError?.faultLayer ?? '',
-    TARMAC_ALERT_MESSAGE: (event.lastError?.message ?? '').slice(0, 500),
-    TARMAC_ALERT_WINDOW: `${event.window.failures}/${event.window.size}`,
+    TARMAC_ALERT_OPENED_AT: event.openedAt,
+    TARMAC_ALERT_DOMAIN: event.verdict.domain,
+    TARMAC_ALERT_LAYER: event.verdict.layer,
+    TARMAC_ALERT_CONFIDENCE: event.verdict.confidence,
+    TARMAC_ALERT_OWNER: event.verdict.owner,
+    TARMAC_ALERT_TARGETS: event.targets.map((t) => t.target).join(','),
+    TARMAC_ALERT_TITLE: event.title.slice(0, 500),
   }
 }

@@ -3,6 +3,7 @@ import type { AlertEvent } from './alert-event.js'
 import type { AlertSink } from './alert-sinks.js'
 import { Alerter } from './alerter.js'
 import type { TargetCondition } from './check-result.js'
+import type { IncidentEvent, IncidentVerdict } from './incident.js'
 import { MaintenanceCalendar } from './maintenance.js'
 import type { TargetSummary } from './target-window.js'
 
@@ -31,10 +32,28 @@ const summary = (condition: TargetCondition): TargetSummary => ({
   },
 })
 
-/** An alerter whose one sink keeps what it was given (this tests the decisions; the sinks have their own tests). */
+const VERDICT: IncidentVerdict = {
+  basis: 'diagnose',
+  domain: 'infrastructure',
+  layer: 'connector',
+  confidence: 'high',
+  score: 6,
+  runnerUp: null,
+  since: null,
+  evidence: [],
+  actions: [],
+  owner: 'the platform team that runs the VPC connector',
+  handoff: '# Handoff',
+}
+
+/**
+ * An alerter whose one sink keeps the incident messages it was given, each change sent at once (grouping
+ * window 0); the sinks and the grouping have their own tests.
+ */
 function setUp(options: { eventsPerTarget?: number; maintenance?: MaintenanceCalendar } = {}) {
   let nowMs = Date.parse('2026-12-01T10:00:00Z')
-  const delivered: AlertEvent[] = []
+  const delivered: IncidentEvent[] = []
+  let incidents = 0
   const recorded: AlertEvent[] = []
   const sink: AlertSink = {
     name: 'webhook',
@@ -48,6 +67,9 @@ function setUp(options: { eventsPerTarget?: number; maintenance?: MaintenanceCal
     maintenance: options.maintenance ?? new MaintenanceCalendar([]),
     eventsPerTarget: options.eventsPerTarget ?? 10,
     perMs: 600_000,
+    groupWindowMs: 0,
+    verdict: () => VERDICT,
+    newIncidentId: () => `incident-${++incidents}`,
     onEvent: (event) => recorded.push(event),
     now: () => nowMs,
   })
@@ -65,46 +87,68 @@ function setUp(options: { eventsPerTarget?: number; maintenance?: MaintenanceCal
 }
 
 describe('Alerter', () => {
-  it('sends one event per transition, with the evidence, and nothing for starting or unknown', async () => {
-    const { alerter, delivered, see } = setUp()
+  it('passes one event per transition on to the incident, with the evidence, and nothing for starting or unknown', async () => {
+    const { alerter, delivered, recorded, see } = setUp()
     for (const c of ['unknown', 'up', 'up', 'down', 'down', 'starting', 'down', 'degraded', 'up'] as const)
       see(c)
     await alerter.drain()
-    expect(delivered.map((e) => `${e.event}:${e.from}→${e.to}`)).toEqual([
-      'down:up→down',
-      'degraded:down→degraded',
-      'recovered:degraded→up',
+    expect(recorded.map((e) => `${e.event}:${e.from}→${e.to}:${e.disposition}`)).toEqual([
+      'down:up→down:sent',
+      'degraded:down→degraded:sent',
+      'recovered:degraded→up:sent',
     ])
-    expect(delivered[0]).toMatchObject({
+    expect(recorded[0]).toMatchObject({
       target: 'backend ready',
       service: 'backend',
       lastError: { code: 'PG_ERR_CONNECT_TIMEOUT', faultDomain: 'infrastructure', faultLayer: 'connector' },
       window: { failures: 3, size: 5, threshold: 3 },
-      disposition: 'sent',
+    })
+    // The receivers get one incident: opened, updated (down → degraded), resolved; one id.
+    expect(delivered.map((e) => `${e.id}:${e.status}:${e.severity}`)).toEqual([
+      'incident-1:opened:outage',
+      'incident-1:updated:warning',
+      'incident-1:resolved:outage',
+    ])
+    expect(delivered[0]).toMatchObject({
+      verdict: { domain: 'infrastructure', layer: 'connector', owner: VERDICT.owner },
+      targets: [
+        {
+          target: 'backend ready',
+          condition: 'down',
+          lastError: { code: 'PG_ERR_CONNECT_TIMEOUT', faultLayer: 'connector' },
+        },
+      ],
+      changes: [{ target: 'backend ready', from: 'up', to: 'down' }],
+    })
+    expect(delivered[2]).toMatchObject({
+      targets: [],
+      involved: ['backend ready'],
+      resolvedAt: expect.any(String),
     })
   })
 
-  it('rate-limits per target, records what it held back, and catches up once the limit allows', async () => {
+  it('rate-limits per target (never a recovery), records what it held back, and catches up once the limit allows', async () => {
     const { alerter, delivered, recorded, see, advance } = setUp({ eventsPerTarget: 1 })
     see('down')
-    see('up')
+    see('up') // a recovery goes on, limit or not: held back, it would keep the incident open
     see('down')
     see('down')
     expect(recorded.map((e) => `${e.event}:${e.disposition}`)).toEqual([
       'down:sent',
-      'recovered:rate-limited',
-      'down:unchanged', // the receivers were last told "down": nothing to send
+      'recovered:sent',
+      'down:rate-limited',
     ])
     advance(300_000)
-    see('up') // still limited
+    see('down') // still limited
     advance(400_000)
-    see('up') // the limit allows again: one catch-up saying where it is now
+    see('down') // the limit allows again: one catch-up saying where it is now
     await alerter.drain()
-    expect(delivered.map((e) => `${e.event}:${e.from}→${e.to}`)).toEqual([
-      'down:up→down',
-      'recovered:down→up',
+    expect(recorded.at(-1)).toMatchObject({ event: 'down', disposition: 'sent', suppressed: 1 })
+    expect(delivered.map((e) => `${e.id}:${e.status}`)).toEqual([
+      'incident-1:opened',
+      'incident-1:resolved',
+      'incident-2:opened',
     ])
-    expect(delivered[1]!.suppressed).toBe(2)
   })
 
   it('records changes inside a maintenance window without sending them, then tells what is still true after', async () => {
@@ -124,6 +168,8 @@ describe('Alerter', () => {
     advance(60_000) // the window is over; the target is still down
     see('down')
     await alerter.drain()
-    expect(delivered.map((e) => `${e.event}:${e.disposition}`)).toEqual(['down:sent'])
+    expect(delivered.map((e) => `${e.status}:${e.targets.map((t) => t.condition).join()}`)).toEqual([
+      'opened:down',
+    ])
   })
 })

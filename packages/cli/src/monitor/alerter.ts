@@ -1,6 +1,8 @@
 import type { TargetCondition } from './check-result.js'
 import { alertErrorOf, eventNameOf, windowOf, type AlertDisposition, type AlertEvent } from './alert-event.js'
 import type { AlertSink, DeliveryOutcome } from './alert-sinks.js'
+import type { IncidentEvent, IncidentTarget, IncidentVerdict } from './incident.js'
+import { IncidentTracker } from './incident-tracker.js'
 import type { MaintenanceCalendar } from './maintenance.js'
 import type { TargetSummary } from './target-window.js'
 
@@ -10,10 +12,18 @@ export interface AlerterOptions {
   /** At most `eventsPerTarget` sent per `perMs` per target. */
   readonly eventsPerTarget: number
   readonly perMs: number
-  /** Every event, sent or not: the history keeps them all. */
+  /** Target changes within this long of each other are one message of their incident (`IncidentTracker`). */
+  readonly groupWindowMs: number
+  /** The verdict on the monitor's evidence now, for the affected targets (diagnose's model). */
+  readonly verdict: (targets: readonly IncidentTarget[]) => IncidentVerdict
+  /** Every target event, sent or not: the history keeps them all. */
   readonly onEvent?: (event: AlertEvent) => void
-  readonly onDelivery?: (event: AlertEvent, outcome: DeliveryOutcome) => void
+  /** Every incident message, as it is sent. */
+  readonly onIncident?: (event: IncidentEvent) => void
+  readonly onDelivery?: (event: IncidentEvent, outcome: DeliveryOutcome) => void
   readonly now?: () => number
+  /** Injectable for tests: the ids of new incidents. */
+  readonly newIncidentId?: (openedAtMs: number) => string
 }
 
 /** What the alerter has of one target: the state last told to the receivers and what it held back. */
@@ -40,22 +50,42 @@ export interface AlertObservation {
 }
 
 /**
- * Decides which state changes become alerts. One event per transition (down, recovered, degraded; starting and
- * unknown are not transitions); at most `eventsPerTarget` sent per `perMs` per target; nothing sent inside a
- * maintenance window. Every event is recorded with what became of it. What was held back is caught up: once the
- * limit or the window allows, a target whose receivers were last told something else gets one event saying
- * where it is now, with how many were held back. Deliveries run one at a time per sink, in order, and never throw.
+ * Decides which state changes become alerts, and sends one alert per root cause. Per target: one event per
+ * transition (down, recovered, degraded; starting and unknown are not transitions); at most `eventsPerTarget`
+ * per `perMs` go on; none inside a maintenance window. Every event is recorded with what became of it. What was
+ * held back is caught up: once the limit or the window allows, a target whose receivers were last told
+ * something else gets one event saying where it is now, with how many were held back. The events that go on are
+ * not sent one by one: they change the one open incident (`IncidentTracker`), whose messages — opened, updated,
+ * resolved, one id — are what the sinks receive. Deliveries run one at a time per sink, in order, and never throw.
  */
 export class Alerter {
   readonly #options: AlerterOptions
   readonly #now: () => number
   readonly #targets = new Map<string, TargetAlertState>()
   readonly #queues = new Map<string, Promise<void>>()
+  readonly #incidents: IncidentTracker
+  /** `recorded`: target events; `sent`: incident messages; `delivered`, `failed`: their deliveries. */
   readonly counts = { sent: 0, recorded: 0, delivered: 0, failed: 0 }
 
   constructor(options: AlerterOptions) {
     this.#options = options
     this.#now = options.now ?? Date.now
+    this.#incidents = new IncidentTracker({
+      groupWindowMs: options.groupWindowMs,
+      verdict: options.verdict,
+      now: this.#now,
+      ...(options.newIncidentId && { newId: options.newIncidentId }),
+      send: (incident) => {
+        this.counts.sent++
+        this.#options.onIncident?.(incident)
+        for (const sink of this.#options.sinks) this.#enqueue(sink, incident)
+      },
+    })
+  }
+
+  /** The incident open now, if any. */
+  get incident(): { id: string; targets: string[] } | null {
+    return this.#incidents.open
   }
 
   /** What the receivers were last told about `target` (read back from the history): not told again. */
@@ -64,7 +94,17 @@ export class Alerter {
     this.#targets.set(target, { seen: told, told, sentAtMs: [], suppressed: 0 })
   }
 
+  /** The last incident message (read back from the history): an open incident goes on with the same id. */
+  restoreIncident(event: IncidentEvent): void {
+    this.#incidents.restore(event)
+  }
+
   observe(observation: AlertObservation): void {
+    this.#observe(observation)
+    this.#incidents.reconsider()
+  }
+
+  #observe(observation: AlertObservation): void {
     const { condition } = observation
     if (condition !== 'up' && condition !== 'degraded' && condition !== 'down') return
     let state = this.#targets.get(observation.target)
@@ -79,7 +119,9 @@ export class Alerter {
     const nowMs = this.#now()
     const maintenance = this.#options.maintenance.activeFor(observation.target, observation.service, nowMs)
     state.sentAtMs = state.sentAtMs.filter((atMs) => atMs > nowMs - this.#options.perMs)
-    const limited = state.sentAtMs.length >= this.#options.eventsPerTarget
+    // A recovery is never held back: it only shrinks or resolves an incident, and held back it would keep one
+    // open for the rest of the limit's period.
+    const limited = state.sentAtMs.length >= this.#options.eventsPerTarget && condition !== 'up'
     let disposition: AlertDisposition
     if (state.told === condition) disposition = 'unchanged'
     else if (maintenance) disposition = 'maintenance'
@@ -111,13 +153,13 @@ export class Alerter {
       state.told = condition
       state.suppressed = 0
       state.sentAtMs.push(nowMs)
-      this.counts.sent++
-      for (const sink of this.#options.sinks) this.#enqueue(sink, event)
+      this.#incidents.note(event)
     } else if (disposition !== 'unchanged') state.suppressed++
   }
 
-  /** Resolves when every delivery queued so far has ended. */
+  /** Sends what the grouping window still holds, then resolves when every delivery queued so far has ended. */
   async drain(): Promise<void> {
+    this.#incidents.flush()
     while (true) {
       const pending = [...this.#queues.values()]
       await Promise.all(pending)
@@ -125,7 +167,7 @@ export class Alerter {
     }
   }
 
-  #enqueue(sink: AlertSink, event: AlertEvent): void {
+  #enqueue(sink: AlertSink, event: IncidentEvent): void {
     const previous = this.#queues.get(sink.name) ?? Promise.resolve()
     const next = previous.then(async () => {
       const outcome = await sink.deliver(event).catch((error: unknown): DeliveryOutcome => ({

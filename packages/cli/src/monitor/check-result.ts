@@ -1,4 +1,5 @@
 import type { VerdictDomain, VerdictLayer } from '@tarmac/faults'
+import type { TargetEvidence } from './target-evidence.js'
 
 /** What one check found: `starting` is its own state, never counted as down. */
 export const CHECK_STATES = ['pass', 'fail', 'starting'] as const
@@ -42,4 +43,9 @@ export interface CheckResult {
   readonly lagMs: number
   /** False when the monitor itself was late beyond its bound while measuring: not counted. */
   readonly trusted: boolean
+  /**
+   * What the check saw, for diagnose's model (`EvidenceBook`). Taken off by the monitor before the result is
+   * kept, printed or written: never in the history.
+   */
+  readonly evidence?: TargetEvidence
 }

@@ -10,6 +10,7 @@ import {
 } from 'node:fs'
 import type { AlertEvent } from './alert-event.js'
 import type { CheckResult, TargetCondition } from './check-result.js'
+import type { IncidentEvent } from './incident.js'
 import type { UptimeBucket } from './uptime-ledger.js'
 
 /** A target's condition changed: what it was, what it became, when. */
@@ -24,7 +25,8 @@ export interface Transition {
 /**
  * The lines of the history file (JSON lines). A plain result line (as `--json` prints it, plus the `status` it
  * left the target in) counts towards uptime and restores the target's window; `recent` lines restore the window
- * only (their uptime is already in an `uptime` bucket); `transition` and `alert` lines are what they say.
+ * only (their uptime is already in an `uptime` bucket); `transition`, `alert` (a target's change) and `incident`
+ * (a message sent to the receivers) lines are what they say.
  */
 export type HistoryLine =
   | (CheckResult & { readonly kind?: undefined; readonly status?: TargetCondition })
@@ -32,6 +34,7 @@ export type HistoryLine =
   | ({ readonly kind: 'uptime' } & UptimeBucket)
   | Transition
   | AlertEvent
+  | IncidentEvent
 
 /** What was read back at start. */
 export interface HistoryContents {
@@ -66,7 +69,9 @@ export class HistoryStore {
       if (text.trim() === '') continue
       try {
         const line = JSON.parse(text) as HistoryLine
-        if (typeof line === 'object' && line !== null && typeof line.target === 'string') lines.push(line)
+        if (typeof line !== 'object' || line === null) skipped++
+        else if (line.kind === 'incident' ? typeof line.id === 'string' : typeof line.target === 'string')
+          lines.push(line)
         else skipped++
       } catch {
         skipped++

@@ -6,6 +6,7 @@ import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
 import { CLI_DEFAULTS } from '../options.js'
 import { alerterFor } from './alert-setup.js'
 import type { AlertEvent } from './alert-event.js'
+import type { IncidentEvent } from './incident.js'
 import { readColdStarts, renderColdStarts } from './cold-starts.js'
 import { Monitor, type MonitorSnapshot } from './monitor.js'
 import { createMonitorMetrics, serveMetrics, type MonitorMetrics } from './monitor-metrics.js'
@@ -26,7 +27,8 @@ export const MONITOR_HELP = `tarmac monitor — live status of every service and
 
 Polls each service's health endpoints (live, ready, startup, infrastructure by default),
 opens and authenticates a WebSocket for each service with an authService (the backend),
-and probes each dependency (Postgres: dns, tcp, auth, first query) on an interval, with
+probes each dependency (Postgres: dns, tcp, auth, first query) and watches each TLS
+certificate of certificates: (days left under minDaysLeft is a warning) on an interval, with
 bounded concurrency and a deadline per check. Shows per target: status (starting is not
 down; degraded is up but says part of it fails), latency p50/p95, uptime over 1 h / 24 h
 / 7 d, failures in the window, since when it is so, the service's startup phase, the last
@@ -38,10 +40,14 @@ A target is down when at least M of its last N trusted results failed (--window 
 A result measured while the monitor itself ran late (scheduler lag over --lag-bound) is
 flagged untrusted and not counted.
 
-Alerts: on each change to down, recovered or degraded, --alert-webhook POSTs the event
-(JSON: target, service, from, to, since, last error with code, fault domain and layer,
-window counts) and --alert-command runs with it on stdin and in TARMAC_ALERT_* variables.
-One event per change, at most --alert-limit per target; none sent inside a maintenance
+Alerts: one alert per root cause, not one per target. The targets' changes (down,
+recovered, degraded) are grouped into one incident, judged by diagnose's model on what the
+monitor sees, and sent as one alert — opened, then updated (same id) as the picture
+changes, then resolved when every target is back: --alert-webhook POSTs it (JSON: id,
+status, severity, title, verdict with domain, layer, confidence, owner, evidence and a
+handoff, the targets and what changed) and --alert-command runs with it on stdin and in
+TARMAC_ALERT_* variables. Changes within alerts.groupWindowMs (default 10 s) of each other
+are one message. At most --alert-limit changes per target count; none inside a maintenance
 window of tarmac.yaml (still recorded in the history). Webhooks are retried with backoff.
 
 Usage: tarmac monitor [options]
@@ -59,9 +65,9 @@ Options:
       --lag-bound MS       scheduler lateness beyond which results are untrusted (default ${CLI_DEFAULTS.monitor.lagBoundMs})
       --history FILE       keep every result, transition and alert in FILE (JSON lines),
                            read it back at start, compact it past ${CLI_DEFAULTS.monitor.historyMaxBytes / 1_048_576} MiB
-      --alert-webhook URL  POST each alert event as JSON to URL
-      --alert-command CMD  run CMD (sh -c) for each alert event, the event on stdin
-      --alert-limit N/DUR  at most N alerts per target per DUR (default 4/15m)
+      --alert-webhook URL  POST each alert message (opened, updated, resolved) as JSON to URL
+      --alert-command CMD  run CMD (sh -c) for each alert message, the message on stdin
+      --alert-limit N/DUR  at most N changes per target per DUR count (default 4/15m)
       --metrics-port PORT  serve Prometheus metrics at http://HOST:PORT/metrics
       --metrics-host HOST  the address to bind (default 127.0.0.1)
   -h, --help               this help
@@ -113,25 +119,35 @@ export const monitorCommand: Command = async (argv, io) => {
     throw new CliError('CLI_ERR_USAGE', 'nothing to monitor: the config names no services or dependencies')
   let metrics: MonitorMetrics | undefined
   const recorded: AlertEvent[] = []
+  const incidents: IncidentEvent[] = []
   const alerter = alerterFor(
     config,
     { webhook: values['alert-webhook'], command: values['alert-command'], limit: values['alert-limit'] },
     io.env,
     {
+      verdict: (affected) => monitor.incidentVerdict(affected),
       onEvent: (event) => {
         recorded.push(event)
         monitor.recordAlert(event)
         metrics?.observeAlert(event)
-        if (!values.json)
+        // A change held back is worth a line; one that goes on is told in its incident's line.
+        if (!values.json && event.disposition !== 'sent' && event.disposition !== 'unchanged')
           io.stderr.write(
-            `tarmac monitor: alert ${event.event} ${event.target} (${event.from} → ${event.to}): ${event.disposition}\n`,
+            `tarmac monitor: ${event.target} ${event.from} → ${event.to}: not alerted (${event.disposition})\n`,
           )
+      },
+      onIncident: (event) => {
+        incidents.push(event)
+        monitor.recordIncident(event)
+        metrics?.observeIncident(event)
+        if (!values.json)
+          io.stderr.write(`tarmac monitor: alert ${event.id} ${event.status}: ${event.title}\n`)
       },
       onDelivery: (event, outcome) => {
         metrics?.observeDelivery(outcome)
         if (!outcome.ok)
           io.stderr.write(
-            `tarmac monitor: ${outcome.code ?? 'CLI_ERR_ALERT_WEBHOOK'}: alert ${event.event} ${event.target} not delivered by ${outcome.sink} after ${outcome.attempts} attempt(s): ${outcome.error ?? ''}\n`,
+            `tarmac monitor: ${outcome.code ?? 'CLI_ERR_ALERT_WEBHOOK'}: alert ${event.id} ${event.status} not delivered by ${outcome.sink} after ${outcome.attempts} attempt(s): ${outcome.error ?? ''}\n`,
           )
       },
     },
@@ -167,7 +183,7 @@ export const monitorCommand: Command = async (argv, io) => {
       const [snapshot, coldStarts] = await Promise.all([monitor.once(), readColdStarts(config, timeoutMs)])
       io.stdout.write(
         values.json
-          ? `${JSON.stringify({ ...snapshot, alertEvents: recorded, coldStarts }, null, 2)}\n`
+          ? `${JSON.stringify({ ...snapshot, alertEvents: recorded, incidents, coldStarts }, null, 2)}\n`
           : renderSnapshot(snapshot, paint, io.stdout.columns) + renderColdStarts(coldStarts, paint),
       )
       return io.signal?.aborted ? MONITOR_EXIT_CODES.interrupted : exitCodeOf(snapshot)

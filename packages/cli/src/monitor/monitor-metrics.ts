@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { CliError } from '../errors.js'
 import type { AlertEvent } from './alert-event.js'
 import type { DeliveryOutcome } from './alert-sinks.js'
+import type { IncidentEvent } from './incident.js'
 import { TARGET_CONDITIONS, type CheckResult } from './check-result.js'
 import type { Monitor } from './monitor.js'
 import { conditionOf } from './target-window.js'
@@ -19,6 +20,7 @@ export interface MonitorMetrics {
   readonly registry: Registry
   observe(result: CheckResult): void
   observeAlert(event: AlertEvent): void
+  observeIncident(event: IncidentEvent): void
   observeDelivery(outcome: DeliveryOutcome): void
 }
 
@@ -60,6 +62,12 @@ export function createMonitorMetrics(monitor: Monitor): MonitorMetrics {
     name: 'tarmac_monitor_alerts_total',
     help: 'Alert events recorded, by event (down, recovered, degraded) and disposition (sent, maintenance, rate-limited, unchanged).',
     labelNames: ['event', 'disposition'],
+    registers: [registry],
+  })
+  const incidents = new Counter({
+    name: 'tarmac_monitor_incident_messages_total',
+    help: 'Alert messages sent, one incident per root cause, by status (opened, updated, resolved).',
+    labelNames: ['status'],
     registers: [registry],
   })
   const deliveries = new Counter({
@@ -149,6 +157,9 @@ export function createMonitorMetrics(monitor: Monitor): MonitorMetrics {
       checks.inc({ target: result.target, result: result.state, trusted: String(result.trusted) })
       lag.observe(result.lagMs / 1000)
       if (result.trusted) latency.observe({ target: result.target }, result.latencyMs / 1000)
+    },
+    observeIncident(event) {
+      incidents.inc({ status: event.status })
     },
     observeAlert(event) {
       alerts.inc({ event: event.event, disposition: event.disposition })

@@ -3,7 +3,7 @@ import type { ScheduledTarget } from './scheduler.js'
 import { TokenSource } from './token-source.js'
 
 /** The kinds of target the monitor checks. */
-export const TARGET_KINDS = ['health', 'websocket', 'http', 'tcp', 'postgres'] as const
+export const TARGET_KINDS = ['health', 'websocket', 'http', 'tcp', 'postgres', 'tls'] as const
 export type TargetKind = (typeof TARGET_KINDS)[number]
 
 /** One thing to check on an interval: a service's health endpoint or a dependency. */
@@ -21,12 +21,14 @@ export interface MonitorTarget extends ScheduledTarget {
   readonly token?: string
   /** A WebSocket check's access tokens: one throwaway user at the service's auth service, one login per lifetime. */
   readonly tokens?: TokenSource
+  /** A `tls` target: the certificate's name, its warning threshold, and whether the chain must verify. */
+  readonly tls?: { readonly servername?: string; readonly minDaysLeft: number; readonly verify: boolean }
 }
 
 /**
  * Every target of a config: each service's health endpoints (`live`, `ready`, `startup`, `infrastructure` by
  * default), a WebSocket connect-and-authenticate check for each service with an `authService`, then each
- * dependency.
+ * dependency, then each certificate (`name certificate`, a `tls` target).
  */
 export function targetsOf(config: TarmacConfig, env: NodeJS.ProcessEnv = process.env): MonitorTarget[] {
   const { intervalMs, timeoutMs, endpoints } = config.monitor
@@ -63,6 +65,22 @@ export function targetsOf(config: TarmacConfig, env: NodeJS.ProcessEnv = process
     if (dependency.type === 'tcp')
       targets.push({ ...base, kind: 'tcp', host: dependency.host, port: dependency.port })
     else targets.push({ ...base, kind: dependency.type, url: dependency.url })
+  }
+  for (const [name, certificate] of Object.entries(config.certificates)) {
+    targets.push({
+      id: `${name} certificate`,
+      group: name,
+      kind: 'tls',
+      host: certificate.host,
+      port: certificate.port,
+      intervalMs,
+      timeoutMs,
+      tls: {
+        ...(certificate.servername !== undefined && { servername: certificate.servername }),
+        minDaysLeft: certificate.minDaysLeft,
+        verify: certificate.verify,
+      },
+    })
   }
   return targets
 }

@@ -25,9 +25,10 @@ export function renderSnapshot(snapshot: MonitorSnapshot, paint: Paint, widthCol
     }
   }
   const rows = snapshot.targets.map((s) => {
-    const error = s.lastError
-    const errorText = error ? `${error.errorClass ?? ''}${error.message ? `: ${error.message}` : ''}` : ''
     const condition = conditionOf(s)
+    // A degraded target's warning is its last result (a certificate expiring), not an older failure.
+    const error = condition === 'degraded' && s.last?.errorClass !== undefined ? s.last : s.lastError
+    const errorText = error ? `${error.errorClass ?? ''}${error.message ? `: ${error.message}` : ''}` : ''
     return [
       s.target,
       paint(STATUS_COLOUR[condition], condition),

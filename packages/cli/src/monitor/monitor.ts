@@ -2,10 +2,14 @@ import { CLI_DEFAULTS } from '../options.js'
 import type { Alerter } from './alerter.js'
 import type { AlertEvent } from './alert-event.js'
 import type { CheckResult, TargetCondition } from './check-result.js'
+import { diagnosisInputOf } from './diagnosis-input.js'
 import { HistoryStore, type HistoryLine, type Transition } from './history-store.js'
+import type { IncidentEvent, IncidentTarget, IncidentVerdict } from './incident.js'
+import { incidentVerdictOf } from './incident-verdict.js'
 import type { MonitorTarget } from './monitor-targets.js'
 import { runCheck } from './run-check.js'
 import { Scheduler, type SchedulerStats } from './scheduler.js'
+import { EvidenceBook } from './target-evidence.js'
 import { conditionOf, TargetWindow, type TargetSummary } from './target-window.js'
 import { UptimeLedger, type UptimeWindow } from './uptime-ledger.js'
 
@@ -78,6 +82,8 @@ export class Monitor {
   readonly #conditions = new Map<string, { condition: TargetCondition; since: string }>()
   readonly #transitions: Transition[] = []
   readonly #alerts: AlertEvent[] = []
+  readonly #incidents: IncidentEvent[] = []
+  readonly #evidence = new EvidenceBook()
   readonly #ledger = new UptimeLedger()
   /** Each service's last startup state seen (from its `startup` or `ready` results). */
   readonly #startupStates = new Map<string, string>()
@@ -203,7 +209,31 @@ export class Monitor {
     this.#append(event)
   }
 
-  #record(measured: CheckResult): void {
+  /** The incident messages sent so far, oldest first, including those read back from the history. */
+  incidents(): readonly IncidentEvent[] {
+    return this.#incidents
+  }
+
+  /** Records an incident message in the history (the alerter's `onIncident`). */
+  recordIncident(event: IncidentEvent): void {
+    this.#incidents.push(event)
+    if (this.#incidents.length > KEPT_ALERTS) this.#incidents.shift()
+    this.#append(event)
+  }
+
+  /**
+   * Diagnose's verdict on what the monitor last saw of every target (`diagnosisInputOf` → the model), for an
+   * incident of `targets` (the alerter's `verdict`).
+   */
+  incidentVerdict(targets: readonly IncidentTarget[]): IncidentVerdict {
+    const at = new Date(this.#now()).toISOString()
+    return incidentVerdictOf(diagnosisInputOf(this.#options.targets, this.#evidence, at), targets)
+  }
+
+  #record(checked: CheckResult): void {
+    // The raw evidence stays in memory for the verdict; the result is kept, printed and written without it.
+    const { evidence, ...measured } = checked
+    if (evidence !== undefined) this.#evidence.record(measured.target, evidence)
     const window = this.#windows.get(measured.target)
     const target = this.#targets.get(measured.target)
     if (!window || !target) return
@@ -258,6 +288,7 @@ export class Monitor {
       if (line.kind === 'uptime') this.#ledger.restore(line)
       else if (line.kind === 'transition') this.#transitions.push(line)
       else if (line.kind === 'alert') this.#alerts.push(line)
+      else if (line.kind === 'incident') this.#incidents.push(line)
       else {
         const { kind, status, ...result } = line as CheckResult & { kind?: string; status?: TargetCondition }
         this.#windows.get(line.target)?.add(result)
@@ -283,7 +314,10 @@ export class Monitor {
     const told = new Map<string, AlertEvent>()
     for (const event of this.#alerts) if (event.disposition === 'sent') told.set(event.target, event)
     for (const event of told.values()) this.#options.alerter?.restore(event.target, event.to)
+    const lastIncident = this.#incidents.at(-1)
+    if (lastIncident) this.#options.alerter?.restoreIncident(lastIncident)
     this.#alerts.splice(0, Math.max(0, this.#alerts.length - KEPT_ALERTS))
+    this.#incidents.splice(0, Math.max(0, this.#incidents.length - KEPT_ALERTS))
     this.#compact()
   }
 
@@ -303,10 +337,16 @@ export class Monitor {
     this.#transitions.sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
     const alerts = this.#alerts.filter((event) => recent(event.at))
     this.#alerts.splice(0, this.#alerts.length, ...alerts)
+    // The last message of an incident still open is kept however old: the next message carries its id.
+    const incidents = this.#incidents.filter(
+      (event, i) => recent(event.at) || (i === this.#incidents.length - 1 && event.status !== 'resolved'),
+    )
+    this.#incidents.splice(0, this.#incidents.length, ...incidents)
     this.#store!.rewrite([
       ...this.#ledger.buckets().map((bucket): HistoryLine => ({ kind: 'uptime', ...bucket })),
       ...this.#transitions,
       ...alerts,
+      ...incidents,
       ...[...this.#windows.values()].flatMap((window) =>
         window.results().map((result): HistoryLine => ({ ...result, kind: 'recent' })),
       ),

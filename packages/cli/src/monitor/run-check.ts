@@ -5,6 +5,7 @@ import { verdictOf } from '../health/health-verdict.js'
 import type { CheckResult } from './check-result.js'
 import type { MonitorTarget } from './monitor-targets.js'
 import type { DispatchInfo } from './scheduler.js'
+import { measureTlsExpiry } from './tls-expiry-check.js'
 import { measureWebSocket } from './websocket-check.js'
 
 type Measured = Omit<CheckResult, 'target' | 'at' | 'lagMs' | 'trusted'>
@@ -40,11 +41,13 @@ async function measure(target: MonitorTarget, timeoutMs: number): Promise<Measur
     case 'websocket':
       return measureWebSocket(target.url!, target.tokens!, timeoutMs)
     case 'http':
-      return fromProbe(await probeHttp(target.url!, { timeoutMs }))
+      return withProbe(await probeHttp(target.url!, { timeoutMs }))
     case 'postgres':
-      return fromProbe(await probePostgres(target.url!, { timeoutMs }))
+      return withProbe(await probePostgres(target.url!, { timeoutMs }))
     case 'tcp':
-      return fromProbe(await probeTcp({ host: target.host!, port: target.port! }, { timeoutMs }))
+      return withProbe(await probeTcp({ host: target.host!, port: target.port! }, { timeoutMs }))
+    case 'tls':
+      return measureTlsExpiry({ host: target.host!, port: target.port!, ...target.tls! }, timeoutMs)
   }
 }
 
@@ -60,10 +63,29 @@ async function measureHealth(target: MonitorTarget, timeoutMs: number): Promise<
       message: failure.message,
       faultDomain: NO_ANSWER.domain,
       faultLayer: NO_ANSWER.layer,
+      evidence: {
+        kind: 'exchange',
+        exchange: {
+          answered: false,
+          errorClass: failure.class,
+          message: failure.message,
+          latencyMs: response.latencyMs,
+        },
+      },
     }
   }
   const verdict = verdictOf(response.status, response.body)
   return {
+    evidence: {
+      kind: 'exchange',
+      exchange: {
+        answered: true,
+        status: response.status,
+        latencyMs: response.latencyMs,
+        body: response.body,
+        headers: response.headers,
+      },
+    },
     state: verdict.state,
     latencyMs: response.latencyMs,
     httpStatus: response.status,
@@ -77,6 +99,12 @@ async function measureHealth(target: MonitorTarget, timeoutMs: number): Promise<
     ...(verdict.faultLayer !== undefined && { faultLayer: verdict.faultLayer }),
   }
 }
+
+/** A probe result as a check result, with the probe kept as evidence. */
+const withProbe = (result: ProbeResult): Measured => ({
+  ...fromProbe(result),
+  evidence: { kind: 'probe', probe: result },
+})
 
 /** A probe result as a check result. */
 export function fromProbe(result: ProbeResult): Measured {

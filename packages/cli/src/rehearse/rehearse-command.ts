@@ -2,17 +2,20 @@ import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { intOption, paintFor, parseOptionsAndNames, type Command, type CommandIo } from '../command-io.js'
 import { configSchema } from '../config/config-schema.js'
-import { analyse, allReady, evidenceGaps } from '../diagnose/analyse.js'
 import { renderVerdict } from '../diagnose/diagnose-view.js'
 import { gather } from '../diagnose/gather.js'
 import { renderHandoff } from '../diagnose/handoff.js'
-import { decide, type Verdict } from '../diagnose/verdict.js'
+import { diagnosisOf } from '../diagnose/model.js'
+import type { Verdict } from '../diagnose/verdict.js'
 import { CliError } from '../errors.js'
 import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
 import { renderTable } from '../style.js'
 import { findRoot } from '../up/up-command.js'
 import { settle, startRehearsalStack, type RehearsalProcess, type RehearsalStack } from './rehearsal-stack.js'
 import { SCENARIOS, type Scenario } from './scenarios.js'
+import { MATRIX } from './fault-matrix.js'
+import { runMatrixCommand } from './matrix-command.js'
+import { MATRIX_TARGET_SHARE } from './matrix-run.js'
 
 /** Exit codes of `tarmac rehearse`. */
 export const REHEARSE_EXIT_CODES = Object.freeze({
@@ -35,6 +38,7 @@ verdict first. A scenario passes only when both hold.
 
 Usage: tarmac rehearse <scenario>... [options]
        tarmac rehearse --all [options]
+       tarmac rehearse --matrix [--inject] [--json]
 
 Scenarios:
 ${SCENARIOS.map((s) => `  ${s.name.padEnd(28)} ${s.expected.domain}/${s.expected.layer}\n  ${''.padEnd(28)} ${s.description}`).join('\n')}
@@ -42,6 +46,11 @@ ${SCENARIOS.map((s) => `  ${s.name.padEnd(28)} ${s.expected.domain}/${s.expected
 Options:
       --all              every scenario, then a table; exits 1 on any miss or injection
                          that did not take effect
+      --matrix           the labelled fault matrix: ${MATRIX.length} scenarios (one fault, two at once,
+                         none) with their expected domain and layer, each scenario's evidence
+                         through diagnose's model; prints a confusion table and the share named
+                         right; exits 1 under ${MATRIX_TARGET_SHARE * 100} % or on a healthy verdict for a fault
+      --inject           with --matrix: also inject each scenario above for real and count it
       --json             print the results as JSON
       --handoff FILE     write the diagnose handoff (one scenario only)
       --backends N       start N backends at once per scenario, 1–8 (default 1): a fleet
@@ -68,6 +77,8 @@ ${exitCodesHelp({
 
 const OPTIONS = {
   all: { type: 'boolean' },
+  matrix: { type: 'boolean' },
+  inject: { type: 'boolean' },
   json: { type: 'boolean' },
   handoff: { type: 'string' },
   source: { type: 'boolean' },
@@ -168,7 +179,7 @@ export async function rehearseScenario(
       windowMs: Date.now() - startedMs,
       dependencyProbes: 3,
     })
-    const verdict = decide(analyse(input), allReady(input), evidenceGaps(input))
+    const verdict = diagnosisOf(input)
     const named = verdict.domain === scenario.expected.domain && verdict.layer === scenario.expected.layer
     const outcome = outcomesOf(outcomes)
     const expected = outcomesOf(outcomes.map(() => injection.backendOutcome))
@@ -214,6 +225,13 @@ export const rehearseCommand: Command = async (argv, io) => {
     io.stdout.write(REHEARSE_HELP)
     return REHEARSE_EXIT_CODES.allNamed
   }
+  if (values.matrix)
+    return runMatrixCommand(io, {
+      inject: values.inject ?? false,
+      json: values.json ?? false,
+      fromSource: values.source ?? false,
+    })
+  if (values.inject) throw new CliError('CLI_ERR_USAGE', '--inject goes with --matrix')
   const handoffFile = values.handoff
   const scenarios = pickScenarios(positionals, values.all ?? false)
   if (handoffFile !== undefined && scenarios.length !== 1)

@@ -16,6 +16,7 @@ import { RESTART_DEFAULTS, RestartPolicy } from './restart-policy.js'
 import type { Supervisor, SupervisorEvent } from './supervisor.js'
 import { redisServerComponent, type LocalRedis } from './redis-server.js'
 import { STACK_CONFIG_FILE, writeStackConfig } from './stack-config.js'
+import { SUPERVISOR_FACTS_FILE, SupervisorFactsWriter } from './supervisor-facts.js'
 
 /**
  * The order `up` starts things in; Ctrl-C stops them in reverse. The frontend comes first: it is the
@@ -50,6 +51,9 @@ Options:
                          REDIS_URL (or --redis-url), else redis-server is started on a free port.
                          Writes ${STACK_CONFIG_FILE} for: tarmac monitor --config ${STACK_CONFIG_FILE}
       --redis-url URL    the Redis the backends share (or set REDIS_URL)
+      --facts-file FILE  where up keeps what it supervises — each service's exits (code or
+                         signal), restarts and pid — for tarmac diagnose on this machine
+                         (default ${SUPERVISOR_FACTS_FILE}, under --root; removed when up stops)
       --no-restart       stop everything when one service exits (for CI); by default a service
                          that exits is restarted after a backoff (${RESTART_DEFAULTS.baseDelayMs / 1000} s doubling to ${RESTART_DEFAULTS.maxDelayMs / 1000} s,
                          jittered) while the others stay up
@@ -83,6 +87,7 @@ const OPTIONS = {
   backends: { type: 'string' },
   'redis-url': { type: 'string' },
   'no-restart': { type: 'boolean' },
+  'facts-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -199,6 +204,7 @@ export const upCommand: Command = async (argv, io) => {
   const filters = new Map(children.map(({ name }) => [name, healthRequestFilter()]))
   const keep = (service: string, line: string) => filters.get(service)?.(line) ?? true
   const supervised: { name: string; port: number; supervisor: ResourceHandle<Supervisor> }[] = []
+  const facts = new SupervisorFactsWriter(resolve(root, values['facts-file'] ?? SUPERVISOR_FACTS_FILE))
   for (const { name, port, service } of children) {
     const spec: ServiceSpec = {
       name,
@@ -212,8 +218,10 @@ export const upCommand: Command = async (argv, io) => {
       childServiceComponent(spec, {
         restart: !values['no-restart'],
         policy: new RestartPolicy(),
-        onEvent: (event) =>
-          say(event.name, paint(event.type === 'restarted' ? 'green' : 'red', supervision(event))),
+        onEvent: (event) => {
+          say(event.name, paint(event.type === 'restarted' ? 'green' : 'red', supervision(event)))
+          void facts.record(event)
+        },
         phase: service,
         timeoutMs,
         stopTimeoutMs: CLI_DEFAULTS.up.stopTimeoutMs,
@@ -246,6 +254,7 @@ export const upCommand: Command = async (argv, io) => {
   io.stdout.write(`${view.summary()}\n\n`)
   for (const { name, port, supervisor } of supervised) {
     const pid = supervisor.get().current?.child.pid
+    await facts.started(name, `http://127.0.0.1:${port}`, pid)
     io.stdout.write(`  ${paint('bold', name.padEnd(width))} http://127.0.0.1:${port}  (pid ${pid ?? '?'})\n`)
   }
   if (!externalDb) io.stdout.write(`  ${paint('bold', 'postgres'.padEnd(width))} ${databaseUrl}\n`)
@@ -274,6 +283,7 @@ export const upCommand: Command = async (argv, io) => {
   else say('tarmac', 'stopping (Ctrl-C again to exit at once)')
   const stopped = await startup.shutdown(first === null ? 'SIGINT' : `${first.name} exited`)
   await removeStackConfig?.()
+  await facts.remove()
   for (const phase of [...stopped.phases].reverse()) {
     for (const component of phase.components) {
       if (component.stopError)

@@ -31,6 +31,11 @@ const common = {
   maxMs: z.number().positive().optional(),
   timeoutMs: z.number().int().positive().optional(),
   intervalMs: z.number().int().min(0).optional(),
+  /**
+   * Skipped (reported, not counted) when the config has no service by the check's `service` name: the shipped
+   * criteria name the frontend, which a config of backend and auth alone does not have.
+   */
+  ifConfigured: z.boolean().default(false),
 }
 const target = { service: z.string().optional(), url: z.url().optional() }
 

@@ -6,16 +6,21 @@ import type { ValidationReport } from './run-criteria.js'
  */
 export function toJunit(report: ValidationReport): string {
   const categories = new Map<string, ValidationReport['checks']>()
-  const notRun = new Map<string, string[]>()
+  /** Per category: the checks that did not run, and why (interrupted, or a service the config does not have). */
+  const notRun = new Map<string, { name: string; why: string }[]>()
   for (const check of report.checks)
     categories.set(check.category, [...(categories.get(check.category) ?? []), check])
-  for (const id of report.notRun) {
+  const never = [
+    ...report.notRun.map((id) => ({ id, why: 'never ran: tarmac validate was interrupted' })),
+    ...report.skipped.map(({ check, reason }) => ({ id: check, why: `skipped: ${reason}` })),
+  ]
+  for (const { id, why } of never) {
     const [category = '', ...name] = id.split('/')
-    notRun.set(category, [...(notRun.get(category) ?? []), name.join('/')])
+    notRun.set(category, [...(notRun.get(category) ?? []), { name: name.join('/'), why }])
     if (!categories.has(category)) categories.set(category, [])
   }
   const failures = report.checks.filter((c) => !c.passed).length
-  const skippedTotal = report.notRun.length
+  const skippedTotal = never.length
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="tarmac validate" tests="${report.checks.length + skippedTotal}" failures="${failures}" errors="0" time="${seconds(report.durationMs)}">`,
@@ -40,11 +45,11 @@ export function toJunit(report: ValidationReport): string {
       )
       lines.push('    </testcase>')
     }
-    // Interrupted before they ran: skipped, with the reason, so CI never reads them as passed.
-    for (const name of skipped)
+    // Interrupted before they ran, or not configured: skipped, with the reason, so CI never reads them as passed.
+    for (const { name, why } of skipped)
       lines.push(
         `    <testcase classname="${xml(category)}" name="${xml(name)}" time="0.000">`,
-        '      <skipped message="never ran: tarmac validate was interrupted"/>',
+        `      <skipped message="${xml(why)}"/>`,
         '    </testcase>',
       )
     lines.push('  </testsuite>')

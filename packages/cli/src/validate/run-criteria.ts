@@ -43,6 +43,8 @@ export interface ValidationReport {
   readonly interrupted: boolean
   /** `category/name` of every check that never ran, or was cut short, because of the interruption. */
   readonly notRun: string[]
+  /** Every `ifConfigured` check skipped because the config has no such service (`category/name`), and why. */
+  readonly skipped: { readonly check: string; readonly reason: string }[]
 }
 
 const FACTORIES = {
@@ -66,9 +68,15 @@ export async function runCriteria(
   const startedAt = new Date().toISOString()
   const checks: CheckOutcome[] = []
   const notRun: string[] = []
+  const skipped: ValidationReport['skipped'] = []
   for (const category of criteria.categories) {
     for (const check of category.checks) {
       const id = `${category.name}/${check.name}`
+      const service = 'service' in check ? check.service : undefined
+      if (check.ifConfigured && service !== undefined && !(service in context.config.services)) {
+        skipped.push({ check: id, reason: `no service "${service}" in the config` })
+        continue
+      }
       const outcome = options.signal?.aborted
         ? undefined
         : await runCheck(
@@ -101,6 +109,7 @@ export async function runCriteria(
     durationMs: Math.round(performance.now() - startedMs),
     interrupted,
     notRun,
+    skipped,
   }
 }
 

@@ -12,6 +12,7 @@ const report = (passed: boolean, interrupted = false): ValidationReport => ({
   durationMs: 5_000,
   interrupted,
   notRun: [],
+  skipped: [],
 })
 
 /** A fake clock: each attempt takes 5 s, sleeping advances it. */

@@ -23,5 +23,9 @@ export function renderReport(report: ValidationReport, paint: Paint): string {
   if (report.interrupted)
     return `${table}\n\n${paint('red', 'INTERRUPTED')}: not a verdict — ${report.notRun.length} check(s) never ran: ${report.notRun.join(', ') || '(none)'}; ${rate}\n`
   const verdict = report.passed ? paint('green', 'GATE PASSED') : paint('red', 'GATE FAILED')
-  return `${table}\n\n${verdict}: ${rate}${critical}\n`
+  const skipped =
+    report.skipped.length > 0
+      ? `\n${paint('dim', 'skipped')}: ${report.skipped.map((s) => `${s.check} (${s.reason})`).join(', ')}`
+      : ''
+  return `${table}${skipped}\n\n${verdict}: ${rate}${critical}\n`
 }

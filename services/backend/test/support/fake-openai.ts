@@ -5,6 +5,8 @@ export type FakeBehaviour =
   | 'stream'
   | 'http-error'
   | 'slow-forever'
+  /** Streams `slowChunks` chunks `slowChunkMs` apart, then ends: a slow model whose reply does complete. */
+  | 'slow'
   | 'no-headers'
   | 'broken-stream'
   /** Streams a first chunk, then sends nothing and never ends: a provider hung mid-stream. */
@@ -34,6 +36,9 @@ export interface FakeOpenAi {
   behaviour: (lastUserText: string) => FakeBehaviour
   /** The pace of `slow-thinking` (default: a filler every 200 ms for 3 s). */
   thinking: { intervalMs: number; durationMs: number }
+  /** The pace of `slow` (default 20 chunks, 150 ms apart: a 3 s reply). */
+  slowChunks: number
+  slowChunkMs: number
   close(): Promise<void>
 }
 
@@ -65,6 +70,8 @@ export async function startFakeOpenAi(options: { apiKey?: string } = {}): Promis
     requests: [],
     behaviour: () => 'stream',
     thinking: { intervalMs: 200, durationMs: 3_000 },
+    slowChunks: 20,
+    slowChunkMs: 150,
     close: async () => {},
   }
   const server = createServer((request, response) => {
@@ -164,6 +171,17 @@ export async function startFakeOpenAi(options: { apiKey?: string } = {}): Promis
       }
       if (behaviour === 'slow-forever') {
         const timer = setInterval(() => chunk(response, 'still thinking… '), 100)
+        timers.add(timer)
+        response.on('close', () => clearInterval(timer))
+        return
+      }
+      if (behaviour === 'slow') {
+        let sent = 0
+        const timer = setInterval(() => {
+          if (sent++ < fake.slowChunks) return chunk(response, `part ${sent} `)
+          clearInterval(timer)
+          response.end('data: [DONE]\n\n')
+        }, fake.slowChunkMs)
         timers.add(timer)
         response.on('close', () => clearInterval(timer))
         return

@@ -1,5 +1,5 @@
 import type { TokenResponse } from './session.js'
-import { getSession, reloadSession, setSession } from './session.js'
+import { getSession, needsAccessToken, reloadSession, setSession } from './session.js'
 
 /** A failed API call: the service's `{ code, message }`, or `NETWORK` when no answer came back. */
 export class ApiError extends Error {
@@ -50,28 +50,20 @@ function oneTabAtATime<T>(name: string, work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Trades the refresh token for new tokens, once at a time in this tab and across tabs; false (and signed out)
- * if auth refuses. A tab that waited for another one's refresh takes its tokens instead of spending the same
- * refresh token again.
+ * Trades the refresh cookie for a new access token (auth rotates the cookie), once at a time in this tab and
+ * across tabs: the tabs share the one cookie, so one that waited for another's refresh sends the cookie that
+ * refresh set, never a spent one. False, and signed out, if auth refuses; false, still signed in, if auth
+ * cannot be reached.
  */
 export function refreshSession(): Promise<boolean> {
-  const stale = getSession()
-  if (!stale) return Promise.resolve(false)
+  if (!getSession()) return Promise.resolve(false)
   refreshing ??= oneTabAtATime('tarmac.session.refresh', async () => {
-    const session = reloadSession()
-    if (!session) return false
-    if (session.refreshToken !== stale.refreshToken) return true // another tab refreshed meanwhile
+    if (!reloadSession()) return false // another tab signed out meanwhile
     try {
-      const tokens = await authRequest<TokenResponse>('/auth/refresh', { refreshToken: session.refreshToken })
-      setSession(tokens)
+      setSession(await authRequest<TokenResponse>('/auth/refresh', {}))
       return true
     } catch (error) {
-      if (error instanceof ApiError && !error.unavailable) {
-        // Without Web Locks another tab may have rotated the token under this one: its session stands.
-        const latest = reloadSession()
-        if (latest && latest.refreshToken !== session.refreshToken) return true
-        setSession(null)
-      }
+      if (error instanceof ApiError && !error.unavailable) setSession(null)
       return false
     }
   }).finally(() => {
@@ -81,26 +73,27 @@ export function refreshSession(): Promise<boolean> {
 }
 
 /**
- * Logs out for real: auth revokes this login's refresh tokens (so a copy of them is worthless), then every tab
- * forgets the session. Signed out locally even when auth cannot be reached.
+ * Logs out for real: auth revokes this login's refresh tokens and clears the cookie, then every tab forgets the
+ * session. Signed out locally even when auth cannot be reached.
  */
 export async function logout(): Promise<void> {
-  const session = reloadSession()
-  if (session) {
-    try {
-      await authRequest('/auth/logout', { refreshToken: session.refreshToken })
-    } catch {
-      // Already revoked, or auth is away: nothing more this tab can do than forget the tokens.
-    }
+  try {
+    await authRequest('/auth/logout', {})
+  } catch {
+    // Already revoked, or auth is away: nothing more this tab can do than forget the session.
   }
   setSession(null)
 }
 
-/** POSTs JSON to the auth service (through this origin). */
+/**
+ * POSTs JSON to the auth service (through this origin, so its cookie is first-party). `x-tarmac-session: cookie`
+ * asks auth to keep the refresh token in its HttpOnly cookie, out of every body this code could read.
+ */
 export async function authRequest<T>(path: string, body: unknown): Promise<T> {
   const response = await send(path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', 'x-tarmac-session': 'cookie' },
     body: JSON.stringify(body),
   })
   return parse<T>(response)
@@ -111,6 +104,7 @@ export async function apiRequest<T>(
   path: string,
   init: { method?: string; body?: unknown } = {},
 ): Promise<T> {
+  if (needsAccessToken(getSession())) await refreshSession()
   const call = () => {
     const headers: Record<string, string> = {}
     const token = getSession()?.accessToken

@@ -1,25 +1,26 @@
 /**
- * The signed-in user and their tokens, kept in localStorage so a reload stays signed in — and shared by every tab
- * of this origin: a tab that rotates the tokens (or signs out) writes them there, and the others take them from
- * the `storage` event, so no tab ever presents a refresh token another one has already spent (which would end
- * the whole login).
+ * The signed-in user and the access token. The access token lives in this tab's memory only; the refresh token
+ * never reaches JavaScript at all — auth keeps it in an HttpOnly, SameSite=Strict cookie on `/auth`
+ * (docs/security.md). localStorage holds just who is signed in (no secret), so a reload knows to trade the cookie
+ * for an access token, and every tab of this origin hears, through the `storage` event, when another one signs in
+ * or out.
  */
 export interface Session {
+  /** Empty until this tab has traded the cookie for one (after a reload, or when another tab signed in). */
   accessToken: string
-  refreshToken: string
   /** When the access token expires (ms since epoch); refreshed a little before. */
   expiresAtMs: number
   user: { id: string; email: string; displayName: string }
 }
 
-/** What signup, login and refresh answer. */
+/** What signup, login and refresh answer in the cookie mode: no refresh token. */
 export interface TokenResponse {
   accessToken: string
-  refreshToken: string
   expiresIn: number
   user: Session['user']
 }
 
+/** localStorage: `{ user }` while signed in. */
 export const SESSION_STORAGE_KEY = 'tarmac.session'
 const listeners = new Set<() => void>()
 let stored: string | null = null
@@ -42,19 +43,30 @@ export function getSession(): Session | null {
   return current
 }
 
+/** Whether this tab still has to trade the cookie for an access token before it can call anything. */
+export function needsAccessToken(session: Session | null): boolean {
+  return session !== null && session.accessToken === ''
+}
+
 /**
- * Takes the session from storage again (another tab may have rotated or ended it since this one last looked);
- * listeners hear of it only when it changed.
+ * Takes who is signed in from storage again (another tab may have signed in or out since this one last looked);
+ * listeners hear of it only when it changed. The same user keeps this tab's access token.
  */
 export function reloadSession(): Session | null {
   const raw = readStored()
   if (raw === stored) return current
   stored = raw
+  let user: Session['user'] | undefined
   try {
-    current = raw ? (JSON.parse(raw) as Session) : null
+    user = raw ? (JSON.parse(raw) as { user?: Session['user'] }).user : undefined
   } catch {
-    current = null
+    user = undefined
   }
+  current = !user
+    ? null
+    : current?.user.id === user.id
+      ? { ...current, user }
+      : { accessToken: '', expiresAtMs: 0, user }
   notify()
   return current
 }
@@ -62,11 +74,10 @@ export function reloadSession(): Session | null {
 export function setSession(tokens: TokenResponse | null): void {
   current = tokens && {
     accessToken: tokens.accessToken,
-    refreshToken: tokens.refreshToken,
     expiresAtMs: Date.now() + tokens.expiresIn * 1000,
     user: tokens.user,
   }
-  stored = current && JSON.stringify(current)
+  stored = current && JSON.stringify({ user: current.user })
   try {
     if (stored) localStorage.setItem(SESSION_STORAGE_KEY, stored)
     else localStorage.removeItem(SESSION_STORAGE_KEY)
