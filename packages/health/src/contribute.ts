@@ -48,9 +48,10 @@ export function contributeChecks<Resource>(
       .phases.flatMap((phase) => phase.components)
       .find((c) => c.name === componentName)
     try {
-      removers = factory(handle.get()).map((check) =>
-        registry.add({ ...check, critical: check.critical ?? component?.critical ?? true }),
-      )
+      // One check at a time, each remover kept at once: if the third `add` throws (a name already taken), the
+      // catch removes the first two. All or nothing: a half-registered component would look healthy.
+      for (const check of factory(handle.get()))
+        removers.push(registry.add({ ...check, critical: check.critical ?? component?.critical ?? true }))
     } catch (error) {
       unregister()
       logger.error(

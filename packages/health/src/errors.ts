@@ -54,7 +54,8 @@ export const HEALTH_FAULTS = defineFaults('@tarmac/health', {
   HEALTH_ERR_CONTRIBUTION_FAILED: {
     domain: 'application',
     layer: 'application',
-    meaning: "a contributed component's check factory threw (logged; the component has no checks)",
+    meaning:
+      "a contributed component's check factory threw, or one of its checks could not be added (a name already taken): logged; the component has none of its checks (all or nothing)",
     action: "fix the factory; the log line names the component and the cause's code",
   },
   HEALTH_ERR_UNKNOWN_COMPONENT: {

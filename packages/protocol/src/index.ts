@@ -1,6 +1,8 @@
 export { SUBPROTOCOL, BEARER_PROTOCOL_PREFIX, CLOSE_CODES, offeredProtocols, isAuthClose } from './socket.js'
 export type { CloseCode } from './socket.js'
 export { SERVER_FRAME_TYPES, RUN_EVENT_TYPES, isServerFrameType } from './frame-types.js'
+export { RETRYABLE_ERROR_CODES, isRetryableErrorCode } from './error-codes.js'
+export type { RetryableErrorCode } from './error-codes.js'
 export type { ServerFrameType, RunEventType } from './frame-types.js'
 export { CLIENT_FRAME_TYPES, clientFrameSchema } from './client-frames.js'
 export type {

@@ -25,6 +25,8 @@ export interface MessageItem {
   readonly role: MessageRole
   readonly text: string
   readonly createdAt: string
+  /** User messages: the `clientMsgId` it was sent with, so a client shows its own message once after a reload. */
+  readonly clientMsgId?: string
   /** Assistant replies: which provider and model answered, the run and the message it replied to. */
   readonly metadata?: Readonly<Record<string, unknown>>
 }

@@ -47,7 +47,14 @@ describe('server frames', () => {
   })
 
   it('builds an error frame with a ref only when there is one', () => {
-    expect(errorFrame('X', 'm')).toStrictEqual({ type: 'error', code: 'X', message: 'm' })
-    expect(errorFrame('X', 'm', 'r')).toStrictEqual({ type: 'error', code: 'X', message: 'm', ref: 'r' })
+    expect(errorFrame('X', 'm')).toStrictEqual({ type: 'error', code: 'X', message: 'm', retryable: false })
+    expect(errorFrame('X', 'm', 'r')).toStrictEqual({
+      type: 'error',
+      code: 'X',
+      message: 'm',
+      ref: 'r',
+      retryable: false,
+    })
+    expect(errorFrame('RATE_LIMITED', 'm', 'r')).toMatchObject({ ref: 'r', retryable: true })
   })
 })

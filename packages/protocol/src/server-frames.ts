@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isRetryableErrorCode } from './error-codes.js'
 import type { RunEventType, ServerFrameType } from './frame-types.js'
 
 const ref = z.string().optional()
@@ -59,12 +60,17 @@ export const runFailedFrameSchema = z.object({
   replyTo: z.string().optional(),
 })
 export const pongFrameSchema = z.object({ type: z.literal('pong'), ref })
-/** A frame was refused or failed; `ref` is the `ref` (or `clientMsgId`) of the frame it is about. */
+/**
+ * A frame was refused or failed; `ref` is the `ref` (or `clientMsgId`) of the frame it is about. `retryable`:
+ * the same frame sent again later may succeed (`RETRYABLE_ERROR_CODES`); absent from older servers, so read it
+ * as `frame.retryable ?? isRetryableErrorCode(frame.code)`.
+ */
 export const errorFrameSchema = z.object({
   type: z.literal('error'),
   code: z.string(),
   message: z.string(),
   ref,
+  retryable: z.boolean().optional(),
 })
 
 /** Every frame the server sends, discriminated by `type`. */
@@ -95,11 +101,12 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 const agree: Same<ServerFrame['type'], ServerFrameType> = true
 void agree
 
-/** An `error` frame, ready to send. */
+/** An `error` frame, ready to send: `ref` only when given, `retryable` from the code. */
 export function errorFrame(code: string, message: string, frameRef?: string): ErrorFrame {
+  const retryable = isRetryableErrorCode(code)
   return frameRef === undefined
-    ? { type: 'error', code, message }
-    : { type: 'error', code, message, ref: frameRef }
+    ? { type: 'error', code, message, retryable }
+    : { type: 'error', code, message, ref: frameRef, retryable }
 }
 
 /**

@@ -6,6 +6,7 @@ import type { ChatStore, Message } from './chat-store.js'
 import { DeltaBatcher } from './delta-batcher.js'
 import { codeOf } from './errors.js'
 import { threadTopic, type EventBus } from './event-bus.js'
+import { ProviderError, RUN_FAILURE_MESSAGES, redactSecrets, type RunFailureCode } from './provider-error.js'
 import { toStorableText } from './text-safety.js'
 
 /** The run events every subscriber of a thread receives, in this order: started, deltas, completed | failed. */
@@ -13,7 +14,15 @@ export { RUN_EVENT_TYPES } from '@tarmac/protocol'
 
 export type RunOutcome =
   | { readonly status: 'completed'; readonly runId: string; readonly message: Message }
-  | { readonly status: 'failed'; readonly runId: string; readonly code: string; readonly message: string }
+  | {
+      readonly status: 'failed'
+      readonly runId: string
+      readonly code: string
+      /** What subscribers were told: a fixed sentence per code (`RUN_FAILURE_MESSAGES`). */
+      readonly message: string
+      /** For the server's own log and the startup self-test: the failure's secret-free summary. */
+      readonly detail: string
+    }
 
 export interface RunHandle {
   readonly runId: string
@@ -25,7 +34,18 @@ export interface RunnerLog {
   warn(object: object, message: string): void
 }
 
-const FAILURE_CODES = new Set(['PROVIDER_UNAVAILABLE', 'PROVIDER_ERROR', 'PROVIDER_TIMEOUT'])
+const PROVIDER_CODES: ReadonlySet<string> = new Set([
+  'PROVIDER_UNAVAILABLE',
+  'PROVIDER_ERROR',
+  'PROVIDER_TIMEOUT',
+])
+
+/** A failed run's code: the provider's own, `RUN_ABORTED` when stopped, else `RUN_FAILED`. */
+function failureCodeOf(error: unknown, aborted: boolean): RunFailureCode {
+  if (aborted) return 'RUN_ABORTED'
+  const code = codeOf(error)
+  return PROVIDER_CODES.has(code) ? (code as RunFailureCode) : 'RUN_FAILED'
+}
 
 /** A thread's runs: the one running (or the last to be queued) and how many wait behind it. */
 interface ThreadLine {
@@ -124,7 +144,7 @@ export class AssistantRunner {
     await this.#publish(threadId, { type: 'run.failed', runId, threadId, replyTo, code, message }).catch(
       () => {},
     )
-    return { status: 'failed', runId, code, message }
+    return { status: 'failed', runId, code, message, detail: message }
   }
 
   async #run(runId: string, threadId: string, replyTo: string, signal: AbortSignal): Promise<RunOutcome> {
@@ -164,20 +184,16 @@ export class AssistantRunner {
       return { status: 'completed', runId, message }
     } catch (error) {
       deltas.discard()
-      const code = signal.aborted
-        ? 'RUN_ABORTED'
-        : FAILURE_CODES.has(codeOf(error))
-          ? codeOf(error)
-          : 'RUN_FAILED'
-      const message =
-        code === 'RUN_ABORTED'
-          ? 'the run was stopped (the server is shutting down)'
-          : code === 'RUN_FAILED'
-            ? 'the run failed'
-            : (error as Error).message
-      this.#log?.warn({ err: error, runId, threadId, code }, 'assistant run failed')
+      const code = failureCodeOf(error, signal.aborted)
+      // Subscribers get the code and a fixed sentence; the log gets a summary without the provider's text
+      // (status, its error type and code), and any key-like string in a message is redacted there too.
+      const message = RUN_FAILURE_MESSAGES[code]
+      const detail = redactSecrets(error instanceof Error ? error.message : String(error))
+      const provider = error instanceof ProviderError ? error.summary : undefined
+      // A ProviderError's message is a summary already; the service logger keeps an error's code and message.
+      this.#log?.warn({ err: error, runId, threadId, code, provider }, 'assistant run failed')
       await this.#publish(threadId, { type: 'run.failed', ...base, code, message }).catch(() => {})
-      return { status: 'failed', runId, code, message }
+      return { status: 'failed', runId, code, message, detail }
     }
   }
 

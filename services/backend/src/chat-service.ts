@@ -134,11 +134,12 @@ export class ChatService {
     await this.#store.getThread(userId, threadId)
     const { items, nextCursor } = await this.#store.listMessages(threadId, page)
     return {
-      items: items.map(({ id, role, text, createdAt, metadata }) => ({
+      items: items.map(({ id, role, text, createdAt, clientMsgId, metadata }) => ({
         id,
         role,
         text,
         createdAt,
+        ...(clientMsgId !== undefined ? { clientMsgId } : {}),
         ...(metadata ? { metadata } : {}),
       })),
       nextCursor,

@@ -11,6 +11,8 @@ export interface Message {
   readonly role: MessageRole
   readonly text: string
   readonly createdAt: string
+  /** User messages: the id the client sent it with. */
+  readonly clientMsgId?: string
   /** Assistant replies: which provider and model answered (the local one says it is offline). */
   readonly metadata?: Record<string, unknown>
 }
@@ -60,6 +62,8 @@ interface MessageRow {
   text: string
   metadata: Record<string, unknown> | null
   created_at: Date
+  /** Selected by `listMessages` only. */
+  client_msg_id?: string | null
 }
 const toThread = (row: ThreadRow): Thread => ({
   id: row.id,
@@ -72,6 +76,7 @@ const toMessage = (row: MessageRow): Message => ({
   role: row.role,
   text: row.text,
   createdAt: row.created_at.toISOString(),
+  ...(typeof row.client_msg_id === 'string' ? { clientMsgId: row.client_msg_id } : {}),
   ...(row.metadata ? { metadata: row.metadata } : {}),
 })
 
@@ -148,7 +153,7 @@ export class ChatStore {
     const after = decodeCursor(options.cursor)
     const limit = pageSize(options.limit)
     const { rows } = await this.#query<MessageRow>(
-      `select id, seq, thread_id, role, text, metadata, created_at from chat_messages
+      `select id, seq, thread_id, role, text, metadata, created_at, client_msg_id from chat_messages
        where thread_id = $1 and ($2::bigint is null or seq > $2::bigint) order by seq asc limit $3`,
       [threadId, after, limit + 1],
     )
@@ -168,7 +173,8 @@ export class ChatStore {
 
   /**
    * Stores a user message once per `(thread, clientMsgId)`: a resend returns the first row and
-   * `created: false`, so the caller acknowledges it again without a second run.
+   * `created: false`, so the caller acknowledges it again without a second run. `THREAD_NOT_FOUND` when the
+   * thread is deleted under a resend (between the insert and the read-back).
    */
   async addUserMessage(
     threadId: string,
@@ -188,7 +194,9 @@ export class ChatStore {
        where thread_id = $1 and client_msg_id = $2`,
       [threadId, clientMsgId],
     )
-    return { message: toMessage(existing.rows[0]!), created: false }
+    // The thread (and with it the message) was deleted between the two statements: a resend racing a deletion.
+    if (!existing.rows[0]) throw new BackendError('THREAD_NOT_FOUND', 'no such thread')
+    return { message: toMessage(existing.rows[0]), created: false }
   }
 
   /** Whether an assistant reply to `messageId` is stored (a reply names it in `reply_to`, unique). */

@@ -60,7 +60,7 @@ export const BACKEND_FAULTS = defineFaults('@tarmac/backend', {
   },
   THREAD_NOT_FOUND: client(
     '404 / error frame',
-    'no such thread — or it belongs to someone else',
+    'no such thread — or it belongs to someone else, or it was deleted while a message to it was being stored',
     'check the id; list `/api/threads`',
     404,
   ),
@@ -126,14 +126,16 @@ export const BACKEND_FAULTS = defineFaults('@tarmac/backend', {
     where: '`run.failed`',
     domain: 'infrastructure',
     layer: 'provider',
-    meaning: 'the provider answered an HTTP error or broke the stream',
-    action: 'check the model name and key; the message has the status',
+    meaning: 'the provider answered an HTTP error, sent an error event or broke the stream',
+    action:
+      "check the model name and key: the server's `assistant run failed` log line has the status and the provider's error type and code (clients get a fixed sentence)",
   },
   PROVIDER_TIMEOUT: {
     where: '`run.failed`',
     domain: 'infrastructure',
     layer: 'provider',
-    meaning: 'no headers in 30 s, nothing streamed for 30 s, or the run passed 120 s',
+    meaning:
+      'no response headers in 30 s, no byte streamed for 30 s (keep-alives, role-only chunks and reasoning count), or the run passed 120 s',
     action: 'retry; a slow model may need a faster server',
   },
   RUN_ABORTED: {

@@ -47,7 +47,7 @@ export async function chatRoundTrip(
     const outcome = await Promise.race([sent.run.done, aborted])
     if (outcome.status === 'failed') {
       throw fail(
-        `the assistant (${chat.provider.name}) failed the round trip: ${outcome.code} — ${outcome.message}`,
+        `the assistant (${chat.provider.name}) failed the round trip: ${outcome.code} — ${outcome.detail}`,
       )
     }
     await Promise.race([completed, aborted])

@@ -5,7 +5,7 @@ import type { ChatService } from './chat-service.js'
 import { BackendError, CLOSE_CODES } from './errors.js'
 import { threadTopic, type BusEvent, type EventBus } from './event-bus.js'
 import type { Identity, TokenVerifier } from './token-verifier.js'
-import { parseClientFrame } from './ws-protocol.js'
+import { parseClientFrame, refOfRefusedFrame } from './ws-protocol.js'
 
 /** setTimeout's largest delay (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -110,25 +110,23 @@ export class ChatConnection {
 
   #receive(data: RawData, isBinary: boolean): void {
     const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength
+    const buffer = () => (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer))
+    // A refused frame's ref goes back with the refusal, so the client knows which message to retry (or fail).
+    const refused = (code: string, message: string) =>
+      this.send(errorFrame(code, message, isBinary ? undefined : refOfRefusedFrame(buffer())))
     if (!this.#bucket.take()) {
-      this.send(
-        errorFrame('RATE_LIMITED', `more than ${this.#context.limits.rateLimitPerSecond} frames per second`),
-      )
+      refused('RATE_LIMITED', `more than ${this.#context.limits.rateLimitPerSecond} frames per second`)
       return
     }
     if (bytes > this.#context.limits.maxFrameBytes) {
-      this.send(
-        errorFrame('FRAME_TOO_LARGE', `frames are limited to ${this.#context.limits.maxFrameBytes} bytes`),
-      )
+      refused('FRAME_TOO_LARGE', `frames are limited to ${this.#context.limits.maxFrameBytes} bytes`)
       return
     }
     if (isBinary) {
       this.send(errorFrame('INVALID_FRAME', 'binary frames are not supported; send JSON text'))
       return
     }
-    const text = Array.isArray(data)
-      ? Buffer.concat(data).toString()
-      : Buffer.from(data as ArrayBuffer).toString()
+    const text = buffer().toString()
     this.#queue = this.#queue.then(() => this.#handle(text))
   }
 

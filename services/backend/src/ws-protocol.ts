@@ -42,3 +42,41 @@ export function parseClientFrame(
   }
   return { frame: parsed.data }
 }
+
+/** How much of a refused frame is searched for its `ref`/`clientMsgId`: refusing must stay cheap. */
+export const REF_SCAN_BYTES = 4_096
+const MAX_REF_CHARS = 128
+// A top-level-looking `"ref": "…"` or `"clientMsgId": "…"` (a JSON string literal, escapes allowed).
+const REF_FIELD = /"(ref|clientMsgId)"\s*:\s*("(?:[^"\\\r\n]|\\.){0,512}")/g
+
+/**
+ * The `ref` (else `clientMsgId`) of a frame refused before it is parsed (`RATE_LIMITED`, `FRAME_TOO_LARGE`), so
+ * the client can tell which of its messages to retry. A frame of up to `REF_SCAN_BYTES` is parsed as JSON;
+ * of a longer one only the first `REF_SCAN_BYTES` are searched — a client that wants the `ref` back on an
+ * oversized frame puts it before `text` (`JSON.stringify` keeps the order the object was built in).
+ */
+export function refOfRefusedFrame(frame: Buffer): string | undefined {
+  if (frame.length <= REF_SCAN_BYTES) {
+    let value: unknown
+    try {
+      value = JSON.parse(frame.toString())
+    } catch {
+      return undefined
+    }
+    if (typeof value !== 'object' || value === null) return undefined
+    const { ref, clientMsgId } = value as { ref?: unknown; clientMsgId?: unknown }
+    const found = typeof ref === 'string' ? ref : typeof clientMsgId === 'string' ? clientMsgId : undefined
+    return found?.slice(0, MAX_REF_CHARS)
+  }
+  const fields = new Map<string, string>()
+  for (const [, name, literal] of frame.subarray(0, REF_SCAN_BYTES).toString().matchAll(REF_FIELD)) {
+    if (fields.has(name!)) continue
+    try {
+      const value: unknown = JSON.parse(literal!)
+      if (typeof value === 'string') fields.set(name!, value)
+    } catch {
+      // not a string literal after all
+    }
+  }
+  return (fields.get('ref') ?? fields.get('clientMsgId'))?.slice(0, MAX_REF_CHARS)
+}

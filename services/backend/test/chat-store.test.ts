@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '@tarmac/testing'
-import { ChatStore } from '../src/chat-store.js'
+import { ChatStore, type Query, type Queryable } from '../src/chat-store.js'
 import { MIGRATIONS_DIR } from '../src/index.js'
 
 let db: TestDatabase
@@ -65,5 +65,55 @@ describe('ChatStore', () => {
     const { items } = await store.listMessages(thread.id, {})
     expect(items.filter((m) => m.role === 'assistant')).toHaveLength(1)
     await pool.end()
+  })
+})
+
+describe('ChatStore.addUserMessage racing a thread deletion', () => {
+  it('a resend whose thread is deleted between its insert and its select → THREAD_NOT_FOUND, not a TypeError', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 })
+    try {
+      const plain = new ChatStore(pool)
+      const thread = await plain.createThread('user-race', 'deleted mid-resend')
+      await plain.addUserMessage(thread.id, 'resent', 'first send')
+      // Deterministic race: the store's own queries, with the thread deleted right after the insert that
+      // found the row already there (the resend) and before the select that reads it back.
+      let deleted = false
+      const racing: Queryable = {
+        async query<Row extends pg.QueryResultRow>(query: Query) {
+          const result = await pool.query<Row>(query.text, query.values)
+          if (!deleted && query.text.trimStart().startsWith('insert into chat_messages')) {
+            deleted = true
+            await plain.deleteThread('user-race', thread.id)
+          }
+          return result
+        },
+      }
+      const error = await new ChatStore(racing)
+        .addUserMessage(thread.id, 'resent', 'second send')
+        .catch((e: unknown) => e)
+      expect(deleted).toBe(true)
+      expect(error).toMatchObject({ name: 'BackendError', code: 'THREAD_NOT_FOUND' })
+    } finally {
+      await pool.end()
+    }
+  })
+})
+
+describe('ChatStore.listMessages', () => {
+  it("returns a user message's clientMsgId, so a client can tell its own message after a reload", async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 })
+    try {
+      const store = new ChatStore(pool)
+      const thread = await store.createThread('user-list', 'client ids')
+      const { message } = await store.addUserMessage(thread.id, 'client-1', 'hello')
+      await store.addAssistantMessage(thread.id, 'hi', { replyTo: message.id })
+      const { items } = await store.listMessages(thread.id, {})
+      expect(items.map((m) => [m.role, m.clientMsgId])).toEqual([
+        ['user', 'client-1'],
+        ['assistant', undefined],
+      ])
+    } finally {
+      await pool.end()
+    }
   })
 })

@@ -1,15 +1,26 @@
 import { randomUUID } from 'node:crypto'
+import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLogger } from '@tarmac/service'
+import { until } from '@tarmac/testing'
 import { api, startStack } from './support/backend-harness.js'
-import { startFakeOpenAi, type FakeOpenAi } from './support/fake-openai.js'
+import { FAKE_LEAKED_KEY, startFakeOpenAi, type FakeOpenAi } from './support/fake-openai.js'
 import { ChatClient } from './support/ws-client.js'
 
 let fake: FakeOpenAi
 let stack: Awaited<ReturnType<typeof startStack>>
+/** The backend's log lines, as its logger writes them. */
+const logLines: string[] = []
 beforeAll(async () => {
   fake = await startFakeOpenAi({ apiKey: 'sk-test-key' })
+  const fixed = {
+    '[bad-key]': 'bad-key',
+    '[gateway-html]': 'gateway-html',
+    '[error-event]': 'error-event',
+  } as const
   fake.behaviour = (text) =>
-    text.includes('[http-error]')
+    Object.entries(fixed).find(([marker]) => text.includes(marker))?.[1] ??
+    (text.includes('[http-error]')
       ? 'http-error'
       : text.includes('[no-headers]')
         ? 'no-headers'
@@ -17,7 +28,13 @@ beforeAll(async () => {
           ? 'slow-forever'
           : text.includes('[broken]')
             ? 'broken-stream'
-            : 'stream'
+            : 'stream')
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(chunk.toString())
+      done()
+    },
+  })
   stack = await startStack('backend_openai', {
     env: {
       LLM_PROVIDER: 'openai',
@@ -26,6 +43,7 @@ beforeAll(async () => {
       LLM_MODEL: 'fake-model',
     },
     options: {
+      logger: createLogger({ name: 'backend', level: 'warn', destination }),
       deltaFlushMs: 0,
       providerConnectTimeoutMs: 1_000,
       providerIdleTimeoutMs: 1_000,
@@ -87,5 +105,35 @@ describe('openai provider (fake OpenAI-compatible server)', () => {
 
   it('a stream cut before [DONE] → run.failed PROVIDER_ERROR', async () => {
     expect((await send('[broken]')).end).toMatchObject({ type: 'run.failed', code: 'PROVIDER_ERROR' })
+  })
+
+  it("a provider's error text reaches no client and no log: the frame has the code and a fixed sentence", async () => {
+    for (const marker of ['[bad-key]', '[gateway-html]', '[error-event]']) {
+      const { end, client } = await send(`${marker} hello`)
+      expect(end).toMatchObject({
+        type: 'run.failed',
+        code: 'PROVIDER_ERROR',
+        message: 'the assistant provider failed to answer; try again later',
+      })
+      for (const frame of client.frames) {
+        expect(JSON.stringify(frame)).not.toContain('LEAKED')
+        expect(JSON.stringify(frame)).not.toContain('<html')
+      }
+    }
+    // The server's log line says what happened (status, the provider's error type and code) without the key.
+    await until(() => logLines.some((line) => line.includes('invalid_api_key')))
+    const failures = logLines.filter((line) => line.includes('assistant run failed'))
+    expect(failures.join('\n')).not.toContain(FAKE_LEAKED_KEY.slice(3))
+    expect(failures.join('\n')).not.toContain('LEAKED')
+    const badKey = JSON.parse(failures.find((line) => line.includes('invalid_api_key'))!) as Record<
+      string,
+      unknown
+    >
+    expect(badKey).toMatchObject({
+      code: 'PROVIDER_ERROR',
+      provider: { status: 401, providerType: 'invalid_request_error', providerCode: 'invalid_api_key' },
+    })
+    expect(failures.some((line) => line.includes('HTTP 502'))).toBe(true)
+    expect(failures.some((line) => line.includes('insufficient_quota'))).toBe(true)
   })
 })

@@ -231,7 +231,8 @@ describe('the provider hangs mid-stream (fake OpenAI-compatible server)', () => 
     // The connect timeout (30 s) and the run timeout (120 s) are far beyond this wait: only the idle one fits.
     const failed = await client.next((f) => f.type === 'run.failed' && f.runId === delta.runId, 15_000)
     expect(failed.code).toBe('PROVIDER_TIMEOUT')
-    expect(failed.message).toMatch(/no streamed data \(1000 ms\)/)
+    // Subscribers get a fixed sentence; which timer fired is the server's log's business (and the timing's).
+    expect(failed.message).toBe('the assistant provider took too long to answer; try again later')
     // Not early: the idle timer started when the fake sent the delta, at most one 25 ms batch before the socket
     // saw it. How much later it fired depends on the machine's load, so no upper bound but the wait's.
     expect(performance.now() - deltaAtMs).toBeGreaterThanOrEqual(idleMs - 100)

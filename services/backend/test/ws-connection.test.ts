@@ -233,7 +233,13 @@ describe('ChatConnection on a real ChatService (a scripted provider stands in fo
     for (const ref of ['p1', 'p2', 'p3']) socket.receive({ type: 'ping', ref })
     await until(() => socket.sent.length === 4)
     expect(socket.sent.slice(1)).toEqual([
-      { type: 'error', code: 'RATE_LIMITED', message: 'more than 0.001 frames per second' },
+      {
+        type: 'error',
+        code: 'RATE_LIMITED',
+        message: 'more than 0.001 frames per second',
+        ref: 'p3',
+        retryable: true,
+      },
       { type: 'pong', ref: 'p1' },
       { type: 'pong', ref: 'p2' },
     ])

@@ -101,6 +101,45 @@ describe('bad frames get an error frame with a code; the socket stays usable', (
   })
 })
 
+describe('refusals before parsing carry the ref of the frame they refuse', () => {
+  it('RATE_LIMITED names each dropped message.send by its clientMsgId, and says it is retryable', async () => {
+    const { client, token } = await authed()
+    const threadId = (await api(stack.url, token, 'POST', '/api/threads')).body.id!
+    // A reconnect's flush: more sends than the burst (8) in one go.
+    const ids = Array.from({ length: 14 }, (_, i) => `flush-${i}`)
+    for (const clientMsgId of ids)
+      client.send({ type: 'message.send', threadId, clientMsgId, text: 'queued' })
+    const answer = (id: string) =>
+      client.next(
+        (f) => (f.type === 'message.ack' && f.clientMsgId === id) || (f.type === 'error' && f.ref === id),
+      )
+    const answers = await Promise.all(ids.map(answer))
+    const limited = answers.filter((f) => f.code === 'RATE_LIMITED')
+    expect(limited.length).toBeGreaterThan(0)
+    for (const frame of limited) expect(frame).toMatchObject({ type: 'error', retryable: true })
+    expect(answers.filter((f) => f.type === 'message.ack').length + limited.length).toBe(14)
+    client.close()
+  })
+
+  it('FRAME_TOO_LARGE carries the ref when the frame names it early, and is final', async () => {
+    const { client } = await authed()
+    await new Promise((resolve) => setTimeout(resolve, 1_100)) // a fresh token in the bucket
+    const threadId = randomUUID()
+    client.send({ type: 'message.send', threadId, clientMsgId: 'too-big', text: 'x'.repeat(2_000) })
+    expect(await client.next((f) => f.type === 'error' && f.ref === 'too-big')).toMatchObject({
+      code: 'FRAME_TOO_LARGE',
+      retryable: false,
+    })
+    // Named after 4 KiB of text: the server does not read that far; the refusal has no ref.
+    client.send({ type: 'message.send', threadId, text: 'y'.repeat(5_000), clientMsgId: 'named-late' })
+    const late = await client.next(
+      (f) => f.type === 'error' && f.code === 'FRAME_TOO_LARGE' && f.ref !== 'too-big',
+    )
+    expect(late.ref).toBeUndefined()
+    client.close()
+  })
+})
+
 describe('authentication', () => {
   it('a frame before auth is AUTH_REQUIRED; the auth frame then works', async () => {
     const client = new ChatClient(stack.wsUrl, ['tarmac.v1'])

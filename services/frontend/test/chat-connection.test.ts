@@ -1,38 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { SocketLike } from '../app/chat/chat-connection.js'
 import { ChatConnection, reconnectDelayMs } from '../app/chat/chat-connection.js'
-
-/** An in-memory WebSocket: the test plays the server. */
-class FakeSocket implements SocketLike {
-  readyState = 0
-  sent: Record<string, unknown>[] = []
-  onopen: SocketLike['onopen'] = null
-  onmessage: SocketLike['onmessage'] = null
-  onclose: SocketLike['onclose'] = null
-  onerror: SocketLike['onerror'] = null
-  constructor(readonly protocols: string[]) {}
-  send(data: string) {
-    this.sent.push(JSON.parse(data) as Record<string, unknown>)
-  }
-  close() {
-    this.readyState = 3
-  }
-  accept(userId = 'u1') {
-    this.readyState = 1
-    this.onopen?.({})
-    this.receive({ type: 'auth.ok', userId })
-  }
-  receive(frame: Record<string, unknown>) {
-    this.onmessage?.({ data: JSON.stringify(frame) })
-  }
-  drop(code = 1006) {
-    this.readyState = 3
-    this.onclose?.({ code })
-  }
-  sends() {
-    return this.sent.filter((f) => f.type === 'message.send')
-  }
-}
+import { FakeSocket } from './fake-socket.js'
 
 function setup(overrides: { refreshToken?: () => Promise<boolean> } = {}) {
   const sockets: FakeSocket[] = []
@@ -72,7 +40,13 @@ describe('ChatConnection', () => {
     expect(last().sent[0]).toEqual({ type: 'thread.subscribe', threadId: 't1' })
     const id = connection.send('hello')
     expect(last().sends()).toEqual([{ type: 'message.send', threadId: 't1', clientMsgId: id, text: 'hello' }])
-    await vi.runAllTimersAsync()
+    // Unanswered, it is sent again after the ack timeout (20 s), on the same socket, with the same clientMsgId.
+    await vi.advanceTimersByTimeAsync(20_000)
+    expect(last().sends()).toHaveLength(2)
+    last().receive({ type: 'message.ack', threadId: 't1', clientMsgId: id, messageId: 'm1', duplicate: true })
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(last().sends()).toHaveLength(2)
+    expect(connection.state.messages[0]).toMatchObject({ status: 'sent', id: 'm1' })
   })
 
   it('reconnects with jittered backoff and resends the unacknowledged message with the same clientMsgId', async () => {
@@ -160,5 +134,88 @@ describe('ChatConnection', () => {
     expect(reconnectDelayMs(0, 500, 10_000, () => 0.999)).toBe(499)
     expect(reconnectDelayMs(10, 500, 10_000, () => 0.5)).toBe(5_000)
     expect(reconnectDelayMs(3, 500, 10_000, () => 0)).toBe(0)
+  })
+
+  it('after a reconnect, resends the messages the server rate-limited (by ref), later, until all are acked', async () => {
+    const { connection, sockets, last } = setup()
+    connection.connect()
+    connection.openThread('t1')
+    last().accept()
+    last().drop()
+    const ids = Array.from({ length: 40 }, (_, i) => connection.send(`queued ${i}`))
+    await vi.advanceTimersByTimeAsync(500)
+    expect(sockets).toHaveLength(2)
+    // A server with a burst of 28: it acks the first 28 sends, refuses the rest with RATE_LIMITED naming them,
+    // and then one send per 100 ms.
+    let tokens = 28
+    let answered = 0
+    const answer = () => {
+      for (const frame of last().sends().slice(answered)) {
+        const clientMsgId = frame.clientMsgId as string
+        if (tokens > 0) {
+          tokens--
+          last().receive({
+            type: 'message.ack',
+            threadId: 't1',
+            clientMsgId,
+            messageId: `m-${clientMsgId}`,
+            duplicate: false,
+          })
+        } else {
+          last().receive({
+            type: 'error',
+            code: 'RATE_LIMITED',
+            message: 'slow down',
+            ref: clientMsgId,
+            retryable: true,
+          })
+        }
+      }
+      answered = last().sends().length
+    }
+    last().accept()
+    answer()
+    const states = () => connection.state.messages.map((m) => m.status)
+    expect(states().filter((s) => s === 'sent')).toHaveLength(28)
+    for (let second = 0; second < 120 && states().some((s) => s !== 'sent'); second++) {
+      tokens = Math.min(28, tokens + 10)
+      await vi.advanceTimersByTimeAsync(1_000)
+      answer()
+    }
+    expect(states()).toEqual(ids.map(() => 'sent'))
+    expect(connection.state.outbox).toEqual([])
+  })
+
+  it('fails a message too large to send without sending it; the user can retry it', async () => {
+    const { connection, last } = setup()
+    connection.connect()
+    connection.openThread('t1')
+    last().accept()
+    const id = connection.send('\u0001'.repeat(6_000)) // 6,000 chars, 36,000 bytes once JSON-escaped
+    expect(last().sends()).toEqual([])
+    expect(connection.state.messages[0]).toMatchObject({ status: 'failed', errorCode: 'FRAME_TOO_LARGE' })
+    connection.retry(id)
+    expect(connection.state.messages[0]).toMatchObject({ status: 'failed', errorCode: 'FRAME_TOO_LARGE' })
+    expect(last().sends()).toEqual([])
+  })
+
+  it('Retry on a message failed by a final code sends it again on the same socket (found by the fuzz test)', async () => {
+    const { connection, last } = setup()
+    connection.connect()
+    connection.openThread('t1')
+    last().accept()
+    const id = connection.send('hi')
+    last().receive({ type: 'error', code: 'INVALID_FRAME', message: 'bad', ref: id, retryable: false })
+    expect(connection.state.messages[0]).toMatchObject({ status: 'failed', errorCode: 'INVALID_FRAME' })
+    connection.retry(id)
+    expect(last().sends()).toHaveLength(2)
+    last().receive({
+      type: 'message.ack',
+      threadId: 't1',
+      clientMsgId: id,
+      messageId: 'm1',
+      duplicate: false,
+    })
+    expect(connection.state.messages[0]).toMatchObject({ status: 'sent', id: 'm1' })
   })
 })

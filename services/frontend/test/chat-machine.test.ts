@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ServerFrame } from '@tarmac/protocol'
 import type { ChatEvent, ChatState } from '../app/chat/chat-machine.js'
-import { chatReducer, initialChatState, pendingSends } from '../app/chat/chat-machine.js'
+import { AUTO_RETRY_LIMIT, chatReducer, initialChatState, pendingSends } from '../app/chat/chat-machine.js'
 
 const run = (events: ChatEvent[], from: ChatState = initialChatState) => events.reduce(chatReducer, from)
 const frame = (f: ServerFrame): ChatEvent => ({ type: 'frame', frame: f })
@@ -145,5 +145,103 @@ describe('chat state machine', () => {
   it('ignores a second send with the same clientMsgId', () => {
     const once = run([...opened, { type: 'send', clientMsgId: 'c1', text: 'hi' }])
     expect(run([{ type: 'send', clientMsgId: 'c1', text: 'hi' }], once)).toBe(once)
+  })
+
+  describe('retryable and final refusals', () => {
+    const error = (code: string, ref: string, retryable?: boolean): ChatEvent =>
+      frame({ type: 'error', code, message: code, ref, ...(retryable === undefined ? {} : { retryable }) })
+    const sending = run([...opened, { type: 'send', clientMsgId: 'c1', text: 'hi' }])
+
+    it('a retryable code keeps the message sending, out of the sends until its backoff ends', () => {
+      for (const code of ['DEPENDENCY_UNAVAILABLE', 'TOO_MANY_RUNS', 'RATE_LIMITED', 'INTERNAL']) {
+        const refused = run([error(code, 'c1')], sending)
+        expect(refused.messages[0], code).toMatchObject({ status: 'sending', waiting: true, attempts: 1 })
+        expect(refused.outbox).toEqual(['c1'])
+        expect(pendingSends(refused)).toEqual([])
+        expect(refused.error).toBeNull() // the message says it; no banner for a refusal that heals itself
+        const due = run([{ type: 'retry.due', clientMsgId: 'c1' }], refused)
+        expect(pendingSends(due).map((m) => m.clientMsgId)).toEqual(['c1'])
+      }
+    })
+
+    it("the frame's retryable field wins over the client's list", () => {
+      expect(run([error('SOMETHING_NEW', 'c1', true)], sending).messages[0]).toMatchObject({ waiting: true })
+      expect(run([error('INTERNAL', 'c1', false)], sending).messages[0]).toMatchObject({ status: 'failed' })
+    })
+
+    it('fails after AUTO_RETRY_LIMIT retryable refusals (never for RATE_LIMITED); the user can retry it', () => {
+      const refusals = Array.from({ length: AUTO_RETRY_LIMIT + 1 }, (): ChatEvent[] => [
+        error('TOO_MANY_RUNS', 'c1'),
+        { type: 'retry.due', clientMsgId: 'c1' },
+      ]).flat()
+      const failed = run(refusals, sending)
+      expect(failed.messages[0]).toMatchObject({ status: 'failed', errorCode: 'TOO_MANY_RUNS' })
+      expect(failed.outbox).toEqual([])
+      const limited = run(
+        Array.from({ length: 20 }, (): ChatEvent[] => [
+          error('RATE_LIMITED', 'c1'),
+          { type: 'retry.due', clientMsgId: 'c1' },
+        ]).flat(),
+        sending,
+      )
+      expect(limited.messages[0]).toMatchObject({ status: 'sending', attempts: 20 })
+      const retried = run([{ type: 'retry', clientMsgId: 'c1' }], failed)
+      expect(retried.messages[0]).toEqual({
+        key: 'c1',
+        id: null,
+        role: 'user',
+        text: 'hi',
+        status: 'sending',
+        clientMsgId: 'c1',
+      })
+      expect(pendingSends(retried).map((m) => m.clientMsgId)).toEqual(['c1'])
+    })
+
+    it('a final code fails the message at once, with a retry the user can take', () => {
+      const failed = run([error('THREAD_NOT_FOUND', 'c1')], sending)
+      expect(failed.messages[0]).toMatchObject({ status: 'failed', errorCode: 'THREAD_NOT_FOUND' })
+      expect(failed.error?.code).toBe('THREAD_NOT_FOUND')
+      expect(run([{ type: 'retry', clientMsgId: 'c1' }], failed).outbox).toEqual(['c1'])
+    })
+
+    it('a refusal of a message already stored does not fail it', () => {
+      const ack = frame({
+        type: 'message.ack',
+        threadId: 't1',
+        clientMsgId: 'c1',
+        messageId: 'm1',
+        duplicate: false,
+      })
+      const acked = run([ack, error('TOO_MANY_RUNS', 'c1')], sending)
+      expect(acked.messages[0]).toMatchObject({ status: 'sent', id: 'm1' })
+    })
+
+    it('shows a stored message once after a reload, even when its send failed here (dedupe by clientMsgId)', () => {
+      const failed = run([error('DEPENDENCY_UNAVAILABLE', 'c1', false)], sending)
+      const reloaded = run(
+        [
+          {
+            type: 'history.loaded',
+            threadId: 't1',
+            items: [{ id: 'm1', role: 'user', text: 'hi', clientMsgId: 'c1' }],
+          },
+        ],
+        failed,
+      )
+      expect(reloaded.messages).toEqual([
+        { key: 'c1', id: 'm1', role: 'user', text: 'hi', status: 'sent', clientMsgId: 'c1' },
+      ])
+      const pending = run(
+        [
+          {
+            type: 'history.loaded',
+            threadId: 't1',
+            items: [{ id: 'm1', role: 'user', text: 'hi', clientMsgId: 'c1' }],
+          },
+        ],
+        sending,
+      )
+      expect(pending.messages).toHaveLength(1)
+    })
   })
 })

@@ -15,6 +15,17 @@ export type FakeBehaviour =
   | 'unstorable-text'
   /** Streams with `\r\n` line endings and each chunk's JSON split over two `data:` lines, as SSE allows. */
   | 'multi-line-crlf'
+  /** 401 with OpenAI's own body for a wrong key, which quotes the key (`FAKE_LEAKED_KEY`). */
+  | 'bad-key'
+  /** 502 with a gateway's HTML page (quoting the key in a header dump, as some proxies do). */
+  | 'gateway-html'
+  /** 200, a first chunk, then an error event whose message quotes the key. */
+  | 'error-event'
+  /**
+   * A reasoning model thinking: headers at once, then for `thinking.durationMs` only role-only chunks,
+   * keep-alive comments and reasoning deltas every `thinking.intervalMs` — no content — then the echo.
+   */
+  | 'slow-thinking'
 
 export interface FakeOpenAi {
   /** `http://127.0.0.1:<port>/v1`: use as OPENAI_BASE_URL. */
@@ -23,11 +34,24 @@ export interface FakeOpenAi {
   readonly requests: { model: string; stream: boolean; messages: { role: string; content: string }[] }[]
   /** Picks the behaviour per request from the last user message (default: always `stream`). */
   behaviour: (lastUserText: string) => FakeBehaviour
+  /** The pace of `slow-thinking` (default: a filler every 200 ms for 3 s). */
+  thinking: { intervalMs: number; durationMs: number }
   /** The pace of `slow` (default 20 chunks, 150 ms apart: a 3 s reply). */
   slowChunks: number
   slowChunkMs: number
   close(): Promise<void>
 }
+
+/** A key-like string the fake's error answers quote, as real providers do: it must reach no client and no log. */
+export const FAKE_LEAKED_KEY = 'sk-proj-LEAKEDabcdef0123456789wxyz'
+
+/** What a thinking model sends before its content, in turn. */
+const THINKING_FILLERS = [
+  `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ delta: { role: 'assistant' } }] })}\n\n`,
+  ': keep-alive\n\n',
+  `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ delta: { reasoning_content: 'Hmm, ' } }] })}\n\n`,
+  `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ delta: { reasoning: 'let me see. ' } }] })}\n\n`,
+]
 
 function chunk(response: ServerResponse, content: string): void {
   response.write(
@@ -45,6 +69,7 @@ export async function startFakeOpenAi(options: { apiKey?: string } = {}): Promis
     baseUrl: '',
     requests: [],
     behaviour: () => 'stream',
+    thinking: { intervalMs: 200, durationMs: 3_000 },
     slowChunks: 20,
     slowChunkMs: 150,
     close: async () => {},
@@ -77,7 +102,53 @@ export async function startFakeOpenAi(options: { apiKey?: string } = {}): Promis
           .end('{"error":{"message":"model crashed"}}')
         return
       }
+      if (behaviour === 'bad-key') {
+        response.writeHead(401, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            error: {
+              message: `Incorrect API key provided: ${FAKE_LEAKED_KEY}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+              type: 'invalid_request_error',
+              param: null,
+              code: 'invalid_api_key',
+            },
+          }),
+        )
+        return
+      }
+      if (behaviour === 'gateway-html') {
+        response
+          .writeHead(502, { 'content-type': 'text/html' })
+          .end(
+            `<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><pre>upstream 10.0.3.7:8443 refused; authorization: Bearer ${FAKE_LEAKED_KEY}</pre></body></html>`,
+          )
+        return
+      }
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+      if (behaviour === 'error-event') {
+        chunk(response, 'Echo: ')
+        response.end(
+          `data: ${JSON.stringify({ error: { message: `quota exceeded for key ${FAKE_LEAKED_KEY}`, type: 'insufficient_quota', code: null } })}\n\n`,
+        )
+        return
+      }
+      if (behaviour === 'slow-thinking') {
+        const { intervalMs, durationMs } = fake.thinking
+        response.flushHeaders() // the headers go out now, as a provider's do, not with the first byte
+        const endAtMs = Date.now() + durationMs
+        let sent = 0
+        const timer = setInterval(() => {
+          if (Date.now() < endAtMs) {
+            response.write(THINKING_FILLERS[sent++ % THINKING_FILLERS.length])
+            return
+          }
+          clearInterval(timer)
+          for (const piece of ['Echo: ', last]) chunk(response, piece)
+          response.end('data: [DONE]\n\n')
+        }, intervalMs)
+        timers.add(timer)
+        response.on('close', () => clearInterval(timer))
+        return
+      }
       if (behaviour === 'hang-mid-stream') {
         chunk(response, 'Let me think')
         return

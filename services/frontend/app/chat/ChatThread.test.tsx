@@ -141,4 +141,35 @@ describe('ChatThread', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Try now' }))
     expect(sockets).toHaveLength(3)
   })
+
+  it('says a refused message is retrying, and offers Retry on one that failed for good', async () => {
+    const { last } = renderThread()
+    last().accept()
+    typeAndSend('hello?')
+    const sent = () => last().sent.filter((f) => f.type === 'message.send')
+    const ref = sent()[0]!.clientMsgId
+    last().receive({
+      type: 'error',
+      code: 'DEPENDENCY_UNAVAILABLE',
+      message: 'db down',
+      ref,
+      retryable: true,
+    })
+    expect(screen.getByText('Retrying shortly… (DEPENDENCY_UNAVAILABLE)')).toBeTruthy()
+    await act(() => vi.advanceTimersByTimeAsync(500)) // attempt 0 of the resend backoff: 0.5 × 1000
+    expect(sent()).toHaveLength(2)
+    last().receive({ type: 'error', code: 'THREAD_NOT_FOUND', message: 'gone', ref, retryable: false })
+    expect(screen.getByText('Failed (THREAD_NOT_FOUND)')).toBeTruthy()
+    fireEvent.click(screen.getByRole('button', { name: 'Retry' }))
+    expect(sent()).toHaveLength(3)
+    last().receive({
+      type: 'message.ack',
+      threadId: 't1',
+      clientMsgId: ref,
+      messageId: 'm1',
+      duplicate: false,
+    })
+    expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull()
+    expect(screen.getByText('hello?').closest('li')!.dataset.status).toBe('sent')
+  })
 })

@@ -102,9 +102,14 @@ export function ChatThread({ connection }: { connection: ChatConnection }) {
             <p className="text">{message.text || (message.status === 'streaming' ? '…' : '')}</p>
             {STATUS_LABEL[message.status] && (
               <span className="state">
-                {STATUS_LABEL[message.status]}
+                {message.waiting ? 'Retrying shortly…' : STATUS_LABEL[message.status]}
                 {message.errorCode ? ` (${message.errorCode})` : ''}
               </span>
+            )}
+            {message.role === 'user' && message.status === 'failed' && message.clientMsgId !== undefined && (
+              <button type="button" className="retry" onClick={() => connection.retry(message.clientMsgId!)}>
+                Retry
+              </button>
             )}
           </li>
         ))}

@@ -33,11 +33,22 @@ export interface ChatConnectionOptions {
   backoff?: { baseMs: number; capMs: number }
   /** Consecutive failed connects after which the page says chat is unavailable (it keeps retrying). */
   unavailableAfterFailures?: number
+  /** Full-jitter backoff before resending a message refused with a retryable code (n = its refusals so far). */
+  retryBackoff?: { baseMs: number; capMs: number }
+  /** A message sent on an open socket with no ack or error after this long is sent again (same clientMsgId). */
+  ackTimeoutMs?: number
+  /** The server's `maxFrameBytes`: a message whose frame is larger fails here, without being sent. */
+  maxFrameBytes?: number
   random?: () => number
   now?: () => number
 }
 
 export const CONNECTION_DEFAULTS = Object.freeze({ baseMs: 500, capMs: 10_000, unavailableAfterFailures: 2 })
+export const SEND_DEFAULTS = Object.freeze({
+  retryBackoff: Object.freeze({ baseMs: 1_000, capMs: 30_000 }),
+  ackTimeoutMs: 20_000,
+  maxFrameBytes: 32 * 1024,
+})
 
 const OPEN = 1
 
@@ -48,8 +59,10 @@ export function reconnectDelayMs(attempt: number, baseMs: number, capMs: number,
 
 /**
  * The chat WebSocket with its state machine: authenticates with the `bearer.<token>` subprotocol, follows one
- * thread, sends optimistically, resends unacknowledged messages (same clientMsgId) after every reconnect, and
- * reconnects with full-jitter backoff. Subscribe for state changes (React: `useSyncExternalStore`).
+ * thread, sends optimistically, resends unacknowledged messages (same clientMsgId) after every reconnect, after a
+ * retryable refusal's backoff and after an ack timeout, and reconnects with full-jitter backoff. Every message
+ * is acknowledged, failed (the user may `retry` it), or pending with a send or a timer ahead of it. Subscribe for
+ * state changes (React: `useSyncExternalStore`).
  */
 export class ChatConnection {
   #options: ChatConnectionOptions
@@ -60,6 +73,10 @@ export class ChatConnection {
   #timer: ReturnType<typeof setTimeout> | null = null
   #closed = false
   #sentOnSocket = new Set<string>()
+  /** Backoff timers of messages `waiting` after a retryable refusal, by clientMsgId. */
+  #retryTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** Ack deadlines of messages sent on the current socket, by clientMsgId. */
+  #ackTimers = new Map<string, ReturnType<typeof setTimeout>>()
 
   constructor(options: ChatConnectionOptions) {
     this.#options = options
@@ -92,6 +109,7 @@ export class ChatConnection {
     }
     this.#socket = socket
     this.#sentOnSocket.clear()
+    this.#clearAckTimers()
     socket.onmessage = (event) => this.#onMessage(event.data)
     socket.onclose = (event) => {
       if (this.#socket !== socket) return
@@ -121,9 +139,23 @@ export class ChatConnection {
     return clientMsgId
   }
 
+  /** Sends a failed message again (the "Retry" button): same clientMsgId, so it is stored at most once. */
+  retry(clientMsgId: string): void {
+    this.#dispatch({ type: 'retry', clientMsgId })
+    this.#flush()
+  }
+
+  /** Whether a timer will resend this message (a retryable refusal's backoff, or its ack deadline). */
+  hasTimerFor(clientMsgId: string): boolean {
+    return this.#retryTimers.has(clientMsgId) || this.#ackTimers.has(clientMsgId)
+  }
+
   close(): void {
     this.#closed = true
     this.#clearTimer()
+    this.#clearAckTimers()
+    for (const timer of this.#retryTimers.values()) clearTimeout(timer)
+    this.#retryTimers.clear()
     const socket = this.#socket
     this.#socket = null
     socket?.close(1000, 'page closed')
@@ -133,7 +165,53 @@ export class ChatConnection {
     const next = chatReducer(this.#state, event)
     if (next === this.#state) return
     this.#state = next
+    this.#syncSendTimers()
     for (const listener of this.#listeners) listener()
+  }
+
+  /**
+   * Keeps one backoff timer per message `waiting` after a retryable refusal (its end resends the message), and
+   * drops the ack deadlines of messages that no longer wait for an ack.
+   */
+  #syncSendTimers(): void {
+    const { messages, outbox } = this.#state
+    const waiting = new Map(messages.filter((m) => m.waiting).map((m) => [m.clientMsgId!, m]))
+    for (const [id, timer] of this.#retryTimers)
+      if (!waiting.has(id)) {
+        clearTimeout(timer)
+        this.#retryTimers.delete(id)
+      }
+    const { baseMs, capMs } = this.#options.retryBackoff ?? SEND_DEFAULTS.retryBackoff
+    for (const [id, message] of waiting) {
+      if (this.#retryTimers.has(id)) continue
+      // The answer to this send came; the next one goes out when the backoff ends, on whatever socket is open.
+      this.#sentOnSocket.delete(id)
+      this.#clearAckTimer(id)
+      const delayMs = reconnectDelayMs((message.attempts ?? 1) - 1, baseMs, capMs, this.#options.random)
+      this.#retryTimers.set(
+        id,
+        setTimeout(() => {
+          this.#retryTimers.delete(id)
+          this.#dispatch({ type: 'retry.due', clientMsgId: id })
+          this.#flush()
+        }, delayMs),
+      )
+    }
+    // A message out of the outbox (acked, or failed) is done with this socket: a retry sends it again.
+    const pending = new Set(outbox)
+    for (const id of this.#ackTimers.keys()) if (!pending.has(id)) this.#clearAckTimer(id)
+    for (const id of this.#sentOnSocket) if (!pending.has(id)) this.#sentOnSocket.delete(id)
+  }
+
+  #clearAckTimer(clientMsgId: string): void {
+    const timer = this.#ackTimers.get(clientMsgId)
+    if (timer !== undefined) clearTimeout(timer)
+    this.#ackTimers.delete(clientMsgId)
+  }
+
+  #clearAckTimers(): void {
+    for (const timer of this.#ackTimers.values()) clearTimeout(timer)
+    this.#ackTimers.clear()
   }
 
   #onMessage(data: unknown): void {
@@ -194,8 +272,10 @@ export class ChatConnection {
     this.#timer = null
   }
 
-  #send(frame: ClientFrameInput): void {
-    if (this.#socket?.readyState === OPEN) this.#socket.send(JSON.stringify(frame))
+  #send(frame: ClientFrameInput | string): boolean {
+    if (this.#socket?.readyState !== OPEN) return false
+    this.#socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
+    return true
   }
 
   #subscribeThread(): void {
@@ -203,14 +283,46 @@ export class ChatConnection {
     if (threadId !== null && connection === 'open') this.#send({ type: 'thread.subscribe', threadId })
   }
 
-  /** Sends each unacknowledged message once per socket; a new socket sends them all again. */
+  /**
+   * Sends each unacknowledged message once per socket (a new socket sends them all again), with an ack deadline
+   * after which it is sent again. `clientMsgId` goes before `text`, so even a refusal of an oversized frame names
+   * it — though a frame over `maxFrameBytes` is failed here and never sent.
+   */
   #flush(): void {
     const { threadId } = this.#state
     if (threadId === null) return
+    const maxFrameBytes = this.#options.maxFrameBytes ?? SEND_DEFAULTS.maxFrameBytes
     for (const message of pendingSends(this.#state)) {
-      if (message.clientMsgId === undefined || this.#sentOnSocket.has(message.clientMsgId)) continue
-      this.#sentOnSocket.add(message.clientMsgId)
-      this.#send({ type: 'message.send', threadId, clientMsgId: message.clientMsgId, text: message.text })
+      const clientMsgId = message.clientMsgId
+      if (clientMsgId === undefined || this.#sentOnSocket.has(clientMsgId)) continue
+      const send: ClientFrameInput = { type: 'message.send', threadId, clientMsgId, text: message.text }
+      const frame = JSON.stringify(send)
+      if (new TextEncoder().encode(frame).byteLength > maxFrameBytes) {
+        const refusal = `the message is larger than ${maxFrameBytes} bytes once encoded; shorten it`
+        this.#dispatch({
+          type: 'frame',
+          frame: {
+            type: 'error',
+            code: 'FRAME_TOO_LARGE',
+            message: refusal,
+            ref: clientMsgId,
+            retryable: false,
+          },
+        })
+        continue
+      }
+      if (!this.#send(frame)) return
+      this.#sentOnSocket.add(clientMsgId)
+      this.#clearAckTimer(clientMsgId)
+      this.#ackTimers.set(
+        clientMsgId,
+        setTimeout(() => {
+          // No ack and no error: the frame or its answer was lost. Sent again, it is stored at most once.
+          this.#ackTimers.delete(clientMsgId)
+          this.#sentOnSocket.delete(clientMsgId)
+          this.#flush()
+        }, this.#options.ackTimeoutMs ?? SEND_DEFAULTS.ackTimeoutMs),
+      )
     }
   }
 

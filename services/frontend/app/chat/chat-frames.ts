@@ -1,5 +1,6 @@
-import type { RunEvent, ServerFrame, ServerFrameOf } from '@tarmac/protocol'
+import { isRetryableErrorCode, type RunEvent, type ServerFrame, type ServerFrameOf } from '@tarmac/protocol'
 import type { ChatMessage, ChatState } from './chat-machine.js'
+import { AUTO_RETRY_LIMIT, withoutRetry } from './chat-retry.js'
 
 /** The backend frame types the chat page acts on; anything else (auth.ok, thread.subscribed, pong…) is a no-op. */
 export const HANDLED_FRAME_TYPES = [
@@ -38,7 +39,9 @@ function acknowledged(state: ChatState, { clientMsgId, messageId }: ServerFrameO
   // History already showed the stored copy (its ack was lost before a reconnect): keep that one, in its place.
   const messages = stored
     ? state.messages.filter((m) => m !== local).map((m) => (m === stored ? { ...m, clientMsgId } : m))
-    : state.messages.map((m) => (m === local ? { ...m, id: messageId, status: 'sent' as const } : m))
+    : state.messages.map((m) =>
+        m === local ? { ...withoutRetry(m), id: messageId, status: 'sent' as const } : m,
+      )
   return { ...state, outbox, messages }
 }
 
@@ -75,15 +78,29 @@ function runEvent(state: ChatState, frame: RunEvent): ChatState {
   return { ...state, messages: state.messages.map((m) => (m === existing ? rest : m)) }
 }
 
-function errorFrame(state: ChatState, { code, message, ref }: ServerFrameOf<'error'>): ChatState {
+/**
+ * An error frame about one of our messages (`ref` is its clientMsgId): a retryable code (the frame's `retryable`,
+ * else `isRetryableErrorCode`) leaves it sending and `waiting` — the connection resends it after a backoff — up to
+ * `AUTO_RETRY_LIMIT` times; a final code, or one retry too many, fails it, and the user may retry it. A refusal of
+ * a message already stored (acked, or shown from history) or already failed changes nothing shown.
+ */
+function errorFrame(state: ChatState, frame: ServerFrameOf<'error'>): ChatState {
+  const { code, message, ref } = frame
   const error = { code, message }
-  const rejected = ref === undefined ? undefined : state.messages.find((m) => m.clientMsgId === ref)
-  if (!rejected) return { ...state, error }
-  // A message the server refused is not resent: it would be refused again.
+  const target =
+    ref === undefined ? undefined : state.messages.find((m) => m.role === 'user' && m.clientMsgId === ref)
+  if (!target) return { ...state, error }
+  const outbox = state.outbox.filter((id) => id !== ref)
+  if (target.status !== 'sending') return outbox.length === state.outbox.length ? state : { ...state, outbox }
+  const attempts = (target.attempts ?? 0) + 1
+  const retryable = frame.retryable ?? isRetryableErrorCode(code)
+  const replace = (next: ChatMessage) => state.messages.map((m) => (m === target ? next : m))
+  if (retryable && (code === 'RATE_LIMITED' || attempts <= AUTO_RETRY_LIMIT))
+    return { ...state, messages: replace({ ...target, errorCode: code, attempts, waiting: true }) }
   return {
     ...state,
     error,
-    outbox: state.outbox.filter((id) => id !== ref),
-    messages: state.messages.map((m) => (m === rejected ? { ...m, status: 'failed', errorCode: code } : m)),
+    outbox,
+    messages: replace({ ...withoutRetry(target), status: 'failed', errorCode: code }),
   }
 }

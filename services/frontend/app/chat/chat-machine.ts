@@ -5,6 +5,9 @@
  */
 import { isAuthClose, type MessageItem, type ServerFrame } from '@tarmac/protocol'
 import { applyFrame } from './chat-frames.js'
+import { withoutRetry } from './chat-retry.js'
+
+export { AUTO_RETRY_LIMIT, withoutRetry } from './chat-retry.js'
 
 /** Where the WebSocket is, as the page explains it to the user. */
 export const CONNECTION_STATES = [
@@ -30,8 +33,12 @@ export interface ChatMessage {
   status: MessageStatus
   clientMsgId?: string
   runId?: string
-  /** Set when status is failed: the server's code (`run.failed`, an error frame). */
+  /** Set when status is failed: the server's code (`run.failed`, an error frame); while retrying, the last one. */
   errorCode?: string
+  /** How many retryable refusals (`RATE_LIMITED`, `TOO_MANY_RUNS`…) this send has had. */
+  attempts?: number
+  /** Refused for now (a retryable code): out of the sends until the connection's backoff timer says `retry.due`. */
+  waiting?: boolean
   /** A reply whose socket closed mid-stream: the next history load replaces it with the stored one. */
   interrupted?: boolean
 }
@@ -49,7 +56,7 @@ export interface ChatState {
 }
 
 /** What the page uses of a message as `GET /api/threads/:id/messages` returns it. */
-export type StoredMessage = Pick<MessageItem, 'id' | 'role' | 'text'>
+export type StoredMessage = Pick<MessageItem, 'id' | 'role' | 'text' | 'clientMsgId'>
 
 export type ChatEvent =
   | { type: 'thread.opened'; threadId: string }
@@ -59,6 +66,10 @@ export type ChatEvent =
   | { type: 'socket.open' }
   | { type: 'socket.closed'; code: number; retryAtMs: number | null; unavailable: boolean }
   | { type: 'frame'; frame: ServerFrame }
+  /** The backoff of a retryable refusal is over: the message may be sent again. */
+  | { type: 'retry.due'; clientMsgId: string }
+  /** The user asks to send a failed message again (same clientMsgId: stored at most once). */
+  | { type: 'retry'; clientMsgId: string }
 
 export const initialChatState: ChatState = Object.freeze({
   connection: 'connecting',
@@ -102,7 +113,32 @@ export function chatReducer(state: ChatState, event: ChatEvent): ChatState {
       return closed(state, event)
     case 'frame':
       return applyFrame(state, event.frame)
+    case 'retry.due':
+      return updateUserMessage(state, event.clientMsgId, (m) => {
+        if (!m.waiting) return m
+        const { waiting: _waiting, ...rest } = m
+        return rest
+      })
+    case 'retry': {
+      const next = updateUserMessage(state, event.clientMsgId, (m) =>
+        m.status === 'failed' ? { ...withoutRetry(m), status: 'sending' } : m,
+      )
+      if (next === state || next.outbox.includes(event.clientMsgId)) return next
+      return { ...next, outbox: [...next.outbox, event.clientMsgId] }
+    }
   }
+}
+
+function updateUserMessage(
+  state: ChatState,
+  clientMsgId: string,
+  update: (message: ChatMessage) => ChatMessage,
+): ChatState {
+  const target = state.messages.find((m) => m.role === 'user' && m.clientMsgId === clientMsgId)
+  if (!target) return state
+  const next = update(target)
+  if (next === target) return state
+  return { ...state, messages: state.messages.map((m) => (m === target ? next : m)) }
 }
 
 function closed(state: ChatState, event: Extract<ChatEvent, { type: 'socket.closed' }>): ChatState {
@@ -118,22 +154,36 @@ function closed(state: ChatState, event: Extract<ChatEvent, { type: 'socket.clos
   return { ...state, messages, connection, retryAtMs: event.retryAtMs }
 }
 
-/** The ids the page must send now: everything unacknowledged, oldest first, only while the socket is open. */
+/**
+ * The messages the page must send now: everything unacknowledged, oldest first, only while the socket is open —
+ * except those waiting out the backoff of a retryable refusal.
+ */
 export function pendingSends(state: ChatState): ChatMessage[] {
   if (state.connection !== 'open') return []
   const byClientId = new Map(state.messages.map((m) => [m.clientMsgId, m]))
   return state.outbox.flatMap((id) => {
     const message = byClientId.get(id)
-    return message ? [message] : []
+    return message && !message.waiting ? [message] : []
   })
 }
 
-/** History from the server wins for stored messages; local ones it does not know yet stay, in order, after it. */
+/**
+ * History from the server wins for stored messages; local ones it does not know yet stay, in order, after it.
+ * A local message is the stored one when their ids match, or their `clientMsgId`s do (its ack was lost, or its
+ * send was refused after it had been stored): it is shown once, as stored.
+ */
 export function mergeHistory(local: readonly ChatMessage[], items: readonly StoredMessage[]): ChatMessage[] {
   const storedIds = new Set(items.map((item) => item.id))
+  const storedClientIds = new Set(
+    items.flatMap((item) => (item.clientMsgId === undefined ? [] : [item.clientMsgId])),
+  )
   const merged: ChatMessage[] = items.map((item) => {
-    const mine = local.find((m) => m.id === item.id)
-    const clientMsgId = mine?.clientMsgId
+    const mine =
+      local.find((m) => m.id === item.id) ??
+      (item.clientMsgId === undefined
+        ? undefined
+        : local.find((m) => m.role === 'user' && m.clientMsgId === item.clientMsgId))
+    const clientMsgId = mine?.clientMsgId ?? item.clientMsgId
     return {
       key: mine?.key ?? item.id,
       id: item.id,
@@ -144,7 +194,12 @@ export function mergeHistory(local: readonly ChatMessage[], items: readonly Stor
       ...(mine?.runId !== undefined && { runId: mine.runId }),
     }
   })
-  // A local message whose ack never came is not matched here: its resend's ack (`duplicate`) joins the two.
-  const unstored = local.filter((m) => !(m.id !== null && storedIds.has(m.id)) && !m.interrupted)
+  // A local message the history does not name (by id or clientMsgId) is not stored yet: its ack joins them.
+  const unstored = local.filter(
+    (m) =>
+      !(m.id !== null && storedIds.has(m.id)) &&
+      !(m.role === 'user' && m.clientMsgId !== undefined && storedClientIds.has(m.clientMsgId)) &&
+      !m.interrupted,
+  )
   return [...merged, ...unstored]
 }
