@@ -42,11 +42,15 @@ const healthToken: SecretVariable = {
  * it can derive every service's credential (docs/security.md, "The cold-start collector").
  */
 export const STARTUP_REPORT_SECRET_KEY = 'startup-report-token'
+/** The services that send cold-start reports to the frontend's collector, each with a credential of its own. */
+export const STARTUP_REPORT_SENDERS = ['backend', 'auth'] as const satisfies readonly RenderedService[]
+export type StartupReportSender = (typeof STARTUP_REPORT_SENDERS)[number]
 /**
  * A sender's own collector credential `tsr1.<service>.<mac>` (`tarmac deploy credentials --service <service>`):
  * its `STARTUP_REPORT_TOKEN`, under a key of its own, so a service never holds the secret nor another's credential.
  */
-export const startupReportCredentialKey = (service: RenderedService) => `startup-report-credential-${service}`
+export const startupReportCredentialKey = (service: StartupReportSender) =>
+  `startup-report-credential-${service}`
 const startupReport = (key: string): SecretVariable => ({
   variable: 'STARTUP_REPORT_TOKEN',
   key,
