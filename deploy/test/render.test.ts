@@ -42,6 +42,7 @@ interface Container {
   readinessProbe: Probe
   livenessProbe: Probe
   securityContext: object
+  resources: { limits: { memory: string } }
 }
 interface PodSpec {
   containers: Container[]
@@ -303,6 +304,30 @@ describe('what the plan becomes on Kubernetes', () => {
     },
   )
 
+  it("gives only the frontend the collector's secret; backend and auth each their own credential", () => {
+    const reports = (name: string) =>
+      find('Deployment', name)
+        .spec.template.spec.containers[0]!.env.filter((e) => e.valueFrom)
+        .filter((e) => e.valueFrom!.secretKeyRef.key.startsWith('startup-report-'))
+        .map((e) => ({ name: e.name, key: e.valueFrom!.secretKeyRef.key }))
+    expect(reports('frontend')).toEqual([{ name: 'STARTUP_REPORT_TOKEN', key: 'startup-report-token' }])
+    // From the collector's secret a service could derive every other's credential: none but the frontend holds it.
+    expect(reports('backend')).toEqual([
+      { name: 'STARTUP_REPORT_TOKEN', key: 'startup-report-credential-backend' },
+    ])
+    expect(reports('auth')).toEqual([{ name: 'STARTUP_REPORT_TOKEN', key: 'startup-report-credential-auth' }])
+  })
+
+  it.each([
+    ['frontend', 128],
+    ['backend', 256],
+    ['auth', 256],
+  ])('%s: a V8 heap limit of half its memory limit (%s MiB)', (name, mib) => {
+    const memory = find('Deployment', name).spec.template.spec.containers[0]!.resources.limits.memory
+    expect(memory).toBe(plan.get(name)!.memory)
+    expect(find('ConfigMap', `${name}-env`).data.NODE_OPTIONS).toBe(`--max-old-space-size=${mib}`)
+  })
+
   it('scales the backend with an HPA up to the plan, guards every service with a PDB, runs Redis and PgBouncer', () => {
     expect(find('HorizontalPodAutoscaler', 'backend').spec).toMatchObject({ minReplicas: 1, maxReplicas: 20 })
     for (const name of ['backend', 'auth', 'frontend'])
@@ -358,6 +383,18 @@ describe('what the plan becomes on Cloud Run', () => {
         secretKeyRef: { name: `tarmac-${budget.name}-database-url`, key: 'latest' },
       })
     }
+    // The collector's secret for the frontend only; each sender its own credential (docs/deploy.md).
+    expect(env.STARTUP_REPORT_TOKEN).toEqual({
+      secretKeyRef: {
+        name:
+          budget.name === 'frontend'
+            ? 'tarmac-startup-report-token'
+            : `tarmac-startup-report-credential-${budget.name}`,
+        key: 'latest',
+      },
+    })
+    expect(env.NODE_OPTIONS).toBe(`--max-old-space-size=${budget.memory === '256Mi' ? 128 : 256}`)
+    expect(container.resources.limits.memory).toBe(budget.memory)
   })
 })
 

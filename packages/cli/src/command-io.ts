@@ -8,6 +8,8 @@ export interface CommandIo {
   readonly stderr: { write(text: string): unknown; isTTY?: boolean }
   readonly env: NodeJS.ProcessEnv
   readonly cwd: string
+  /** What is piped in (`tarmac deploy credentials` reads a secret from it); absent in captured tests. */
+  readonly stdin?: AsyncIterable<Buffer | string> & { isTTY?: boolean }
   /** Aborts a long-running command (Ctrl-C). */
   readonly signal?: AbortSignal
 }
@@ -19,6 +21,7 @@ export function processIo(signal?: AbortSignal): CommandIo {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
     ...(signal && { signal }),

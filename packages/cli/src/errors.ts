@@ -314,6 +314,14 @@ export const DEPLOY_FAULTS = defineFaults('tarmac deploy', {
       '`deploy verify`: the Cloud SQL instance is not serving (state other than RUNNABLE, or stopped: activation policy NEVER)',
     action: "look at the instance's operations; start it (`--activation-policy ALWAYS`) if it was stopped",
   },
+  DEPLOY_DRIFT_SECRETS: {
+    domain: 'configuration',
+    layer: 'application',
+    meaning:
+      "`deploy verify`: backend's or auth's `STARTUP_REPORT_TOKEN` reads the collector's secret (it could forge any service's records), or nothing",
+    action:
+      '`tarmac deploy credentials --service <service>` into `startup-report-credential-<service>`, then roll out',
+  },
   DEPLOY_DRIFT_POOLER: {
     domain: 'configuration',
     layer: 'pool',

@@ -20,7 +20,7 @@ Commands:
   rehearse   inject a named fault (slow connector, database full, wrong password…) and check
              that diagnose names it
   deploy     check a deployment plan's budgets; render Kubernetes, Cloud Run and PgBouncer files;
-             verify what runs against the plan
+             verify what runs against the plan; derive a service's collector credential
 
 Each command has --help with its options, an example and its exit codes.
 Configuration: ./tarmac.yaml or --config FILE; without one, the local stack

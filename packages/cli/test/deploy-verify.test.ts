@@ -443,6 +443,47 @@ describe('tarmac deploy verify --from (recorded answers)', () => {
     )
   })
 
+  it("a service still given the collector's secret, and one given no credential: DEPLOY_DRIFT_SECRETS", async () => {
+    const a = fresh()
+    type SecretEnv = { name: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }
+    const reportToken = (env: unknown[]) =>
+      (env as SecretEnv[]).find((e) => e.name === 'STARTUP_REPORT_TOKEN')!
+    // What the render before per-service credentials deployed: every service read the collector's secret.
+    a.edit<RevisionJson>(BACKEND_REVISION, (revision) => {
+      reportToken(container(revision).env).valueFrom!.secretKeyRef.name = 'tarmac-startup-report-token'
+    })
+    a.edit<ListJson>(K8S('deployments'), (list) => {
+      const auth = list.items.find((d) => d.metadata.name === 'auth')!.spec.template.spec.containers[0]!
+      auth.env = (auth.env as SecretEnv[]).filter((e) => e.name !== 'STARTUP_REPORT_TOKEN')
+    })
+    const { code, drifts } = await verify(a.dir)
+    expect(code).toBe(1)
+    expect(drifts.map((d) => [d.resource, d.subject, d.plan, d.live, d.code])).toEqual([
+      [
+        'cloud-run tarmac-backend · revision tarmac-backend-00007-xoq (100% of traffic)',
+        'collector credential',
+        'tarmac-startup-report-credential-backend/latest',
+        'tarmac-startup-report-token/latest',
+        'DEPLOY_DRIFT_SECRETS',
+      ],
+      [
+        'kubernetes deployment/auth (namespace tarmac)',
+        'collector credential',
+        'tarmac-secrets/startup-report-credential-auth',
+        'unset',
+        'DEPLOY_DRIFT_SECRETS',
+      ],
+    ])
+    expect(drifts[0]!.why).toMatch(
+      /holds the cold-start collector's secret: from it, it can derive every service's credential/,
+    )
+    expect(drifts[0]!.fix).toMatch(
+      /^printf %s "\$SECRET" \| tarmac deploy credentials --service backend into the secret tarmac-startup-report-credential-backend, then tarmac deploy render/,
+    )
+    expect(drifts[1]!.why).toMatch(/without a credential: the collector refuses them \(401\)/)
+    expect(drifts[1]!.fix).toMatch(/--service auth into tarmac-secrets key startup-report-credential-auth/)
+  })
+
   it('declares every code a drift can carry, and documents them', () => {
     expect(DEPLOY_FAULTS.codes).toEqual(
       expect.arrayContaining([
@@ -457,6 +498,7 @@ describe('tarmac deploy verify --from (recorded answers)', () => {
         'DEPLOY_DRIFT_DATABASE',
         'DEPLOY_DATABASE_NOT_RUNNABLE',
         'DEPLOY_DRIFT_POOLER',
+        'DEPLOY_DRIFT_SECRETS',
       ]),
     )
     const readme = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8')

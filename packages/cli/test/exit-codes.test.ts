@@ -18,6 +18,7 @@ const COMMANDS = [
   ['deploy', 'check'],
   ['deploy', 'render'],
   ['deploy', 'verify'],
+  ['deploy', 'credentials'],
 ]
 const pass = { status: 200, body: { status: 'pass' } }
 

@@ -4,21 +4,24 @@ import { EXIT_CODES, exitCodesHelp } from '../exit-codes.js'
 import { deployCheckCommand } from './deploy-check-command.js'
 
 /** The subcommands of `tarmac deploy`. */
-export const DEPLOY_SUBCOMMANDS = ['check', 'render', 'verify'] as const
+export const DEPLOY_SUBCOMMANDS = ['check', 'render', 'verify', 'credentials'] as const
 
 export const DEPLOY_HELP = `tarmac deploy — plan a deployment from declared budgets
 
-Usage: tarmac deploy <check|render|verify> [options]
+Usage: tarmac deploy <check|render|verify|credentials> [options]
 
 Subcommands:
-  check    refuse a plan whose numbers cannot work together (connections, probe window,
-           connect attempts, the connector's admission rate, Cloud Run's limits)
-  render   write the Kubernetes manifests (kustomize base + overlays), the Cloud Run
-           services and pgbouncer.ini from the plan; --check compares instead of writing
-  verify   read what runs (Cloud Run, the VPC connector, Cloud SQL, Kubernetes — live with
-           gcloud/kubectl, or saved answers with --from DIR) and hold it to the plan
+  check        refuse a plan whose numbers cannot work together (connections, probe window,
+               connect attempts, the connector's admission rate, Cloud Run's limits)
+  render       write the Kubernetes manifests (kustomize base + overlays), the Cloud Run
+               services and pgbouncer.ini from the plan; --check compares instead of writing
+  verify       read what runs (Cloud Run, the VPC connector, Cloud SQL, Kubernetes — live with
+               gcloud/kubectl, or saved answers with --from DIR) and hold it to the plan
+  credentials  print a service's cold-start collector credential, derived from the
+               collector's secret read from stdin (or --secret-env VAR)
 
-All read the plan from tarmac.yaml's fleet: (and, for render and verify, deploy:) section.
+check, render and verify read the plan from tarmac.yaml's fleet: (and, for render and verify, deploy:)
+section.
 Each subcommand has --help with its options, an example and its exit codes.
 
 Example:
@@ -46,6 +49,10 @@ export const deployCommand: Command = async (argv, io) => {
     // The comparisons render the plan to compare with: loaded on demand, like render.
     const { deployVerifyCommand } = await import('./deploy-verify-command.js')
     return deployVerifyCommand(rest, io)
+  }
+  if (sub === 'credentials') {
+    const { deployCredentialsCommand } = await import('./deploy-credentials-command.js')
+    return deployCredentialsCommand(rest, io)
   }
   throw new CliError('CLI_ERR_USAGE', `unknown subcommand "${sub}" (${DEPLOY_SUBCOMMANDS.join(', ')})`)
 }

@@ -31,10 +31,32 @@ export interface ServiceSpec {
   readonly secrets: readonly SecretVariable[]
 }
 
-const tokens: readonly SecretVariable[] = [
-  { variable: 'HEALTH_TOKEN', key: 'health-token', optional: true, cloudRun: true },
-  { variable: 'STARTUP_REPORT_TOKEN', key: 'startup-report-token', optional: true, cloudRun: true },
-]
+const healthToken: SecretVariable = {
+  variable: 'HEALTH_TOKEN',
+  key: 'health-token',
+  optional: true,
+  cloudRun: true,
+}
+/**
+ * The cold-start collector's secret: the frontend's `STARTUP_REPORT_TOKEN`, and only the frontend's. Whoever holds
+ * it can derive every service's credential (docs/security.md, "The cold-start collector").
+ */
+export const STARTUP_REPORT_SECRET_KEY = 'startup-report-token'
+/** The services that send cold-start reports to the frontend's collector, each with a credential of its own. */
+export const STARTUP_REPORT_SENDERS = ['backend', 'auth'] as const satisfies readonly RenderedService[]
+export type StartupReportSender = (typeof STARTUP_REPORT_SENDERS)[number]
+/**
+ * A sender's own collector credential `tsr1.<service>.<mac>` (`tarmac deploy credentials --service <service>`):
+ * its `STARTUP_REPORT_TOKEN`, under a key of its own, so a service never holds the secret nor another's credential.
+ */
+export const startupReportCredentialKey = (service: StartupReportSender) =>
+  `startup-report-credential-${service}`
+const startupReport = (key: string): SecretVariable => ({
+  variable: 'STARTUP_REPORT_TOKEN',
+  key,
+  optional: true,
+  cloudRun: true,
+})
 const database = (service: string): readonly SecretVariable[] => [
   { variable: 'DATABASE_URL', key: `${service}-database-url`, optional: false, cloudRun: true },
   {
@@ -53,7 +75,8 @@ export const SERVICE_SPECS: Readonly<Record<RenderedService, ServiceSpec>> = {
     startupEnv: true,
     secrets: [
       ...database('backend'),
-      ...tokens,
+      healthToken,
+      startupReport(startupReportCredentialKey('backend')),
       { variable: 'OPENAI_API_KEY', key: 'openai-api-key', optional: true, cloudRun: false },
     ],
   },
@@ -62,9 +85,15 @@ export const SERVICE_SPECS: Readonly<Record<RenderedService, ServiceSpec>> = {
     requestTimeoutSeconds: 60,
     public: false,
     startupEnv: true,
-    secrets: [...database('auth'), ...tokens],
+    secrets: [...database('auth'), healthToken, startupReport(startupReportCredentialKey('auth'))],
   },
-  frontend: { port: 3000, requestTimeoutSeconds: 3_600, public: true, startupEnv: false, secrets: tokens },
+  frontend: {
+    port: 3000,
+    requestTimeoutSeconds: 3_600,
+    public: true,
+    startupEnv: false,
+    secrets: [healthToken, startupReport(STARTUP_REPORT_SECRET_KEY)],
+  },
 }
 
 export const isRenderedService = (name: string): name is RenderedService =>

@@ -1,4 +1,5 @@
 import type { FleetService } from './fleet-schema.js'
+import { nodeOptionsFor } from './node-heap.js'
 import type { ResolvedRender } from './render-schema.js'
 import { SERVICE_SPECS, type RenderedService } from './service-catalog.js'
 
@@ -35,7 +36,7 @@ export type Platform = keyof typeof TRUST_PROXY_BY_PLATFORM
 
 /**
  * The plain (non-secret) environment of one service, from its budgets: the pool and fleet size, the pooler,
- * the deadline and connect timeout, the drain delay, where the others are. Sorted by name, so renders are stable.
+ * the deadline and connect timeout, the drain delay, where the others are, the heap limit its memory allows. Sorted by name, so renders are stable.
  */
 export function serviceEnv(
   service: FleetService & { name: RenderedService },
@@ -47,6 +48,8 @@ export function serviceEnv(
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
     RELEASE_ID: render.releaseId,
+    // V8's heap within the container's memory limit, not the host's (node-heap.ts).
+    NODE_OPTIONS: nodeOptionsFor(service.memory),
   }
   if (SERVICE_SPECS[service.name].startupEnv)
     Object.assign(env, {

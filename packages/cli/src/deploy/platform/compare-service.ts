@@ -2,6 +2,7 @@ import type { DeployFaultCode } from '../../errors.js'
 import type { FleetCheck } from '../fleet-checks.js'
 import type { FleetService, Platform } from '../fleet-schema.js'
 import { MUTABLE_TAGS } from '../release.js'
+import { STARTUP_REPORT_SECRET_KEY } from '../service-catalog.js'
 import { drift, ok, type PlatformFinding } from './findings.js'
 import { BUDGET_VARIABLES, type BudgetVariable, type RunSettings } from './run-settings.js'
 
@@ -38,6 +39,8 @@ const TIMEOUT_VARIABLES: readonly BudgetVariable[] = [
   'PLATFORM_STARTUP_WINDOW_MS',
   'DRAIN_DELAY_MS',
 ]
+/** Where the collector's secret lives, on Kubernetes (a key) and on Cloud Run (a secret). */
+const COLLECTOR_SECRET_NAMES = [STARTUP_REPORT_SECRET_KEY, `tarmac-${STARTUP_REPORT_SECRET_KEY}`]
 const show = (value: string | number | null | undefined, unset = 'unset') =>
   value === null || value === undefined || value === '' ? unset : String(value)
 const tagOf = (image: string) => {
@@ -149,6 +152,24 @@ export function compareService(c: ServiceComparison): PlatformFinding[] {
           `no socket at /cloudsql/${planned.cloudSqlInstances[0]}: every connect through it fails at once with PG_ERR_SOCKET_NOT_FOUND and the instance exits 3`,
         () => fixes.cloudSql(planned.cloudSqlInstances[0]!),
       )
+  }
+  const credential = planned.secretRefs.STARTUP_REPORT_TOKEN
+  if (credential !== undefined && name !== 'frontend') {
+    const held = live.secretRefs.STARTUP_REPORT_TOKEN
+    add(
+      'collector credential',
+      credential,
+      show(held, live.env.STARTUP_REPORT_TOKEN === undefined ? 'unset' : 'a plain value'),
+      'DEPLOY_DRIFT_SECRETS',
+      () =>
+        held !== undefined && held.split('/').some((part) => COLLECTOR_SECRET_NAMES.includes(part))
+          ? `${name} holds the cold-start collector's secret: from it, it can derive every service's credential and write, steer or evict their cold-start records (docs/security.md)`
+          : held === undefined && live.env.STARTUP_REPORT_TOKEN === undefined
+            ? `${name} sends its cold-start reports without a credential: the collector refuses them (401), and its failed starts leave no evidence`
+            : `${name} reads its collector credential from elsewhere than the plan's secret: rotations of the plan's secret miss it`,
+      () =>
+        `printf %s "$SECRET" | tarmac deploy credentials --service ${name} into ${credential.split('/')[0] === 'tarmac-secrets' ? `tarmac-secrets key ${credential.split('/')[1]}` : `the secret ${credential.split('/')[0]}`}, then ${fixes.rollout()}`,
+    )
   }
   if (c.platform === 'kubernetes' && planned.surgeInstances !== null)
     add(

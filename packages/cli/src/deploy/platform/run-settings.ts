@@ -13,6 +13,8 @@ export interface RunSettings {
   readonly digest: string | null
   /** Plain values; a secret reference reads `(secret)`; unset variables are absent. */
   readonly env: Readonly<Record<string, string>>
+  /** Which secret each secret-valued variable reads: `<secret>/<key>` (Cloud Run: `<secret>/<version>`). */
+  readonly secretRefs: Readonly<Record<string, string>>
   readonly startupProbe: StartupProbe
   /** null: unset (the platform's default applies). */
   readonly minInstances: number | null
@@ -78,6 +80,16 @@ function envOf(
   return env
 }
 
+function secretRefsOf(container: Container): Record<string, string> {
+  const refs: Record<string, string> = {}
+  for (const variable of container.env ?? []) {
+    const ref = (variable.valueFrom as { secretKeyRef?: { name?: string; key?: string } } | undefined)
+      ?.secretKeyRef
+    if (ref) refs[variable.name] = `${ref.name ?? '?'}/${ref.key ?? '?'}`
+  }
+  return refs
+}
+
 /** `registry/image@sha256:…` (how Cloud Run and Kubernetes report it) → `sha256:…`. */
 const digestOf = (reference: string | undefined) =>
   reference === undefined || reference === '' ? null : reference.slice(reference.indexOf('@') + 1)
@@ -94,6 +106,7 @@ export function settingsOfRevision(revision: CloudRunRevision): RunSettings {
     image: container.image,
     digest: digestOf(revision.status?.imageDigest ?? revision.status?.containerStatuses?.[0]?.imageDigest),
     env: envOf(container),
+    secretRefs: secretRefsOf(container),
     startupProbe: startupProbeOf(container),
     minInstances: int(annotations['autoscaling.knative.dev/minScale']),
     maxInstances: int(annotations['autoscaling.knative.dev/maxScale']),
@@ -146,6 +159,7 @@ export function settingsOfDeployment(
     image: container.image,
     digest: [...new Set(digests)].join(', ') || null,
     env: envOf(container, fromConfigMaps),
+    secretRefs: secretRefsOf(container),
     startupProbe: startupProbeOf(container),
     minInstances: context.hpa ? (context.hpa.spec.minReplicas ?? 1) : replicas,
     maxInstances: context.hpa ? context.hpa.spec.maxReplicas : replicas,
