@@ -48,5 +48,5 @@ export type {
   ErrorBody,
 } from './rest.js'
 export { CONNECT_STEPS } from './cold-starts.js'
-export type { ConnectStep, ColdStartSummary, ColdStartsBody } from './cold-starts.js'
+export type { ConnectStep, ColdStartFailure, ColdStartSummary, ColdStartsBody } from './cold-starts.js'
 export { isStorableText, UNSTORABLE_TEXT, UNSTORABLE_TEXT_MESSAGE } from './storable-text.js'

@@ -1,3 +1,4 @@
+import type { ColdStartFailure } from '@tarmac/protocol'
 import type { ColdStartRecord } from '@tarmac/service'
 
 /**
@@ -15,15 +16,7 @@ export interface ColdStartFacts {
   readonly outcome: 'ready' | 'failed'
   /** UTF-8 bytes of the stored record's JSON. */
   readonly bytes: number
-  readonly failure: {
-    readonly phase: string
-    readonly component: string
-    readonly code: string
-    readonly causeCode: string | null
-    readonly domain: string | null
-    readonly layer: string | null
-    readonly message: string
-  } | null
+  readonly failure: ColdStartFailure | null
   /** Connect timings per step (`{ dns: 0.3, tcp: 850 }`): the admission's, and failed attempts'. */
   readonly connect: readonly Readonly<Record<string, number>>[]
 }

@@ -1,4 +1,5 @@
 import type { ProbeResult } from '@tarmac/probe'
+import type { ColdStartFailure } from '@tarmac/protocol'
 import type { PlatformFinding } from '../deploy/platform/findings.js'
 import type { SupervisedService } from '../up/supervisor-facts.js'
 
@@ -114,15 +115,7 @@ export interface ColdStartSummaryObservation {
   readonly service: string
   readonly failed: number
   readonly failedByPhase: Readonly<Record<string, number>>
-  readonly lastFailure: {
-    readonly at: string
-    readonly phase: string
-    readonly component: string
-    readonly code: string
-    readonly causeCode: string | null
-    readonly domain: string | null
-    readonly layer: string | null
-  } | null
+  readonly lastFailure: (Omit<ColdStartFailure, 'message'> & { readonly at: string }) | null
 }
 
 export interface DependencyObservation {
