@@ -95,6 +95,8 @@ describe('AssistantRunner (a scripted provider stands in for the LLM)', () => {
     const failed = events.find((e) => e.type === 'run.failed')
     expect(failed).toMatchObject({ runId: refused.runId, code: 'RUN_QUEUE_FULL' })
     expect(typeof failed!.replyTo).toBe('string')
+    // The first run may still be reading its history: release it only once it waits on the provider.
+    await until(() => provider.waiting === 1)
     provider.release()
     await until(() => provider.waiting === 1)
     provider.release()
