@@ -5,7 +5,7 @@
  *
  *   tsx ../../scripts/bundle/bundle-service.ts        # from a service's folder; its build script runs it
  *
- * Code split at dynamic imports (`main.ts` asks for its database connection before it imports the rest), chunks
+ * Worker threads' scripts (`src/*-worker.ts`) are entries too. Code split at dynamic imports (`main.ts` asks for its database connection before it imports the rest), chunks
  * flat in `dist/` so `new URL('../migrations', import.meta.url)` still points at the service's folder. Native
  * and optional modules stay external, resolved from node_modules at run time. Then the bundle is checked
  * (bundle-check.ts, bundle-smoke.ts): the build fails when a dynamic import reads a name its target does not
@@ -56,6 +56,17 @@ export interface BundleResult {
   readonly chunks: readonly string[]
 }
 
+/**
+ * `src/main.ts`, and each worker thread's script (`src/*-worker.ts`, loaded by `new Worker(new URL(…))` from a chunk
+ * beside it): a worker is an entry of its own, smoked like a chunk (imported outside a worker, it must do nothing).
+ */
+function entryPointsOf(serviceDir: string): Record<string, string> {
+  const workers = readdirSync(join(serviceDir, 'src')).filter((name) => name.endsWith('-worker.ts'))
+  const entries: Record<string, string> = { main: join(serviceDir, 'src/main.ts') }
+  for (const name of workers) entries[name.replace(/\.ts$/, '')] = join(serviceDir, 'src', name)
+  return entries
+}
+
 /** Bundles, checks and smokes one service; throws a `BundleCheckError` naming every problem found. */
 export async function bundleService(serviceDir: string, options: BundleOptions = {}): Promise<BundleResult> {
   const outdir = resolve(options.outdir ?? join(serviceDir, 'dist'))
@@ -65,7 +76,7 @@ export async function bundleService(serviceDir: string, options: BundleOptions =
       if (name.startsWith(CHUNK_PREFIX)) await rm(join(outdir, name), { force: true })
   const result = await build({
     absWorkingDir: resolve(serviceDir),
-    entryPoints: { main: join(serviceDir, 'src/main.ts') },
+    entryPoints: entryPointsOf(serviceDir),
     outdir,
     bundle: true,
     splitting: true,

@@ -7,6 +7,7 @@ import {
   stopBuiltServices,
   type BuiltService,
 } from './support/built-service.js'
+import { maxSizeRecord } from '../../services/frontend/test/max-report.js'
 import { createThread, roundTrip, signUp, socketOnEachBackend, type ChatClient } from './support/chat.js'
 
 // Scale-out from the build: two backends as their image runs them (dist/ bundle, NODE_ENV=production) sharing the
@@ -89,4 +90,27 @@ describe('two built backends behind the built frontend, sharing Redis', () => {
     const runOnA = await onA.run(runId)
     expect(runOnA[0]).toMatchObject({ type: 'run.started', replyTo: sent.ack.messageId })
   }, 300_000)
+})
+
+describe('the built frontend’s cold-start collector', () => {
+  // Report bodies are parsed and validated on a worker thread: from dist/ that is the bundle's own entry
+  // (report-intake-worker.js), which only a built frontend loads.
+  it('takes a maximum-size report through its intake thread, and refuses a body that is not a report', async () => {
+    const { frontend } = await stack()
+    const post = (body: string) =>
+      fetch(`${frontend.url}/startup-reports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
+    const accepted = await post(JSON.stringify(maxSizeRecord('artefact-svc')))
+    expect(accepted.status).toBe(202)
+    const refused = await post(JSON.stringify({ service: 'artefact-svc' }))
+    expect(refused.status).toBe(400)
+    expect(await refused.json()).toMatchObject({ code: 'VALIDATION_FAILED' })
+    const page = (await (await fetch(`${frontend.url}/startup-reports?service=artefact-svc`)).json()) as {
+      records: { service: string; outcome: string }[]
+    }
+    expect(page.records).toEqual([expect.objectContaining({ service: 'artefact-svc', outcome: 'failed' })])
+  }, 120_000)
 })

@@ -123,6 +123,48 @@ describe('tarmac diagnose', () => {
     expect(handoff).not.toMatch(/postgres:\/\/[^:\s/@]+:[^*@\s/][^@\s/]*@/) // never a password
   })
 
+  it('reads every page of the collector: a failure behind 100 newer ready cold starts is still evidence', async () => {
+    // A fleet-wide cold start: the newest 100 records are instances that came up, the one that exited 3 is older.
+    const ready = { ...failedRecord, outcome: 'ready', report: { state: 'ready', phases: [], failure: null } }
+    const cursors: (string | null)[] = []
+    const pager = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://collector')
+      res.writeHead(url.pathname === '/startup-reports' || url.pathname === '/health/ready' ? 200 : 404, {
+        'content-type': 'application/json',
+      })
+      if (url.pathname === '/health/ready') return res.end(JSON.stringify(docs.pass))
+      cursors.push(url.searchParams.get('cursor'))
+      const first = url.searchParams.get('cursor') === null
+      res.end(
+        JSON.stringify(
+          first
+            ? { records: Array.from({ length: 100 }, () => ready), nextCursor: 'page-2' }
+            : { records: [failedRecord], nextCursor: null },
+        ),
+      )
+    })
+    await new Promise<void>((resolve) => pager.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = pager.address() as AddressInfo
+      const config = write(
+        'paged.yaml',
+        `services:\n  backend: { url: 'http://127.0.0.1:${closedPort}' }\n  frontend: { url: 'http://127.0.0.1:${port}' }\n`,
+      )
+      const io = captureIo(dir)
+      await main(['diagnose', '-c', config, '--json'], io)
+      const out = JSON.parse(io.out()) as { evidence: { source: string; fact: string }[] }
+      expect(cursors).toContain('page-2')
+      const facts = out.evidence.filter((fact) => fact.source === 'frontend GET /startup-reports')
+      expect(facts.map((fact) => fact.fact)).toContainEqual(
+        expect.stringMatching(
+          /backend: 1 cold start exited 3 in phase database, component postgres: PG_ERR_AUTH_FAILED/,
+        ),
+      )
+    } finally {
+      await new Promise((resolve) => pager.close(resolve))
+    }
+  })
+
   it("calls a platform's 503 without a health document unknown, and shows who answered", async () => {
     // What a serverless platform answers while no instance is up: its own page, not the service's document.
     const platform = createServer((_req, res) => {

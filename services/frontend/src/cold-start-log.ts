@@ -23,6 +23,8 @@ export interface ColdStartLog {
    * rejects when the store is unavailable.
    */
   add(record: ColdStartRecord, receivedAtMs?: number): Promise<boolean>
+  /** Stores a record already made ready (`intakeReport`); rejects when the store is unavailable. */
+  addAccepted(accepted: { facts: Omit<ColdStartFacts, 'id'>; json: string }): Promise<void>
   /** Reloads what every frontend stored, at most once per `refreshMs` (single-flight). A no-op in memory. */
   refresh(): Promise<void>
   /** Facts, newest first; optionally one service, and only those received since `sinceMs`. */
@@ -81,9 +83,15 @@ export function createColdStartLog(options: ColdStartLogOptions = {}): ColdStart
     async add(record, receivedAtMs = Date.now()) {
       const fitted = fitRecord(record, bounds.recordMaxBytes)
       if (!fitted) return false
-      await store.add(factsOf(record, receivedAtMs, Buffer.byteLength(fitted.json)), fitted.json)
-      if (!store.shared) await load()
+      await log.addAccepted({
+        facts: factsOf(record, receivedAtMs, Buffer.byteLength(fitted.json)),
+        json: fitted.json,
+      })
       return true
+    },
+    async addAccepted({ facts, json }) {
+      await store.add(facts, json)
+      if (!store.shared) await load()
     },
     refresh() {
       if (!store.shared && refreshedAtMs > -Infinity) return Promise.resolve()

@@ -1,133 +1,10 @@
 import { createDetailsGate, type GateRequest } from '@tarmac/health'
 import type { ColdStartSummary } from '@tarmac/protocol'
-import { HttpError, verifyStartupReportCredential, type ColdStartRecord } from '@tarmac/service'
+import { HttpError, verifyStartupReportCredential } from '@tarmac/service'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { ColdStartLog } from './cold-start-log.js'
-
-const CREDENTIALS_IN_URL = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)[^@/?#\s]*@/gi
-/** Defence in depth: the engine already redacts, but nothing secret is stored even from a careless sender. */
-const redacted = (value: string) => value.replace(CREDENTIALS_IN_URL, '$1***@')
-const text = (max: number) => z.string().max(max).transform(redacted)
-const count = z.number().int().min(0).max(1_000_000)
-const ms = z.number().min(0).max(86_400_000)
-
-/** Why a facts value is refused, or undefined when it is JSON facts within the bounds. */
-function factsProblem(value: unknown, depth: number): string | undefined {
-  if (value === null || typeof value === 'boolean') return undefined
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'not a finite number'
-  if (typeof value === 'string') return value.length <= 300 ? undefined : 'a string over 300 characters'
-  if (depth >= 8) return 'nested deeper than 8'
-  if (Array.isArray(value)) {
-    if (value.length > 50) return 'an array over 50 items'
-    for (const item of value) {
-      const problem = factsProblem(item, depth + 1)
-      if (problem) return problem
-    }
-    return undefined
-  }
-  if (typeof value === 'object') {
-    const entries = Object.entries(value)
-    if (entries.length > 50) return 'an object over 50 keys'
-    for (const [key, item] of entries) {
-      if (key.length > 64) return 'a key over 64 characters'
-      const problem = factsProblem(item, depth + 1)
-      if (problem) return problem
-    }
-    return undefined
-  }
-  return 'not JSON'
-}
-
-/** The value with every string redacted (checked by `factsProblem` first). */
-function redactFacts(value: unknown): unknown {
-  if (typeof value === 'string') return redacted(value)
-  if (Array.isArray(value)) return value.map(redactFacts)
-  if (typeof value === 'object' && value !== null)
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactFacts(item)]))
-  return value
-}
-
-/**
- * JSON facts (timings, a budget, an error class): scalars, arrays and objects only, strings redacted. Checked by
- * one walk, not a recursive zod union: that took ~100 ms per maximum-size report, blocking the event loop.
- */
-const factsRecord = z.unknown().transform((value, context) => {
-  const problem =
-    typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? factsProblem(value, 0)
-      : 'not an object'
-  if (problem) {
-    context.addIssue({ code: 'custom', message: `not JSON facts: ${problem}` })
-    return z.NEVER
-  }
-  return redactFacts(value) as Record<string, unknown>
-})
-const attemptError = z.object({
-  attempt: count,
-  code: text(100),
-  message: text(300),
-  durationMs: ms,
-  at: text(40),
-  domain: text(40).optional(),
-  layer: text(40).optional(),
-  evidence: factsRecord.optional(),
-})
-const component = z.object({
-  name: text(100),
-  phase: text(100),
-  critical: z.boolean(),
-  timeoutMs: ms.optional(),
-  state: text(40),
-  startedAt: text(40).nullable(),
-  durationMs: ms.nullable(),
-  attempts: count,
-  errors: z.array(attemptError).max(20),
-  details: factsRecord.optional(),
-  recoveredAt: text(40).optional(),
-  stopError: z.object({ code: text(100), message: text(300) }).optional(),
-})
-const report = z.object({
-  service: text(100),
-  state: text(40),
-  currentPhase: text(100).nullable(),
-  startedAt: text(40).nullable(),
-  durationMs: ms.nullable(),
-  deadlineMs: ms,
-  phases: z
-    .array(
-      z.object({
-        name: text(100),
-        parallel: z.boolean(),
-        state: text(40),
-        startedAt: text(40).nullable(),
-        durationMs: ms.nullable(),
-        components: z.array(component).max(100),
-      }),
-    )
-    .max(20),
-  failure: z
-    .object({
-      phase: text(100),
-      component: text(100),
-      code: text(100),
-      message: text(300),
-      domain: text(40).optional(),
-      layer: text(40).optional(),
-      cause: z.object({ code: text(100), message: text(300) }).optional(),
-    })
-    .nullable(),
-})
-/** What `POST /startup-reports` accepts; unknown keys are dropped, so nothing beyond these is ever stored. */
-export const coldStartRecordSchema = z.object({
-  service: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'a kebab-case service name'),
-  instance: text(200),
-  version: text(100).optional(),
-  releaseId: text(128).optional(),
-  outcome: z.enum(['ready', 'failed']),
-  sentAt: text(40),
-  report,
-})
+import { createIntakeThread, type IntakeThread } from './report-intake-thread.js'
 
 export interface ColdStartRoutesOptions {
   readonly log: ColdStartLog
@@ -139,7 +16,12 @@ export interface ColdStartRoutesOptions {
   readonly reportToken: string | undefined
   /** Reading the raw records and the summary's details needs `HEALTH_TOKEN` (or loopback without one). */
   readonly healthToken: string | undefined
+  /** Where report bodies are parsed and validated; a worker thread of its own by default. */
+  readonly intake?: IntakeThread
 }
+
+/** The largest report body read; bigger → 413 before it is parsed. */
+const REPORT_BODY_LIMIT = 256 * 1024
 
 /** What the credential check decided for a request, before its body was read. */
 const senders = new WeakMap<FastifyRequest, { service: string | undefined }>()
@@ -168,77 +50,90 @@ export function registerColdStartRoutes(app: FastifyInstance, options: ColdStart
   }
   let inFlight = 0
 
-  app.post(
-    '/startup-reports',
-    {
-      bodyLimit: 256 * 1024,
-      // Before the body is read: a sender without a credential, or one too many at once, costs no body.
-      onRequest: async (request, reply) => {
-        const sender = senderOf(request)
-        if (!sender)
-          return refuse(
-            reply,
-            401,
-            'STARTUP_REPORT_REJECTED',
-            "a startup report needs its service's credential",
-          )
-        if (inFlight >= log.bounds.maxConcurrentReports)
-          return refuse(
-            reply.header('retry-after', '1'),
-            503,
-            'STARTUP_REPORT_BUSY',
-            'too many reports at once',
-          )
-        inFlight++
-        senders.set(request, sender)
-        // Released when the exchange ends, answered or aborted by the sender mid-body.
-        let released = false
-        const release = () => {
-          if (!released) inFlight--
-          released = true
-        }
-        request.raw.once('close', release)
-        reply.raw.once('close', release)
-        return undefined
+  const intake = options.intake ?? createIntakeThread()
+  app.addHook('onClose', async () => intake.close())
+  // Its own scope: the body stays bytes here, parsed and validated on the intake thread, off the event loop.
+  void app.register(async (scope) => {
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) =>
+      done(null, body),
+    )
+    scope.post(
+      '/startup-reports',
+      {
+        bodyLimit: REPORT_BODY_LIMIT,
+        // Before the body is read: a sender without a credential, or one too many at once, costs no body.
+        onRequest: async (request, reply) => {
+          const sender = senderOf(request)
+          if (!sender)
+            return refuse(
+              reply,
+              401,
+              'STARTUP_REPORT_REJECTED',
+              "a startup report needs its service's credential",
+            )
+          if (inFlight >= log.bounds.maxConcurrentReports)
+            return refuse(
+              reply.header('retry-after', '1'),
+              503,
+              'STARTUP_REPORT_BUSY',
+              'too many reports at once',
+            )
+          inFlight++
+          senders.set(request, sender)
+          // Released when the exchange ends, answered or aborted by the sender mid-body.
+          let released = false
+          const release = () => {
+            if (!released) inFlight--
+            released = true
+          }
+          request.raw.once('close', release)
+          reply.raw.once('close', release)
+          return undefined
+        },
       },
-    },
-    async (request, reply) => {
-      const parsed = coldStartRecordSchema.safeParse(request.body)
-      if (!parsed.success)
-        throw new HttpError(400, 'VALIDATION_FAILED', 'not a startup report', {
-          details: parsed.error.issues
-            .slice(0, 10)
-            .map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-        })
-      const bound = senders.get(request)?.service
-      if (bound !== undefined && parsed.data.service !== bound)
-        throw new HttpError(
-          403,
-          'STARTUP_REPORT_WRONG_SERVICE',
-          `this credential writes ${bound}'s records only, not ${parsed.data.service}'s`,
-        )
-      let stored: boolean
-      try {
-        stored = await log.add(parsed.data as ColdStartRecord)
-      } catch (error) {
-        throw new HttpError(
-          503,
-          'STARTUP_REPORT_STORE_UNAVAILABLE',
-          'the collector cannot store reports now',
-          {
-            cause: error,
-          },
-        )
-      }
-      if (!stored)
-        throw new HttpError(
-          413,
-          'STARTUP_REPORT_TOO_LARGE',
-          `the report does not fit in ${log.bounds.recordMaxBytes} bytes even trimmed`,
-        )
-      return reply.status(202).send({ accepted: true })
-    },
-  )
+      async (request, reply) => {
+        const body = request.body
+        if (!(body instanceof Uint8Array) && typeof body !== 'string')
+          throw new HttpError(400, 'VALIDATION_FAILED', 'not a startup report: no JSON body')
+        const outcome = await intake
+          .intake(typeof body === 'string' ? Buffer.from(body) : body, Date.now(), log.bounds.recordMaxBytes)
+          .catch((error: unknown) => {
+            throw new HttpError(
+              503,
+              'STARTUP_REPORT_INTAKE_UNAVAILABLE',
+              'the collector cannot read reports now',
+              {
+                cause: error,
+              },
+            )
+          })
+        if (!outcome.ok)
+          throw new HttpError(outcome.status, outcome.code, outcome.message, {
+            ...(outcome.details && { details: outcome.details }),
+          })
+        const bound = senders.get(request)?.service
+        if (bound !== undefined && outcome.service !== bound)
+          throw new HttpError(
+            403,
+            'STARTUP_REPORT_WRONG_SERVICE',
+            `this credential writes ${bound}'s records only, not ${outcome.service}'s`,
+          )
+        try {
+          await log.addAccepted(outcome)
+        } catch (error) {
+          throw new HttpError(
+            503,
+            'STARTUP_REPORT_STORE_UNAVAILABLE',
+            'the collector cannot store reports now',
+            {
+              cause: error,
+            },
+          )
+        }
+        return reply.status(202).send({ accepted: true })
+      },
+    )
+  })
 
   const query = z.object({
     service: z.string().max(64).optional(),

@@ -62,6 +62,14 @@ export const FRONTEND_FAULTS = defineFaults('@tarmac/frontend', {
     meaning: "the collector's Redis (`REDIS_URL`) did not take the record",
     action: 'check Redis; reads are served from the last snapshot meanwhile',
   },
+  STARTUP_REPORT_INTAKE_UNAVAILABLE: {
+    status: 503,
+    domain: 'application',
+    layer: 'application',
+    meaning:
+      'the intake thread that parses and validates report bodies died or did not answer within 10 s; the next report starts a new one',
+    action: "retry after `Retry-After`; the frontend's log says why the thread stopped",
+  },
 })
 
 /** The frontend's own codes. */

@@ -179,36 +179,53 @@ async function observeColdStarts(
   const name = config.collector ?? (config.services.frontend ? 'frontend' : undefined)
   const collector = name === undefined ? undefined : config.services[name]
   if (!collector) return null
-  const url = new URL('/startup-reports', collector.url)
-  url.search = new URLSearchParams({ sinceMs: String(Date.now() - options.windowMs) }).toString()
   const source = `${name} GET /startup-reports`
-  const response = await exchange(url.toString(), {
-    timeoutMs: options.timeoutMs,
-    token: tokenOf(collector, options.env),
-  })
   const base = { source, windowMs: options.windowMs }
-  if (!response.answered)
-    return { ...base, records: [], unavailable: `${response.errorClass}: ${response.message}` }
-  const records = isJson(response.body) && Array.isArray(response.body.records) ? response.body.records : null
-  if (response.status !== 200 || records === null) {
-    // The public summary needs no token: counts by phase and the newest failure's code.
-    const summary = new URL('/status/cold-starts', collector.url)
-    summary.search = new URLSearchParams({ windowMs: String(Math.max(60_000, options.windowMs)) }).toString()
-    const answer = await exchange(summary.toString(), { timeoutMs: options.timeoutMs })
-    const services =
-      answer.answered && answer.status === 200 && isJson(answer.body) && Array.isArray(answer.body.services)
-        ? answer.body.services.filter(isJson)
-        : []
-    return {
-      ...base,
-      records: [],
-      unavailable: `HTTP ${response.status} (give diagnose the collector's health token)`,
-      ...(services.length > 0 && { summaries: services.flatMap((entry) => summaryOf(entry) ?? []) }),
+  const token = tokenOf(collector, options.env)
+  const sinceMs = String(Date.now() - options.windowMs)
+  const records: Record<string, unknown>[] = []
+  let cursor: string | undefined
+  // Every page of the window, newest first, up to MAX_COLLECTOR_PAGES (a fleet-wide storm is many records).
+  for (let page = 0; page < MAX_COLLECTOR_PAGES; page++) {
+    const url = new URL('/startup-reports', collector.url)
+    url.search = new URLSearchParams({ sinceMs, limit: '100', ...(cursor && { cursor }) }).toString()
+    const response = await exchange(url.toString(), { timeoutMs: options.timeoutMs, token })
+    if (!response.answered) {
+      if (page > 0) break // what the first pages held is still evidence
+      return { ...base, records: [], unavailable: `${response.errorClass}: ${response.message}` }
     }
+    const body = isJson(response.body) ? response.body : undefined
+    const pageRecords = body && Array.isArray(body.records) ? body.records : null
+    if (response.status !== 200 || pageRecords === null) {
+      if (page > 0) break
+      return { ...base, records: [], ...(await publicSummaries(collector.url, response.status, options)) }
+    }
+    records.push(...pageRecords.filter(isJson))
+    cursor = typeof body?.nextCursor === 'string' ? body.nextCursor : undefined
+    if (cursor === undefined) break
   }
+  return { ...base, records: records.flatMap((record) => recordedColdStart(record) ?? []) }
+}
+
+/** At most this many pages of 100 records are read from the collector. */
+const MAX_COLLECTOR_PAGES = 10
+
+/** Without the collector's health token: the public summary (counts by phase and the newest failure's code). */
+async function publicSummaries(
+  collectorUrl: string,
+  status: number,
+  options: GatherOptions,
+): Promise<Pick<ColdStartObservation, 'unavailable' | 'summaries'>> {
+  const summary = new URL('/status/cold-starts', collectorUrl)
+  summary.search = new URLSearchParams({ windowMs: String(Math.max(60_000, options.windowMs)) }).toString()
+  const answer = await exchange(summary.toString(), { timeoutMs: options.timeoutMs })
+  const services =
+    answer.answered && answer.status === 200 && isJson(answer.body) && Array.isArray(answer.body.services)
+      ? answer.body.services.filter(isJson)
+      : []
   return {
-    ...base,
-    records: records.filter(isJson).flatMap((record) => recordedColdStart(record) ?? []),
+    unavailable: `HTTP ${status} (give diagnose the collector's health token)`,
+    ...(services.length > 0 && { summaries: services.flatMap((entry) => summaryOf(entry) ?? []) }),
   }
 }
 
