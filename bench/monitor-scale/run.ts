@@ -8,18 +8,27 @@ import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 import { percentileOf, Scheduler } from '@tarmac/cli'
 import { getFreePort } from '@tarmac/testing'
+import { staleWorkspaces } from '../../scripts/build-freshness.js'
 import { RUN_OPTIONS, startRun } from '../provenance.js'
-import { tables, type MonitorRun, type MonitorScaleResult } from './tables.js'
+import { tables, type MonitorRun, type MonitorScaleResult, type TargetServersCpu } from './tables.js'
 
-// bench/monitor-scale: 1,000 local HTTP targets at a 1 s interval for 60 s.
-//   A. Tarmac's monitor (its scheduler + probeHttp with phase timings) in its own process.
+// bench/monitor-scale: 2,000 local HTTP targets at a 1 s interval for 60 s.
+//   A. Tarmac's monitor (its scheduler + probeHttp with phase timings) in its own process, from packages/*/dist
+//      (what `tarmac monitor` runs), unless --from source.
 //   B. prometheus-blackbox-exporter (http_2xx) probing the same targets, driven at the same rate.
-// Usage: npx tsx --conditions=@tarmac/source bench/monitor-scale/run.ts [targets=1000] [durationS=60]
-//          [--label L] [--out FILE]   (BLACKBOX=/path: another blackbox_exporter; CONCURRENCY: the monitor's)
+// Usage: npm run build && npx tsx --conditions=@tarmac/source bench/monitor-scale/run.ts [targets=2000]
+//          [durationS=60] [--label L] [--out FILE] [--from dist|source]
+//          (BLACKBOX=/path: another blackbox_exporter; CONCURRENCY: the monitor's, default 1000)
 const here = fileURLToPath(new URL('.', import.meta.url))
+const root = fileURLToPath(new URL('../..', import.meta.url))
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
-const { values, positionals } = parseArgs({ options: RUN_OPTIONS, allowPositionals: true })
-const targetCount = Number(positionals[0] ?? 1_000)
+const { values, positionals } = parseArgs({
+  options: { ...RUN_OPTIONS, from: { type: 'string', default: 'dist' } },
+  allowPositionals: true,
+})
+if (values.from !== 'dist' && values.from !== 'source') throw new Error('--from must be dist or source')
+const from = values.from
+const targetCount = Number(positionals[0] ?? 2_000)
 const durationMs = Number(positionals[1] ?? 60) * 1_000
 const BLACKBOX = process.env.BLACKBOX ?? 'prometheus-blackbox-exporter'
 const bench = startRun({
@@ -32,28 +41,73 @@ const intervalMs = 1_000
 const servers = 2
 const CLK_TCK = 100 // getconf CLK_TCK on Linux
 
+// The monitor runs what users run: the built packages. tsx only compiles the bench's own driver script.
+if (from === 'dist') {
+  const cli = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')) as {
+    dependencies: Record<string, string>
+  }
+  const needed = new Set(['packages/cli'])
+  for (const name of Object.keys(cli.dependencies))
+    if (name.startsWith('@tarmac/')) needed.add(`packages/${name.slice('@tarmac/'.length)}`)
+  const stale = staleWorkspaces(root).filter((workspace) => needed.has(workspace.dir))
+  if (stale.length > 0) {
+    for (const workspace of stale) console.error(`stale ${workspace.dir}: ${workspace.reason}`)
+    throw new Error('the monitor runs from dist/: run `npm run build` first (or pass --from source)')
+  }
+}
+
 function node(script: string, env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--conditions=@tarmac/source', '--import', tsx, join(here, script)], {
+  const conditions = from === 'source' ? ['--conditions=@tarmac/source'] : []
+  return spawn(process.execPath, [...conditions, '--import', tsx, join(here, script)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
 }
 
-function firstLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve) => {
+const lineQueues = new Map<ChildProcess, { lines: string[]; waiting: ((line: string) => void)[] }>()
+
+/** The child's next line on stdout (its first, then the one after, and so on). */
+function nextLine(child: ChildProcess): Promise<string> {
+  let queue = lineQueues.get(child)
+  if (!queue) {
+    const state = { lines: [] as string[], waiting: [] as ((line: string) => void)[] }
+    queue = state
+    lineQueues.set(child, state)
     let text = ''
     child.stdout!.on('data', (chunk: Buffer) => {
       text += chunk.toString()
-      if (text.includes('\n')) resolve(text.split('\n')[0]!)
+      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n')) {
+        const line = text.slice(0, end)
+        text = text.slice(end + 1)
+        const waiter = state.waiting.shift()
+        if (waiter) waiter(line)
+        else state.lines.push(line)
+      }
     })
-  })
+  }
+  const ready = queue.lines.shift()
+  if (ready !== undefined) return Promise.resolve(ready)
+  return new Promise((resolve) => queue.waiting.push(resolve))
 }
+const firstLine = nextLine
 
 function procStat(pid: number): { cpuTicks: number; rssHwmKiB: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   // After ") ": state is field 3, so utime (14) and stime (15) are at index 11 and 12.
   return { cpuTicks: Number(fields[11]) + Number(fields[12]), rssHwmKiB: Number(hwm?.[1] ?? 0) }
+}
+
+/** The target servers' CPU while `work` runs, as a share of one core each: they must not be the bottleneck. */
+async function withServersCpu<T>(work: () => Promise<T>): Promise<{ value: T; servers: TargetServersCpu }> {
+  const startedAt = performance.now()
+  const before = targetServers.map((server) => procStat(server.pid!).cpuTicks)
+  const value = await work()
+  const seconds = (performance.now() - startedAt) / 1000
+  const percents = targetServers.map(
+    (server, i) => (100 * (procStat(server.pid!).cpuTicks - before[i]!)) / CLK_TCK / seconds,
+  )
+  return { value, servers: { cpuPercentOfOneCore: percents } }
 }
 
 // Targets: /t/<i> spread over a few server processes (their CPU is neither side's).
@@ -71,9 +125,8 @@ const schedulerOnlyChild = node('tarmac-monitor.ts', {
   INTERVAL_MS: String(intervalMs),
   NOOP: '1',
 })
-const { phasesMs: _noPhases, ...schedulerOnly } = JSON.parse(
-  await firstLine(schedulerOnlyChild),
-) as MonitorRun
+await nextLine(schedulerOnlyChild) // its start line
+const { phasesMs: _noPhases, ...schedulerOnly } = JSON.parse(await nextLine(schedulerOnlyChild)) as MonitorRun
 console.error('scheduler only:', JSON.stringify(schedulerOnly))
 
 // A. Tarmac.
@@ -82,8 +135,12 @@ const tarmacChild = node('tarmac-monitor.ts', {
   DURATION_MS: String(durationMs),
   INTERVAL_MS: String(intervalMs),
 })
-const tarmac = JSON.parse(await firstLine(tarmacChild)) as MonitorRun
-console.error('tarmac:', JSON.stringify(tarmac))
+// The child measures from its start line on; the servers' CPU is read over the same stretch.
+await firstLine(tarmacChild)
+const { value: tarmac, servers: tarmacServers } = await withServersCpu(
+  async () => JSON.parse(await nextLine(tarmacChild)) as MonitorRun,
+)
+console.error('tarmac:', JSON.stringify(tarmac), 'target servers:', JSON.stringify(tarmacServers))
 
 // B. blackbox_exporter, driven by the same scheduler at the same rate over keep-alive connections.
 const bbPort = await getFreePort()
@@ -98,7 +155,9 @@ const blackbox = spawn(
   { stdio: ['ignore', 'ignore', 'inherit'] },
 )
 await new Promise((resolve) => setTimeout(resolve, 1_500))
-const agent = new Agent({ keepAlive: true, maxSockets: 256 })
+// Prometheus scrapes every target on its own: the driver's concurrency is the target count, so blackbox_exporter
+// gets every probe when due and is never held back by the driver's limit.
+const agent = new Agent({ keepAlive: true, maxSockets: targetCount })
 let bbOk = 0
 let bbFailed = 0
 const bbDurations: number[] = []
@@ -124,15 +183,17 @@ const scrape = (url: string): Promise<void> =>
   })
 const driver = new Scheduler({
   targets: urls.map((url) => ({ id: url, intervalMs, timeoutMs: intervalMs })),
-  concurrency: 256,
+  concurrency: targetCount,
   lagBoundMs: 250,
   run: (target) => scrape(target.id),
   onResult: () => {},
 })
 const before = procStat(blackbox.pid!)
-driver.start()
-await new Promise((resolve) => setTimeout(resolve, durationMs))
-const after = procStat(blackbox.pid!)
+const { value: after, servers: blackboxServers } = await withServersCpu(async () => {
+  driver.start()
+  await new Promise((resolve) => setTimeout(resolve, durationMs))
+  return procStat(blackbox.pid!)
+})
 await driver.stop()
 const bbCpuSeconds = (after.cpuTicks - before.cpuTicks) / CLK_TCK
 const driverStats = driver.stats()
@@ -148,14 +209,23 @@ const bb = {
   driverLagP99Ms: driverStats.lagP99Ms,
   driverMissedDeadlines: driverStats.missedDeadlines,
 }
-console.error('blackbox:', JSON.stringify(bb))
+console.error('blackbox:', JSON.stringify(bb), 'target servers:', JSON.stringify(blackboxServers))
+// A target server near a full core would cap the rate both sides can reach: then the figures say little.
+for (const [side, cpu] of [
+  ['tarmac', tarmacServers],
+  ['blackbox', blackboxServers],
+] as const)
+  if (cpu.cpuPercentOfOneCore.some((percent) => percent > 80))
+    console.error(`warning: a target server used > 80 % of a core during the ${side} run: add servers`)
 blackbox.kill('SIGTERM')
 agent.destroy()
 for (const server of targetServers) server.kill('SIGTERM')
 
 const result: MonitorScaleResult = {
   blackboxVersion: execFileSync(BLACKBOX, ['--version'], { encoding: 'utf8' }).split('\n')[0]!,
-  concurrency: Number(process.env.CONCURRENCY ?? 256),
+  concurrency: Number(process.env.CONCURRENCY ?? 1_000),
+  from,
+  targetServers: { tarmac: tarmacServers, blackbox: blackboxServers },
   schedulerOnly,
   tarmac,
   blackbox: bb,

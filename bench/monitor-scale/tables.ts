@@ -24,10 +24,18 @@ export interface MonitorRun {
   readonly phasesMs?: Readonly<Record<string, Percentiles>>
 }
 
+/** The target servers' CPU during one side's run, per server, as a share of one core. */
+export interface TargetServersCpu {
+  readonly cpuPercentOfOneCore: readonly number[]
+}
+
 export interface MonitorScaleResult {
   /** `--version`'s first line (runs of unknown provenance name it in `machine.blackbox`). */
   readonly blackboxVersion?: string
   readonly concurrency: number
+  /** Where the monitor's code came from: packages' `dist/` (what `tarmac monitor` runs) or `src/` via tsx. */
+  readonly from?: 'dist' | 'source'
+  readonly targetServers?: { readonly tarmac: TargetServersCpu; readonly blackbox: TargetServersCpu }
   readonly schedulerOnly: MonitorRun
   readonly tarmac: MonitorRun
   readonly blackbox: {
@@ -39,6 +47,7 @@ export interface MonitorScaleResult {
     readonly probesPerCpuSecond: number
     readonly probeDurationMs: Percentiles
     readonly driverLagP99Ms: number
+    readonly driverMissedDeadlines?: number
   }
   /** Tarmac's probes per CPU-second ÷ blackbox_exporter's. */
   readonly ratio: number
@@ -55,8 +64,11 @@ export const tables = {
     const expected = Math.round((t.targets * t.durationMs) / 1000)
     const phase = (name: string) => t.phasesMs?.[name]
     const lag = (r: MonitorRun) => `${n(r.lagP50Ms)} / ${n(r.lagP99Ms)} / ${n(r.lagMaxMs)} ms`
+    const servers = (cpu: TargetServersCpu | undefined) =>
+      cpu ? cpu.cpuPercentOfOneCore.map((percent) => `${percent.toFixed(0)} %`).join(' + ') : '–'
+    const source = result.from === undefined ? 'tsx (sources)' : result.from === 'dist' ? 'dist/' : 'sources'
     return [
-      `${n(t.targets)} targets at a 1 s interval; Tarmac ${t.durationMs / 1000} s, the scheduler alone ${s.durationMs / 1000} s; monitor concurrency ${result.concurrency}; ${result.blackboxVersion ?? 'blackbox_exporter'}. Probes per CPU-second, Tarmac ÷ blackbox_exporter: **${result.ratio.toFixed(2)}×**.`,
+      `${n(t.targets)} targets at a 1 s interval; Tarmac ${t.durationMs / 1000} s from ${source}, the scheduler alone ${s.durationMs / 1000} s; monitor concurrency ${result.concurrency}; ${result.blackboxVersion ?? 'blackbox_exporter'}. Probes per CPU-second, Tarmac ÷ blackbox_exporter: **${result.ratio.toFixed(2)}×**.`,
       '',
       markdownTable(
         ['', 'scheduler only', 'Tarmac monitor (probeHttp)', 'blackbox_exporter'],
@@ -72,7 +84,7 @@ export const tables = {
             'missed deadlines (late > 250 ms, or skipped)',
             `${n(s.missedDeadlines)}`,
             `${n(t.missedDeadlines)} (${pct(t.missedDeadlines, t.expectedChecks)}; ${n(t.skippedOverlaps)} skipped overlaps)`,
-            '–',
+            b.driverMissedDeadlines === undefined ? '–' : `(driver ${n(b.driverMissedDeadlines)})`,
           ],
           ['results flagged untrusted', n(s.untrusted), n(t.untrusted), '–'],
           [
@@ -80,6 +92,12 @@ export const tables = {
             `${s.cpuPercentOfOneCore.toFixed(1)} %`,
             `${t.cpuPercentOfOneCore.toFixed(1)} %`,
             `${b.cpuPercentOfOneCore.toFixed(1)} %`,
+          ],
+          [
+            'target servers CPU (each, of one core)',
+            '–',
+            servers(result.targetServers?.tarmac),
+            servers(result.targetServers?.blackbox),
           ],
           ['peak RSS', `${n(s.rssPeakMiB)} MiB`, `${n(t.rssPeakMiB)} MiB`, `${n(b.rssPeakMiB)} MiB`],
           [

@@ -1,7 +1,8 @@
 import { Monitor, parseConfig, percentileOf, targetsOf, type CheckResult } from '@tarmac/cli'
 
 // The Tarmac side: `tarmac monitor`'s Monitor (scheduler, windows, probeHttp with phase timings) on every
-// target for DURATION_MS at INTERVAL_MS, in its own process so its CPU is its own. Prints one JSON document.
+// target for DURATION_MS at INTERVAL_MS, in its own process so its CPU is its own. `@tarmac/cli` resolves to
+// packages/cli/dist unless run with --conditions=@tarmac/source. Prints a start line, then one JSON document.
 const urls = JSON.parse(process.env.TARGETS!) as string[]
 const durationMs = Number(process.env.DURATION_MS ?? 60_000)
 const intervalMs = Number(process.env.INTERVAL_MS ?? 1_000)
@@ -12,7 +13,7 @@ const config = parseConfig(
     monitor: {
       intervalMs,
       timeoutMs: intervalMs,
-      concurrency: Number(process.env.CONCURRENCY ?? 256),
+      concurrency: Number(process.env.CONCURRENCY ?? 1_000),
       failures: 3,
       window: 5,
       lagBoundMs: 250,
@@ -57,6 +58,8 @@ let rssPeakBytes = 0
 const rssTimer = setInterval(() => (rssPeakBytes = Math.max(rssPeakBytes, process.memoryUsage().rss)), 500)
 const cpuBefore = process.cpuUsage()
 monitor.start()
+// The parent reads the target servers' CPU from this line to the result's.
+process.stdout.write('{"started":true}\n')
 await new Promise((resolve) => setTimeout(resolve, durationMs))
 await monitor.stop()
 const cpu = process.cpuUsage(cpuBefore)

@@ -20,8 +20,8 @@ export { probeTcp } from './tcp-probe.js'
 export type { TcpTarget } from './tcp-probe.js'
 export { probeTls } from './tls-probe.js'
 export type { TlsTarget } from './tls-probe.js'
-export { probeHttp } from './http-probe.js'
-export type { HttpProbeOptions } from './http-probe.js'
+export { createHttpProbe, probeHttp } from './http-probe.js'
+export type { HttpProbe, HttpProbeOptions } from './http-probe.js'
 export { connectPostgres, connectPostgresClient, POSTGRES_TRANSPORTS } from './postgres-connect.js'
 export type {
   PostgresTransport,

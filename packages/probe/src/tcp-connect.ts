@@ -16,12 +16,15 @@ const TRY_NEXT_ADDRESS = new Set([
 /**
  * Connects `socket` to the first address that accepts, in resolver order, within the deadline.
  * When the deadline fires the socket is destroyed at once. Resolves with the address connected to.
+ * `noDelay` (default true) turns Nagle off: a protocol of several small writes (TLS, Postgres) needs it;
+ * a single request written at once does not, and saves the system call.
  */
 export async function connectTcp(
   addresses: readonly ResolvedAddress[],
   port: number,
   deadline: Deadline,
   socket: Socket = new Socket(),
+  noDelay = true,
 ): Promise<{ socket: Socket; address: string }> {
   let lastError: unknown = new Error('no address to connect to')
   for (const { address } of addresses) {
@@ -31,7 +34,7 @@ export async function connectTcp(
         () => 'tcp',
         () => socket.destroy(),
       )
-      socket.setNoDelay(true)
+      if (noDelay) socket.setNoDelay(true)
       return { socket, address }
     } catch (error) {
       lastError = error
@@ -94,10 +97,11 @@ export async function resolveAndConnect(
   deadline: Deadline,
   clock: PhaseClock,
   details: ProbeDetails,
+  noDelay = true,
 ): Promise<Socket> {
   const addresses = await resolveHost(host, deadline, clock)
   details.addresses = addresses.map((entry) => entry.address)
-  const { socket, address } = await connectTcp(addresses, port, deadline)
+  const { socket, address } = await connectTcp(addresses, port, deadline, new Socket(), noDelay)
   details.address = address
   return socket
 }

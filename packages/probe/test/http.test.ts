@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { afterEach, describe, expect, it } from 'vitest'
-import { probeHttp } from '@tarmac/probe'
+import { createHttpProbe, probeHttp, ProbeError } from '@tarmac/probe'
 import { createSelfSignedCert } from '@tarmac/testing'
 import { startTestServer, type TestServer } from './servers.js'
 
@@ -97,5 +97,54 @@ describe('probeHttp', () => {
     const { port } = await listen()
     const result = await probeHttp(`http://user:hunter2@127.0.0.1:${port}/`)
     expect(result.target).not.toContain('hunter2')
+  })
+  it('counts a chunked body (a node server without content-length) and a body that ends at close', async () => {
+    server = createServer((_req, res) => {
+      res.write('a'.repeat(700))
+      setTimeout(() => res.end('b'.repeat(300)), 20)
+    })
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as { port: number }
+    const chunked = await probeHttp(`http://127.0.0.1:${port}/`)
+    expect(chunked.details).toMatchObject({ status: 200, bodyBytes: 1000 })
+    raw = await startTestServer((socket) =>
+      socket.once('data', () => socket.end('HTTP/1.0 200 OK\r\n\r\n' + 'z'.repeat(2345))),
+    )
+    const untilClose = await probeHttp(`http://127.0.0.1:${raw.port}/`)
+    expect(untilClose).toMatchObject({
+      ok: true,
+      details: { status: 200, httpVersion: '1.0', bodyBytes: 2345 },
+    })
+  })
+
+  it('reports TCP_RESET in transfer when the body is cut short of its content-length', async () => {
+    raw = await startTestServer((socket) =>
+      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort')),
+    )
+    const result = await probeHttp(`http://127.0.0.1:${raw.port}/`)
+    expect(result.error).toMatchObject({ class: 'TCP_RESET', phase: 'transfer', code: 'ECONNRESET' })
+    expect(result.phases.ttfb).toBeGreaterThanOrEqual(0)
+  })
+
+  it('refuses a header value that would split the request, before any connection', () => {
+    let thrown: unknown
+    try {
+      createHttpProbe('http://127.0.0.1:1/', { headers: { 'x-a': 'b\r\nx-injected: 1' } })
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(ProbeError)
+    expect((thrown as ProbeError).code).toBe('PROBE_ERR_INVALID_OPTIONS')
+  })
+
+  it('runs a prepared probe again and again, each run with its own deadline', async () => {
+    const { port, seen } = await listen()
+    const probe = createHttpProbe(`http://127.0.0.1:${port}/p?q=1`, { method: 'head', timeoutMs: 5_000 })
+    const first = await probe()
+    const second = await probe({ timeoutMs: HEAD_DELAY_MS / 3 })
+    expect(first).toMatchObject({ ok: true, details: { status: 200, bodyBytes: 0 } })
+    expect(second.error).toMatchObject({ class: 'TIMEOUT', phase: 'ttfb', code: 'ETIMEDOUT' })
+    expect(seen.length).toBe(2)
+    expect(seen[0]).toMatchObject({ host: `127.0.0.1:${port}`, connection: 'close' })
   })
 })

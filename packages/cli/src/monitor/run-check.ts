@@ -1,4 +1,4 @@
-import { probeHttp, probePostgres, probeTcp, type ProbeResult } from '@tarmac/probe'
+import { createHttpProbe, probePostgres, probeTcp, type HttpProbe, type ProbeResult } from '@tarmac/probe'
 import { judge, NO_ANSWER } from '../faults.js'
 import { fetchHealth, isFetchFailure } from '../health/health-fetch.js'
 import { verdictOf } from '../health/health-verdict.js'
@@ -41,7 +41,7 @@ async function measure(target: MonitorTarget, timeoutMs: number): Promise<Measur
     case 'websocket':
       return measureWebSocket(target.url!, target.tokens!, timeoutMs)
     case 'http':
-      return withProbe(await probeHttp(target.url!, { timeoutMs }))
+      return withProbe(await httpProbeOf(target, timeoutMs)())
     case 'postgres':
       return withProbe(await probePostgres(target.url!, { timeoutMs }))
     case 'tcp':
@@ -49,6 +49,20 @@ async function measure(target: MonitorTarget, timeoutMs: number): Promise<Measur
     case 'tls':
       return measureTlsExpiry({ host: target.host!, port: target.port!, ...target.tls! }, timeoutMs)
   }
+}
+
+/**
+ * Each http target's probe, prepared once (URL and options checked, request bytes built) for the deadline it runs
+ * with: a monitor probes the same targets every interval. Weak, so a target dropped from the config goes with it.
+ */
+const httpProbes = new WeakMap<MonitorTarget, { timeoutMs: number; probe: HttpProbe }>()
+
+function httpProbeOf(target: MonitorTarget, timeoutMs: number): HttpProbe {
+  const prepared = httpProbes.get(target)
+  if (prepared?.timeoutMs === timeoutMs) return prepared.probe
+  const probe = createHttpProbe(target.url!, { timeoutMs })
+  httpProbes.set(target, { timeoutMs, probe })
+  return probe
 }
 
 async function measureHealth(target: MonitorTarget, timeoutMs: number): Promise<Measured> {

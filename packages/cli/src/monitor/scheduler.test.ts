@@ -98,4 +98,26 @@ describe('Scheduler (fake clock)', () => {
     await scheduler.stop()
     expect(trusted).toEqual([false])
   })
+
+  it('with batchMs, wakes at most once per batch and starts every check due by then', async () => {
+    const startTimes = new Set<number>()
+    const scheduler = new Scheduler({
+      targets: targets(1_000),
+      concurrency: 1_000,
+      lagBoundMs: 250,
+      batchMs: 10,
+      now: () => Date.now(),
+      run: async (_target, info) => void startTimes.add(info.startedAtMs),
+      onResult: () => {},
+    })
+    scheduler.start()
+    await vi.advanceTimersByTimeAsync(1_999)
+    await scheduler.stop()
+    // Due every 1 ms: without batching each due time is a wake-up of its own (2,000 start times). The last
+    // batch (due 1 990–1 999) waits for the wake-up at 2 000, after the clock stopped.
+    expect(scheduler.stats().missedDeadlines).toBe(0)
+    expect(scheduler.stats().dispatched).toBeGreaterThanOrEqual(1_990)
+    expect(startTimes.size).toBeLessThanOrEqual(201)
+    expect(scheduler.stats().lagMaxMs).toBeLessThanOrEqual(10)
+  })
 })

@@ -52,4 +52,24 @@ describe('TargetWindow (m of n)', () => {
     expect(summary.uptimePercent).toBeCloseTo((100 * 20) / 21)
     expect(summary.lastError?.errorClass).toBe('TCP_REFUSED')
   })
+
+  it('decides in status() what summary() decides, for every history of up to 7 results', () => {
+    const states = ['pass', 'fail', 'starting'] as const
+    let compared = 0
+    for (let length = 0; length <= 7; length++) {
+      for (let code = 0; code < 3 ** length; code++) {
+        const window = new TargetWindow('t', 2, 4, 6)
+        for (let i = 0, rest = code; i < length; i++, rest = Math.floor(rest / 3)) {
+          window.add({ ...result(states[rest % 3]!), ...(i % 2 === 0 && { degraded: true }) })
+        }
+        const { status, degraded, windowFailures } = window.summary()
+        expect(window.status()).toEqual({ status, degraded, windowFailures })
+        // One sweep judges with m = 1: an up target with one failure in its window is down.
+        const once = window.status(1)
+        expect(once.status).toBe(status === 'up' && windowFailures >= 1 ? 'down' : status)
+        compared++
+      }
+    }
+    expect(compared).toBe((3 ** 8 - 1) / 2)
+  })
 })

@@ -54,21 +54,27 @@ export class TargetWindow {
     return this.#history
   }
 
+  /**
+   * What `summary()` decides, without its figures (percentiles, uptime): the monitor asks after every result, so
+   * this reads only the last `window` results. `failures` overrides m (one sweep decides on one result).
+   */
+  status(failures?: number): Pick<TargetSummary, 'status' | 'degraded' | 'windowFailures'> {
+    const history = this.#history
+    const from = Math.max(0, history.length - this.window)
+    let windowFailures = 0
+    for (let i = from; i < history.length; i++) if (history[i]!.state === 'fail') windowFailures++
+    const last = history.at(-1)
+    const status = statusOf(last, history.length - from, windowFailures, this.failures)
+    if (failures !== undefined && status === 'up' && windowFailures >= failures)
+      return { status: 'down', degraded: false, windowFailures }
+    return { status, degraded: status === 'up' && last?.degraded === true, windowFailures }
+  }
+
   summary(): TargetSummary {
     const recent = this.#history.slice(-this.window)
     const windowFailures = recent.filter((r) => r.state === 'fail').length
     const last = this.#history.at(-1) ?? null
-    // Until m results exist, a target that failed every time so far is down, not "up for lack of evidence".
-    const allFailedSoFar =
-      recent.length > 0 && recent.length < this.failures && windowFailures === recent.length
-    const status: TargetStatus =
-      last === null
-        ? 'unknown'
-        : windowFailures >= this.failures || allFailedSoFar
-          ? 'down'
-          : last.state === 'starting'
-            ? 'starting'
-            : 'up'
+    const status = statusOf(last ?? undefined, recent.length, windowFailures, this.failures)
     const answered = this.#history.filter((r) => r.state !== 'starting')
     const latencies = this.#history.filter((r) => r.state === 'pass').map((r) => r.latencyMs)
     return {
@@ -88,6 +94,20 @@ export class TargetWindow {
       lastError: this.#lastError,
     }
   }
+}
+
+/** m of n: down at `failures` of the last results, `starting` when the last one says so, else up. */
+function statusOf(
+  last: CheckResult | undefined,
+  recent: number,
+  windowFailures: number,
+  failures: number,
+): TargetStatus {
+  if (last === undefined) return 'unknown'
+  // Until m results exist, a target that failed every time so far is down, not "up for lack of evidence".
+  const allFailedSoFar = recent > 0 && recent < failures && windowFailures === recent
+  if (windowFailures >= failures || allFailedSoFar) return 'down'
+  return last.state === 'starting' ? 'starting' : 'up'
 }
 
 /** The condition a summary puts its target in: its status, with a degraded `up` as `degraded`. */
