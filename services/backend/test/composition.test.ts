@@ -1,12 +1,6 @@
 import { loadConfig } from '@tarmac/service'
 import { describe, expect, it } from 'vitest'
-import {
-  BACKEND_DEFAULTS,
-  BackendError,
-  configSchema,
-  createBackend,
-  type BackendOptions,
-} from '../src/index.js'
+import { BACKEND_DEFAULTS, BackendError, configSchema, createBackend } from '../src/index.js'
 
 const config = loadConfig(configSchema, {
   PORT: '0',
@@ -17,7 +11,7 @@ const config = loadConfig(configSchema, {
 /** The error `createBackend` throws for these knobs (none: it built, and is shut down unstarted). */
 async function problemWith(knobs: Record<string, unknown>): Promise<BackendError | undefined> {
   try {
-    const backend = createBackend(config, knobs as BackendOptions)
+    const backend = createBackend(config, knobs)
     await backend.shutdown('not started')
     return undefined
   } catch (error) {
