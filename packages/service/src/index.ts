@@ -50,5 +50,7 @@ export {
   CONFIG_FAILURE_COMPONENT,
 } from './config-failure.js'
 export type { LoadConfigOrExitOptions } from './config-failure.js'
+export { runService } from './run-service.js'
+export type { RunServiceOptions, ServiceContext } from './run-service.js'
 export { TokenBucket } from '@tarmac/connector'
 export type { TokenBucketOptions } from '@tarmac/connector'

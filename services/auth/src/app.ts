@@ -15,29 +15,22 @@ import { createRateLimitCounter } from './rate-limit-counter.js'
 import { rateLimitsWith } from './rate-limits.js'
 import { registerAuthRoutes, type AuthRuntime } from './routes.js'
 
-/** The HTTP side of the service before any dependency is up: routes, protections, the readiness gate. */
-export interface AuthApp {
+/** The HTTP side of the service before any dependency is up: the server, its readiness gate (closed). */
+export interface AuthServer {
   readonly app: FastifyInstance
   readonly gate: { set(state: ServingState): void; readonly state: ServingState }
-  /** Where the `keys` phase puts the account operations and the signing keys. */
+}
+
+/** The server and where the `keys` phase puts the account operations and the signing keys. */
+export interface AuthApp extends AuthServer {
   readonly runtime: AuthRuntime
 }
 
 /**
- * Builds the Fastify app: `@tarmac/health` probes, helmet, the CORS allowlist, a 16 KiB body limit, strict JSON schemas (no type
- * coercion), rate limits, the shared error handler and readiness gate, and the routes.
- * @example const { app, gate, runtime } = await createAuthApp(config, logger, { registry, startup })
+ * The Fastify instance: a 16 KiB body limit, strict JSON schemas (no type coercion), the client address as
+ * `TRUST_PROXY` allows, the shared error handler and the readiness gate. Routes come with `registerAuthHttp`.
  */
-export async function createAuthApp(
-  config: AuthConfig,
-  logger: Logger,
-  health: {
-    registry: HealthRegistry
-    startup: StartupLike
-    version?: string
-    probes?: Readonly<Record<string, InServiceProbe>>
-  },
-): Promise<AuthApp> {
+export function createAuthServer(config: AuthConfig, logger: Logger): AuthServer {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: AUTH_DEFAULTS.bodyLimitBytes,
@@ -48,16 +41,35 @@ export async function createAuthApp(
     trustProxy: trustFunction(config.TRUST_PROXY),
   })
   installErrorHandler(app)
-  const gate = installReadinessGate(app)
-  // Health first: probes answer from the moment the server listens, while the database is still coming.
+  return { app, gate: installReadinessGate(app) }
+}
+
+/**
+ * Every route, declared before `init` listens: `@tarmac/health` probes (first: they answer from the moment the
+ * server listens, while the database is still coming), helmet, the CORS allowlist, rate limits, and the
+ * routes, which read `runtime` (filled by the `keys` phase).
+ * @example await registerAuthHttp(app, config, logger, { registry, startup, runtime })
+ */
+export async function registerAuthHttp(
+  app: FastifyInstance,
+  config: AuthConfig,
+  logger: Logger,
+  inputs: {
+    readonly registry: HealthRegistry
+    readonly startup: StartupLike
+    readonly runtime: AuthRuntime
+    readonly version?: string | undefined
+    readonly probes?: Readonly<Record<string, InServiceProbe>>
+  },
+): Promise<void> {
   await app.register(healthPlugin, {
-    registry: health.registry,
-    startup: health.startup,
+    registry: inputs.registry,
+    startup: inputs.startup,
     token: config.HEALTH_TOKEN,
     serviceId: 'auth',
     description: 'Tarmac auth service',
-    ...(health.version && { version: health.version }),
-    ...(health.probes && { probes: health.probes }),
+    ...(inputs.version && { version: inputs.version }),
+    ...(inputs.probes && { probes: inputs.probes }),
     ...(process.env.RELEASE_ID && { releaseId: process.env.RELEASE_ID }),
     logger,
   })
@@ -82,7 +94,5 @@ export async function createAuthApp(
     refreshPerIp: config.RATE_LIMIT_REFRESH_PER_IP,
     ipv6PrefixBits: config.RATE_LIMIT_IPV6_PREFIX,
   })
-  const runtime: AuthRuntime = {}
-  registerAuthRoutes(app, runtime, limit, { maxAgeS: config.REFRESH_TOKEN_TTL_S })
-  return { app, gate, runtime }
+  registerAuthRoutes(app, inputs.runtime, limit, { maxAgeS: config.REFRESH_TOKEN_TTL_S })
 }

@@ -2,6 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client'
 import type { Component } from '@tarmac/startup'
 import type { CapCounter } from './cap-counter.js'
 import { FLEET_CAPS, FleetCaps, localCaps, type FleetCap, type FleetCapsOptions } from './fleet-caps.js'
+import type { BackendConfig, BackendKnobs } from './options.js'
 
 /** The counters of the run and socket caps, and where they count. */
 export interface BackendCaps {
@@ -18,14 +19,23 @@ export interface BackendCaps {
  * `tarmac_backend_caps_fleet_wide` (1 counting in Redis, 0 falling back).
  */
 export function createCapsComponent(
-  redisUrl: string | undefined,
-  options: Omit<FleetCapsOptions, 'onFallback' | 'log'> & {
+  config: Pick<BackendConfig, 'REDIS_URL'>,
+  knobs: Pick<BackendKnobs, 'redisKeyPrefix' | 'capsHeartbeatMs' | 'capsCommandTimeoutMs'>,
+  inputs: {
+    readonly instanceId: string
     readonly log: NonNullable<FleetCapsOptions['log']>
     /** The health plugin's metrics registry (read at start: the plugin is registered by then). */
     readonly metrics: () => Registry | undefined
   },
 ): Component<BackendCaps> {
-  const { log, metrics, ...fleetOptions } = options
+  const { log, metrics, instanceId } = inputs
+  const redisUrl = config.REDIS_URL
+  const fleetOptions = {
+    instanceId,
+    keyPrefix: knobs.redisKeyPrefix,
+    heartbeatMs: knobs.capsHeartbeatMs,
+    commandTimeoutMs: knobs.capsCommandTimeoutMs,
+  }
   let current: FleetCaps | undefined
   let fallbackCounter: Counter | undefined
   // Registered once, however many start attempts it takes.

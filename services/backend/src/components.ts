@@ -1,16 +1,12 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import {
-  addPostgresDatabase,
-  type ConnectAhead,
-  type PostgresDatabase,
-  type StartupAdder,
-} from '@tarmac/postgres'
-import type { Component } from '@tarmac/startup'
+import { createPostgresChecks, type HealthRegistry } from '@tarmac/health'
+import { addPostgresDatabase, connect, type ConnectAhead, type PostgresDatabase } from '@tarmac/postgres'
+import type { Component, Startup } from '@tarmac/startup'
 import type { AssistantProvider, PlatformState } from './assistant.js'
 import { createLocalAssistant } from './local-assistant.js'
-import { createOpenAiAssistant, type OpenAiAssistantOptions } from './openai-assistant.js'
-import type { BackendConfig } from './options.js'
+import { createOpenAiAssistant } from './openai-assistant.js'
+import type { BackendConfig, BackendKnobs } from './options.js'
 
 /** SQL migrations, next to `src/` and `dist/` alike. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url))
@@ -21,9 +17,14 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta
  */
 export function createProviderComponent(
   config: BackendConfig,
+  knobs: Pick<BackendKnobs, 'providerConnectTimeoutMs' | 'providerIdleTimeoutMs' | 'providerRunTimeoutMs'>,
   platform: PlatformState,
-  timeouts: Pick<OpenAiAssistantOptions, 'connectTimeoutMs' | 'idleTimeoutMs' | 'runTimeoutMs'>,
 ): Component<AssistantProvider> {
+  const timeouts = {
+    connectTimeoutMs: knobs.providerConnectTimeoutMs,
+    idleTimeoutMs: knobs.providerIdleTimeoutMs,
+    runTimeoutMs: knobs.providerRunTimeoutMs,
+  }
   return {
     name: 'assistant-provider',
     phase: 'dependencies',
@@ -46,15 +47,17 @@ export function createProviderComponent(
 }
 
 /**
- * `database`: the embedded Postgres when `DATABASE_URL` is unset, then admission and migrations. Returns the
- * handles of what it added.
+ * `database`: the embedded Postgres when `DATABASE_URL` is unset, then admission and migrations, and the
+ * checks on the pool (`postgres:responseTime`, pool, capacity, connection time). Returns the handles of what
+ * it added.
  */
 export function addBackendDatabase(
-  startup: StartupAdder,
+  startup: Startup,
+  health: HealthRegistry,
   config: BackendConfig,
   ahead?: ConnectAhead,
 ): PostgresDatabase {
-  return addPostgresDatabase(startup, {
+  const database = addPostgresDatabase(startup, {
     url: config.DATABASE_URL,
     dataDir: join(config.TARMAC_DATA_DIR, 'pgdata'),
     ...(ahead && { ahead }),
@@ -73,4 +76,14 @@ export function addBackendDatabase(
     pooler: config.DB_POOLER,
     ...(config.DATABASE_MIGRATION_URL && { migrationUrl: config.DATABASE_MIGRATION_URL }),
   })
+  health.contribute(startup, database.postgres, (handle) =>
+    createPostgresChecks(handle, {
+      url: database.url.get(),
+      applicationName: 'tarmac-backend',
+      ...(config.DB_CONNECT_PROBE_INTERVAL_MS && {
+        activeConnect: { connect, intervalMs: config.DB_CONNECT_PROBE_INTERVAL_MS },
+      }),
+    }),
+  )
+  return database
 }

@@ -58,6 +58,14 @@ export const BACKEND_FAULTS = defineFaults('@tarmac/backend', {
       'the synthetic chat round trip failed: the assistant failed, or the reply could not be read back',
     action: 'the message names the step; for `openai` check the model and server',
   },
+  BACKEND_ERR_INVALID_OPTIONS: {
+    where: 'createBackend',
+    domain: 'application',
+    layer: 'application',
+    meaning:
+      'an option passed to `createBackend` is unknown or out of range; the message lists every problem',
+    action: 'fix the listed options (`BACKEND_DEFAULTS` has each one with its unit)',
+  },
   THREAD_NOT_FOUND: client(
     '404 / error frame',
     'no such thread — or it belongs to someone else, or it was deleted while a message to it was being stored',

@@ -1,6 +1,6 @@
 export { createBackend } from './backend.js'
 export { MIGRATIONS_DIR } from './components.js'
-export type { Backend } from './backend.js'
+export type { Backend, CreateBackendOptions } from './backend.js'
 export { BACKEND_DEFAULTS, BACKEND_PHASES, configSchema } from './options.js'
 export type { BackendConfig, BackendOptions, BackendPhase } from './options.js'
 export { BACKEND_ERROR_CODES, SHARED_ERROR_CODES_USED, CLOSE_CODES, BackendError } from './errors.js'

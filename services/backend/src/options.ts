@@ -11,6 +11,7 @@ import {
   trustProxy,
   urlWith,
 } from '@tarmac/service'
+import { BackendError } from './errors.js'
 
 /** The seven startup phases, in order. */
 export const BACKEND_PHASES = [
@@ -145,4 +146,70 @@ type Widen<T> = T extends number ? number : T extends string ? string : T
 /** Any of `BACKEND_DEFAULTS`, overridden (tests shorten timers and limits). */
 export type BackendOptions = {
   -readonly [K in keyof typeof BACKEND_DEFAULTS]?: Widen<(typeof BACKEND_DEFAULTS)[K]>
+}
+/** The knobs after validation: every one set, frozen. */
+export type BackendKnobs = {
+  readonly [K in keyof typeof BACKEND_DEFAULTS]: Widen<(typeof BACKEND_DEFAULTS)[K]>
+}
+
+const wholeMs = z.number('must be a number').int('must be an integer').min(0, 'must be ≥ 0')
+const positiveMs = wholeMs.min(1, 'must be ≥ 1')
+const count = positiveMs
+type KnobSchema = { [K in keyof typeof BACKEND_DEFAULTS]: z.ZodType<Widen<(typeof BACKEND_DEFAULTS)[K]>> }
+/** How each knob may be set: 0 only where it means "off" or "at once"; every other timer and limit ≥ 1. */
+const KNOB_SCHEMA: KnobSchema = {
+  jwksCooldownMs: wholeMs,
+  jwksMaxAgeMs: positiveMs,
+  authTimeoutMs: positiveMs,
+  heartbeatIntervalMs: positiveMs,
+  maxFrameBytes: count,
+  maxPayloadBytes: count,
+  maxMessageChars: count,
+  maxBufferedBytes: count,
+  rateLimitBurst: count,
+  rateLimitPerSecond: z.number('must be a number').positive('must be > 0'),
+  maxSubscriptionsPerSocket: count,
+  historyMessages: count,
+  maxQueuedRunsPerThread: wholeMs,
+  deltaFlushMs: wholeMs,
+  runDrainMs: wholeMs,
+  runLeaseMs: positiveMs,
+  runLeaseHeartbeatMs: positiveMs,
+  runLeaseSweepMs: positiveMs,
+  runLeaseMaxAttempts: count,
+  providerConnectTimeoutMs: positiveMs,
+  providerIdleTimeoutMs: positiveMs,
+  providerRunTimeoutMs: positiveMs,
+  selfTestTimeoutMs: positiveMs,
+  busSelfTestTimeoutMs: positiveMs,
+  redisChannelPrefix: z.string('must be a string'),
+  redisKeyPrefix: z.string('must be a string'),
+  capsHeartbeatMs: positiveMs,
+  capsCommandTimeoutMs: positiveMs,
+  productionDrainDelayMs: wholeMs,
+}
+
+/** The knobs' schema: unknown keys (a misspelt `runLeaseMS`) are refused, not ignored. */
+export const backendOptionsSchema = z
+  .strictObject(KNOB_SCHEMA)
+  .partial()
+  .refine((knobs) => (knobs.runLeaseHeartbeatMs ?? 0) < (knobs.runLeaseMs ?? Infinity), {
+    path: ['runLeaseHeartbeatMs'],
+    message: 'must be below runLeaseMs (the lease would expire between renewals)',
+  })
+
+/**
+ * The knobs with their defaults, validated once: `BACKEND_ERR_INVALID_OPTIONS` lists every problem.
+ * @example resolveBackendOptions({ runDrainMs: 0 }).runLeaseMs // 5000
+ */
+export function resolveBackendOptions(knobs: BackendOptions = {}): BackendKnobs {
+  const merged = { ...BACKEND_DEFAULTS, ...knobs }
+  const parsed = backendOptionsSchema.safeParse(merged)
+  if (parsed.success) return Object.freeze(merged)
+  const problems = parsed.error.issues.map((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? `unknown option ${issue.keys.map((key) => `"${key}"`).join(', ')}`
+      : `${issue.path.join('.')} ${issue.message}`,
+  )
+  throw new BackendError('BACKEND_ERR_INVALID_OPTIONS', `createBackend options: ${problems.join('; ')}`)
 }

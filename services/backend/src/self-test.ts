@@ -1,3 +1,6 @@
+import { isTransientPostgresError } from '@tarmac/postgres'
+import type { Logger, ServingState } from '@tarmac/service'
+import type { Component, ResourceHandle } from '@tarmac/startup'
 import type { ChatService } from './chat-service.js'
 import { BackendError } from './errors.js'
 import { threadTopic, type BusEvent, type EventBus } from './event-bus.js'
@@ -64,5 +67,32 @@ export async function chatRoundTrip(
   } finally {
     unsubscribe()
     await chat.deleteThread(SELF_TEST_USER_ID, thread.id).catch(() => {})
+  }
+}
+
+/** What `finalize` reads, and the readiness gate it opens. */
+export interface SelfTestInputs {
+  readonly chat: ResourceHandle<ChatService>
+  readonly bus: ResourceHandle<EventBus>
+  readonly gate: { set(state: ServingState): void }
+  readonly timeoutMs: number
+  readonly log: Logger
+}
+
+/** `finalize`: the chat round trip; once it passed the gate lets traffic in, and on stop it shuts it again. */
+export function createSelfTestComponent(inputs: SelfTestInputs): Component<SelfTestResult> {
+  return {
+    name: 'self-test',
+    phase: 'finalize',
+    timeoutMs: inputs.timeoutMs,
+    // A database that is merely full or restarting (53300, 57P03, a reset) is retried under the deadline.
+    retry: { baseMs: 250, capMs: 5_000, retryable: isTransientPostgresError },
+    async start({ signal }) {
+      const result = await chatRoundTrip(inputs.chat.get(), inputs.bus.get(), signal)
+      inputs.log.info(result, 'chat round trip self-test passed')
+      inputs.gate.set('serving')
+      return result
+    },
+    stop: () => inputs.gate.set('stopping'),
   }
 }
