@@ -14,7 +14,7 @@ import {
   type ConnectAhead,
   type PostgresHandle,
 } from '@tarmac/postgres'
-import { clientFrameSchema } from '@tarmac/protocol'
+import { CLOSE_CODES, clientFrameSchema } from '@tarmac/protocol'
 import {
   clientAddress,
   createHttpServerComponent,
@@ -29,7 +29,6 @@ import type { PlatformState } from './assistant.js'
 import { addBackendDatabase, createProviderComponent } from './components.js'
 import { boundedQueries } from './bounded-queries.js'
 import { ChatService } from './chat-service.js'
-import { CLOSE_CODES } from './errors.js'
 import { faults } from './faults.js'
 import { createInProcessBus, type EventBus } from './event-bus.js'
 import { BACKEND_DEFAULTS, BACKEND_PHASES, type BackendConfig, type BackendOptions } from './options.js'
@@ -89,7 +88,7 @@ export function createBackend(
     loggerInstance: logger,
     bodyLimit: 64 * 1024,
   })
-  installErrorHandler(app)
+  installErrorHandler(app, faults)
   const gate = installReadinessGate(app)
   const startup = createStartup({
     name: 'backend',
