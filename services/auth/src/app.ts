@@ -9,6 +9,7 @@ import {
   type Logger,
   type ServingState,
 } from '@tarmac/service'
+import { faults } from './faults.js'
 import type { AuthConfig } from './options.js'
 import { AUTH_DEFAULTS } from './options.js'
 import { createRateLimitCounter } from './rate-limit-counter.js'
@@ -47,7 +48,7 @@ export async function createAuthApp(
     // loopback), or any client could pick its own address, and a fresh bucket with it.
     trustProxy: trustFunction(config.TRUST_PROXY),
   })
-  installErrorHandler(app)
+  installErrorHandler(app, faults)
   const gate = installReadinessGate(app)
   // Health first: probes answer from the moment the server listens, while the database is still coming.
   await app.register(healthPlugin, {
