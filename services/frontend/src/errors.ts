@@ -48,6 +48,7 @@ export const FRONTEND_FAULTS = defineFaults('@tarmac/frontend', {
   },
   STARTUP_REPORT_BUSY: {
     status: 503,
+    retryAfterS: 1,
     domain: 'application',
     layer: 'application',
     meaning:
@@ -57,6 +58,7 @@ export const FRONTEND_FAULTS = defineFaults('@tarmac/frontend', {
   },
   STARTUP_REPORT_STORE_UNAVAILABLE: {
     status: 503,
+    retryAfterS: 5,
     domain: 'infrastructure',
     layer: 'redis',
     meaning: "the collector's Redis (`REDIS_URL`) did not take the record",
@@ -64,6 +66,7 @@ export const FRONTEND_FAULTS = defineFaults('@tarmac/frontend', {
   },
   STARTUP_REPORT_INTAKE_UNAVAILABLE: {
     status: 503,
+    retryAfterS: 5,
     domain: 'application',
     layer: 'application',
     meaning:

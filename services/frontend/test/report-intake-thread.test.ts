@@ -40,11 +40,15 @@ describe('the report intake thread', () => {
     expect(accepted.facts.bytes).toBe(Buffer.byteLength(accepted.json))
 
     const notJson = await thread.intake(Buffer.from('{"service":'), 1_000, 64 * 1024)
-    expect(notJson).toMatchObject({ ok: false, status: 400, code: 'VALIDATION_FAILED' })
+    expect(notJson).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' })
     const notReport = await thread.intake(body({ service: 'Backend!' }), 1_000, 64 * 1024)
-    expect(notReport).toMatchObject({ ok: false, status: 400, details: expect.arrayContaining([]) })
+    expect(notReport).toMatchObject({
+      ok: false,
+      code: 'VALIDATION_FAILED',
+      details: expect.arrayContaining([]),
+    })
     const tooBig = await thread.intake(body(maxSizeRecord('backend')), 1_000, 512)
-    expect(tooBig).toMatchObject({ ok: false, status: 413, code: 'STARTUP_REPORT_TOO_LARGE' })
+    expect(tooBig).toMatchObject({ ok: false, code: 'STARTUP_REPORT_TOO_LARGE' })
   }, 60_000)
 
   it('fails only what the dead thread was reading, then starts a new one for the next body', async () => {
