@@ -71,7 +71,10 @@ export function catalogProblems(owner: string, specs: Readonly<Record<string, un
       problems.push(`${where}: status must be an HTTP status`)
     if (spec.answersAs !== undefined && spec.status === undefined)
       problems.push(`${where}: answersAs needs the status it answers with`)
-    if (spec.answersAs !== undefined && !/^[A-Z][A-Z0-9_]*$/.test(String(spec.answersAs)))
+    if (
+      spec.answersAs !== undefined &&
+      !(typeof spec.answersAs === 'string' && /^[A-Z][A-Z0-9_]*$/.test(spec.answersAs))
+    )
       problems.push(`${where}: answersAs names a code (UPPER_SNAKE_CASE)`)
     if (
       spec.retryAfterS !== undefined &&
