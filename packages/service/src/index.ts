@@ -26,7 +26,7 @@ export { KIT_FAULT_CATALOGS, createServiceFaultModel } from './fault-catalogs.js
 export type { ServiceErrorCode, ConfigProblem } from './errors.js'
 export { createLogger, serializeError, REDACTED_PATHS } from './logger.js'
 export type { Logger } from './logger.js'
-export { installErrorHandler, createClientErrors, sendClientError } from './error-handler.js'
+export { installErrorHandler, createClientErrors } from './error-handler.js'
 export type { ClientError } from './error-handler.js'
 export { installReadinessGate, ALWAYS_OPEN_PREFIXES } from './readiness-gate.js'
 export type { ServingState } from './readiness-gate.js'

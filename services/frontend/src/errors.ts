@@ -76,7 +76,6 @@ export const FRONTEND_FAULTS = defineFaults('@tarmac/frontend', {
 })
 
 /** The frontend's own codes. */
-export const FRONTEND_ERROR_CODES = FRONTEND_FAULTS.codes
 export type FrontendErrorCode = (typeof FRONTEND_FAULTS.codes)[number]
 
 /** The body of a proxied request that got no answer: which service, and the network class of the failure. */
