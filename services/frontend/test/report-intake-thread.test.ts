@@ -1,6 +1,7 @@
 import Fastify from 'fastify'
 import { installErrorHandler } from '@tarmac/service'
 import { createColdStartLog } from '../src/cold-start-log.js'
+import { faults } from '../src/faults.js'
 import { registerColdStartRoutes } from '../src/cold-start-routes.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createIntakeThread, type IntakeThread } from '../src/report-intake-thread.js'
@@ -74,7 +75,7 @@ describe('the report intake thread', () => {
 describe('POST /startup-reports when the intake thread fails', () => {
   it('answers 503 with a code and Retry-After, never a 5xx without one, and stores nothing', async () => {
     const app = Fastify()
-    installErrorHandler(app)
+    installErrorHandler(app, faults)
     const log = createColdStartLog()
     const failing: IntakeThread = {
       intake: () => Promise.reject(new Error('the report intake thread exited (1)')),
