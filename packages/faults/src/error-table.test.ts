@@ -19,6 +19,16 @@ const CATALOG = defineFaults('pkg', {
     action: 'read the cause',
     retryable: false,
   },
+  PKG_DOWN: {
+    status: 503,
+    answersAs: 'DEPENDENCY_UNAVAILABLE',
+    retryAfterS: 5,
+    domain: 'infrastructure',
+    layer: 'tcp',
+    meaning: 'refused',
+    action: 'retry',
+    retryable: true,
+  },
 })
 const retryable = {
   header: 'retryable',
@@ -29,12 +39,13 @@ describe('error tables generated from a catalog', () => {
   it('renders every code with status, domain, layer, extra columns, meaning and action', () => {
     const lines = renderErrorTable(CATALOG, [retryable]).split('\n')
     expect(lines[0]).toMatch(
-      /^\| code +\| status \| retryable \| domain +\| layer +\| meaning +\| what to do +\|$/,
+      /^\| code +\| status +\| retryable \| domain +\| layer +\| meaning +\| what to do +\|$/,
     )
     expect(lines[2]).toMatch(
-      /^\| `PKG_FULL` \| 503 +\| yes +\| infrastructure +\| postgres-capacity +\| no slot \\\| left +\| wait +\|$/,
+      /^\| `PKG_FULL` +\| 503 +\| yes +\| infrastructure +\| postgres-capacity +\| no slot \\\| left +\| wait +\|$/,
     )
     expect(lines[3]).toContain("| the cause's (else infrastructure) | the cause's (else startup)")
+    expect(lines[4]).toMatch(/^\| `PKG_DOWN` +\| 503 as `DEPENDENCY_UNAVAILABLE` \| yes +\|/)
   })
 
   it('puts the block into a README and finds it again; a stale block no longer matches', () => {

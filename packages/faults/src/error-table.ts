@@ -13,7 +13,7 @@ const END = '<!-- error-table:end -->'
 const escape = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
 /**
- * The README table of a catalog: code, status, domain, layer (a deferring code says its cause decides), the
+ * The README table of a catalog: code, status (and the code a client sees instead, if any), domain, layer (a deferring code says its cause decides), the
  * extra columns, meaning, what to do. Columns are padded so the markdown reads as a table too.
  */
 export function renderErrorTable(catalog: FaultCatalog, extra: readonly ErrorTableColumn[] = []): string {
@@ -24,7 +24,7 @@ export function renderErrorTable(catalog: FaultCatalog, extra: readonly ErrorTab
     const layer = spec.defers ? `the cause's${spec.layer ? ` (else ${spec.layer})` : ''}` : spec.layer
     return [
       `\`${code}\``,
-      spec.status === undefined ? '—' : String(spec.status),
+      spec.status === undefined ? '—' : `${spec.status}${spec.answersAs ? ` as \`${spec.answersAs}\`` : ''}`,
       ...extra.map((c) => c.cell(spec)),
       domain,
       layer,

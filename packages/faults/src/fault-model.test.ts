@@ -91,4 +91,38 @@ describe('createFaultModel', () => {
     })
     expect(() => createFaultModel(DB, other)).toThrow(/DB_FULL is declared by db and, differently, by other/)
   })
+  it('checks that a code answering as another shares its status, and that answersAs and retryAfterS sit beside a status', () => {
+    const shared = defineFaults('kit', {
+      UNAVAILABLE: { status: 503, domain: 'infrastructure', layer: 'tcp', meaning: 'm', action: 'a' },
+    })
+    const own = (status: number) =>
+      defineFaults('own', {
+        OWN_DOWN: {
+          status,
+          answersAs: 'UNAVAILABLE',
+          domain: 'infrastructure',
+          layer: 'tcp',
+          meaning: 'm',
+          action: 'a',
+        },
+      })
+    expect(createFaultModel(shared, own(503)).lookup('OWN_DOWN')).toMatchObject({ answersAs: 'UNAVAILABLE' })
+    // Alone, the target is not there to compare with: the catalog is still valid.
+    expect(createFaultModel(own(500)).codes).toEqual(['OWN_DOWN'])
+    expect(() => createFaultModel(shared, own(500))).toThrow(
+      /OWN_DOWN answers as UNAVAILABLE, which answers with 503, not 500/,
+    )
+    expect(() =>
+      defineFaults('bad', {
+        Z: {
+          answersAs: 'UNAVAILABLE',
+          retryAfterS: 0,
+          domain: 'application',
+          layer: 'client',
+          meaning: 'm',
+          action: 'a',
+        },
+      }),
+    ).toThrow(/Z: answersAs needs the status[\s\S]*Z: retryAfterS is a whole number/)
+  })
 })

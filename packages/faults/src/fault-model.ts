@@ -73,6 +73,14 @@ export function createFaultModel(...catalogs: readonly FaultCatalog[]): FaultMod
       if (!earlier) declared.set(code, { ...(spec as FaultSpec), code, owner: catalog.owner })
     }
   }
+  for (const fault of declared.values()) {
+    // The code a client sees instead must answer with the same status (checked where the model declares it).
+    const shown = fault.answersAs === undefined ? undefined : declared.get(fault.answersAs)
+    if (shown && (shown.status !== fault.status || shown.answersAs !== undefined))
+      problems.push(
+        `${fault.code} answers as ${shown.code}, which answers ${shown.answersAs ? `as ${shown.answersAs}` : `with ${String(shown.status)}`}, not ${String(fault.status)}`,
+      )
+  }
   if (problems.length > 0) throw new TypeError(`invalid fault model:\n  ${problems.join('\n  ')}`)
 
   const classify = (subject: unknown, depth = 0): Classification => {

@@ -6,8 +6,15 @@ import { isFaultDomain, isFaultLayer, type FaultDomain, type FaultLayer } from '
  * are the fallback when no cause is known.
  */
 export type FaultSpec = {
-  /** The HTTP status where the code reaches HTTP. */
+  /** The HTTP status where the code reaches HTTP: the one place a service's error handler reads it from. */
   readonly status?: number
+  /**
+   * The code an HTTP client sees in its place, with this status: a dependency's own codes (`PG_ERR_UNREACHABLE`)
+   * answer as `DEPENDENCY_UNAVAILABLE`, which clients know to retry. The model checks the two statuses agree.
+   */
+  readonly answersAs?: string
+  /** `Retry-After` in seconds when the code reaches HTTP (an error's own `retryAfterS` wins). */
+  readonly retryAfterS?: number
   /** One line: what happened. */
   readonly meaning: string
   /** One line: what to do about it. */
@@ -18,11 +25,13 @@ export type FaultSpec = {
 )
 
 /**
- * A spec as a catalog holds it, typed loosely so a package without this dependency (`@tarmac/startup`) can
- * declare one structurally; `createFaultModel` validates every spec against the closed lists.
+ * A spec as a catalog holds it, typed loosely so a catalog of any shape (a `pickFaults` slice, a test's) reads
+ * as one; `createFaultModel` validates every spec against the closed lists.
  */
 export interface CatalogSpec {
   readonly status?: number
+  readonly answersAs?: string
+  readonly retryAfterS?: number
   readonly meaning: string
   readonly action: string
   readonly domain?: string
@@ -60,6 +69,18 @@ export function catalogProblems(owner: string, specs: Readonly<Record<string, un
       !(Number.isInteger(spec.status) && (spec.status as number) >= 100 && (spec.status as number) <= 599)
     )
       problems.push(`${where}: status must be an HTTP status`)
+    if (spec.answersAs !== undefined && spec.status === undefined)
+      problems.push(`${where}: answersAs needs the status it answers with`)
+    if (
+      spec.answersAs !== undefined &&
+      !(typeof spec.answersAs === 'string' && /^[A-Z][A-Z0-9_]*$/.test(spec.answersAs))
+    )
+      problems.push(`${where}: answersAs names a code (UPPER_SNAKE_CASE)`)
+    if (
+      spec.retryAfterS !== undefined &&
+      (spec.status === undefined || !(Number.isInteger(spec.retryAfterS) && (spec.retryAfterS as number) > 0))
+    )
+      problems.push(`${where}: retryAfterS is a whole number of seconds above 0, beside a status`)
     if (spec.defers === true) {
       if (spec.domain !== undefined && !isFaultDomain(spec.domain))
         problems.push(`${where}: unknown domain ${JSON.stringify(spec.domain)}`)

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { HealthError } from './errors.js'
+import { HEALTH_FAULTS, HealthError } from './errors.js'
 
 describe('errors', () => {
-  it('keeps the cause and the status code', () => {
+  it("keeps the cause and the code; the status is the catalog entry's", () => {
     const cause = new Error('root')
-    const error = new HealthError('HEALTH_ERR_UNKNOWN_COMPONENT', 'x', { cause, statusCode: 404 })
+    const error = new HealthError('HEALTH_ERR_UNKNOWN_COMPONENT', 'x', { cause })
     expect(error.cause).toBe(cause)
-    expect(error.statusCode).toBe(404)
     expect(error.code).toBe('HEALTH_ERR_UNKNOWN_COMPONENT')
+    expect(HEALTH_FAULTS.specs.HEALTH_ERR_UNKNOWN_COMPONENT.status).toBe(404)
   })
 })

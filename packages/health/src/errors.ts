@@ -113,12 +113,8 @@ export class HealthError extends Error {
   constructor(
     readonly code: HealthErrorCode,
     message: string,
-    options?: { cause?: unknown; statusCode?: number },
+    options?: { cause?: unknown },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
-    if (options?.statusCode !== undefined) this.statusCode = options.statusCode
   }
-
-  /** Set where the error reaches HTTP. */
-  statusCode?: number
 }

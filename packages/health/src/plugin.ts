@@ -7,6 +7,7 @@ import type { StartupLike } from './contribute.js'
 import { createDetailsGate } from './details-gate.js'
 import type { EventLoopMonitor } from './event-loop.js'
 import { createEventLoopMonitor } from './event-loop.js'
+import { HEALTH_FAULTS } from './errors.js'
 import type { HealthDocument, ServiceIdentity } from './health-document.js'
 import { HEALTH_MEDIA_TYPE, statusesOnly } from './health-document.js'
 import { createHealthMetrics } from './metrics.js'
@@ -184,7 +185,7 @@ async function registerHealthRoutes(app: FastifyInstance, options: HealthPluginO
     const response = infrastructureProbe(context, registry.evaluate(), registry.contributors, component)
     if (response) return send(reply, response.statusCode, render(request, response))
     return reply
-      .code(404)
+      .code(HEALTH_FAULTS.specs.HEALTH_ERR_UNKNOWN_COMPONENT.status)
       .header('cache-control', 'no-store')
       .send({
         code: 'HEALTH_ERR_UNKNOWN_COMPONENT',
@@ -235,13 +236,22 @@ function registerProbeRoute(
         return answer(401, 'UNAUTHORIZED', 'in-service probes need the health token (or a loopback caller)')
       const { name } = request.params
       const probe = Object.hasOwn(probes, name) ? probes[name] : undefined
-      if (!probe) return answer(404, 'HEALTH_ERR_UNKNOWN_COMPONENT', `no in-service probe "${name}"`)
+      if (!probe)
+        return answer(
+          HEALTH_FAULTS.specs.HEALTH_ERR_UNKNOWN_COMPONENT.status,
+          'HEALTH_ERR_UNKNOWN_COMPONENT',
+          `no in-service probe "${name}"`,
+        )
       const connects = bounded(request.query.connects, PROBE_BOUNDS.connects)
       const timeoutMs = bounded(request.query.timeoutMs, PROBE_BOUNDS.timeoutMs)
       if (connects === undefined || timeoutMs === undefined)
         return answer(400, 'VALIDATION_FAILED', 'connects must be 1–20 and timeoutMs 100–30000')
       if (running.has(name))
-        return answer(429, 'HEALTH_ERR_PROBE_BUSY', `the "${name}" probe is already running`)
+        return answer(
+          HEALTH_FAULTS.specs.HEALTH_ERR_PROBE_BUSY.status,
+          'HEALTH_ERR_PROBE_BUSY',
+          `the "${name}" probe is already running`,
+        )
       running.add(name)
       try {
         const result = await probe({ connects, timeoutMs, signal: closing.signal })

@@ -66,6 +66,14 @@ describe('isTransientPostgresError', () => {
     expect(isTransientPostgresError(new PostgresError('PG_ERR_POOL_EXHAUSTED', 'busy'))).toBe(true)
   })
 
+  it("is true for pg's codeless connection-ending errors, which map to a 503 code", () => {
+    for (const message of ['Connection terminated unexpectedly', 'Query read timeout']) {
+      expect(isTransientPostgresError(new Error(message)), message).toBe(true)
+      expect(toPostgresError(new Error(message)).retryable, message).toBe(true)
+    }
+    expect(isTransientPostgresError(new TypeError('pool.query is not a function'))).toBe(false)
+  })
+
   it('is false for what will not get better, and for errors without a database code', () => {
     expect(isTransientPostgresError(Object.assign(new Error('auth'), { code: '28P01' }))).toBe(false)
     expect(isTransientPostgresError(Object.assign(new Error('dup'), { code: '23505' }))).toBe(false)

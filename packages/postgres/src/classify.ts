@@ -115,8 +115,16 @@ export function toPostgresError(
 }
 
 /**
+ * pg's own errors that carry no code, only these messages: its client-side `query_timeout`, a connection that
+ * ended under a query, a pool that could not connect in time, a client reused after its connection broke.
+ */
+const PG_CODELESS_TRANSIENT =
+  /^(Query read timeout|Connection terminated( unexpectedly| due to connection timeout)?|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable)$/
+
+/**
  * True when `error`, or an error in its `cause` chain, is a database condition that passes by itself: no
- * free slot (53300), the server starting (57P03), a refused, reset or timed-out connection, a full pool.
+ * free slot (53300), the server starting (57P03), a refused, reset or timed-out connection (pg's codeless
+ * `Connection terminated unexpectedly`, `Query read timeout` included), a full pool.
  * Worth another attempt while starting; a 503 with `Retry-After` at run time. Errors without a database
  * code (a bug, a constraint violation, a wrong password) are not transient.
  */
@@ -127,6 +135,8 @@ export function isTransientPostgresError(error: unknown): boolean {
     const code = (current as { code?: unknown }).code
     if (typeof code === 'string' && (SQLSTATE_CODES[code] || ERRNO_CODES[code] || PROBE_CLASS_CODES[code]))
       return toPostgresError(current).retryable
+    if (code === undefined && current instanceof Error && PG_CODELESS_TRANSIENT.test(current.message))
+      return true
   }
   return false
 }

@@ -1,6 +1,12 @@
 import { defineFaults } from '@tarmac/faults'
 
 /**
+ * A retryable code that reaches a request at run time (the database away, out of slots, the pool full): 503,
+ * answered as `@tarmac/service`'s `DEPENDENCY_UNAVAILABLE` with its `Retry-After`, the same in every service.
+ */
+const AT_RUN_TIME_A_503 = { status: 503, answersAs: 'DEPENDENCY_UNAVAILABLE' } as const
+
+/**
  * Every error this package throws is a `PostgresError` with one of these codes, declared with its fault domain
  * and layer (`@tarmac/faults`). Whether the startup engine should try again is decided by the code
  * (`retryable`), never by message text.
@@ -8,6 +14,7 @@ import { defineFaults } from '@tarmac/faults'
 export const POSTGRES_FAULTS = defineFaults('@tarmac/postgres', {
   PG_ERR_TIMEOUT: {
     retryable: true,
+    ...AT_RUN_TIME_A_503,
     domain: 'infrastructure',
     layer: 'tcp',
     meaning: 'the connect or query did not finish within its timeout',
@@ -15,6 +22,7 @@ export const POSTGRES_FAULTS = defineFaults('@tarmac/postgres', {
   },
   PG_ERR_ABORTED: {
     retryable: true,
+    ...AT_RUN_TIME_A_503,
     defers: true,
     domain: 'infrastructure',
     layer: 'startup',
@@ -23,6 +31,7 @@ export const POSTGRES_FAULTS = defineFaults('@tarmac/postgres', {
   },
   PG_ERR_UNREACHABLE: {
     retryable: true,
+    ...AT_RUN_TIME_A_503,
     domain: 'infrastructure',
     layer: 'tcp',
     meaning: 'connection refused or network unreachable',
@@ -39,6 +48,7 @@ export const POSTGRES_FAULTS = defineFaults('@tarmac/postgres', {
   },
   PG_ERR_CONNECTION_LOST: {
     retryable: true,
+    ...AT_RUN_TIME_A_503,
     domain: 'infrastructure',
     layer: 'tcp',
     meaning: 'the server or a proxy closed the connection midway',
@@ -74,6 +84,7 @@ export const POSTGRES_FAULTS = defineFaults('@tarmac/postgres', {
   },
   PG_ERR_TOO_MANY_CONNECTIONS: {
     retryable: true,
+    ...AT_RUN_TIME_A_503,
     domain: 'infrastructure',
     layer: 'postgres-capacity',
     meaning: 'the server is out of slots (53300)',
@@ -81,6 +92,7 @@ export const POSTGRES_FAULTS = defineFaults('@tarmac/postgres', {
   },
   PG_ERR_STARTING_UP: {
     retryable: true,
+    ...AT_RUN_TIME_A_503,
     domain: 'infrastructure',
     layer: 'postgres-availability',
     meaning: 'the server is starting or shutting down (57P03)',
@@ -97,6 +109,7 @@ export const POSTGRES_FAULTS = defineFaults('@tarmac/postgres', {
   },
   PG_ERR_CONNECT_FAILED: {
     retryable: true,
+    ...AT_RUN_TIME_A_503,
     defers: true,
     domain: 'infrastructure',
     layer: 'tcp',
@@ -121,6 +134,7 @@ export const POSTGRES_FAULTS = defineFaults('@tarmac/postgres', {
   },
   PG_ERR_POOL_EXHAUSTED: {
     retryable: true,
+    ...AT_RUN_TIME_A_503,
     domain: 'application',
     layer: 'pool',
     meaning: 'every pool connection stayed busy past `acquireTimeoutMs`',

@@ -1,112 +1,132 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
-import { HttpError } from './errors.js'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { DeclaredFault, FaultModel } from '@tarmac/faults'
+import { HttpError, type ServiceErrorCode } from './errors.js'
 import { serializeError } from './logger.js'
 
-/** Error codes (Node's and Postgres's) that mean "a dependency is not there right now", not "we are broken". */
-const DEPENDENCY_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EPIPE',
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '53300', // too_many_connections
-  '08000',
-  '08001',
-  '08003',
-  '08006',
-  // @tarmac/postgres's codes for an unreachable or saturated database (named here, not imported: the kit
-  // does not depend on the Postgres layer).
-  'PG_ERR_UNREACHABLE',
-  'PG_ERR_TIMEOUT',
-  'PG_ERR_CONNECTION_LOST',
-  'PG_ERR_POOL_EXHAUSTED',
-  'PG_ERR_TOO_MANY_CONNECTIONS',
-  'PG_ERR_STARTING_UP',
-])
-
-const DEPENDENCY_MESSAGES = [
-  /Connection terminated/i,
-  /timeout exceeded when trying to connect/i,
-  /Client has encountered a connection error/i,
-]
-
-/** True for errors that mean a dependency (database, cache, auth) is unavailable. */
-export function isDependencyError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false
-  const code = (error as { code?: unknown }).code
-  if (typeof code === 'string' && DEPENDENCY_ERROR_CODES.has(code)) return true
-  if ((error as { dependencyUnavailable?: unknown }).dependencyUnavailable === true) return true
-  const message = error instanceof Error ? error.message : ''
-  return DEPENDENCY_MESSAGES.some((pattern) => pattern.test(message))
+/** Fastify's own codes for a body it could not take, as the shared codes (statuses from the catalog). */
+const FRAMEWORK_CODES: Readonly<Record<string, { code: ServiceErrorCode; message: string }>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE', message: 'request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'unsupported content type' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_JSON', message: 'request body is not valid JSON' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON', message: 'request body is not valid JSON' },
 }
 
-interface ClientError {
+/** What a client reads for a 5xx whose own message may carry internals (hosts, SQL, paths). */
+const SAFE_MESSAGES: Readonly<Partial<Record<string, string>>> = {
+  DEPENDENCY_UNAVAILABLE: 'a dependency is unavailable; retry shortly',
+  INTERNAL: 'internal error',
+}
+
+/** What a client may see of an error: the status, code and `Retry-After` of its catalog entry. */
+export interface ClientError {
   statusCode: number
   code: string
   message: string
   details?: unknown
+  retryAfterS?: number
 }
 
-/** Maps any error to what the client may see. A 5xx never carries internals. */
-export function toClientError(error: unknown): ClientError {
-  if (error instanceof HttpError) {
-    return { statusCode: error.statusCode, code: error.code, message: error.message, details: error.details }
-  }
-  const fastifyError = error as Partial<FastifyError> & { validation?: unknown }
-  if (fastifyError.validation) {
-    return { statusCode: 400, code: 'VALIDATION_FAILED', message: fastifyError.message ?? 'invalid request' }
-  }
-  switch (fastifyError.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { statusCode: 413, code: 'BODY_TOO_LARGE', message: 'request body is too large' }
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'unsupported content type' }
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { statusCode: 400, code: 'INVALID_JSON', message: 'request body is not valid JSON' }
-  }
-  if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
-    return { statusCode: 400, code: 'INVALID_JSON', message: 'request body is not valid JSON' }
-  }
-  if (fastifyError.statusCode === 429) {
-    return { statusCode: 429, code: 'RATE_LIMITED', message: fastifyError.message ?? 'too many requests' }
-  }
-  if (isDependencyError(error)) {
-    return {
-      statusCode: 503,
-      code: 'DEPENDENCY_UNAVAILABLE',
-      message: 'a dependency is unavailable; retry shortly',
-    }
-  }
-  const status = fastifyError.statusCode
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { statusCode: status, code: 'BAD_REQUEST', message: fastifyError.message ?? 'bad request' }
-  }
-  return { statusCode: 500, code: 'INTERNAL', message: 'internal error' }
+/** What the mapping reads of a thrown value (ours, Fastify's, or anything with a `code`). */
+interface ErrorFacts {
+  code?: unknown
+  message?: unknown
+  statusCode?: unknown
+  validation?: unknown
+  retryAfterS?: unknown
 }
 
 /**
- * The one place a service turns errors into responses: `{ code, message }` (plus `details` for validation),
- * the right status, and a 5xx logged once with its code (never a stack) and never shown to the client.
+ * The one route from an error to what a client sees: the error's `code`, looked up in the service's fault model;
+ * the entry's `status`, its `answersAs` code (a dependency's `PG_ERR_…` answers as `DEPENDENCY_UNAVAILABLE`) and
+ * its `retryAfterS` (the error's own wins); an error without such a code answers with the first in its `cause`
+ * chain that has one. Fastify's parse failures become the shared codes first; a code
+ * without a `status` — or no code — is a 500 `INTERNAL`. A 4xx carries the error's message; a 5xx only an
+ * `HttpError`'s (written for clients), else a fixed one.
+ * @example
+ * const clientErrorOf = createClientErrors(faults)
+ * clientErrorOf(new PostgresError('PG_ERR_UNREACHABLE', '…')) // { statusCode: 503, code: 'DEPENDENCY_UNAVAILABLE', … }
  */
-export function installErrorHandler(app: FastifyInstance): void {
+export function createClientErrors(faults: FaultModel): (error: unknown) => ClientError {
+  const unanswerable = faults.codes.filter((code) => {
+    const target = faults.lookup(code)?.answersAs
+    return target !== undefined && faults.lookup(target)?.status === undefined
+  })
+  const internal = faults.lookup('INTERNAL')
+  if (internal?.status === undefined || unanswerable.length > 0)
+    throw new TypeError(
+      `the fault model must declare INTERNAL and every answersAs target (${unanswerable.join(', ') || 'INTERNAL'})`,
+    )
+  const answerable = (code: unknown) => {
+    const entry = typeof code === 'string' ? faults.lookup(code) : undefined
+    return entry?.status === undefined ? undefined : entry
+  }
+  // The error's own code, else the first in its `cause` chain that reaches HTTP (a wrapped `PG_ERR_…`).
+  const declaredIn = (error: unknown): DeclaredFault | undefined => {
+    let current = error
+    for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+      const entry = answerable((current as { code?: unknown }).code)
+      if (entry) return entry
+      current = (current as { cause?: unknown }).cause
+    }
+    return undefined
+  }
+
+  return (error) => {
+    const facts = (typeof error === 'object' && error !== null ? error : {}) as ErrorFacts
+    const message = typeof facts.message === 'string' ? facts.message : ''
+    let entry: DeclaredFault = internal
+    let clientMessage = message
+    const framework = typeof facts.code === 'string' ? FRAMEWORK_CODES[facts.code] : undefined
+    if (facts.validation) entry = answerable('VALIDATION_FAILED') ?? internal
+    else if (framework) [entry, clientMessage] = [answerable(framework.code) ?? internal, framework.message]
+    else if (error instanceof SyntaxError && facts.statusCode === 400)
+      [entry, clientMessage] = [answerable('INVALID_JSON') ?? internal, 'request body is not valid JSON']
+    else if (declaredIn(error)) entry = declaredIn(error)!
+    // Any other request Fastify refused (a bad URL, a bad content length): the client's, never a 5xx.
+    else if (typeof facts.statusCode === 'number' && facts.statusCode >= 400 && facts.statusCode < 500)
+      entry = answerable('BAD_REQUEST') ?? internal
+    const shown = entry.answersAs === undefined ? entry : faults.lookup(entry.answersAs)!
+    const statusCode = entry.status!
+    if (statusCode >= 500 && !(error instanceof HttpError && shown === entry))
+      clientMessage = SAFE_MESSAGES[shown.code] ?? shown.meaning
+    const retryAfterS =
+      typeof facts.retryAfterS === 'number' ? facts.retryAfterS : (entry.retryAfterS ?? shown.retryAfterS)
+    return {
+      statusCode,
+      code: shown.code,
+      message: clientMessage || shown.meaning,
+      ...(error instanceof HttpError && error.details !== undefined && { details: error.details }),
+      ...(retryAfterS !== undefined && { retryAfterS }),
+    }
+  }
+}
+
+/** Sends `{ code, message, details? }` with the status and `Retry-After` of a client error. */
+export function sendClientError(reply: FastifyReply, clientError: ClientError): FastifyReply {
+  if (clientError.retryAfterS !== undefined) void reply.header('retry-after', String(clientError.retryAfterS))
+  const body: Record<string, unknown> = { code: clientError.code, message: clientError.message }
+  if (clientError.details !== undefined) body.details = clientError.details
+  return reply.status(clientError.statusCode).send(body)
+}
+
+/**
+ * The one place a service turns errors into responses (`createClientErrors` with the service's fault model),
+ * and the 404 handler. A 5xx is logged once with its code (never a stack) and never shown to the client.
+ * @example installErrorHandler(app, faults) // faults = createServiceFaultModel(BACKEND_FAULTS)
+ */
+export function installErrorHandler(app: FastifyInstance, faults: FaultModel): void {
+  const clientErrorOf = createClientErrors(faults)
   app.setErrorHandler((error, request, reply) => {
-    const clientError = toClientError(error)
+    const clientError = clientErrorOf(error)
     if (clientError.statusCode >= 500) {
       request.log.error({ err: serializeError(error), code: clientError.code }, 'request failed')
     }
-    if (clientError.statusCode === 503) void reply.header('retry-after', '5')
-    const body: Record<string, unknown> = { code: clientError.code, message: clientError.message }
-    if (clientError.details !== undefined) body.details = clientError.details
-    return reply.status(clientError.statusCode).send(body)
+    return sendClientError(reply, clientError)
   })
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+    sendClientError(
+      reply,
+      clientErrorOf(new HttpError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    ),
   )
 }

@@ -42,12 +42,14 @@ export const SERVICE_FAULTS = defineFaults('@tarmac/service', {
   RATE_LIMITED: clientError(429, 'too many requests', 'wait for `retry-after`'),
   SERVICE_STARTING: {
     status: 503,
+    retryAfterS: 5,
     defers: true,
     meaning: 'the service is still starting (its `/health/startup` shows the phase)',
     action: 'retry after `retry-after`',
   },
   SERVICE_STOPPING: {
     status: 503,
+    retryAfterS: 5,
     domain: 'infrastructure',
     layer: 'process',
     meaning: 'the service is shutting down',
@@ -55,6 +57,7 @@ export const SERVICE_FAULTS = defineFaults('@tarmac/service', {
   },
   DEPENDENCY_UNAVAILABLE: {
     status: 503,
+    retryAfterS: 5,
     defers: true,
     domain: 'infrastructure',
     meaning: 'a dependency (database, cache…) refused, reset or timed out',
@@ -94,25 +97,27 @@ export const SHARED_ERROR_CODES = [
 ] as const satisfies readonly ServiceErrorCode[]
 
 /**
- * An error that reaches a client: `code` (a service's own codes are strings too), an HTTP status, a message
- * safe to show. Services throw it; the one error handler turns it into `{ code, message }`.
- * @example throw new HttpError(404, 'THREAD_NOT_FOUND', 'no such thread')
+ * An error written for a client: a `code` its service's fault model declares (the shared ones here, or the
+ * service's own), a message safe to show even on a 5xx. The status is the catalog entry's, never the thrower's:
+ * the one error handler looks it up.
+ * @example throw new HttpError('THREAD_NOT_FOUND', 'no such thread')
  */
 export class HttpError extends Error {
   override readonly name = 'HttpError'
+  /** Optional structured detail for the client (e.g. which fields failed validation). Never internals. */
+  readonly details: unknown
+  /** `Retry-After` for this answer, when it differs from the entry's (a rate limit's remaining window). */
+  readonly retryAfterS: number | undefined
 
   constructor(
-    readonly statusCode: number,
     readonly code: string,
     message: string,
-    options?: { cause?: unknown; details?: unknown },
+    options?: { cause?: unknown; details?: unknown; retryAfterS?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.details = options?.details
+    this.retryAfterS = options?.retryAfterS
   }
-
-  /** Optional structured detail for the client (e.g. which fields failed validation). Never internals. */
-  readonly details: unknown
 }
 
 export interface ConfigProblem {

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify'
+import { sendClientError } from './error-handler.js'
+import { SERVICE_FAULTS } from './errors.js'
 
 /** Where a service is in its life, as far as serving requests goes. */
 export type ServingState = 'starting' | 'serving' | 'stopping'
@@ -27,7 +29,8 @@ export function installReadinessGate(
     const code = state === 'starting' ? 'SERVICE_STARTING' : 'SERVICE_STOPPING'
     const message =
       state === 'starting' ? 'the service is starting; retry shortly' : 'the service is shutting down'
-    await reply.status(503).header('retry-after', '5').send({ code, message })
+    const { status, retryAfterS } = SERVICE_FAULTS.specs[code]
+    await sendClientError(reply, { statusCode: status, code, message, retryAfterS })
   })
   return {
     set(next) {

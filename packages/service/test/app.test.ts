@@ -1,27 +1,56 @@
 import { Writable } from 'node:stream'
 import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
+import { defineFaults } from '@tarmac/faults'
+import { PostgresError } from '@tarmac/postgres'
 import { createStartup } from '@tarmac/startup'
 import {
   createHttpServerComponent,
   createLogger,
+  createServiceFaultModel,
   HttpError,
   installErrorHandler,
   installReadinessGate,
 } from '../src/index.js'
 
+const OWN_FAULTS = defineFaults('svc', {
+  THREAD_NOT_FOUND: { status: 404, domain: 'application', layer: 'client', meaning: 'm', action: 'a' },
+  SVC_LOGIN_FAILED: {
+    status: 401,
+    answersAs: 'UNAUTHORIZED',
+    domain: 'application',
+    layer: 'client',
+    meaning: 'm',
+    action: 'a',
+  },
+})
+
 function buildApp() {
   const app = Fastify({ bodyLimit: 1024 })
-  installErrorHandler(app)
+  installErrorHandler(app, createServiceFaultModel(OWN_FAULTS))
   app.post('/echo', async (request) => ({ got: request.body }))
   app.get('/missing-thread', () => {
-    throw new HttpError(404, 'THREAD_NOT_FOUND', 'no such thread')
+    throw new HttpError('THREAD_NOT_FOUND', 'no such thread')
+  })
+  app.get('/login', () => {
+    throw Object.assign(new Error('bad token'), { code: 'SVC_LOGIN_FAILED' })
+  })
+  app.get('/limited', () => {
+    throw new HttpError('RATE_LIMITED', 'too many attempts; retry in 7 s', { retryAfterS: 7 })
   })
   app.get('/boom', () => {
     throw new Error('secret internals at /srv/app/db.ts:42 password=hunter2')
   })
+  app.get('/undeclared', () => {
+    throw new HttpError('NOT_IN_ANY_CATALOG', 'whatever')
+  })
   app.get('/db-down', () => {
-    throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
+    throw new PostgresError('PG_ERR_UNREACHABLE', 'connect ECONNREFUSED 10.0.0.7:5432 (db.internal)')
+  })
+  app.get('/db-down-wrapped', () => {
+    throw new Error('listing threads failed', {
+      cause: new PostgresError('PG_ERR_TOO_MANY_CONNECTIONS', 'sorry, too many clients already'),
+    })
   })
   app.get('/health/live', () => ({ status: 'pass' }))
   return app
@@ -67,19 +96,47 @@ describe('installErrorHandler', () => {
     expect(notFound.json()).toEqual({ code: 'NOT_FOUND', message: 'no route GET /nope' })
   })
 
-  it('passes HttpError through, hides internals of unknown errors, and maps dependency errors to 503', async () => {
+  it('answers with the catalog entry of the thrown code: status, answersAs, Retry-After; internals hidden', async () => {
     app = buildApp()
     const missing = await app.inject({ method: 'GET', url: '/missing-thread' })
     expect(missing.statusCode).toBe(404)
     expect(missing.json()).toEqual({ code: 'THREAD_NOT_FOUND', message: 'no such thread' })
+    const login = await app.inject({ method: 'GET', url: '/login' })
+    expect(login.statusCode).toBe(401)
+    expect(login.json()).toEqual({ code: 'UNAUTHORIZED', message: 'bad token' })
+    const limited = await app.inject({ method: 'GET', url: '/limited' })
+    expect(limited.statusCode).toBe(429)
+    expect(limited.headers['retry-after']).toBe('7')
     const boom = await app.inject({ method: 'GET', url: '/boom' })
     expect(boom.statusCode).toBe(500)
     expect(boom.json()).toEqual({ code: 'INTERNAL', message: 'internal error' })
     expect(boom.body).not.toContain('hunter2')
-    const down = await app.inject({ method: 'GET', url: '/db-down' })
-    expect(down.statusCode).toBe(503)
-    expect(down.json()).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' })
-    expect(down.headers['retry-after']).toBe('5')
+    const undeclared = await app.inject({ method: 'GET', url: '/undeclared' })
+    expect(undeclared.statusCode).toBe(500)
+    expect(undeclared.json()).toMatchObject({ code: 'INTERNAL' })
+    for (const url of ['/db-down', '/db-down-wrapped']) {
+      const down = await app.inject({ method: 'GET', url })
+      expect(down.statusCode, url).toBe(503)
+      expect(down.json(), url).toEqual({
+        code: 'DEPENDENCY_UNAVAILABLE',
+        message: 'a dependency is unavailable; retry shortly',
+      })
+      expect(down.headers['retry-after'], url).toBe('5')
+    }
+  })
+
+  it('refuses a fault model that lacks INTERNAL or a code some entry answers as', () => {
+    const orphan = defineFaults('orphan', {
+      ORPHAN: {
+        status: 503,
+        answersAs: 'NOWHERE',
+        domain: 'infrastructure',
+        layer: 'tcp',
+        meaning: 'm',
+        action: 'a',
+      },
+    })
+    expect(() => installErrorHandler(Fastify(), createServiceFaultModel(orphan))).toThrow(/ORPHAN/)
   })
 })
 

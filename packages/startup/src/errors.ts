@@ -1,23 +1,10 @@
-/**
- * How `@tarmac/faults` declares a code, restated structurally (this catalog predates the dependency and its
- * loose shape is all a consumer needs); `@tarmac/faults`' `createFaultModel` validates it wherever it is used.
- */
-interface StartupFaultSpec {
-  readonly meaning: string
-  readonly action: string
-  readonly domain?: 'application' | 'infrastructure' | 'configuration'
-  readonly layer?: string
-  readonly defers?: boolean
-}
+import { defineFaults } from '@tarmac/faults'
 
-const programmingError = (meaning: string, action: string): StartupFaultSpec => ({
-  domain: 'application',
-  layer: 'application',
-  meaning,
-  action,
-})
+const programmingError = (meaning: string, action: string) =>
+  ({ domain: 'application', layer: 'application', meaning, action }) as const
 
-const STARTUP_FAULT_SPECS = Object.freeze({
+/** The codes with their fault domain and layer: a `@tarmac/faults` catalog, validated where it is declared. */
+export const STARTUP_FAULTS = defineFaults('@tarmac/startup', {
   STARTUP_ERR_INVALID_OPTIONS: programmingError(
     '`createStartup` options are wrong; the message lists every problem',
     'fix the listed options',
@@ -85,19 +72,10 @@ const STARTUP_FAULT_SPECS = Object.freeze({
     'a `stop` threw (recorded as `stopError`; exit code 1)',
     "fix the component's `stop`",
   ),
-} satisfies Record<string, StartupFaultSpec>)
+})
 
 /** Every code `@tarmac/startup` can throw or record. Each is documented in the package README. */
-export const STARTUP_ERROR_CODES = Object.freeze(
-  Object.keys(STARTUP_FAULT_SPECS),
-) as readonly (keyof typeof STARTUP_FAULT_SPECS)[]
-
-/** The codes with their fault domain and layer: a `@tarmac/faults` catalog. */
-export const STARTUP_FAULTS = Object.freeze({
-  owner: '@tarmac/startup',
-  specs: STARTUP_FAULT_SPECS,
-  codes: STARTUP_ERROR_CODES,
-})
+export const STARTUP_ERROR_CODES = STARTUP_FAULTS.codes
 export type StartupErrorCode = (typeof STARTUP_ERROR_CODES)[number]
 
 /** The one error class of this package; `code` is from a closed list, `cause` is kept. */

@@ -9,6 +9,7 @@ import {
   type Logger,
   type ServingState,
 } from '@tarmac/service'
+import { faults } from './faults.js'
 import type { AuthConfig } from './options.js'
 import { AUTH_DEFAULTS } from './options.js'
 import { createRateLimitCounter } from './rate-limit-counter.js'
@@ -40,7 +41,7 @@ export function createAuthServer(config: AuthConfig, logger: Logger): AuthServer
     // loopback), or any client could pick its own address, and a fresh bucket with it.
     trustProxy: trustFunction(config.TRUST_PROXY),
   })
-  installErrorHandler(app)
+  installErrorHandler(app, faults)
   return { app, gate: installReadinessGate(app) }
 }
 

@@ -1,7 +1,5 @@
 import type pg from 'pg'
-import { toPostgresError } from '@tarmac/postgres'
-import { HttpError } from '@tarmac/service'
-import { DependencyError } from './errors.js'
+import { isTransientPostgresError, toPostgresError } from '@tarmac/postgres'
 
 /** What the stores need of a connection or pool. */
 export interface Queryable {
@@ -11,29 +9,19 @@ export interface Queryable {
   ): Promise<pg.QueryResult<Row>>
 }
 
-/** The service's view of Postgres: queries and transactions whose outages surface as `DependencyError`. */
+/** The service's view of Postgres: queries and transactions whose outages surface as a `PostgresError`. */
 export interface AuthDatabase extends Queryable {
   /** Runs `work` in one transaction on one pooled connection; rolls back when it throws. */
   transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T>
 }
 
 /**
- * Postgres being away (refused, reset, timed out, out of slots, pool exhausted) → `DependencyError`, which the
- * shared error handler answers with 503 `DEPENDENCY_UNAVAILABLE`. Anything else (a constraint, a bug) passes
- * through unchanged.
+ * Postgres being away (refused, reset, timed out, out of slots, pool exhausted) → a `PostgresError` whose code's
+ * catalog entry the shared error handler answers with: 503 `DEPENDENCY_UNAVAILABLE`. Anything else (a
+ * constraint, a bug, an `AuthError`) passes through unchanged.
  */
 export function asDependencyError(error: unknown): unknown {
-  if (error instanceof HttpError || error instanceof DependencyError) return error
-  const mapped = toPostgresError(error)
-  const clientTimeout = error instanceof Error && /Query read timeout/i.test(error.message)
-  if (mapped.retryable || clientTimeout) {
-    return new DependencyError(
-      clientTimeout ? 'PG_ERR_TIMEOUT' : mapped.code,
-      `postgres is unavailable: ${mapped.message}`,
-      { cause: error },
-    )
-  }
-  return error
+  return isTransientPostgresError(error) ? toPostgresError(error, { what: 'postgres is unavailable' }) : error
 }
 
 /** Wraps a pool so every query and transaction maps outages with `asDependencyError`. */

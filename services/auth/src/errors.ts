@@ -31,17 +31,13 @@ export const AUTH_FAULTS = defineFaults('@tarmac/auth', {
   ),
   AUTH_ERR_KEYS_UNAVAILABLE: {
     status: 503,
+    retryAfterS: 5,
     domain: 'application',
     layer: 'application',
     meaning: 'signing keys not loaded yet (only if a request slips past the readiness gate)',
     action: 'retry shortly',
   },
 })
-
-/** HTTP status of each of the auth service's own codes. */
-export const AUTH_ERROR_STATUS = Object.freeze(
-  Object.fromEntries(AUTH_FAULTS.codes.map((code) => [code, AUTH_FAULTS.specs[code].status])),
-) as Readonly<Record<AuthErrorCode, number>>
 
 export type AuthErrorCode = (typeof AUTH_FAULTS.codes)[number]
 export const AUTH_ERROR_CODES = AUTH_FAULTS.codes
@@ -50,27 +46,11 @@ export const AUTH_ERROR_CODES = AUTH_FAULTS.codes
 export const SHARED_ERROR_CODES_USED = [...SHARED_ERROR_CODES, 'UNAUTHORIZED'] as const
 
 /**
- * An auth failure a client sees as `{ code, message }` with the code's status.
+ * An auth failure a client sees as `{ code, message }` with the status of the code's catalog entry.
  * @example throw new AuthError('EMAIL_TAKEN', 'an account with this email exists')
  */
 export class AuthError extends HttpError {
   constructor(code: AuthErrorCode, message: string, options?: { cause?: unknown }) {
-    super(AUTH_ERROR_STATUS[code], code, message, options)
-  }
-}
-
-/**
- * Marks a database failure that means "Postgres is not there right now" so the shared error handler answers
- * 503 `DEPENDENCY_UNAVAILABLE` instead of 500.
- */
-export class DependencyError extends Error {
-  override readonly name = 'DependencyError'
-  readonly dependencyUnavailable = true
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
+    super(code, message, options)
   }
 }

@@ -15,11 +15,5 @@ export type { SigningKeys, SigningKeysOptions } from './signing-keys.js'
 export { REFRESH_TOKEN_PREFIX } from './refresh-tokens.js'
 export { PASSWORD_KDF, PASSWORD_MIN_LENGTH } from './password.js'
 export { normalizeEmail, normalizeDisplayName } from './identity.js'
-export {
-  AuthError,
-  DependencyError,
-  AUTH_ERROR_CODES,
-  AUTH_ERROR_STATUS,
-  SHARED_ERROR_CODES_USED,
-} from './errors.js'
+export { AuthError, AUTH_ERROR_CODES, SHARED_ERROR_CODES_USED } from './errors.js'
 export type { AuthErrorCode } from './errors.js'

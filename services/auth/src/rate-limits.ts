@@ -57,14 +57,13 @@ export function rateLimitsWith(
     by === 'account'
       ? `${group}:account:${accountKeyOf(emailOf(request))}`
       : `${group}:ip:${clientIpKeyOf(request.ip, options.ipv6PrefixBits)}`
-  return (group) => async (request, reply) => {
+  return (group) => async (request) => {
     for (const by of RATE_LIMIT_GROUPS[group]) {
       const max = by === 'account' ? options.perAccount : perIpOf(group)
       const { count, resetInMs } = await counter.hit(keyOf(group, by, request), options.windowMs)
       if (count > max) {
         const retryAfterS = Math.max(1, Math.ceil(resetInMs / 1000))
-        void reply.header('retry-after', String(retryAfterS))
-        throw new HttpError(429, 'RATE_LIMITED', `too many attempts; retry in ${retryAfterS} s`)
+        throw new HttpError('RATE_LIMITED', `too many attempts; retry in ${retryAfterS} s`, { retryAfterS })
       }
     }
   }

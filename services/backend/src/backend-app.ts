@@ -2,10 +2,11 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
 import { healthPlugin, type HealthRegistry } from '@tarmac/health'
 import { probeConnects } from '@tarmac/postgres'
+import { CLOSE_CODES } from '@tarmac/protocol'
 import { installErrorHandler, installReadinessGate, type Logger, type ServingState } from '@tarmac/service'
 import type { ResourceHandle, Startup } from '@tarmac/startup'
 import type { ChatService } from './chat-service.js'
-import { CLOSE_CODES } from './errors.js'
+import { faults } from './faults.js'
 import type { BackendConfig } from './options.js'
 import { registerRestRoutes } from './rest-routes.js'
 import type { TokenVerifier } from './token-verifier.js'
@@ -19,7 +20,7 @@ export interface BackendApp {
 
 export function createBackendApp(logger: Logger): BackendApp {
   const app = Fastify({ loggerInstance: logger, bodyLimit: 64 * 1024 })
-  installErrorHandler(app)
+  installErrorHandler(app, faults)
   return { app, gate: installReadinessGate(app) }
 }
 

@@ -2,6 +2,9 @@ import { defineFaults } from '@tarmac/faults'
 import { causeChain } from '@tarmac/startup'
 import { SHARED_ERROR_CODES } from '@tarmac/service'
 
+/** A dependency away at run time (auth's JWKS, Redis, the provider): 503, as `DEPENDENCY_UNAVAILABLE`. */
+const AT_RUN_TIME_A_503 = { status: 503, answersAs: 'DEPENDENCY_UNAVAILABLE' } as const
+
 const client = (where: string, meaning: string, action: string, status?: number) =>
   ({
     where,
@@ -20,7 +23,8 @@ const client = (where: string, meaning: string, action: string, status?: number)
  */
 export const BACKEND_FAULTS = defineFaults('@tarmac/backend', {
   BACKEND_ERR_JWKS_UNAVAILABLE: {
-    where: 'startup (exit 3)',
+    where: 'startup (exit 3); 503 at run time',
+    ...AT_RUN_TIME_A_503,
     domain: 'infrastructure',
     layer: 'auth-service',
     meaning: "the auth service's JWKS could not be fetched (refused, HTTP error, no keys) until the deadline",
@@ -28,6 +32,7 @@ export const BACKEND_FAULTS = defineFaults('@tarmac/backend', {
   },
   BACKEND_ERR_PROVIDER_UNAVAILABLE: {
     where: 'startup (exit 3)',
+    ...AT_RUN_TIME_A_503,
     domain: 'infrastructure',
     layer: 'provider',
     meaning:
@@ -35,7 +40,8 @@ export const BACKEND_FAULTS = defineFaults('@tarmac/backend', {
     action: 'fix `OPENAI_BASE_URL` / `OPENAI_API_KEY`, or use `LLM_PROVIDER=local`',
   },
   BACKEND_ERR_REDIS_UNAVAILABLE: {
-    where: 'startup (exit 3)',
+    where: 'startup (exit 3); 503 at run time',
+    ...AT_RUN_TIME_A_503,
     domain: 'infrastructure',
     layer: 'redis',
     meaning: '`REDIS_URL` is set but Redis did not answer PING',
@@ -98,11 +104,15 @@ export const BACKEND_FAULTS = defineFaults('@tarmac/backend', {
     'a frame other than `auth` before authentication',
     'authenticate first',
   ),
-  AUTH_FAILED: client(
-    'error frame + 4401',
-    'the token is invalid, expired, or signed by an unknown key',
-    'get a new access token and reconnect',
-  ),
+  AUTH_FAILED: {
+    ...client(
+      '401 `UNAUTHORIZED` / error frame + 4401',
+      'the token is invalid, expired, or signed by an unknown key',
+      'get a new access token and reconnect',
+      401,
+    ),
+    answersAs: 'UNAUTHORIZED',
+  },
   ALREADY_AUTHENTICATED: client(
     'error frame',
     "an `auth` frame with a token for another user than the socket's",
@@ -178,22 +188,21 @@ export type BackendErrorCode = (typeof BACKEND_ERROR_CODES)[number]
 /** Codes of `@tarmac/service` the backend answers with; documented again in this README for clients. */
 export const SHARED_ERROR_CODES_USED = [...SHARED_ERROR_CODES, 'UNAUTHORIZED'] as const
 
-/** WebSocket close codes the backend uses. */
-export { CLOSE_CODES } from '@tarmac/protocol'
-
-/** A backend failure with a code from the closed list; `dependencyUnavailable` maps it to 503 over HTTP. */
+/**
+ * A backend failure with a code from the closed list. Over HTTP its catalog entry gives the status (the one
+ * error handler reads it); a WebSocket `error` frame carries the code as is, unless its entry answers with a
+ * 5xx (a dependency away: `DEPENDENCY_UNAVAILABLE`, as over HTTP).
+ */
 export class BackendError extends Error {
   override readonly name = 'BackendError'
   constructor(
     readonly code: BackendErrorCode,
     message: string,
-    options?: { cause?: unknown; dependencyUnavailable?: boolean; permanent?: boolean },
+    options?: { cause?: unknown; permanent?: boolean },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
-    this.dependencyUnavailable = options?.dependencyUnavailable ?? false
     this.permanent = options?.permanent ?? false
   }
-  readonly dependencyUnavailable: boolean
   /** Retrying will not help (a rejected API key): startup stops retrying at once. */
   readonly permanent: boolean
 }

@@ -99,7 +99,6 @@ export class FleetCaps {
       redis.disconnect()
       throw new BackendError('BACKEND_ERR_REDIS_UNAVAILABLE', `redis (caps): ${networkReasonOf(error)}`, {
         cause: error,
-        dependencyUnavailable: true,
       })
     } finally {
       signal.removeEventListener('abort', abort)

@@ -121,7 +121,7 @@ export function createOpenAiAssistant(options: OpenAiAssistantOptions): Assistan
         throw new BackendError(
           'BACKEND_ERR_PROVIDER_UNAVAILABLE',
           `assistant provider at ${shownBase} unreachable: ${networkReasonOf(error)}`,
-          { cause: error, dependencyUnavailable: true },
+          { cause: error },
         )
       }
       await response.body?.cancel()

@@ -29,7 +29,6 @@ async function connectRedis(url: string, name: string, signal: AbortSignal): Pro
     const reason = networkReasonOf(lastError ?? error)
     throw new BackendError('BACKEND_ERR_REDIS_UNAVAILABLE', `redis at ${safeAddress(url)}: ${reason}`, {
       cause: lastError ?? error,
-      dependencyUnavailable: true,
     })
   } finally {
     signal.removeEventListener('abort', abort)
@@ -41,10 +40,7 @@ function unavailable(operation: string, cause: unknown): BackendError {
   return new BackendError(
     'BACKEND_ERR_REDIS_UNAVAILABLE',
     `redis ${operation} failed: ${networkReasonOf(cause)}`,
-    {
-      cause,
-      dependencyUnavailable: true,
-    },
+    { cause },
   )
 }
 

@@ -8,24 +8,7 @@ import {
 } from '@tarmac/protocol'
 import { HttpError } from '@tarmac/service'
 import type { ChatService } from './chat-service.js'
-import { BackendError } from './errors.js'
 import type { Identity, TokenVerifier } from './token-verifier.js'
-
-/** HTTP status of the backend's own client codes. */
-const STATUS_OF: Partial<Record<string, number>> = {
-  THREAD_NOT_FOUND: 404,
-  INVALID_CURSOR: 400,
-  AUTH_FAILED: 401,
-}
-
-/** Turns a `BackendError` into the `HttpError` the shared error handler answers with. */
-export function toHttpError(error: unknown): unknown {
-  if (!(error instanceof BackendError)) return error
-  const status = STATUS_OF[error.code]
-  if (status === 401) return new HttpError(401, 'UNAUTHORIZED', error.message, { cause: error })
-  if (status) return new HttpError(status, error.code, error.message, { cause: error })
-  return error
-}
 
 const pageQuery = {
   type: 'object',
@@ -38,7 +21,8 @@ const pageQuery = {
 
 /**
  * `/api/threads…`: every route needs `Authorization: Bearer <access JWT>`, and every query is scoped to
- * the token's user, so another user's thread is a 404. Services are read late (they start after `init`,
+ * the token's user, so another user's thread is a 404. Errors go to the service's one error handler, which
+ * answers each code with its catalog entry (`THREAD_NOT_FOUND` 404, `AUTH_FAILED` 401 `UNAUTHORIZED`…). Services are read late (they start after `init`,
  * when the routes must already be declared); the readiness gate keeps requests out until then.
  */
 export function registerRestRoutes(
@@ -48,28 +32,18 @@ export function registerRestRoutes(
   async function identify(request: FastifyRequest): Promise<Identity> {
     const header = request.headers.authorization ?? ''
     const match = /^Bearer\s+(\S+)$/i.exec(header)
-    if (!match) throw new HttpError(401, 'UNAUTHORIZED', 'send Authorization: Bearer <access token>')
-    return services()
-      .verifier.verify(match[1]!)
-      .catch((error: unknown) => {
-        throw toHttpError(error)
-      })
+    if (!match) throw new HttpError('UNAUTHORIZED', 'send Authorization: Bearer <access token>')
+    return services().verifier.verify(match[1]!)
   }
 
   app.register(
     async (api) => {
-      // Rethrown errors reach the service-wide handler, which answers { code, message }.
-      api.setErrorHandler(async (error) => {
-        throw toHttpError(error)
-      })
-
       api.post<{ Body: unknown }>('/threads', async (request, reply) => {
         const { userId } = await identify(request)
         // The body is optional (no body: an untitled thread), so it is checked here rather than by a schema.
         const body = newThreadBodySchema.safeParse(request.body ?? {})
         if (!body.success) {
           throw new HttpError(
-            400,
             'VALIDATION_FAILED',
             `body: ${body.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
           )

@@ -21,7 +21,7 @@ export interface Identity {
 export interface TokenVerifier {
   /**
    * Resolves the identity, or throws `BackendError('AUTH_FAILED')` (expired, bad signature, wrong audience…),
-   * or a `dependencyUnavailable` `BACKEND_ERR_JWKS_UNAVAILABLE` when no held key fits and the JWKS cannot be
+   * or `BACKEND_ERR_JWKS_UNAVAILABLE` (its catalog entry: 503 `DEPENDENCY_UNAVAILABLE`) when no held key fits and the JWKS cannot be
    * fetched (the token may be fine: 503, not 401).
    */
   verify(token: string): Promise<Identity>
@@ -41,7 +41,7 @@ export async function fetchJwks(jwksUrl: string, signal: AbortSignal): Promise<J
     throw new BackendError(
       'BACKEND_ERR_JWKS_UNAVAILABLE',
       `auth JWKS at ${jwksUrl} unreachable: ${networkReasonOf(error)}`,
-      { cause: error, dependencyUnavailable: true },
+      { cause: error },
     )
   }
   if (!response.ok) {
@@ -49,14 +49,11 @@ export async function fetchJwks(jwksUrl: string, signal: AbortSignal): Promise<J
     throw new BackendError(
       'BACKEND_ERR_JWKS_UNAVAILABLE',
       `auth JWKS at ${jwksUrl} answered HTTP ${response.status}`,
-      { dependencyUnavailable: true },
     )
   }
   const body = (await response.json().catch(() => null)) as { keys?: unknown } | null
   if (!body || !Array.isArray(body.keys) || body.keys.length === 0) {
-    throw new BackendError('BACKEND_ERR_JWKS_UNAVAILABLE', `auth JWKS at ${jwksUrl} holds no keys`, {
-      dependencyUnavailable: true,
-    })
+    throw new BackendError('BACKEND_ERR_JWKS_UNAVAILABLE', `auth JWKS at ${jwksUrl} holds no keys`)
   }
   return body as JSONWebKeySet
 }
@@ -68,7 +65,7 @@ const JWKS_FETCH_TIMEOUT_MS = 5_000
  * succeeds: a token whose `kid` is unknown refetches it (at most every `cooldownMs`, single-flight), and a set
  * older than `maxAgeMs` is refreshed in the background. A failed fetch never drops the last good set — a down
  * auth service must not turn every valid token into a 401 — and a token no held key can judge while the
- * fetch fails is a dependency failure (`dependencyUnavailable`: 503), not a bad token.
+ * fetch fails is a dependency failure (`BACKEND_ERR_JWKS_UNAVAILABLE`: 503), not a bad token.
  */
 class AuthKeySet {
   readonly #jwksUrl: string
@@ -122,12 +119,14 @@ class AuthKeySet {
 }
 
 const unavailable = (jwksUrl: string, cause: unknown): BackendError =>
-  cause instanceof BackendError && cause.dependencyUnavailable
+  isJwksUnavailable(cause)
     ? cause
     : new BackendError('BACKEND_ERR_JWKS_UNAVAILABLE', `auth JWKS at ${jwksUrl} could not be fetched`, {
         cause,
-        dependencyUnavailable: true,
       })
+
+const isJwksUnavailable = (error: unknown): error is BackendError =>
+  error instanceof BackendError && error.code === 'BACKEND_ERR_JWKS_UNAVAILABLE'
 
 /**
  * Verifies EdDSA access tokens against the auth service's JWKS (see `AuthKeySet`: key rotation needs no
@@ -156,7 +155,7 @@ export function createTokenVerifier(
           ...(typeof payload.exp === 'number' ? { expiresAtMs: payload.exp * 1000 } : {}),
         }
       } catch (error) {
-        if (error instanceof BackendError && error.dependencyUnavailable) throw error
+        if (isJwksUnavailable(error)) throw error
         throw new BackendError('AUTH_FAILED', 'invalid or expired access token', { cause: error })
       }
     },

@@ -1,8 +1,15 @@
 import type { WebSocket, RawData } from 'ws'
-import { errorFrame, type ClientFrame, type ClientFrameSchema, type ServerFrame } from '@tarmac/protocol'
-import { TokenBucket, toClientError } from '@tarmac/service'
+import {
+  CLOSE_CODES,
+  errorFrame,
+  type ClientFrame,
+  type ClientFrameSchema,
+  type ServerFrame,
+} from '@tarmac/protocol'
+import { TokenBucket } from '@tarmac/service'
 import type { ChatService } from './chat-service.js'
-import { BackendError, CLOSE_CODES } from './errors.js'
+import { BackendError } from './errors.js'
+import { clientErrorOf } from './faults.js'
 import { threadTopic, type BusEvent, type EventBus } from './event-bus.js'
 import type { Identity, TokenVerifier } from './token-verifier.js'
 import { parseClientFrame, refOfRefusedFrame } from './ws-protocol.js'
@@ -154,11 +161,11 @@ export class ChatConnection {
     } catch (error) {
       // Our own client codes as they are; anything else (a database or bus outage: DEPENDENCY_UNAVAILABLE,
       // a bug: INTERNAL) through the same mapping as HTTP, so a frame never fails without a code.
-      if (error instanceof BackendError && !error.dependencyUnavailable) {
+      const { code, message, statusCode } = clientErrorOf(error)
+      if (error instanceof BackendError && code !== 'DEPENDENCY_UNAVAILABLE') {
         this.send(errorFrame(error.code, error.message, ref))
         return
       }
-      const { code, message, statusCode } = toClientError(error)
       if (statusCode >= 500) this.#context.log.warn({ err: error, frame: frame.type, code }, 'frame failed')
       this.send(errorFrame(code, message, ref))
     }
@@ -220,7 +227,7 @@ export class ChatConnection {
         identity = await this.#context.verifier.verify(token)
       } catch (error) {
         if (current) throw error
-        const dependency = error instanceof BackendError && error.dependencyUnavailable
+        const dependency = clientErrorOf(error).code === 'DEPENDENCY_UNAVAILABLE'
         this.send(
           dependency
             ? errorFrame('DEPENDENCY_UNAVAILABLE', 'the auth service cannot be reached; retry shortly')

@@ -90,7 +90,7 @@ export async function createFrontendApp(options: FrontendAppOptions): Promise<Fa
     ...(loggerInstance ? { loggerInstance } : { logger: false }),
     trustProxy: trustFunction(trust),
   })
-  installErrorHandler(app)
+  installErrorHandler(app, faults)
   installSecurityHeaders(app, { hsts: config.NODE_ENV === 'production' })
 
   const registry = createHealthRegistry({

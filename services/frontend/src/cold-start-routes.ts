@@ -4,6 +4,7 @@ import { HttpError, verifyStartupReportCredential } from '@tarmac/service'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { ColdStartLog } from './cold-start-log.js'
+import type { FrontendErrorCode } from './errors.js'
 import { createIntakeThread, type IntakeThread } from './report-intake-thread.js'
 
 export interface ColdStartRoutesOptions {
@@ -65,19 +66,9 @@ export function registerColdStartRoutes(app: FastifyInstance, options: ColdStart
         onRequest: async (request, reply) => {
           const sender = senderOf(request)
           if (!sender)
-            return refuse(
-              reply,
-              401,
-              'STARTUP_REPORT_REJECTED',
-              "a startup report needs its service's credential",
-            )
+            return refuse(reply, 'STARTUP_REPORT_REJECTED', "a startup report needs its service's credential")
           if (inFlight >= log.bounds.maxConcurrentReports)
-            return refuse(
-              reply.header('retry-after', '1'),
-              503,
-              'STARTUP_REPORT_BUSY',
-              'too many reports at once',
-            )
+            return refuse(reply, 'STARTUP_REPORT_BUSY', 'too many reports at once')
           inFlight++
           senders.set(request, sender)
           // Released when the exchange ends, answered or aborted by the sender mid-body.
@@ -94,12 +85,11 @@ export function registerColdStartRoutes(app: FastifyInstance, options: ColdStart
       async (request, reply) => {
         const body = request.body
         if (!(body instanceof Uint8Array) && typeof body !== 'string')
-          throw new HttpError(400, 'VALIDATION_FAILED', 'not a startup report: no JSON body')
+          throw new HttpError('VALIDATION_FAILED', 'not a startup report: no JSON body')
         const outcome = await intake
           .intake(typeof body === 'string' ? Buffer.from(body) : body, Date.now(), log.bounds.recordMaxBytes)
           .catch((error: unknown) => {
             throw new HttpError(
-              503,
               'STARTUP_REPORT_INTAKE_UNAVAILABLE',
               'the collector cannot read reports now',
               {
@@ -108,27 +98,21 @@ export function registerColdStartRoutes(app: FastifyInstance, options: ColdStart
             )
           })
         if (!outcome.ok)
-          throw new HttpError(outcome.status, outcome.code, outcome.message, {
+          throw new HttpError(outcome.code, outcome.message, {
             ...(outcome.details && { details: outcome.details }),
           })
         const bound = senders.get(request)?.service
         if (bound !== undefined && outcome.service !== bound)
           throw new HttpError(
-            403,
             'STARTUP_REPORT_WRONG_SERVICE',
             `this credential writes ${bound}'s records only, not ${outcome.service}'s`,
           )
         try {
           await log.addAccepted(outcome)
         } catch (error) {
-          throw new HttpError(
-            503,
-            'STARTUP_REPORT_STORE_UNAVAILABLE',
-            'the collector cannot store reports now',
-            {
-              cause: error,
-            },
-          )
+          throw new HttpError('STARTUP_REPORT_STORE_UNAVAILABLE', 'the collector cannot store reports now', {
+            cause: error,
+          })
         }
         return reply.status(202).send({ accepted: true })
       },
@@ -149,9 +133,9 @@ export function registerColdStartRoutes(app: FastifyInstance, options: ColdStart
   })
   app.get('/startup-reports', async (request, reply) => {
     if (!readerAllowed(gateOf(request)))
-      throw new HttpError(401, 'UNAUTHORIZED', 'reading startup reports needs the health token')
+      throw new HttpError('UNAUTHORIZED', 'reading startup reports needs the health token')
     const filter = query.safeParse(request.query)
-    if (!filter.success) throw new HttpError(400, 'VALIDATION_FAILED', 'bad query')
+    if (!filter.success) throw new HttpError('VALIDATION_FAILED', 'bad query')
     const { service, sinceMs, cursor, limit } = filter.data
     await refreshed(log)
     const page = await log.page({
@@ -165,7 +149,7 @@ export function registerColdStartRoutes(app: FastifyInstance, options: ColdStart
 
   app.get('/status/cold-starts', async (request, reply) => {
     const filter = query.safeParse(request.query)
-    if (!filter.success) throw new HttpError(400, 'VALIDATION_FAILED', 'bad query')
+    if (!filter.success) throw new HttpError('VALIDATION_FAILED', 'bad query')
     const windowMs = filter.data.windowMs ?? 15 * 60_000
     const details = readerAllowed(gateOf(request))
     await refreshed(log)
@@ -187,9 +171,11 @@ async function refreshed(log: ColdStartLog): Promise<void> {
   }
 }
 
-function refuse(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+/** Refuses a report before its body is read; the error handler answers with the code's catalog entry. */
+function refuse(reply: FastifyReply, code: FrontendErrorCode, message: string): never {
   // `connection: close`: the unread body is not drained for a next request on this connection.
-  return reply.code(status).header('connection', 'close').send({ code, message })
+  void reply.header('connection', 'close')
+  throw new HttpError(code, message)
 }
 
 /** For whoever may see health details: everything but the failure's message (messages stay in the raw records). */

@@ -48,6 +48,7 @@ export const FRONTEND_FAULTS = defineFaults('@tarmac/frontend', {
   },
   STARTUP_REPORT_BUSY: {
     status: 503,
+    retryAfterS: 1,
     domain: 'application',
     layer: 'application',
     meaning:
@@ -57,6 +58,7 @@ export const FRONTEND_FAULTS = defineFaults('@tarmac/frontend', {
   },
   STARTUP_REPORT_STORE_UNAVAILABLE: {
     status: 503,
+    retryAfterS: 5,
     domain: 'infrastructure',
     layer: 'redis',
     meaning: "the collector's Redis (`REDIS_URL`) did not take the record",
@@ -64,6 +66,7 @@ export const FRONTEND_FAULTS = defineFaults('@tarmac/frontend', {
   },
   STARTUP_REPORT_INTAKE_UNAVAILABLE: {
     status: 503,
+    retryAfterS: 5,
     domain: 'application',
     layer: 'application',
     meaning:
@@ -73,7 +76,6 @@ export const FRONTEND_FAULTS = defineFaults('@tarmac/frontend', {
 })
 
 /** The frontend's own codes. */
-export const FRONTEND_ERROR_CODES = FRONTEND_FAULTS.codes
 export type FrontendErrorCode = (typeof FRONTEND_FAULTS.codes)[number]
 
 /** The body of a proxied request that got no answer: which service, and the network class of the failure. */

@@ -10,10 +10,9 @@ export interface IntakeAccepted {
   readonly json: string
 }
 
-/** Why a report body is refused, as the collector answers it. */
+/** Why a report body is refused, as the collector answers it (the status is the code's catalog entry's). */
 export interface IntakeRefused {
   readonly ok: false
-  readonly status: 400 | 413
   readonly code: 'VALIDATION_FAILED' | 'STARTUP_REPORT_TOO_LARGE'
   readonly message: string
   readonly details?: readonly { path: string; message: string }[]
@@ -35,13 +34,12 @@ export function intakeReport(
   try {
     value = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'))
   } catch {
-    return { ok: false, status: 400, code: 'VALIDATION_FAILED', message: 'not a startup report: not JSON' }
+    return { ok: false, code: 'VALIDATION_FAILED', message: 'not a startup report: not JSON' }
   }
   const parsed = coldStartRecordSchema.safeParse(value)
   if (!parsed.success)
     return {
       ok: false,
-      status: 400,
       code: 'VALIDATION_FAILED',
       message: 'not a startup report',
       details: parsed.error.issues
@@ -53,7 +51,6 @@ export function intakeReport(
   if (!fitted)
     return {
       ok: false,
-      status: 413,
       code: 'STARTUP_REPORT_TOO_LARGE',
       message: `the report does not fit in ${recordMaxBytes} bytes even trimmed`,
     }

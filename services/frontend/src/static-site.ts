@@ -45,7 +45,7 @@ export async function registerStaticSite(app: FastifyInstance, publicDir: string
     const path = request.url.split('?')[0] ?? '/'
     const lastSegment = path.slice(path.lastIndexOf('/') + 1)
     if (!hasIndex || isReserved(path) || lastSegment.includes('.')) {
-      throw new HttpError(404, 'NOT_FOUND', `no route ${request.method} ${path}`)
+      throw new HttpError('NOT_FOUND', `no route ${request.method} ${path}`)
     }
     return reply.header('cache-control', DOCUMENT_CACHE_CONTROL).sendFile('index.html')
   })
