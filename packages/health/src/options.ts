@@ -1,4 +1,4 @@
-import { parseOptions, type OptionsSchema } from '@tarmac/faults'
+import { parseOptions, type OptionsSchema } from '@tarmac/options'
 import { z } from 'zod'
 import type { HealthCheck } from './check.js'
 import type { KubernetesProbeOptions } from './kubernetes.js'
@@ -25,7 +25,7 @@ export interface ResolvedCheck extends Required<Omit<HealthCheck, 'componentId'>
   readonly component: string
 }
 
-// The schemas are built once, at module load, and parsed through `@tarmac/faults`' `parseOptions`, the path
+// The schemas are built once, at module load, and parsed through `@tarmac/options`' `parseOptions`, the path
 // every package shares. `satisfies Record<keyof …>` keeps each one in step with its interface.
 
 const positiveMs = z.number('must be a positive finite number').gt(0, 'must be a positive finite number')

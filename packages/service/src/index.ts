@@ -50,5 +50,3 @@ export {
   CONFIG_FAILURE_COMPONENT,
 } from './config-failure.js'
 export type { LoadConfigOrExitOptions } from './config-failure.js'
-export { TokenBucket } from '@tarmac/connector'
-export type { TokenBucketOptions } from '@tarmac/connector'

@@ -1,6 +1,7 @@
 import type { WebSocket, RawData } from 'ws'
 import { errorFrame, type ClientFrame, type ClientFrameSchema, type ServerFrame } from '@tarmac/protocol'
-import { TokenBucket, toClientError } from '@tarmac/service'
+import { TokenBucket } from '@tarmac/connector'
+import { toClientError } from '@tarmac/service'
 import type { ChatService } from './chat-service.js'
 import { BackendError, CLOSE_CODES } from './errors.js'
 import { threadTopic, type BusEvent, type EventBus } from './event-bus.js'
