@@ -12,7 +12,8 @@ const DEEPEST_FOLDER = 6
 /**
  * A relative import that climbs out of its workspace (`../../probe/src/…` from packages/postgres/src/x.ts,
  * `../../../packages/cli/test/…` from services/frontend/test/x.ts): one config per folder depth below the
- * workspace root, each forbidding one `../` more than the file has folders to climb.
+ * workspace root, each forbidding one `../` more than the file has folders to climb — except into the
+ * repository's scripts/ (tooling, not a package: services' build tests run its bundler).
  */
 const boundaryConfigs = [
   { files: ['**/*.{ts,tsx}'], rules: { 'no-restricted-imports': ['error', { patterns: [DEEP_IMPORT] }] } },
@@ -25,7 +26,8 @@ const boundaryConfigs = [
           patterns: [
             DEEP_IMPORT,
             {
-              regex: `^(\\.\\./){${depth + 1},}`,
+              // The repository's own tooling (scripts/, e.g. the service bundler a build test runs) is not a package.
+              regex: `^(\\.\\./){${depth + 1},}(?!\\.\\./|scripts/)`,
               message:
                 'this relative import leaves its workspace: import the other package by name (@tarmac/…), or move shared test helpers to @tarmac/testing',
             },
