@@ -1,6 +1,43 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
+// Package boundaries (CONTRIBUTING.md "Layout"): a workspace reaches another only through what its package.json
+// `exports` (its src/index.ts or a named subpath like `@tarmac/postgres/cluster`), never its src/ or dist/ files.
+const DEEP_IMPORT = {
+  group: ['@tarmac/*/src', '@tarmac/*/src/**', '@tarmac/*/dist', '@tarmac/*/dist/**'],
+  message: "another package's files are private: import what its src/index.ts exports (or export it there)",
+}
+const WORKSPACES = ['packages', 'services']
+const DEEPEST_FOLDER = 6
+/**
+ * A relative import that climbs out of its workspace (`../../probe/src/…` from packages/postgres/src/x.ts,
+ * `../../../packages/cli/test/…` from services/frontend/test/x.ts): one config per folder depth below the
+ * workspace root, each forbidding one `../` more than the file has folders to climb — except into the
+ * repository's scripts/ (tooling, not a package: services' build tests run its bundler).
+ */
+const boundaryConfigs = [
+  { files: ['**/*.{ts,tsx}'], rules: { 'no-restricted-imports': ['error', { patterns: [DEEP_IMPORT] }] } },
+  ...Array.from({ length: DEEPEST_FOLDER + 1 }, (_, depth) => ({
+    files: WORKSPACES.map((root) => `${root}/*/${'*/'.repeat(depth)}*.{ts,tsx}`),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            DEEP_IMPORT,
+            {
+              // The repository's own tooling (scripts/, e.g. the service bundler a build test runs) is not a package.
+              regex: `^(\\.\\./){${depth + 1},}(?!\\.\\./|scripts/)`,
+              message:
+                'this relative import leaves its workspace: import the other package by name (@tarmac/…), or move shared test helpers to @tarmac/testing',
+            },
+          ],
+        },
+      ],
+    },
+  })),
+]
+
 export default tseslint.config(
   {
     ignores: [
@@ -11,6 +48,8 @@ export default tseslint.config(
       'test-results/**',
       'eslint.config.js',
       '.ci/**',
+      // Files that break the boundary rules on purpose: scripts/import-boundaries.test.ts lints them.
+      'scripts/fixtures/boundaries/**',
     ],
   },
   js.configs.recommended,
@@ -27,6 +66,7 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  ...boundaryConfigs,
   {
     files: ['**/*.test.ts', '**/test/**/*.ts', 'bench/**/*.ts'],
     rules: {

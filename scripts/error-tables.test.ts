@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { createFaultModel, errorTableBlock, findErrorTableBlock } from '@tarmac/faults'
+import { createFaultModel } from '@tarmac/faults'
+import { errorTableBlock, findErrorTableBlock } from './error-table.js'
 import { ERROR_TABLES } from './error-tables.js'
 
 describe('the fault model: every catalog, every README', () => {

@@ -3,7 +3,7 @@
  * tables; `scripts/error-tables.test.ts` fails when one is stale or a catalog is invalid.
  */
 import { CONNECTOR_FAULTS } from '@tarmac/connector/faults'
-import { pickFaults, type ErrorTableColumn, type FaultCatalog } from '@tarmac/faults'
+import { pickFaults, type FaultCatalog } from '@tarmac/faults'
 import { HEALTH_FAULTS } from '@tarmac/health/faults'
 import { POSTGRES_FAULTS } from '@tarmac/postgres/faults'
 import { PROBE_FAULTS } from '@tarmac/probe/faults'
@@ -13,6 +13,7 @@ import { CLI_FAULTS, DEPLOY_FAULTS } from '../packages/cli/src/errors.js'
 import { AUTH_FAULTS, SHARED_ERROR_CODES_USED as AUTH_SHARED } from '../services/auth/src/errors.js'
 import { BACKEND_FAULTS, SHARED_ERROR_CODES_USED as BACKEND_SHARED } from '../services/backend/src/errors.js'
 import { FRONTEND_FAULTS } from '../services/frontend/src/errors.js'
+import type { ErrorTableColumn } from './error-table.js'
 
 export interface ErrorTable {
   readonly readme: string

@@ -1,7 +1,7 @@
 /** `npm run docs:errors`: regenerates every README's error table from its package's fault catalog. */
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { withErrorTable } from '@tarmac/faults'
+import { withErrorTable } from './error-table.js'
 import { ERROR_TABLES } from './error-tables.js'
 
 const root = fileURLToPath(new URL('../', import.meta.url))

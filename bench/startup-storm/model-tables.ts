@@ -7,9 +7,8 @@ import { markdownTable } from '../readme-tables.js'
 import type { Run } from '../results-file.js'
 import { CONTESTANTS, type Contestant } from './contestants.js'
 import { effectiveCores, fleetTable, modelResult } from './model.js'
-import type { ContestantResult } from './report.js'
+import type { ContestantResult, StartupStormResult } from './report.js'
 import { SCENARIOS, UNCONSTRAINED } from './scenarios.js'
-import type { StartupStormResult } from './tables.js'
 
 /** The limit the issue sets: the model's p95 and readiness within 15 % of each real scenario. */
 export const MODEL_TOLERANCE_PCT = 15

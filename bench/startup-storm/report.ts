@@ -115,3 +115,9 @@ export function table(results: readonly ContestantResult[], options: { header: b
   ]
   return [...(options.header ? header : []), ...rows].map((row) => `| ${row} |`).join('\n')
 }
+
+/** What a startup-storm run records in results.json. */
+export interface StartupStormResult {
+  /** One per contestant per scenario, in the order they ran. */
+  readonly results: readonly ContestantResult[]
+}

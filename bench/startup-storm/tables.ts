@@ -2,12 +2,9 @@
 import { markdownTable, only, pair, type BenchTables } from '../readme-tables.js'
 import type { Run } from '../results-file.js'
 import { modelTables } from './model-tables.js'
-import { table, type ContestantResult } from './report.js'
+import { table, type StartupStormResult } from './report.js'
 
-export interface StartupStormResult {
-  /** One per contestant per scenario, in the order they ran. */
-  readonly results: readonly ContestantResult[]
-}
+export type { StartupStormResult }
 
 const s = (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : (ms / 1000).toFixed(1))
 

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { getFreePort } from '@tarmac/testing'
+import { freeBackendPort } from '@tarmac/testing'
 
 /**
  * The `tarmac` binary as `npx tarmac` runs it (the package's bin): dist/bin.js when built and current, else
@@ -164,21 +163,4 @@ function zombie(pid: number): boolean {
   }
 }
 
-/**
- * A backend port for `tarmac up --backends <count>`, which puts backend-N on that port + 10 × (N − 1): a free
- * port whose every such neighbour is free too.
- */
-export async function freeBackendPort(count: number): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer()
-      server.once('error', () => resolve(false))
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-    })
-  for (;;) {
-    const port = await getFreePort()
-    const others = Array.from({ length: count - 1 }, (_, i) => port + 10 * (i + 1))
-    if (others.every((other) => other < 65_536) && (await Promise.all(others.map(free))).every(Boolean))
-      return port
-  }
-}
+export { freeBackendPort }

@@ -1,4 +1,4 @@
-import { parseOptions } from '@tarmac/faults'
+import { parseOptions } from '@tarmac/options'
 import { z } from 'zod'
 import { ConnectorError } from './errors.js'
 

@@ -1,4 +1,4 @@
-import { SampleWindow } from '@tarmac/faults'
+import { SampleWindow } from '@tarmac/sampling'
 
 /** Percentiles over the most recent samples only, so memory stays bounded however long the connector runs. */
 export interface Percentiles {

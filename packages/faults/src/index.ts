@@ -10,11 +10,6 @@ export { defineFaults, catalogProblems, pickFaults } from './fault-spec.js'
 export type { CatalogSpec, DefinedFaults, FaultCatalog, FaultSpec } from './fault-spec.js'
 export { createFaultModel } from './fault-model.js'
 export type { Classification, DeclaredFault, FaultModel } from './fault-model.js'
-export { errorTableBlock, findErrorTableBlock, renderErrorTable, withErrorTable } from './error-table.js'
-export type { ErrorTableColumn } from './error-table.js'
-export { parseOptions, describeIssue, defaultMessage } from './parse-options.js'
-export type { OptionIssue, OptionsSchema, RawIssue } from './parse-options.js'
-export { SampleWindow, percentileOf } from './sample-window.js'
 export {
   PROGRAMMING_ERROR_NAMES,
   isFetchFailure,

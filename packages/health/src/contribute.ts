@@ -7,13 +7,17 @@ import type {
 } from '@tarmac/startup'
 import { errorCodeOf, safeMessageOf } from '@tarmac/startup'
 import type { HealthCheck } from './check.js'
-import type { HealthRegistry } from './registry.js'
 
 /** What health needs of a startup engine; `createStartup()` from `@tarmac/startup` satisfies it. */
 export interface StartupLike {
   readonly state: StartupState
   report(): StartupReport
   on(listener: StartupEventListener): () => void
+}
+
+/** The part of a registry a contribution uses (a `HealthRegistry` fits it; named here so this file imports none). */
+export interface CheckSink {
+  add(check: HealthCheck): () => void
 }
 
 const REGISTER_ON = new Set(['component.started', 'component.recovered'])
@@ -29,7 +33,7 @@ const REMOVE_ON = new Set([
  * health: this side listens to its events. A check's `critical` defaults to the component's own.
  */
 export function contributeChecks<Resource>(
-  registry: HealthRegistry,
+  registry: CheckSink,
   logger: StartupLogger,
   startup: StartupLike,
   handle: ResourceHandle<Resource>,

@@ -1,5 +1,6 @@
 import { HealthError } from './errors.js'
-import { KUBERNETES_PROBE_OPTIONS_SCHEMA, parseHealthOptions } from './options.js'
+import { optionFields, parseHealthOptions } from './options.js'
+import { z } from 'zod'
 
 export interface KubernetesProbeOptions {
   /** The startup engine's deadline (`STARTUP_DEADLINE_MS`). Default 120 000. */
@@ -41,6 +42,19 @@ export const KUBERNETES_PROBE_DEFAULTS = Object.freeze({
   marginMs: 10_000,
   probeTimeoutMs: 2_000,
 })
+
+const { msAtLeast } = optionFields
+
+export const KUBERNETES_PROBE_OPTIONS_SCHEMA = z.strictObject({
+  startupDeadlineMs: msAtLeast(1).optional(),
+  drainDelayMs: msAtLeast(0).optional(),
+  stopBudgetMs: msAtLeast(0).optional(),
+  marginMs: msAtLeast(0).optional(),
+  port: z
+    .union([z.number().int().min(1).max(65535), z.string().min(1)], 'must be a port number or name')
+    .optional(),
+  probeTimeoutMs: msAtLeast(1).optional(),
+} satisfies Record<keyof KubernetesProbeOptions, z.ZodType>)
 
 /**
  * Probe settings consistent with the startup deadline and the drain delay: the startup probe allows

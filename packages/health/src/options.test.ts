@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { HealthError } from './errors.js'
 import { renderKubernetesProbes } from './kubernetes.js'
-import {
-  HEALTH_DEFAULTS,
-  POSTGRES_CHECKS_OPTIONS_SCHEMA,
-  parseHealthOptions,
-  resolveCheck,
-} from './options.js'
+import { HEALTH_DEFAULTS, parseHealthOptions, resolveCheck } from './options.js'
+import { POSTGRES_CHECKS_OPTIONS_SCHEMA } from './postgres-checks.js'
 import type { HealthCheck } from './check.js'
 
 function rejected(run: () => unknown): HealthError {

@@ -1,10 +1,6 @@
-import { parseOptions, type OptionsSchema } from '@tarmac/faults'
+import { parseOptions, type OptionsSchema } from '@tarmac/options'
 import { z } from 'zod'
 import type { HealthCheck } from './check.js'
-import type { KubernetesProbeOptions } from './kubernetes.js'
-import type { HealthPluginOptions } from './plugin.js'
-import type { PostgresChecksOptions } from './postgres-checks.js'
-import type { HealthRegistryOptions } from './registry.js'
 import { HealthError } from './errors.js'
 
 /** Budgets from DESIGN.md: interval 5 s, timeout 2 s, stale after 3 intervals. */
@@ -25,7 +21,7 @@ export interface ResolvedCheck extends Required<Omit<HealthCheck, 'componentId'>
   readonly component: string
 }
 
-// The schemas are built once, at module load, and parsed through `@tarmac/faults`' `parseOptions`, the path
+// The schemas are built once, at module load, and parsed through `@tarmac/options`' `parseOptions`, the path
 // every package shares. `satisfies Record<keyof …>` keeps each one in step with its interface.
 
 const positiveMs = z.number('must be a positive finite number').gt(0, 'must be a positive finite number')
@@ -36,6 +32,13 @@ const object = <T>() =>
     'must be an object',
   )
 const loose = z.unknown().optional()
+const msAtLeast = (min: number) => z.number(`must be a number ≥ ${min}`).min(min, `must be a number ≥ ${min}`)
+
+/**
+ * The field rules the package's option schemas are built from. Each schema lives beside the options interface
+ * it validates (registry.ts, plugin.ts, kubernetes.ts, postgres-checks.ts), so this file imports none of them.
+ */
+export const optionFields = Object.freeze({ positiveMs, fn, object, loose, msAtLeast })
 
 const CHECK_NAME = /^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+$/
 const CHECK_SCHEMA = z.strictObject({
@@ -73,68 +76,6 @@ export function resolveCheck(check: HealthCheck): ResolvedCheck {
     run: check.run.bind(check),
   })
 }
-
-export const REGISTRY_OPTIONS_SCHEMA = z.strictObject({
-  classify: fn<NonNullable<HealthRegistryOptions['classify']>>().optional(),
-  logger: loose,
-  now: fn<() => number>().optional(),
-  random: fn<() => number>().optional(),
-} satisfies Record<keyof HealthRegistryOptions, z.ZodType>)
-
-const msAtLeast = (min: number) => z.number(`must be a number ≥ ${min}`).min(min, `must be a number ≥ ${min}`)
-
-export const KUBERNETES_PROBE_OPTIONS_SCHEMA = z.strictObject({
-  startupDeadlineMs: msAtLeast(1).optional(),
-  drainDelayMs: msAtLeast(0).optional(),
-  stopBudgetMs: msAtLeast(0).optional(),
-  marginMs: msAtLeast(0).optional(),
-  port: z
-    .union([z.number().int().min(1).max(65535), z.string().min(1)], 'must be a port number or name')
-    .optional(),
-  probeTimeoutMs: msAtLeast(1).optional(),
-} satisfies Record<keyof KubernetesProbeOptions, z.ZodType>)
-
-export const POSTGRES_CHECKS_OPTIONS_SCHEMA = z.strictObject({
-  url: z.string().min(1),
-  applicationName: loose,
-  activeConnect: object<PostgresChecksOptions['activeConnect']>().optional(),
-  intervals: z
-    .strictObject({
-      connectionTimeMs: positiveMs.optional(),
-      responseTimeMs: positiveMs.optional(),
-      poolMs: positiveMs.optional(),
-      capacityMs: positiveMs.optional(),
-    } satisfies Record<keyof NonNullable<PostgresChecksOptions['intervals']>, z.ZodType>)
-    .optional(),
-  capacityWarnRatio: z
-    .number('must be in (0, 1]')
-    .gt(0, 'must be in (0, 1]')
-    .max(1, 'must be in (0, 1]')
-    .optional(),
-} satisfies Record<keyof PostgresChecksOptions, z.ZodType>)
-
-const HEALTH_PLUGIN_SHAPE = {
-  registry: z.custom<HealthPluginOptions['registry']>(
-    (value) => typeof (value as { evaluate?: unknown } | null)?.evaluate === 'function',
-    'must come from createHealthRegistry()',
-  ),
-  startup: loose,
-  token: loose,
-  maxEventLoopLagMs: positiveMs.optional(),
-  metrics: z.boolean().optional(),
-  metricsAccess: z.enum(['details', 'public']).optional(),
-  logger: loose,
-  probes: loose,
-  // The service identity the documents carry, and the keys Fastify reads from any plugin's options.
-  serviceId: loose,
-  version: loose,
-  releaseId: loose,
-  description: loose,
-  prefix: loose,
-  logLevel: loose,
-  logSerializers: loose,
-} satisfies Record<keyof HealthPluginOptions | 'prefix' | 'logLevel' | 'logSerializers', z.ZodType>
-export const HEALTH_PLUGIN_OPTIONS_SCHEMA = z.strictObject(HEALTH_PLUGIN_SHAPE)
 
 /** Parses `input` with `schema`; one `HEALTH_ERR_INVALID_OPTIONS` (`invalid <what>: …`) lists every problem. */
 export function parseHealthOptions<T>(schema: OptionsSchema<T>, input: unknown, what: string): T {

@@ -11,7 +11,8 @@ import { HEALTH_FAULTS } from './errors.js'
 import type { HealthDocument, ServiceIdentity } from './health-document.js'
 import { HEALTH_MEDIA_TYPE, statusesOnly } from './health-document.js'
 import { createHealthMetrics } from './metrics.js'
-import { HEALTH_DEFAULTS, HEALTH_PLUGIN_OPTIONS_SCHEMA, parseHealthOptions } from './options.js'
+import { HEALTH_DEFAULTS, optionFields, parseHealthOptions } from './options.js'
+import { z } from 'zod'
 import type { ProbeContext, ProbeResponse } from './probes.js'
 import { infrastructureProbe, liveProbe, readyProbe } from './probes.js'
 import type { HealthRegistry } from './registry.js'
@@ -63,6 +64,31 @@ declare module 'fastify' {
     health: HealthDecoration
   }
 }
+
+const { positiveMs, loose } = optionFields
+
+const HEALTH_PLUGIN_SHAPE = {
+  registry: z.custom<HealthPluginOptions['registry']>(
+    (value) => typeof (value as { evaluate?: unknown } | null)?.evaluate === 'function',
+    'must come from createHealthRegistry()',
+  ),
+  startup: loose,
+  token: loose,
+  maxEventLoopLagMs: positiveMs.optional(),
+  metrics: z.boolean().optional(),
+  metricsAccess: z.enum(['details', 'public']).optional(),
+  logger: loose,
+  probes: loose,
+  // The service identity the documents carry, and the keys Fastify reads from any plugin's options.
+  serviceId: loose,
+  version: loose,
+  releaseId: loose,
+  description: loose,
+  prefix: loose,
+  logLevel: loose,
+  logSerializers: loose,
+} satisfies Record<keyof HealthPluginOptions | 'prefix' | 'logLevel' | 'logSerializers', z.ZodType>
+export const HEALTH_PLUGIN_OPTIONS_SCHEMA = z.strictObject(HEALTH_PLUGIN_SHAPE)
 
 const IDENTITY_KEYS = ['serviceId', 'version', 'releaseId', 'description'] as const
 

@@ -1,5 +1,6 @@
 import type { HealthCheck } from './check.js'
-import { parseHealthOptions, POSTGRES_CHECKS_OPTIONS_SCHEMA } from './options.js'
+import { optionFields, parseHealthOptions } from './options.js'
+import { z } from 'zod'
 
 /**
  * What the checks need of a `PostgresHandle` from `@tarmac/postgres` (`createPostgresAdmission`'s resource),
@@ -76,6 +77,27 @@ export const POSTGRES_CHECK_DEFAULTS = Object.freeze({
   connectionTimeoutMs: 10_000,
   capacityWarnRatio: 0.8,
 })
+
+const { positiveMs, object, loose } = optionFields
+
+export const POSTGRES_CHECKS_OPTIONS_SCHEMA = z.strictObject({
+  url: z.string().min(1),
+  applicationName: loose,
+  activeConnect: object<PostgresChecksOptions['activeConnect']>().optional(),
+  intervals: z
+    .strictObject({
+      connectionTimeMs: positiveMs.optional(),
+      responseTimeMs: positiveMs.optional(),
+      poolMs: positiveMs.optional(),
+      capacityMs: positiveMs.optional(),
+    } satisfies Record<keyof NonNullable<PostgresChecksOptions['intervals']>, z.ZodType>)
+    .optional(),
+  capacityWarnRatio: z
+    .number('must be in (0, 1]')
+    .gt(0, 'must be in (0, 1]')
+    .max(1, 'must be in (0, 1]')
+    .optional(),
+} satisfies Record<keyof PostgresChecksOptions, z.ZodType>)
 
 /**
  * `postgres:connectionTime` (the phase timings of the pool's newest connect — the admission's first — with

@@ -6,7 +6,8 @@ import { contributeChecks } from './contribute.js'
 import type { StartupLike } from './contribute.js'
 import { HealthError } from './errors.js'
 import type { ResolvedCheck } from './options.js'
-import { parseHealthOptions, REGISTRY_OPTIONS_SCHEMA, resolveCheck } from './options.js'
+import { optionFields, parseHealthOptions, resolveCheck } from './options.js'
+import { z } from 'zod'
 
 /** A check with the result probes must use: a missing or stale result is already turned into a failure. */
 export interface EvaluatedCheck {
@@ -72,6 +73,15 @@ export interface HealthRegistry {
   /** Stops every check. */
   close(): void
 }
+
+const { fn, loose } = optionFields
+
+export const REGISTRY_OPTIONS_SCHEMA = z.strictObject({
+  classify: fn<NonNullable<HealthRegistryOptions['classify']>>().optional(),
+  logger: loose,
+  now: fn<() => number>().optional(),
+  random: fn<() => number>().optional(),
+} satisfies Record<keyof HealthRegistryOptions, z.ZodType>)
 
 /**
  * @example

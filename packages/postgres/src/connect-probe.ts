@@ -1,4 +1,4 @@
-import { percentileOf } from '@tarmac/faults'
+import { percentileOf } from '@tarmac/sampling'
 import { capacity, type ServerCapacity } from './capacity.js'
 import { connect, type PostgresConnectTimings } from './connect.js'
 import { PostgresError, type PostgresErrorCode } from './errors.js'

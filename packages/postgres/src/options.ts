@@ -1,4 +1,4 @@
-import { parseOptions, type OptionsSchema } from '@tarmac/faults'
+import { parseOptions, type OptionsSchema } from '@tarmac/options'
 import { z } from 'zod'
 import { PostgresError } from './errors.js'
 
@@ -24,7 +24,7 @@ export const POSTGRES_DEFAULTS = Object.freeze({
 const POSITIVE_INT = 'must be a positive integer'
 const NON_NEGATIVE_INT = 'must be a non-negative integer'
 
-/** The field rules the package's option schemas are built from (zod, through `@tarmac/faults`). */
+/** The field rules the package's option schemas are built from (zod, through `@tarmac/options`). */
 export const optionFields = Object.freeze({
   string: z.string().min(1),
   positiveInt: z.number().int(POSITIVE_INT).min(1, POSITIVE_INT),

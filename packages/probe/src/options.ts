@@ -1,4 +1,4 @@
-import { parseOptions, type OptionsSchema } from '@tarmac/faults'
+import { parseOptions, type OptionsSchema } from '@tarmac/options'
 import { z } from 'zod'
 import { ProbeError } from './errors.js'
 

@@ -53,5 +53,3 @@ export {
 export type { LoadConfigOrExitOptions } from './config-failure.js'
 export { runService } from './run-service.js'
 export type { RunServiceOptions, ServiceContext } from './run-service.js'
-export { TokenBucket } from '@tarmac/connector'
-export type { TokenBucketOptions } from '@tarmac/connector'

@@ -1,4 +1,5 @@
-import { isProgrammingError, parseOptions } from '@tarmac/faults'
+import { isProgrammingError } from '@tarmac/faults'
+import { parseOptions } from '@tarmac/options'
 import { z } from 'zod'
 import type { Component, RetryOptions } from './component.js'
 import { StartupError } from './errors.js'

@@ -6,7 +6,7 @@ import {
   type ClientFrameSchema,
   type ServerFrame,
 } from '@tarmac/protocol'
-import { TokenBucket } from '@tarmac/service'
+import { TokenBucket } from '@tarmac/connector'
 import type { ChatService } from './chat-service.js'
 import { BackendError } from './errors.js'
 import { clientErrorOf } from './faults.js'

@@ -1,4 +1,4 @@
-import { percentileOf } from '@tarmac/faults'
+import { percentileOf } from '@tarmac/sampling'
 import { CONNECT_STEPS, type ColdStartSummary, type ConnectStep } from '@tarmac/protocol'
 import type { ColdStartRecord } from '@tarmac/service'
 import { factsOf, fitRecord, type ColdStartFacts } from './cold-start-facts.js'

@@ -1,6 +1,6 @@
 import { TARMAC_START, predictStorm, tarmacInstance, type StormConnectorModel } from '@tarmac/connector'
 import { fleetServices, usableConnections, type FleetConfig, type FleetService } from './fleet-schema.js'
-import type { FleetCheck } from './fleet-checks.js'
+import type { FleetCheck } from './fleet-check.js'
 
 /** What the plan may leave out of its connector, for the model: bench/startup-storm's incident connector. */
 export const CONNECTOR_MODEL_DEFAULTS = Object.freeze({

@@ -2,19 +2,10 @@ import { RETRY_DEFAULTS, backoffWindowMs } from '@tarmac/startup'
 import type { DeployFaultCode } from '../errors.js'
 import { fleetServices, usableConnections, type FleetConfig, type FleetService } from './fleet-schema.js'
 import { predictedColdStart } from './cold-start-prediction.js'
+import type { FleetCheck } from './fleet-check.js'
 import { CLOUD_RUN_LIMITS } from './platform-limits.js'
 
-/** One verdict of `tarmac deploy check`: what was compared, with its numbers, and the fix when it fails. */
-export interface FleetCheck {
-  readonly check: string
-  readonly passed: boolean
-  /** Set when it failed: the `DEPLOY_FAULTS` code. */
-  readonly code?: DeployFaultCode
-  /** The comparison with every number in it. */
-  readonly numbers: string
-  /** When it failed: what to change, with the value that would fit. */
-  readonly fix?: string
-}
+export type { FleetCheck }
 
 const n = (value: number) => String(value)
 const verdict = (

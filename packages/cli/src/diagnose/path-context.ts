@@ -1,4 +1,4 @@
-import { percentileOf } from '@tarmac/faults'
+import { percentileOf } from '@tarmac/sampling'
 import type { ProbeResult } from '@tarmac/probe'
 import { faults, judge, type Judgement } from '../faults.js'
 import type { DependencyObservation } from './observations.js'

@@ -1,4 +1,4 @@
-import { percentileOf } from '@tarmac/faults'
+import { percentileOf } from '@tarmac/sampling'
 import type { ProbeResult } from '@tarmac/probe'
 import { judge } from '../faults.js'
 import { CONNECT_BUDGET_DEFAULTS, judgeConnects } from './connect-budget.js'

@@ -1,4 +1,4 @@
-import { SampleWindow } from '@tarmac/faults'
+import { SampleWindow } from '@tarmac/sampling'
 
 /**
  * Keeps the scheduler's lateness: how late each check was dispatched after its due time, and the last time
@@ -47,4 +47,4 @@ export class LagRecorder {
 }
 
 /** The nearest-rank percentile (0..100) of a list; null for an empty one. One rule with `SampleWindow`. */
-export { percentileOf } from '@tarmac/faults'
+export { percentileOf } from '@tarmac/sampling'

@@ -1,10 +1,11 @@
 import { createHttpProbe, probePostgres, probeTcp, type HttpProbe, type ProbeResult } from '@tarmac/probe'
-import { judge, NO_ANSWER } from '../faults.js'
+import { NO_ANSWER } from '../faults.js'
 import { fetchHealth, isFetchFailure } from '../health/health-fetch.js'
 import { verdictOf } from '../health/health-verdict.js'
 import type { CheckResult } from './check-result.js'
 import type { MonitorTarget } from './monitor-targets.js'
 import type { DispatchInfo } from './scheduler.js'
+import { fromProbe } from './from-probe.js'
 import { measureTlsExpiry } from './tls-expiry-check.js'
 import { measureWebSocket } from './websocket-check.js'
 
@@ -119,27 +120,5 @@ const withProbe = (result: ProbeResult): Measured => ({
   ...fromProbe(result),
   evidence: { kind: 'probe', probe: result },
 })
-
-/** A probe result as a check result. */
-export function fromProbe(result: ProbeResult): Measured {
-  if (result.ok)
-    return { state: 'pass', latencyMs: result.totalMs, phases: result.phases, ...statusOf(result) }
-  const error = result.error!
-  const { domain, layer } = judge(error.class)
-  return {
-    state: 'fail',
-    latencyMs: result.totalMs,
-    phases: result.phases,
-    ...statusOf(result),
-    errorClass: error.class,
-    message: error.message,
-    faultDomain: domain,
-    faultLayer: layer,
-  }
-}
-
-function statusOf(result: ProbeResult): { httpStatus?: number } {
-  return result.details?.status !== undefined ? { httpStatus: result.details.status } : {}
-}
 
 const round = (ms: number) => Math.round(ms * 10) / 10

@@ -1,4 +1,4 @@
-import { percentileOf } from '@tarmac/faults'
+import { percentileOf } from '@tarmac/sampling'
 import type { CheckResult, TargetCondition, TargetStatus } from './check-result.js'
 
 /** A target's status and figures, what one table row shows. */

@@ -1,7 +1,7 @@
 import { probeTls, type ProbeResult } from '@tarmac/probe'
 import { judge } from '../faults.js'
 import type { CheckResult } from './check-result.js'
-import { fromProbe } from './run-check.js'
+import { fromProbe } from './from-probe.js'
 
 type Measured = Omit<CheckResult, 'target' | 'at' | 'lagMs' | 'trusted'>
 

@@ -3,7 +3,7 @@ import { findRoot } from '../up/up-command.js'
 import { MATRIX } from './fault-matrix.js'
 import { matrixResult, renderMatrix, runMatrix, summarise, type MatrixResult } from './matrix-run.js'
 import { startRehearsalStack, type RehearsalStack } from './rehearsal-stack.js'
-import { rehearseScenario } from './rehearse-command.js'
+import { rehearseScenario } from './rehearse-scenario.js'
 import { SCENARIOS } from './scenarios.js'
 
 /**

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -9,7 +9,10 @@ import { CliError } from '../errors.js'
 import { fetchHealth, isFetchFailure } from '../health/health-fetch.js'
 import { lineSplitter } from './log-line.js'
 import { PARENT_PID_ENV, PARENT_WATCH_IMPORT } from './parent-watch.js'
+import type { ChildExit, RunningService } from './running-service.js'
 import { Supervisor, type SupervisorOptions } from './supervisor.js'
+
+export type { ChildExit, RunningService }
 
 /** One service `tarmac up` runs: where it lives, its port, and what it needs in its environment. */
 export interface ServiceSpec {
@@ -19,24 +22,10 @@ export interface ServiceSpec {
   readonly env: Record<string, string>
 }
 
-/** How a child ended: its exit code, or the signal that killed it (SIGKILL is not "code 128"). */
-export interface ChildExit {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-}
-
 /** `exited with code 1`, `was killed by SIGKILL`. */
 export function describeExit(exit: ChildExit): string {
   if (exit.signal) return `was killed by ${exit.signal}`
   return `exited with code ${exit.code ?? 'unknown'}`
-}
-
-/** What a running child is: its process, its URL, and how it ended once it has. */
-export interface RunningService {
-  readonly child: ChildProcess
-  readonly url: string
-  /** Resolves when the child exits. */
-  readonly exited: Promise<ChildExit>
 }
 
 /** The startup progress of a service, as its `/health/startup` shows it. */

@@ -1,5 +1,5 @@
 import { pause } from '../command-io.js'
-import type { ChildExit, RunningService } from './child-service.js'
+import type { ChildExit, RunningService } from './running-service.js'
 import type { RestartPolicy } from './restart-policy.js'
 
 /** What a supervisor reports, in order: a child ended, when it will be started again, how that went. */

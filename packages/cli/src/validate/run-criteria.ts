@@ -1,7 +1,7 @@
 import type { VerdictDomain, VerdictLayer } from '@tarmac/faults'
 import { pause } from '../command-io.js'
 import { CliError } from '../errors.js'
-import { percentileOf } from '@tarmac/faults'
+import { percentileOf } from '@tarmac/sampling'
 import { chatSampler } from './chat-round-trip.js'
 import type { CheckType, Criteria, CriteriaCheck } from './criteria-schema.js'
 import { dbConnectSampler } from './db-connect-check.js'

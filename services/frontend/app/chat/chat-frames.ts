@@ -1,5 +1,5 @@
 import { isRetryableErrorCode, type RunEvent, type ServerFrame, type ServerFrameOf } from '@tarmac/protocol'
-import type { ChatMessage, ChatState } from './chat-machine.js'
+import type { ChatMessage, ChatState } from './chat-state.js'
 import { AUTO_RETRY_LIMIT, withoutRetry } from './chat-retry.js'
 
 /** The backend frame types the chat page acts on; anything else (auth.ok, thread.subscribed, pong…) is a no-op. */

@@ -1,4 +1,4 @@
-import type { ChatMessage } from './chat-machine.js'
+import type { ChatMessage } from './chat-state.js'
 
 /**
  * Retryable refusals of one send before it is failed and left to the user ("Retry"). `RATE_LIMITED` does not

@@ -1,4 +1,4 @@
-import type { FaultCatalog, FaultSpec } from './fault-spec.js'
+import type { FaultCatalog, FaultSpec } from '@tarmac/faults'
 
 /** An extra column of a catalog's table, e.g. `retryable`. */
 export interface ErrorTableColumn {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { errorTableBlock, findErrorTableBlock, renderErrorTable, withErrorTable } from './error-table.js'
-import { defineFaults } from './fault-spec.js'
+import { defineFaults } from '@tarmac/faults'
 
 const CATALOG = defineFaults('pkg', {
   PKG_FULL: {

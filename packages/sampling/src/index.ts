@@ -1,0 +1,1 @@
+export { SampleWindow, percentileOf } from './sample-window.js'
