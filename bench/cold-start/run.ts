@@ -20,7 +20,8 @@ import { parseArgs } from 'node:util'
 import { createTestDatabase, getFreePort } from '@tarmac/testing'
 import { RUN_OPTIONS, startRun } from '../provenance.js'
 import { measureColdStart, type ColdStart } from './measure.js'
-import { tables, type ColdStartResult, type ColdStartRow } from './tables.js'
+import { stepsOf, type StepSample } from './steps.js'
+import { tables, type ColdStartResult, type ColdStartRow, type StepRow } from './tables.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const HERE = fileURLToPath(new URL('.', import.meta.url))
@@ -140,6 +141,7 @@ async function main() {
           env: contestant.env,
           port: await getFreePort(),
           readyPath: contestant.readyPath,
+          reportPath: contestant.readyPath && '/health/startup',
           timeoutMs: 60_000,
           pollMs: 5,
         })
@@ -217,6 +219,21 @@ function summarise(
     listeningMs: statOf(samples.map((s) => s.listeningMs!)),
     readyMs: statOf(samples.map((s) => s.readyMs!)),
     cpuMs: statOf(samples.map((s) => s.cpuMs ?? Number.NaN)),
+    cpuAtListeningMs: statOf(samples.map((s) => s.cpuAtListeningMs ?? Number.NaN)),
+    ...stepsOfAll(samples),
+  }
+}
+
+/** Each step's median over the samples, in the order of the first sample's report (none without reports). */
+function stepsOfAll(samples: ColdStart[]): { steps?: StepRow[] } {
+  const perSample = samples.map(stepsOf).filter((steps): steps is StepSample[] => steps !== null)
+  if (perSample.length === 0) return {}
+  return {
+    steps: perSample[0]!.map(({ step, depth }) => ({
+      step,
+      depth,
+      ms: statOf(perSample.map((steps) => steps.find((s) => s.step === step)?.ms ?? Number.NaN)),
+    })),
   }
 }
 
