@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { healthPlugin, type HealthRegistry, type InServiceProbe, type StartupLike } from '@tarmac/health'
 import {
   installErrorHandler,
+  installLazyValidation,
   installReadinessGate,
   trustFunction,
   type Logger,
@@ -48,6 +49,7 @@ export async function createAuthApp(
     trustProxy: trustFunction(config.TRUST_PROXY),
   })
   installErrorHandler(app)
+  installLazyValidation(app)
   const gate = installReadinessGate(app)
   // Health first: probes answer from the moment the server listens, while the database is still coming.
   await app.register(healthPlugin, {
