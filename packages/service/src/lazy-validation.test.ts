@@ -46,14 +46,31 @@ describe('installLazyValidation', () => {
     const lazy = appWith(true)
     for (const request of requests) {
       const [expected, actual] = await Promise.all([eager.inject(request), lazy.inject(request)])
-      expect({ request, status: actual.statusCode, body: actual.json() as unknown }).toEqual({
+      expect({ request, status: actual.statusCode, body: actual.json<unknown>() }).toEqual({
         request,
         status: expected.statusCode,
-        body: expected.json() as unknown,
+        body: expected.json<unknown>(),
       })
     }
     expect((await lazy.inject(requests[0])).json()).toEqual({ query: { limit: 5, cursor: 'abc' } })
     expect((await lazy.inject(requests[1])).statusCode).toBe(400)
+  })
+
+  it("takes Fastify's ajv options (auth's coerceTypes: false)", async () => {
+    const app = Fastify()
+    apps.push(app)
+    installErrorHandler(app)
+    installLazyValidation(app, { customOptions: { coerceTypes: false } })
+    app.post(
+      '/body',
+      { schema: { body: { type: 'object', properties: { email: { type: 'string' } } } } },
+      (r) => r.body,
+    )
+    const numeric = await app.inject({ method: 'POST', url: '/body', payload: { email: 12 } })
+    expect(numeric.json()).toMatchObject({ code: 'VALIDATION_FAILED' })
+    expect((await app.inject({ method: 'POST', url: '/body', payload: { email: 'a' } })).json()).toEqual({
+      email: 'a',
+    })
   })
 
   it('compiles nothing at ready: a schema Ajv rejects fails its first request, not the start', async () => {
