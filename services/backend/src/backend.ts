@@ -21,6 +21,7 @@ import {
   createLogger,
   drainDelayMsOf,
   installErrorHandler,
+  installLazyValidation,
   installReadinessGate,
   type Logger,
 } from '@tarmac/service'
@@ -90,6 +91,7 @@ export function createBackend(
     bodyLimit: 64 * 1024,
   })
   installErrorHandler(app)
+  installLazyValidation(app)
   const gate = installReadinessGate(app)
   const startup = createStartup({
     name: 'backend',
