@@ -12,6 +12,12 @@ export interface ColdStart {
   /** Exit before the bench stopped it: code or signal; and its last stderr lines. */
   readonly exit: string | null
   readonly stderr: string
+  /** User + system CPU when it first accepted a connection. */
+  readonly cpuAtListeningMs: number | null
+  /** Wall clock (epoch ms) just before the spawn: where the startup report's ISO times are measured from. */
+  readonly spawnedAtEpochMs: number
+  /** The `report` of `reportPath` (the startup engine's report, from `/health/startup`), read once ready. */
+  readonly report: unknown
 }
 
 const accepts = (port: number) =>
@@ -22,6 +28,25 @@ const accepts = (port: number) =>
       resolve(true)
     })
     socket.once('error', () => resolve(false))
+  })
+
+const getJson = (port: number, path: string) =>
+  new Promise<unknown>((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, timeout: 2_000, agent: false }, (response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (body += chunk))
+      response.on('end', () => {
+        try {
+          resolve(JSON.parse(body))
+        } catch {
+          resolve(null)
+        }
+      })
+    })
+    req.once('error', () => resolve(null))
+    req.once('timeout', () => req.destroy())
+    req.end()
   })
 
 const answers200 = (port: number, path: string) =>
@@ -37,7 +62,8 @@ const answers200 = (port: number, path: string) =>
 
 /**
  * Spawns `command`, polls its port every `pollMs` until it accepts, then its `readyPath` until 200 (null:
- * listening is ready), reads its CPU time, SIGTERMs it and waits for the exit.
+ * listening is ready), reads its CPU time, then (with `reportPath`) its startup report, SIGTERMs it and waits
+ * for the exit.
  */
 export async function measureColdStart(options: {
   command: readonly string[]
@@ -45,9 +71,12 @@ export async function measureColdStart(options: {
   env: Record<string, string>
   port: number
   readyPath: string | null
+  /** Read once ready (e.g. `/health/startup`, whose `report` holds each phase's start and duration). */
+  reportPath?: string | null
   timeoutMs: number
   pollMs: number
 }): Promise<ColdStart> {
+  const spawnedAtEpochMs = Date.now()
   const startedMs = performance.now()
   const child = spawn(options.command[0]!, options.command.slice(1), {
     cwd: options.cwd,
@@ -68,11 +97,14 @@ export async function measureColdStart(options: {
   let listeningMs: number | null = null
   let readyMs: number | null = null
   let cpuMs: number | null = null
+  let cpuAtListeningMs: number | null = null
   const deadline = startedMs + options.timeoutMs
   while (exit === null && performance.now() < deadline) {
     if (listeningMs === null) {
-      if (await accepts(options.port)) listeningMs = elapsed()
-      else {
+      if (await accepts(options.port)) {
+        listeningMs = elapsed()
+        cpuAtListeningMs = cpuMsOf(child.pid)
+      } else {
         await sleep(options.pollMs)
         continue
       }
@@ -85,9 +117,21 @@ export async function measureColdStart(options: {
     await sleep(options.pollMs)
   }
   const exitedEarly = exit
+  const document =
+    readyMs !== null && options.reportPath ? await getJson(options.port, options.reportPath) : null
+  const report = (document as { report?: unknown } | null)?.report ?? null
   child.kill('SIGTERM')
   const killer = setTimeout(() => child.kill('SIGKILL'), 10_000)
   await exited
   clearTimeout(killer)
-  return { listeningMs, readyMs, cpuMs, exit: exitedEarly, stderr: exitedEarly ? stderr : '' }
+  return {
+    listeningMs,
+    readyMs,
+    cpuMs,
+    cpuAtListeningMs,
+    spawnedAtEpochMs,
+    report,
+    exit: exitedEarly,
+    stderr: exitedEarly ? stderr : '',
+  }
 }

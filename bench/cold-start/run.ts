@@ -5,7 +5,8 @@
  * that `tarmac up` starts, cold (a new data directory) and warm.
  *
  *   npm run build && npx tsx --conditions=@tarmac/source bench/cold-start/run.ts [--runs 10] [--only backend,…]
- *     [--node /path/to/node] [--label node20] [--out results.json]
+ *     [--node /path/to/node] [--variant backend=/other/build/services/backend/dist/main.js] [--label node20]
+ *     [--out results.json]
  *
  * `--node` runs every contestant on another Node (the bench itself stays on this one); the results record both.
  * Services run from dist/ on the local PostgreSQL (127.0.0.1:5432), each on a database of its own, already
@@ -14,13 +15,14 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createTestDatabase, getFreePort } from '@tarmac/testing'
 import { RUN_OPTIONS, startRun } from '../provenance.js'
 import { measureColdStart, type ColdStart } from './measure.js'
-import { tables, type ColdStartResult, type ColdStartRow } from './tables.js'
+import { stepsOf, type StepSample } from './steps.js'
+import { tables, type ColdStartResult, type ColdStartRow, type StepRow } from './tables.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const HERE = fileURLToPath(new URL('.', import.meta.url))
@@ -30,6 +32,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '10' },
     only: { type: 'string' },
     node: { type: 'string', default: process.execPath },
+    // Another build of a service beside ours, same environment: `--variant backend=/old/services/backend/dist/main.js`.
+    variant: { type: 'string', multiple: true, default: [] },
     ...RUN_OPTIONS,
   },
 })
@@ -128,7 +132,9 @@ async function main() {
         env: {},
         readyPath: null,
       },
-    ].filter((c) => !values.only || values.only.split(',').some((name) => c.name.startsWith(name)))
+    ]
+      .flatMap((c) => [c, ...variantsOf(c)])
+      .filter((c) => !values.only || values.only.split(',').some((name) => c.name.startsWith(name)))
 
     const samples = new Map<string, ColdStart[]>(contestants.map((c) => [c.name, []]))
     for (let run = 1; run <= runs; run++) {
@@ -140,6 +146,7 @@ async function main() {
           env: contestant.env,
           port: await getFreePort(),
           readyPath: contestant.readyPath,
+          reportPath: contestant.readyPath && '/health/startup',
           timeoutMs: 60_000,
           pollMs: 5,
         })
@@ -168,6 +175,23 @@ async function main() {
     await backendDb.drop()
     await authDb.drop()
   }
+}
+
+/** `--variant <service>=<main.js>`: the same contestant on another build, named `<service> (<its folder>)`. */
+function variantsOf(contestant: Contestant): Contestant[] {
+  return values.variant.flatMap((spec) => {
+    const [service, main] = [spec.slice(0, spec.indexOf('=')), spec.slice(spec.indexOf('=') + 1)]
+    if (service !== contestant.name) return []
+    const serviceDir = dirname(dirname(resolve(main)))
+    return [
+      {
+        ...contestant,
+        name: `${service} (${relative(ROOT, serviceDir) || serviceDir})`,
+        command: [node, resolve(main)],
+        cwd: serviceDir,
+      },
+    ]
+  })
 }
 
 /** Starts a process, waits until it is ready, and returns the function that stops it. */
@@ -217,6 +241,21 @@ function summarise(
     listeningMs: statOf(samples.map((s) => s.listeningMs!)),
     readyMs: statOf(samples.map((s) => s.readyMs!)),
     cpuMs: statOf(samples.map((s) => s.cpuMs ?? Number.NaN)),
+    cpuAtListeningMs: statOf(samples.map((s) => s.cpuAtListeningMs ?? Number.NaN)),
+    ...stepsOfAll(samples),
+  }
+}
+
+/** Each step's median over the samples, in the order of the first sample's report (none without reports). */
+function stepsOfAll(samples: ColdStart[]): { steps?: StepRow[] } {
+  const perSample = samples.map(stepsOf).filter((steps): steps is StepSample[] => steps !== null)
+  if (perSample.length === 0) return {}
+  return {
+    steps: perSample[0]!.map(({ step, depth }) => ({
+      step,
+      depth,
+      ms: statOf(perSample.map((steps) => steps.find((s) => s.step === step)?.ms ?? Number.NaN)),
+    })),
   }
 }
 

@@ -16,6 +16,17 @@ export interface ColdStartRow {
   /** Ready median ÷ the floor's listening median (the first row is the floor). */
   readonly readyOverFloorListening: number
   readonly cpuOverFloor: number | null
+  /** CPU when it first accepted a connection (runs before 2026-12-07 did not record it). */
+  readonly cpuAtListeningMs?: Stat
+  /** Where spawn → ready went, from the startup report (services only; runs before 2026-12-07 had none). */
+  readonly steps?: readonly StepRow[]
+}
+
+/** One step's median over the runs; `depth` 1 is a component inside the phase above it. */
+export interface StepRow {
+  readonly step: string
+  readonly depth: 0 | 1
+  readonly ms: Stat
 }
 
 export interface ColdStartResult {
@@ -53,6 +64,33 @@ export const tables = {
         ]),
       ),
     ].join('\n')
+  },
+  /**
+   * One run: where each service's spawn → ready went, step by step (medians of each step, so they need not add
+   * up to the ready median exactly), beside the floor's whole spawn → listening.
+   */
+  steps: (runs: readonly Run<ColdStartResult>[]) => {
+    const { result } = only(runs, 'steps')
+    const floor = result.rows[0]!
+    const services = result.rows.filter((row) => row.steps)
+    if (services.length === 0) throw new Error('table steps: the run recorded no steps (before 2026-12-07)')
+    return services
+      .map((row) =>
+        [
+          `**${row.name}**: ready ${ms(row.readyMs.median)} ms (floor ${ms(floor.listeningMs.median)} ms), CPU ${ms(row.cpuMs.median)} ms, of which ${row.cpuAtListeningMs ? ms(row.cpuAtListeningMs.median) : '—'} ms by listening (floor ${ms(floor.cpuMs.median)} ms).`,
+          '',
+          markdownTable(
+            ['step', 'median (ms)', 'p90 (ms)', 'share of ready'],
+            row.steps!.map((step) => [
+              step.depth === 1 ? `↳ ${step.step}` : step.step,
+              ms(step.ms.median),
+              ms(step.ms.p90),
+              step.depth === 1 ? '' : `${Math.round((100 * step.ms.median) / row.readyMs.median)} %`,
+            ]),
+          ),
+        ].join('\n'),
+      )
+      .join('\n\n')
   },
   /** Two or more runs side by side (e.g. before / after, Node 20 / Node 24): ready and CPU, and ÷ floor. */
   compare: (runs: readonly Run<ColdStartResult>[]) => {

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BundleCheckError, type BundleProblem } from './bundle-problems.js'
 import { bundleService } from './bundle-service.js'
+import { sourcePatchPlugin } from './node-only-patches.js'
 
 // A tiny service in a temporary folder, bundled by the real bundler: what the backend did with ioredis, small.
 const made: string[] = []
@@ -109,5 +111,50 @@ describe('the bundle check', () => {
     ])
     expect(problems[0]!.message).toBe('importing it throws: later needs LATER_OK')
     expect(existsSync(join(dir, 'entry-ran'))).toBe(false)
+  })
+})
+
+describe('the Node-only patches', () => {
+  it("keep pg from loading Node's fetch (undici) when a bundle imports it", async () => {
+    // The real pg, linked into the fixture: esbuild follows the link and bundles it from its real folder.
+    const dir = fixture({
+      'src/main.ts': [
+        "import pg from 'pg'",
+        'new pg.Client()',
+        "console.log(JSON.stringify(process.moduleLoadList.filter((m) => m.includes('undici'))))",
+      ].join('\n'),
+    })
+    mkdirSync(join(dir, 'node_modules'))
+    symlinkSync(
+      fileURLToPath(new URL('../../node_modules/pg', import.meta.url)),
+      join(dir, 'node_modules/pg'),
+    )
+    await bundleService(dir, { external: [] })
+    const run = spawnSync(process.execPath, [join(dir, 'dist/main.js')], { encoding: 'utf8' })
+    expect(run.stderr).toBe('')
+    expect(JSON.parse(run.stdout)).toEqual([])
+  })
+
+  it('fail the build when a patched file no longer holds the text the patch replaces', async () => {
+    const dir = fixture({
+      'node_modules/dep/package.json': JSON.stringify({ name: 'dep', main: 'index.js' }),
+      'node_modules/dep/index.js': 'exports.x = 1\n',
+      'src/main.ts': "import { x } from 'dep'\nconsole.log(x)\n",
+    })
+    const { build } = await import('esbuild')
+    const error = await build({
+      absWorkingDir: dir,
+      entryPoints: [join(dir, 'src/main.ts')],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      logLevel: 'silent',
+      plugins: [
+        sourcePatchPlugin([
+          { file: /\/node_modules\/dep\/index\.js$/, find: 'exports.y', replace: '', why: 'a test' },
+        ]),
+      ],
+    }).catch((e: unknown) => e)
+    expect(String(error)).toContain('no longer contains "exports.y" (a test)')
   })
 })

@@ -18,6 +18,7 @@ import { build } from 'esbuild'
 import { checkChunkExports } from './bundle-check.js'
 import { BundleCheckError } from './bundle-problems.js'
 import { smokeBundle } from './bundle-smoke.js'
+import { sourcePatchPlugin } from './node-only-patches.js'
 
 /**
  * Loaded from node_modules at run time: native addons, optional peers, dev-only tooling, wasm assets — and
@@ -94,6 +95,8 @@ export async function bundleService(serviceDir: string, options: BundleOptions =
     legalComments: 'linked',
     logLevel: 'warning',
     metafile: true,
+    // Node-only: drop dependencies' checks for other runtimes that cost every cold start (node-only-patches.ts).
+    plugins: [sourcePatchPlugin()],
   })
   const checked = checkChunkExports(result.metafile, resolve(serviceDir), outdir, ['main.js'])
   const smoked = await smokeBundle(outdir, checked)

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { healthPlugin, type HealthRegistry, type InServiceProbe, type StartupLike } from '@tarmac/health'
 import {
   installErrorHandler,
+  installLazyValidation,
   installReadinessGate,
   trustFunction,
   type Logger,
@@ -35,13 +36,13 @@ export function createAuthServer(config: AuthConfig, logger: Logger): AuthServer
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: AUTH_DEFAULTS.bodyLimitBytes,
-    // `{"email": 12}` is a client error, not the string "12".
-    ajv: { customOptions: { coerceTypes: false } },
     // Rate limits key on request.ip: x-forwarded-for counts only from the proxies TRUST_PROXY names (default:
     // loopback), or any client could pick its own address, and a fresh bucket with it.
     trustProxy: trustFunction(config.TRUST_PROXY),
   })
   installErrorHandler(app, faults)
+  // Schemas compile on first use. `{"email": 12}` is a client error, not the string "12".
+  installLazyValidation(app, { customOptions: { coerceTypes: false } })
   return { app, gate: installReadinessGate(app) }
 }
 

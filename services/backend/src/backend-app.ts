@@ -3,7 +3,13 @@ import websocket from '@fastify/websocket'
 import { healthPlugin, type HealthRegistry } from '@tarmac/health'
 import { probeConnects } from '@tarmac/postgres'
 import { CLOSE_CODES } from '@tarmac/protocol'
-import { installErrorHandler, installReadinessGate, type Logger, type ServingState } from '@tarmac/service'
+import {
+  installErrorHandler,
+  installLazyValidation,
+  installReadinessGate,
+  type Logger,
+  type ServingState,
+} from '@tarmac/service'
 import type { ResourceHandle, Startup } from '@tarmac/startup'
 import type { ChatService } from './chat-service.js'
 import { faults } from './faults.js'
@@ -21,6 +27,7 @@ export interface BackendApp {
 export function createBackendApp(logger: Logger): BackendApp {
   const app = Fastify({ loggerInstance: logger, bodyLimit: 64 * 1024 })
   installErrorHandler(app, faults)
+  installLazyValidation(app) // route schemas compile on first use, not at ready
   return { app, gate: installReadinessGate(app) }
 }
 

@@ -8,6 +8,7 @@ import {
 } from 'jose'
 import type { Component } from '@tarmac/startup'
 import { BackendError, networkReasonOf } from './errors.js'
+import { httpGet, type HttpGetResponse } from './http-get.js'
 
 /** Who a valid access token says the caller is. */
 export interface Identity {
@@ -32,11 +33,14 @@ export interface TokenVerifier {
 export const TOKEN_ISSUER = 'tarmac-auth'
 export const TOKEN_AUDIENCE = 'tarmac'
 
-/** Fetches the JWKS once, failing with the precise reason (refused, 404, not a key set). */
+/**
+ * Fetches the JWKS once, failing with the precise reason (refused, 404, not a key set). Through `node:http`, not
+ * `fetch`: at startup, loading Node's fetch implementation would be a cost a bare server does not pay.
+ */
 export async function fetchJwks(jwksUrl: string, signal: AbortSignal): Promise<JSONWebKeySet> {
-  let response: Response
+  let response: HttpGetResponse
   try {
-    response = await fetch(jwksUrl, { signal, headers: { accept: 'application/json' } })
+    response = await httpGet(jwksUrl, { signal, headers: { accept: 'application/json' } })
   } catch (error) {
     throw new BackendError(
       'BACKEND_ERR_JWKS_UNAVAILABLE',
@@ -44,18 +48,25 @@ export async function fetchJwks(jwksUrl: string, signal: AbortSignal): Promise<J
       { cause: error },
     )
   }
-  if (!response.ok) {
-    await response.body?.cancel()
+  if (response.status < 200 || response.status > 299) {
     throw new BackendError(
       'BACKEND_ERR_JWKS_UNAVAILABLE',
       `auth JWKS at ${jwksUrl} answered HTTP ${response.status}`,
     )
   }
-  const body = (await response.json().catch(() => null)) as { keys?: unknown } | null
+  const body = parseJson(response.text) as { keys?: unknown } | null
   if (!body || !Array.isArray(body.keys) || body.keys.length === 0) {
     throw new BackendError('BACKEND_ERR_JWKS_UNAVAILABLE', `auth JWKS at ${jwksUrl} holds no keys`)
   }
   return body as JSONWebKeySet
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return null
+  }
 }
 
 const JWKS_FETCH_TIMEOUT_MS = 5_000
