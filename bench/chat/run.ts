@@ -147,6 +147,7 @@ async function main(): Promise<void> {
         pid,
         clients.map((client) => client.threadId),
       )
+      const shareOfCeiling = Math.round((messagesPerSecond / ceiling.messagesPerSecond) * 100) / 100
       measured = {
         messagesPerClient: Number(args.messages),
         pauseMs: Number(args['pause-ms']),
@@ -154,11 +155,9 @@ async function main(): Promise<void> {
         messagesPerSecond,
         cpu: tarmacCpu,
         ceiling,
-        shareOfCeiling: Math.round((messagesPerSecond / ceiling.messagesPerSecond) * 100) / 100,
+        shareOfCeiling,
       }
-      process.stderr.write(
-        `Tarmac: ${messagesPerSecond} messages/s = ${measured.shareOfCeiling} × the ceiling\n`,
-      )
+      process.stderr.write(`Tarmac: ${messagesPerSecond} messages/s = ${shareOfCeiling} × the ceiling\n`)
     } else {
       const rates = mode === 'open' ? [Number(args.rate)] : args.rates.split(',').map(Number)
       const sloMs = Number(args['slo-ms'])
