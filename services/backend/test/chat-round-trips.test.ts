@@ -28,16 +28,20 @@ afterAll(async () => {
   await db?.drop()
 })
 
-/** The pool, recording each statement's text. */
-function counting(inner: Queryable): Queryable & { texts: string[] } {
+/** The pool, recording each statement's text; `holdResult` delays a statement's result (not its execution). */
+function counting(inner: Queryable) {
   const texts: string[] = []
-  return {
+  const db = {
     texts,
-    query<Row extends pg.QueryResultRow>(query: Query) {
+    holdResult: undefined as ((query: Query) => Promise<void> | undefined) | undefined,
+    async query<Row extends pg.QueryResultRow>(query: Query) {
       texts.push(query.text)
-      return inner.query<Row>(query)
+      const result = await inner.query<Row>(query)
+      await db.holdResult?.(query)
+      return result
     },
   }
+  return db
 }
 
 function setUp() {
@@ -106,6 +110,33 @@ describe('the round trips of one chat message', () => {
     expect(provider.seen[1]!.map((turn) => turn.text)).toEqual([
       'question a',
       'question b',
+      'thinking answer 1',
+    ])
+    await chat.stop(1_000)
+  })
+
+  it('a run that started and ended during the insert of another message on its thread is in that one’s history', async () => {
+    const { db, provider, chat } = setUp()
+    const thread = await chat.createThread('user-3', 'overlapping')
+    const send = (clientMsgId: string) =>
+      chat.sendMessage(
+        'user-3',
+        { threadId: thread.id, clientMsgId, text: `question ${clientMsgId}` },
+        { follow: async () => {} },
+      )
+    // b's statement runs (its snapshot has neither a nor a's reply) but its result waits until a is answered.
+    let releaseB!: () => void
+    const bHeld = new Promise<void>((resolve) => (releaseB = resolve))
+    db.holdResult = (query) => (query.values?.includes('question b') ? bHeld : undefined)
+    const b = send('b')
+    while (!db.texts.some((text) => text.startsWith('with added'))) await new Promise((r) => setTimeout(r, 5))
+    const a = await send('a')
+    await answered(provider, a.run?.done)
+    releaseB()
+    await answered(provider, (await b).run?.done)
+    expect(provider.seen[1]!.map((turn) => turn.text)).toEqual([
+      'question b',
+      'question a',
       'thinking answer 1',
     ])
     await chat.stop(1_000)
