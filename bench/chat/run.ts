@@ -50,6 +50,7 @@ const { values: args } = parseArgs({
     'pool-max': { type: 'string', default: '10' },
     'cpu-prof': { type: 'string' },
     from: { type: 'string', default: 'dist' },
+    'backend-dist': { type: 'string', default: 'services/backend/dist' },
     text: { type: 'string', default: 'hello, what can you tell me?' },
     ...RUN_OPTIONS,
   },
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
   const jwks = await startJwks()
   const backend = await startBackend({
     from: args.from as 'dist' | 'source',
+    distDir: args['backend-dist'],
     env: { DATABASE_URL: db.url, AUTH_URL: jwks.url, DB_POOL_MAX: args['pool-max'] },
     ...(args['cpu-prof'] && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] }),
   })
@@ -127,6 +129,7 @@ async function main(): Promise<void> {
     const base = {
       mode,
       from: args.from,
+      ...(args['backend-dist'] !== 'services/backend/dist' && { backendDist: args['backend-dist'] }),
       clients: clients.length,
       poolMax: Number(args['pool-max']),
       connectMs: { p50: percentile(connectMs, 50), p99: percentile(connectMs, 99) },

@@ -35,6 +35,8 @@ export interface ChatResult extends Partial<Latencies> {
   /** Absent in runs of unknown provenance from before the open loop (they are closed loops). */
   readonly mode?: 'closed' | 'open' | 'sweep'
   readonly from?: 'dist' | 'source'
+  /** `--backend-dist`: another build's bundle (an A/B run), when not services/backend/dist. */
+  readonly backendDist?: string
   readonly clients: number
   readonly poolMax?: number
   readonly connectMs: Percentiles
