@@ -54,11 +54,13 @@ export async function startBackend(options: {
   env: Record<string, string>
   /** Extra Node flags for the backend, e.g. `--cpu-prof --cpu-prof-dir=DIR` (written when it exits). */
   nodeArgs?: readonly string[]
+  /** With `from: 'dist'`: the bundle's folder, from the root (another build, for an A/B run). */
+  distDir?: string
 }): Promise<{ base: string; port: number; process: ChildProcess; stop: () => Promise<void> }> {
   const port = await getFreePort()
   const args =
     options.from === 'dist'
-      ? ['services/backend/dist/main.js']
+      ? [`${options.distDir ?? 'services/backend/dist'}/main.js`]
       : ['--conditions=@tarmac/source', '--import', 'tsx', 'services/backend/src/main.ts']
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], {
     cwd: ROOT,

@@ -9,13 +9,15 @@
  *   npx tsx --conditions=@tarmac/source bench/chat/run.ts --mode sweep --clients 1000 --rates 100,200,300,500,800
  *   … --cpu-prof /tmp/chat-prof   (the backend writes a .cpuprofile there when it stops)
  *
- * Closed loop measures throughput (messages/s); open loop measures latency at an offered rate, from each
+ * Closed loop measures throughput (messages/s), then the same run's insert ceiling (`insert-ceiling.ts`: the same
+ * closed loop straight through `pg`, two inserts per message) and Tarmac's share of it; open loop measures latency at an offered rate, from each
  * message's due time (after --warmup-s unmeasured seconds at the first rate); sweep runs the open loop at rising rates and reports the highest one the backend
  * sustains (every message answered, no error, run completion p99 within --slo-ms). Each measured phase reports
  * where the CPU went (backend, this generator, every postgres process; % of one core; 2 cores = 200 %).
  * Writes the run into results.json under `--label` (default: the start time); `--out FILE` writes elsewhere.
  */
 import { parseArgs } from 'node:util'
+import pg from 'pg'
 import { createTestDatabase } from '@tarmac/testing'
 import { closedLoop } from './closed-loop.js'
 import {
@@ -28,6 +30,7 @@ import {
   type MessageTiming,
 } from './harness.js'
 import { countCpu } from './cpu-shares.js'
+import { insertCeiling } from './insert-ceiling.js'
 import { openLoop } from './open-loop.js'
 import { tables, type ChatResult } from './tables.js'
 import { RUN_OPTIONS, startRun } from '../provenance.js'
@@ -47,6 +50,7 @@ const { values: args } = parseArgs({
     'pool-max': { type: 'string', default: '10' },
     'cpu-prof': { type: 'string' },
     from: { type: 'string', default: 'dist' },
+    'backend-dist': { type: 'string', default: 'services/backend/dist' },
     text: { type: 'string', default: 'hello, what can you tell me?' },
     ...RUN_OPTIONS,
   },
@@ -73,12 +77,40 @@ function latencies(timings: readonly MessageTiming[]) {
   }
 }
 
+/**
+ * The same run's insert ceiling (`insertCeiling`), right after the Tarmac phase on the same database, threads,
+ * pool size, closed loop and message count, with a reply the backend stored.
+ */
+async function measureCeiling(databaseUrl: string, backendPid: number, threadIds: readonly string[]) {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  const { rows } = await client
+    .query<{ text: string; metadata: string }>(
+      `select text, metadata::text as metadata from chat_messages where role = 'assistant' limit 1`,
+    )
+    .finally(() => client.end())
+  if (!rows[0]) throw new Error('the backend stored no reply: no ceiling to measure against')
+  const cpu = countCpu(backendPid)
+  const { completed, durationMs } = await insertCeiling(databaseUrl, {
+    threadIds,
+    messages: Number(args.messages),
+    pauseMs: Number(args['pause-ms']),
+    poolMax: Number(args['pool-max']),
+    text: args.text,
+    reply: rows[0],
+  })
+  const messagesPerSecond = Math.round((completed / durationMs) * 1000 * 10) / 10
+  process.stderr.write(`insert ceiling: ${messagesPerSecond} messages/s\n`)
+  return { statementsPerMessage: 2, completed, messagesPerSecond, cpu: cpu() }
+}
+
 async function main(): Promise<void> {
   const bench = startRun({ bench: 'chat', label: args.label, out: args.out })
   const db = await createTestDatabase('bench_chat')
   const jwks = await startJwks()
   const backend = await startBackend({
     from: args.from as 'dist' | 'source',
+    distDir: args['backend-dist'],
     env: { DATABASE_URL: db.url, AUTH_URL: jwks.url, DB_POOL_MAX: args['pool-max'] },
     ...(args['cpu-prof'] && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] }),
   })
@@ -97,6 +129,7 @@ async function main(): Promise<void> {
     const base = {
       mode,
       from: args.from,
+      ...(args['backend-dist'] !== 'services/backend/dist' && { backendDist: args['backend-dist'] }),
       clients: clients.length,
       poolMax: Number(args['pool-max']),
       connectMs: { p50: percentile(connectMs, 50), p99: percentile(connectMs, 99) },
@@ -110,13 +143,24 @@ async function main(): Promise<void> {
         text: args.text,
       })
       const summary = latencies(timings)
+      const tarmacCpu = cpu()
+      const messagesPerSecond = Math.round((summary.completed / durationMs) * 1000 * 10) / 10
+      const ceiling = await measureCeiling(
+        db.url,
+        pid,
+        clients.map((client) => client.threadId),
+      )
+      const shareOfCeiling = Math.round((messagesPerSecond / ceiling.messagesPerSecond) * 100) / 100
       measured = {
         messagesPerClient: Number(args.messages),
         pauseMs: Number(args['pause-ms']),
         ...summary,
-        messagesPerSecond: Math.round((summary.completed / durationMs) * 1000 * 10) / 10,
-        cpu: cpu(),
+        messagesPerSecond,
+        cpu: tarmacCpu,
+        ceiling,
+        shareOfCeiling,
       }
+      process.stderr.write(`Tarmac: ${messagesPerSecond} messages/s = ${shareOfCeiling} × the ceiling\n`)
     } else {
       const rates = mode === 'open' ? [Number(args.rate)] : args.rates.split(',').map(Number)
       const sloMs = Number(args['slo-ms'])

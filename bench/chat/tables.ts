@@ -35,12 +35,22 @@ export interface ChatResult extends Partial<Latencies> {
   /** Absent in runs of unknown provenance from before the open loop (they are closed loops). */
   readonly mode?: 'closed' | 'open' | 'sweep'
   readonly from?: 'dist' | 'source'
+  /** `--backend-dist`: another build's bundle (an A/B run), when not services/backend/dist. */
+  readonly backendDist?: string
   readonly clients: number
   readonly poolMax?: number
   readonly connectMs: Percentiles
   readonly messagesPerClient?: number
   readonly pauseMs?: number
   readonly messagesPerSecond?: number
+  /** Closed loop: the same run's insert ceiling (`insert-ceiling.ts`), and Tarmac's messages/s ÷ its. */
+  readonly ceiling?: {
+    readonly statementsPerMessage: number
+    readonly completed: number
+    readonly messagesPerSecond: number
+    readonly cpu: CpuShares
+  }
+  readonly shareOfCeiling?: number
   /** The closed loop's CPU shares (a string naming the machine in runs of unknown provenance). */
   readonly cpu?: CpuShares | string
   readonly durationSPerStep?: number
@@ -73,6 +83,7 @@ function row(run: Run<ChatResult>): (string | number)[] {
       pair(step?.ackMs),
       pair(step?.runCompletionMs),
       `${n(step!.offeredPerSecond)} offered`,
+      '—',
       shares(step?.cpu),
       rss,
     ]
@@ -84,6 +95,7 @@ function row(run: Run<ChatResult>): (string | number)[] {
     pair(r.ackMs),
     pair(r.runCompletionMs),
     r.messagesPerSecond === undefined ? '—' : n(r.messagesPerSecond),
+    r.ceiling ? `${n(r.ceiling.messagesPerSecond)} · ${r.shareOfCeiling} ×` : '—',
     shares(r.cpu),
     rss,
   ]
@@ -99,6 +111,7 @@ export const tables = {
         'ack p50 / p99 (ms)',
         'run completion p50 / p99 (ms)',
         'messages/s',
+        'insert ceiling/s · Tarmac ÷ it',
         'CPU backend / generator / Postgres',
         'backend RSS idle → peak',
       ],

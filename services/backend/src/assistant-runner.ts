@@ -108,13 +108,26 @@ export class AssistantRunner {
     return waiting
   }
 
+  /** Whether a run of this instance is on the thread, or waits to be. */
+  isBusy(threadId: string): boolean {
+    return this.#threads.has(threadId)
+  }
+
   /**
    * Starts a run answering `replyTo` once the thread's previous runs are done; never rejects (a failure is an
-   * outcome and a `run.failed` event). `runId` is the run lease's when the service holds one.
+   * outcome and a `run.failed` event). `runId` is the run lease's when the service holds one. `history` is the
+   * thread's recent messages read when `replyTo` was stored, while no run was on the thread: used only if the
+   * run starts at once (a run that waits reads the history its predecessors wrote).
    */
-  start(threadId: string, replyTo: string, runId: string = randomUUID()): RunHandle {
+  start(
+    threadId: string,
+    replyTo: string,
+    runId: string = randomUUID(),
+    history?: readonly Message[],
+  ): RunHandle {
     const controller = new AbortController()
     const line = this.#threads.get(threadId)
+    const prefetched = line ? undefined : history
     if (line && line.waiting >= this.#maxQueuedRunsPerThread) {
       const done = this.#refuse(runId, threadId, replyTo)
       return { runId, done }
@@ -125,7 +138,7 @@ export class AssistantRunner {
         await line.tail
         line.waiting--
       }
-      return this.#run(runId, threadId, replyTo, controller.signal)
+      return this.#run(runId, threadId, replyTo, controller.signal, prefetched)
     })().finally(() => {
       this.#active.delete(runId)
       this.#replying.delete(replyTo)
@@ -147,7 +160,13 @@ export class AssistantRunner {
     return { status: 'failed', runId, code, message, detail: message }
   }
 
-  async #run(runId: string, threadId: string, replyTo: string, signal: AbortSignal): Promise<RunOutcome> {
+  async #run(
+    runId: string,
+    threadId: string,
+    replyTo: string,
+    signal: AbortSignal,
+    prefetched: readonly Message[] | undefined,
+  ): Promise<RunOutcome> {
     const base = { runId, threadId }
     let index = 0
     const deltas = new DeltaBatcher(this.#deltaFlushMs, (delta) =>
@@ -156,7 +175,7 @@ export class AssistantRunner {
     try {
       signal.throwIfAborted() // stopped while it waited behind another run of its thread
       await this.#publish(threadId, { type: 'run.started', ...base, replyTo })
-      const history = await this.#store.recentMessages(threadId, this.#historyMessages)
+      const history = prefetched ?? (await this.#store.recentMessages(threadId, this.#historyMessages))
       let text = ''
       for await (const raw of this.#provider.stream(history, signal)) {
         // Provider output is not ours to refuse: what Postgres cannot store becomes U+FFFD (NUL here; an

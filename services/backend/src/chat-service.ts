@@ -3,7 +3,7 @@ import type { AssistantProvider } from './assistant.js'
 import { randomUUID } from 'node:crypto'
 import { AssistantRunner, type RunHandle, type RunnerLog } from './assistant-runner.js'
 import { LocalCapCounter, type CapCounter } from './cap-counter.js'
-import { ChatStore, type Queryable } from './chat-store.js'
+import { ChatStore, type Message, type Queryable } from './chat-store.js'
 import { BackendError } from './errors.js'
 import { threadTopic, type EventBus } from './event-bus.js'
 import {
@@ -72,6 +72,9 @@ export class ChatService {
   readonly #store: ChatStore
   readonly #bus: EventBus
   readonly #maxRunsPerUser: number
+  readonly #historyMessages: number
+  /** Threads with a send in progress on this instance (see `sendMessage`). */
+  readonly #intake = new Map<string, { sends: number; overlapped: boolean }>()
   readonly #runCaps: CapCounter
   readonly #keeper: RunLeaseKeeper
   readonly #log: ChatServiceOptions['log']
@@ -80,6 +83,7 @@ export class ChatService {
     this.#store = new ChatStore(options.db, { prepared: options.preparedStatements ?? false })
     this.#bus = options.bus
     this.#maxRunsPerUser = options.maxRunsPerUser ?? Infinity
+    this.#historyMessages = options.historyMessages
     this.#runCaps = options.runCaps ?? new LocalCapCounter()
     this.#log = options.log
     const timings = { ...RUN_LEASE_DEFAULTS, ...options.leases }
@@ -159,28 +163,48 @@ export class ChatService {
    * While a run is alive the resend attaches to it (the sender follows the thread; the events come on the bus).
    */
   async sendMessage(userId: string, outgoing: OutgoingMessage, hooks: SendHooks = {}): Promise<SendResult> {
-    const { threadId, clientMsgId, text } = outgoing
+    const { threadId, clientMsgId } = outgoing
     const releaseRun = await this.#reserveRun(userId)
     let run: RunHandle | undefined
+    const intake = this.#enterIntake(threadId)
     try {
       if (hooks.follow) await hooks.follow()
       else await this.#store.getThread(userId, threadId)
-      const { message, duplicate } = await this.#persist(threadId, clientMsgId, text)
+      // The history read with the message is the run's context only if no run of this instance is on the thread
+      // now and no other send to it overlaps this one: either may store what the read cannot see.
+      const quiet = !this.runner.isBusy(threadId) && intake.sends === 1
+      const runId = randomUUID()
+      const { message, duplicate, history } = await this.#persist(userId, outgoing, runId)
       // The lease before the ack: an acknowledged message always has a durable run (or a reply), so an instance
-      // that dies right after the ack leaves a lease that another instance takes over.
-      const lease = await this.#leaseFor(userId, threadId, message.id, duplicate)
+      // that dies right after the ack leaves a lease that another instance takes over. A new message's lease is
+      // written in its own statement; a resend's is taken only if no run is on it and no reply is stored.
+      const lease = duplicate
+        ? await this.#leaseForResend(userId, threadId, message.id)
+        : { messageId: message.id, threadId, userId, runId, attempts: 1 }
       hooks.ack?.({ type: 'message.ack', threadId, clientMsgId, messageId: message.id, duplicate })
-      if (lease) run = this.#startRun(lease, releaseRun)
+      if (lease) run = this.#startRun(lease, releaseRun, quiet && !intake.overlapped ? history : undefined)
       return { messageId: message.id, duplicate, run }
     } finally {
       if (!run) releaseRun()
+      if (--intake.sends === 0) this.#intake.delete(threadId)
     }
   }
 
-  async #persist(threadId: string, clientMsgId: string, text: string) {
+  /** Counts a send to the thread from its ownership check to its run's start; marks overlapping sends. */
+  #enterIntake(threadId: string): { sends: number; overlapped: boolean } {
+    let intake = this.#intake.get(threadId)
+    if (!intake) this.#intake.set(threadId, (intake = { sends: 0, overlapped: false }))
+    if (++intake.sends > 1) intake.overlapped = true
+    return intake
+  }
+
+  async #persist(userId: string, { threadId, clientMsgId, text }: OutgoingMessage, runId: string) {
     try {
-      const { message, created } = await this.#store.addUserMessage(threadId, clientMsgId, text)
-      return { message, duplicate: !created }
+      const { message, created, history } = await this.#store.addUserMessage(threadId, clientMsgId, text, {
+        lease: { userId, runId, ownerInstance: this.leases.instanceId, leaseMs: this.leases.leaseMs },
+        historyMessages: this.#historyMessages,
+      })
+      return { message, duplicate: !created, history }
     } catch (error) {
       // The thread was deleted after its ownership was checked.
       if ((error as { code?: unknown }).code === '23503')
@@ -190,22 +214,15 @@ export class ChatService {
   }
 
   /**
-   * The run lease of a message that needs a run, or undefined. A new message's lease is free. A resent one's is
-   * taken only when no run of this instance is on it, no reply is stored and no live run holds the lease; the
-   * reply is checked again once the lease is held, since a run that just ended stored its reply before it let go.
+   * The run lease of a resent message that needs a run, or undefined. It is taken only when no run of this
+   * instance is on it, no reply is stored and no live run holds the lease; the reply is checked again once the
+   * lease is held, since a run that just ended may have stored its reply between the check and the lease.
    */
-  async #leaseFor(
-    userId: string,
-    threadId: string,
-    messageId: string,
-    duplicate: boolean,
-  ): Promise<RunLease | undefined> {
-    if (duplicate) {
-      if (this.runner.isAnswering(messageId)) return undefined
-      if (await this.#store.hasReply(threadId, messageId)) return undefined
-    }
+  async #leaseForResend(userId: string, threadId: string, messageId: string): Promise<RunLease | undefined> {
+    if (this.runner.isAnswering(messageId)) return undefined
+    if (await this.#store.hasReply(threadId, messageId)) return undefined
     const lease = await this.leases.acquire({ messageId, threadId, userId, runId: randomUUID() })
-    if (!lease || !duplicate) return lease
+    if (!lease) return lease
     if (!(await this.#store.hasReply(threadId, messageId))) return lease
     await this.leases.release(lease)
     return undefined
@@ -231,8 +248,8 @@ export class ChatService {
   }
 
   /** Runs a lease this instance holds; the lease is renewed while the run lives and let go when it ends. */
-  #startRun(lease: RunLease, release: () => void): RunHandle {
-    const handle = this.runner.start(lease.threadId, lease.messageId, lease.runId)
+  #startRun(lease: RunLease, release: () => void, history?: readonly Message[]): RunHandle {
+    const handle = this.runner.start(lease.threadId, lease.messageId, lease.runId, history)
     this.#keeper.hold(lease, handle.done)
     void handle.done.finally(release)
     return handle

@@ -80,6 +80,33 @@ const toMessage = (row: MessageRow): Message => ({
   ...(row.metadata ? { metadata: row.metadata } : {}),
 })
 
+/** The run lease a new user message is stored with (`RunLeases` owns the table's other transitions). */
+export interface NewRunLease {
+  readonly userId: string
+  readonly runId: string
+  readonly ownerInstance: string
+  readonly leaseMs: number
+}
+
+/**
+ * A new user message, its run lease and the thread's recent history, in one statement. Every part of a
+ * statement sees the same snapshot, taken before the insert: the earlier messages come from the table, the new
+ * one from `returning`. On a resend (the insert does nothing) no lease is written and nothing is returned.
+ */
+const INTAKE = `with added as (
+    insert into chat_messages (id, thread_id, role, text, client_msg_id) values ($1, $2, 'user', $3, $4)
+    on conflict (thread_id, client_msg_id) do nothing
+    returning id, seq, thread_id, role, text, metadata, created_at),
+  leased as (
+    insert into chat_run_leases (message_id, thread_id, user_id, run_id, owner_instance, lease_expires_at)
+    select id, thread_id, $5, $6, $7, now() + $8 * interval '1 millisecond' from added),
+  earlier as (
+    select id, seq, thread_id, role, text, metadata, created_at from chat_messages
+    where thread_id = $2 and exists (select 1 from added) order by seq desc limit $9)
+  select *, true as added from added
+  union all select *, false as added from earlier
+  order by seq`
+
 /**
  * Threads and messages in Postgres. Every thread query is scoped by owner, so one user never reads
  * another's thread: a foreign thread is simply not found. Single statements only (no transactions), which
@@ -175,20 +202,51 @@ export class ChatStore {
    * Stores a user message once per `(thread, clientMsgId)`: a resend returns the first row and
    * `created: false`, so the caller acknowledges it again without a second run. `THREAD_NOT_FOUND` when the
    * thread is deleted under a resend (between the insert and the read-back).
+   *
+   * With `intake`, a new message is stored in one statement (one round trip, one commit) with its run lease
+   * (`chat_run_leases`, attempts 1: a new message's lease is always free) and returns the thread's last
+   * `historyMessages` messages, itself included, oldest first: the assistant's context when its run starts at once.
    */
   async addUserMessage(
     threadId: string,
     clientMsgId: string,
     text: string,
-  ): Promise<{ message: Message; created: boolean }> {
-    const inserted = await this.#query<MessageRow>(
-      `insert into chat_messages (id, thread_id, role, text, client_msg_id) values ($1, $2, 'user', $3, $4)
-       on conflict (thread_id, client_msg_id) do nothing
-       returning id, seq, thread_id, role, text, metadata, created_at`,
-      [randomUUID(), threadId, text, clientMsgId],
-      'chat_add_user_message',
-    )
-    if (inserted.rows[0]) return { message: toMessage(inserted.rows[0]), created: true }
+    intake?: { readonly lease: NewRunLease; readonly historyMessages: number },
+  ): Promise<{ message: Message; created: boolean; history?: Message[] }> {
+    const id = randomUUID()
+    if (intake) {
+      const { lease } = intake
+      const { rows } = await this.#query<MessageRow & { added: boolean }>(
+        INTAKE,
+        [
+          id,
+          threadId,
+          text,
+          clientMsgId,
+          lease.userId,
+          lease.runId,
+          lease.ownerInstance,
+          lease.leaseMs,
+          intake.historyMessages,
+        ],
+        'chat_add_user_message_intake',
+      )
+      // The statement's snapshot predates its own insert: the new row comes from `returning`, flagged `added`.
+      const added = rows.find((row) => row.added)
+      if (added) {
+        const history = rows.slice(Math.max(0, rows.length - intake.historyMessages)).map(toMessage)
+        return { message: toMessage(added), created: true, history }
+      }
+    } else {
+      const inserted = await this.#query<MessageRow>(
+        `insert into chat_messages (id, thread_id, role, text, client_msg_id) values ($1, $2, 'user', $3, $4)
+         on conflict (thread_id, client_msg_id) do nothing
+         returning id, seq, thread_id, role, text, metadata, created_at`,
+        [id, threadId, text, clientMsgId],
+        'chat_add_user_message',
+      )
+      if (inserted.rows[0]) return { message: toMessage(inserted.rows[0]), created: true }
+    }
     const existing = await this.#query<MessageRow>(
       `select id, seq, thread_id, role, text, metadata, created_at from chat_messages
        where thread_id = $1 and client_msg_id = $2`,
@@ -213,6 +271,8 @@ export class ChatStore {
    * Stores an assistant reply. A reply names the user message it answers (`metadata.replyTo`, kept in the
    * `reply_to` column), and a message has at most one reply (unique): when one is already stored — another
    * instance's run on the same message got there first — that one is returned and nothing is added.
+   * The same statement lets go of the run's lease (`metadata.runId`'s, if it still holds it): the reply and the
+   * end of the run are one commit, so no instance ever sees a stored reply under a live lease, or the reverse.
    */
   async addAssistantMessage(
     threadId: string,
@@ -220,12 +280,16 @@ export class ChatStore {
     metadata: Record<string, unknown>,
   ): Promise<Message> {
     const replyTo = typeof metadata.replyTo === 'string' && isUuid(metadata.replyTo) ? metadata.replyTo : null
+    const runId = typeof metadata.runId === 'string' && isUuid(metadata.runId) ? metadata.runId : null
     const { rows } = await this.#query<MessageRow>(
-      `insert into chat_messages (id, thread_id, role, text, metadata, reply_to)
-       values ($1, $2, 'assistant', $3, $4, $5)
-       on conflict (reply_to) do nothing
-       returning id, seq, thread_id, role, text, metadata, created_at`,
-      [randomUUID(), threadId, text, JSON.stringify(metadata), replyTo],
+      `with reply as (
+         insert into chat_messages (id, thread_id, role, text, metadata, reply_to)
+         values ($1, $2, 'assistant', $3, $4, $5)
+         on conflict (reply_to) do nothing
+         returning id, seq, thread_id, role, text, metadata, created_at),
+       released as (delete from chat_run_leases where message_id = $5 and run_id = $6)
+       select * from reply`,
+      [randomUUID(), threadId, text, JSON.stringify(metadata), replyTo, runId],
       'chat_add_assistant_message',
     )
     if (rows[0]) return toMessage(rows[0])

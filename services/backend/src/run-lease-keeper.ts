@@ -36,8 +36,9 @@ interface KeeperLog {
 /**
  * Keeps this instance's run leases alive and picks up the ones other instances left behind: a heartbeat renews
  * every lease held; a sweep takes over expired ones (their owner died) and hands them to `takeOver`, and gives
- * up those that used their attempts (`abandon`). When a run ends its lease is let go — deleted, or expired at
- * once when the run was stopped by shutdown, so another instance takes it over without waiting. Timers are
+ * up those that used their attempts (`abandon`). When a run ends its lease is let go — by the reply's own
+ * statement when it completed, else deleted, or expired at once when the run was stopped by shutdown, so
+ * another instance takes it over without waiting. Timers are
  * single-flight: a slow database delays the next tick, never stacks them.
  */
 export class RunLeaseKeeper {
@@ -83,9 +84,8 @@ export class RunLeaseKeeper {
       .then((outcome) => {
         // No longer renewed from here: a heartbeat that misses the row now is not a lease lost.
         this.#held.delete(lease.runId)
-        return outcome.status === 'failed' && outcome.code === 'RUN_ABORTED'
-          ? this.#leases.handOver(lease)
-          : this.#leases.release(lease)
+        if (outcome.status === 'completed') return // the reply's statement deleted the lease
+        return outcome.code === 'RUN_ABORTED' ? this.#leases.handOver(lease) : this.#leases.release(lease)
       })
       .catch((error: unknown) =>
         // Not fatal: an unreleased lease expires and the sweep finds the reply stored (or runs it again).
@@ -120,6 +120,8 @@ export class RunLeaseKeeper {
     const runIds = [...this.#held.keys()]
     try {
       const kept = await this.#leases.renew(runIds)
+      // A run that just stored its reply deleted its lease in that statement; let its result be read first.
+      await new Promise((resolve) => setImmediate(resolve))
       for (const runId of runIds) {
         // Taken over while this instance could not renew (a stalled event loop, a database outage): the run goes
         // on, and the unique reply keeps one answer whichever stores first.

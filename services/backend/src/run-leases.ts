@@ -54,6 +54,11 @@ export class RunLeases {
     return this.#instanceId
   }
 
+  /** How long a lease lasts unrenewed: a new message's lease is written with it (`ChatStore.addUserMessage`). */
+  get leaseMs(): number {
+    return this.#leaseMs
+  }
+
   /**
    * Takes the message's lease for run `runId`: true when this instance now holds it — no row, or the row's
    * lease expired (its owner died) — false when a live run of any instance is on the message.
@@ -86,7 +91,10 @@ export class RunLeases {
     return new Set(rows.map((row) => row.run_id))
   }
 
-  /** The run ended (its reply stored, or failed): the message has no live run any more. */
+  /**
+   * The run failed: the message has no live run any more. (A run that stored its reply let go of its lease in
+   * the same statement, `ChatStore.addAssistantMessage`.)
+   */
   async release(lease: Pick<RunLease, 'messageId' | 'runId'>): Promise<void> {
     await this.#db.query({
       text: 'delete from chat_run_leases where message_id = $1 and run_id = $2',

@@ -12,6 +12,7 @@ import { BackendError } from './errors.js'
 import { clientErrorOf } from './faults.js'
 import { threadTopic, type BusEvent, type EventBus } from './event-bus.js'
 import type { Identity, TokenVerifier } from './token-verifier.js'
+import { corkPerTick } from './socket-cork.js'
 import { parseClientFrame, refOfRefusedFrame } from './ws-protocol.js'
 
 /** setTimeout's largest delay (about 24.8 days). */
@@ -48,6 +49,8 @@ export class ChatConnection {
   readonly #socket: WebSocket
   readonly #context: ConnectionContext
   readonly #bucket: TokenBucket
+  /** One `writev` per tick for all the frames this socket is sent in it. */
+  readonly #cork: () => void
   readonly #subscriptions = new Map<string, () => void>()
   #identity: Identity | undefined
   #authenticating: Promise<void> | undefined
@@ -59,6 +62,7 @@ export class ChatConnection {
   constructor(socket: WebSocket, context: ConnectionContext, offeredToken: string | undefined) {
     this.#socket = socket
     this.#context = context
+    this.#cork = corkPerTick(socket)
     this.#bucket = new TokenBucket({
       burst: context.limits.rateLimitBurst,
       perSecond: context.limits.rateLimitPerSecond,
@@ -92,6 +96,7 @@ export class ChatConnection {
       this.#socket.terminate()
       return
     }
+    this.#cork()
     this.#socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
   }
 
