@@ -35,7 +35,7 @@ interface KeeperLog {
 
 /**
  * Keeps this instance's run leases alive and picks up the ones other instances left behind: a heartbeat renews
- * every lease held; a sweep takes over expired ones (their owner died) and hands them to `takeOver`, and gives
+ * every lease held for at least a heartbeat; a sweep takes over expired ones (their owner died) and hands them to `takeOver`, and gives
  * up those that used their attempts (`abandon`). When a run ends its lease is let go — by the reply's own
  * statement when it completed, else deleted, or expired at once when the run was stopped by shutdown, so
  * another instance takes it over without waiting. Timers are
@@ -44,7 +44,8 @@ interface KeeperLog {
 export class RunLeaseKeeper {
   readonly #leases: RunLeases
   readonly #timings: RunLeaseTimings
-  readonly #held = new Map<string, RunLease>()
+  /** Each held lease and when it was last written (its acquisition, or its last renewal), in `performance.now()`. */
+  readonly #held = new Map<string, { lease: RunLease; writtenAtMs: number }>()
   readonly #endings = new Set<Promise<void>>()
   readonly #timers: NodeJS.Timeout[]
   readonly #takeOver: (lease: RunLease) => Promise<void>
@@ -79,7 +80,7 @@ export class RunLeaseKeeper {
 
   /** Renews `lease` until `done` settles, then lets it go. */
   hold(lease: RunLease, done: Promise<RunOutcome>): void {
-    this.#held.set(lease.runId, lease)
+    this.#held.set(lease.runId, { lease, writtenAtMs: performance.now() })
     const ending = done
       .then((outcome) => {
         // No longer renewed from here: a heartbeat that misses the row now is not a lease lost.
@@ -116,10 +117,18 @@ export class RunLeaseKeeper {
   }
 
   async #heartbeat(): Promise<void> {
-    if (this.#held.size === 0) return
-    const runIds = [...this.#held.keys()]
+    // Only leases written at least a heartbeat ago: a run shorter than that (most chat replies) is never
+    // rewritten, and none goes longer than two heartbeats unrenewed — well inside `leaseMs`.
+    const dueBefore = performance.now() - this.#timings.heartbeatMs
+    const runIds = [...this.#held].filter(([, held]) => held.writtenAtMs <= dueBefore).map(([runId]) => runId)
+    if (runIds.length === 0) return
+    const renewingAtMs = performance.now()
     try {
       const kept = await this.#leases.renew(runIds)
+      for (const runId of kept) {
+        const held = this.#held.get(runId)
+        if (held) held.writtenAtMs = renewingAtMs
+      }
       // A run that just stored its reply deleted its lease in that statement; let its result be read first.
       await new Promise((resolve) => setImmediate(resolve))
       for (const runId of runIds) {

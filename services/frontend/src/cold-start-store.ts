@@ -3,8 +3,8 @@ import type { ColdStartFacts } from './cold-start-facts.js'
 /**
  * The collector's bounds, in bytes of record JSON (UTF-8). Memory: at most `maxServices × serviceMaxBytes` of
  * records (16 MiB; up to twice that as V8 strings) plus their facts (≤ ~2 KiB each, `perService` per service:
- * ~6 MiB), plus the requests in flight (`maxConcurrentReports` bodies of at most 256 KiB, parsed). Well under the
- * 256 Mi the manifests give the frontend; the bench (bench/collector-flood) measures it.
+ * ~6 MiB), plus the requests in flight (`maxConcurrentReports` bodies of at most 256 KiB) and the intake thread that
+ * parses them (≤ 48 MiB). Well under the 256 Mi the manifests give the frontend; bench/collector-flood measures it.
  */
 export const COLLECTOR_BOUNDS = {
   /** One record, after validation (unknown keys dropped) and trimming (`fitRecord`): bigger → 413. */

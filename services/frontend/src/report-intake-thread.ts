@@ -7,7 +7,7 @@ import type { IntakeRequest } from './report-intake-worker.js'
 export interface IntakeThreadOptions {
   /** A body not answered within this long fails (and the thread is replaced). Default 10 000. */
   readonly timeoutMs?: number
-  /** The thread's old-generation heap. Default 64 MiB: one body of 256 KiB parsed needs a few. */
+  /** The thread's old-generation heap. Default 32 MiB: one body of 256 KiB parsed needs a few. */
   readonly maxHeapMib?: number
   /** A JavaScript worker script to run instead of the intake's own (tests: one that dies on cue). */
   readonly script?: URL
@@ -34,7 +34,8 @@ interface Pending {
  * worker thread.
  */
 function workerOf(maxHeapMib: number, script?: URL): Worker {
-  const resourceLimits = { maxOldGenerationSizeMb: maxHeapMib }
+  // A small young generation too: a body is garbage the moment its outcome is posted.
+  const resourceLimits = { maxOldGenerationSizeMb: maxHeapMib, maxYoungGenerationSizeMb: 8 }
   if (script) return new Worker(script, { resourceLimits })
   if (!import.meta.url.endsWith('.ts'))
     return new Worker(new URL('./report-intake-worker.js', import.meta.url), { resourceLimits })
@@ -47,7 +48,7 @@ function workerOf(maxHeapMib: number, script?: URL): Worker {
 /** One intake thread, started on first use, restarted after it dies. */
 export function createIntakeThread(options: IntakeThreadOptions = {}): IntakeThread {
   const timeoutMs = options.timeoutMs ?? 10_000
-  const maxHeapMib = options.maxHeapMib ?? 64
+  const maxHeapMib = options.maxHeapMib ?? 32
   const pending = new Map<number, Pending>()
   let worker: Worker | undefined
   let nextId = 1
