@@ -58,8 +58,8 @@ export interface SendResult {
 }
 
 /**
- * The chat use cases of the `services` phase — open, list, read and delete threads, follow a thread's run events,
- * send a message and run the assistant on it — over the thread store, the bus and the runner. Every call is scoped
+ * The chat use cases of the `services` phase — create, list, read and delete threads, follow a thread's run
+ * events, send a message and run the assistant on it — over the thread store, the bus and the runner. Every call is scoped
  * to a user: another user's thread is `THREAD_NOT_FOUND`. Transports (the WebSocket connection, the self-test)
  * call it and are never called back, except through the listener they hand to `follow`.
  */
@@ -140,7 +140,7 @@ export class ChatService {
       if (!followed) return
       followed = false
       unsubscribe()
-      const left = this.#followers.get(key)! - 1
+      const left = (this.#followers.get(key) ?? 1) - 1
       if (left === 0) this.#followers.delete(key)
       else this.#followers.set(key, left)
     }
@@ -195,9 +195,10 @@ export class ChatService {
       const quiet = !this.runner.isBusy(threadId) && intake.sends === 1
       const runId = randomUUID()
       const { message, duplicate, history } = await this.#persist(userId, inbound, runId)
-      // The lease before the result (the sender's ack): an acknowledged message always has a durable run (or a reply), so an instance
-      // that dies right after the ack leaves a lease that another instance takes over. A new message's lease is
-      // written in its own statement; a resend's is taken only if no run is on it and no reply is stored.
+      // The lease before returning (the sender's ack): an acknowledged message always has a durable run (or a
+      // reply), so an instance that dies right after the ack leaves a lease that another instance takes over. A new
+      // message's lease is written in its own statement; a resend's is taken only if no run is on it and no reply
+      // is stored.
       const lease = duplicate
         ? await this.#leaseForResend(userId, threadId, message.id)
         : { messageId: message.id, threadId, userId, runId, attempts: 1 }

@@ -201,13 +201,13 @@ export class WsConnection {
         // Followed before anything is stored, so the sender gets its run's events from the first.
         await this.#subscribe(identity, threadId)
         // The run starts before `sendMessage` resolves: its first events wait here so the ack goes first.
-        this.#held = []
+        const held: string[] = []
+        this.#held = held
         try {
           const sent = await this.#context.chat.sendMessage(identity.userId, { threadId, clientMsgId, text })
           const { messageId, duplicate } = sent
           this.send({ type: 'message.ack', threadId, clientMsgId, messageId, duplicate })
         } finally {
-          const held = this.#held
           this.#held = undefined
           for (const event of held) this.send(event)
         }
