@@ -59,9 +59,9 @@ export interface SendResult {
 
 /**
  * The chat use cases of the `services` phase — create, list, read and delete threads, follow a thread's run
- * events, send a message and run the assistant on it — over the thread store, the bus and the runner. Every call is scoped
- * to a user: another user's thread is `THREAD_NOT_FOUND`. Transports (the WebSocket connection, the self-test)
- * call it and are never called back, except through the listener they hand to `follow`.
+ * events, send a message and run the assistant on it — over the thread store, the bus and the runner. Every call
+ * is scoped to a user: another user's thread is `THREAD_NOT_FOUND`. Transports (the WebSocket connection, the
+ * self-test) call it and are never called back, except through the listener they hand to `follow`.
  */
 export class ChatService {
   readonly runner: AssistantRunner

@@ -59,8 +59,8 @@ export class WsConnection {
   /** One `writev` per tick for all the frames this socket is sent in it. */
   readonly #cork: () => void
   readonly #subscriptions = new Map<string, () => void>()
-  /** Run events that arrived while a send awaited its ack, written right after it; undefined otherwise. */
-  #held: string[] | undefined
+  /** While a send awaits its ack: its thread, and that thread's run events meanwhile, written after the ack. */
+  #held: { readonly threadId: string; readonly frames: string[] } | undefined
   #identity: Identity | undefined
   #authenticating: Promise<void> | undefined
   #authTimer: NodeJS.Timeout | undefined
@@ -200,8 +200,9 @@ export class WsConnection {
         const { threadId, clientMsgId, text } = frame
         // Followed before anything is stored, so the sender gets its run's events from the first.
         await this.#subscribe(identity, threadId)
-        // The run starts before `sendMessage` resolves: its first events wait here so the ack goes first.
-        const held: string[] = []
+        // The run starts before `sendMessage` resolves (the in-process bus may deliver its `run.started` before
+        // this resumes): the thread's events wait until the ack is written, then follow it in order.
+        const held = { threadId, frames: [] as string[] }
         this.#held = held
         try {
           const sent = await this.#context.chat.sendMessage(identity.userId, { threadId, clientMsgId, text })
@@ -209,7 +210,7 @@ export class WsConnection {
           this.send({ type: 'message.ack', threadId, clientMsgId, messageId, duplicate })
         } finally {
           this.#held = undefined
-          for (const event of held) this.send(event)
+          for (const encoded of held.frames) this.send(encoded)
         }
         return
       }
@@ -229,7 +230,7 @@ export class WsConnection {
     }
     const unsubscribe = await this.#context.chat.follow(identity.userId, threadId, (event) => {
       const encoded = encodeRunEvent(event)
-      if (this.#held) this.#held.push(encoded)
+      if (this.#held?.threadId === threadId) this.#held.frames.push(encoded)
       else this.send(encoded)
     })
     if (this.#socket.readyState !== this.#socket.OPEN) return unsubscribe()
