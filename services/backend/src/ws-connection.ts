@@ -230,7 +230,8 @@ export class WsConnection {
     }
     const unsubscribe = await this.#context.chat.follow(identity.userId, threadId, (event) => {
       const encoded = encodeRunEvent(event)
-      if (this.#held?.threadId === threadId) this.#held.frames.push(encoded)
+      const held = this.#held
+      if (held?.threadId === threadId) held.frames.push(encoded)
       else this.send(encoded)
     })
     if (this.#socket.readyState !== this.#socket.OPEN) return unsubscribe()
