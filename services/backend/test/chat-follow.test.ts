@@ -55,7 +55,12 @@ describe('ChatService.follow', () => {
     await until(() => provider.waiting === 1)
     provider.release()
     await until(() => events.some((event) => event.type === 'run.completed'))
-    expect(events.map((event) => event.type)).toEqual(['run.started', 'run.delta', 'run.delta', 'run.completed'])
+    expect(events.map((event) => event.type)).toEqual([
+      'run.started',
+      'run.delta',
+      'run.delta',
+      'run.completed',
+    ])
     expect(events[0]).toMatchObject({ runId: sent.run?.runId, replyTo: sent.messageId })
     unfollow()
     unfollow() // idempotent
