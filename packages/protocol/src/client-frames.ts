@@ -16,8 +16,8 @@ const ref = z.string().max(128).optional()
 const threadId = z.string().min(1).max(64)
 
 /**
- * The client frames, validated: `maxMessageChars` bounds a message's trimmed text (the server's
- * `WS_MAX_MESSAGE_CHARS`). Build it once and reuse it.
+ * The client frames, validated: `maxMessageChars` bounds a message's trimmed text (the backend's
+ * `maxMessageChars` option, 8000 by default). Build it once and reuse it.
  *
  * @example
  * const schema = clientFrameSchema(8000)

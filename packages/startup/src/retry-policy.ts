@@ -1,3 +1,6 @@
+// Browser-safe on purpose (no imports, no Node APIs): exported alone as `@tarmac/startup/retry-policy` so the
+// web app's reconnect and resend backoff uses this same full jitter.
+
 /** Defaults for component retries, from DESIGN.md's budgets. */
 export const RETRY_DEFAULTS = Object.freeze({ baseMs: 250, capMs: 10_000 })
 

@@ -9,9 +9,6 @@ import { threadTopic, type EventBus } from './event-bus.js'
 import { ProviderError, RUN_FAILURE_MESSAGES, redactSecrets, type RunFailureCode } from './provider-error.js'
 import { toStorableText } from './text-safety.js'
 
-/** The run events every subscriber of a thread receives, in this order: started, deltas, completed | failed. */
-export { RUN_EVENT_TYPES } from '@tarmac/protocol'
-
 export type RunOutcome =
   | { readonly status: 'completed'; readonly runId: string; readonly message: Message }
   | {
@@ -47,8 +44,8 @@ function failureCodeOf(error: unknown, aborted: boolean): RunFailureCode {
   return PROVIDER_CODES.has(code) ? (code as RunFailureCode) : 'RUN_FAILED'
 }
 
-/** A thread's runs: the one running (or the last to be queued) and how many wait behind it. */
-interface ThreadLine {
+/** A thread's run queue: the run running (or the last one queued) and how many wait behind it. */
+interface RunQueue {
   tail: Promise<unknown>
   waiting: number
 }
@@ -69,7 +66,7 @@ export class AssistantRunner {
   readonly #maxQueuedRunsPerThread: number
   readonly #deltaFlushMs: number
   readonly #active = new Map<string, { controller: AbortController; done: Promise<RunOutcome> }>()
-  readonly #threads = new Map<string, ThreadLine>()
+  readonly #queues = new Map<string, RunQueue>()
   /** The user messages a run of this instance is answering or will answer. */
   readonly #replying = new Set<string>()
 
@@ -104,13 +101,13 @@ export class AssistantRunner {
   /** Runs waiting behind another run of their thread. */
   get queuedRuns(): number {
     let waiting = 0
-    for (const line of this.#threads.values()) waiting += line.waiting
+    for (const queue of this.#queues.values()) waiting += queue.waiting
     return waiting
   }
 
   /** Whether a run of this instance is on the thread, or waits to be. */
   isBusy(threadId: string): boolean {
-    return this.#threads.has(threadId)
+    return this.#queues.has(threadId)
   }
 
   /**
@@ -126,27 +123,27 @@ export class AssistantRunner {
     history?: readonly Message[],
   ): RunHandle {
     const controller = new AbortController()
-    const line = this.#threads.get(threadId)
-    const prefetched = line ? undefined : history
-    if (line && line.waiting >= this.#maxQueuedRunsPerThread) {
+    const queue = this.#queues.get(threadId)
+    const prefetched = queue ? undefined : history
+    if (queue && queue.waiting >= this.#maxQueuedRunsPerThread) {
       const done = this.#refuse(runId, threadId, replyTo)
       return { runId, done }
     }
     const done = (async () => {
-      if (line) {
-        line.waiting++
-        await line.tail
-        line.waiting--
+      if (queue) {
+        queue.waiting++
+        await queue.tail
+        queue.waiting--
       }
       return this.#run(runId, threadId, replyTo, controller.signal, prefetched)
     })().finally(() => {
       this.#active.delete(runId)
       this.#replying.delete(replyTo)
-      if (this.#threads.get(threadId)?.tail === done) this.#threads.delete(threadId)
+      if (this.#queues.get(threadId)?.tail === done) this.#queues.delete(threadId)
     })
     this.#replying.add(replyTo)
-    if (line) line.tail = done
-    else this.#threads.set(threadId, { tail: done, waiting: 0 })
+    if (queue) queue.tail = done
+    else this.#queues.set(threadId, { tail: done, waiting: 0 })
     this.#active.set(runId, { controller, done })
     return { runId, done }
   }

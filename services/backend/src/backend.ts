@@ -89,7 +89,7 @@ export function createBackend(config: BackendConfig, options: CreateBackendOptio
   const caps = startup.add(createCapsComponent(config, o, { instanceId, log, metrics }))
   const chat = startup.add(createChatComponent(config, o, { postgres, bus, provider, caps, instanceId, log }))
   const hub = startup.add(createHubComponent(config, o, { verifier, chat, bus, caps, log }))
-  startup.add(createSelfTestComponent({ chat, bus, gate, timeoutMs: o.selfTestTimeoutMs, log }))
+  startup.add(createSelfTestComponent({ chat, gate, timeoutMs: o.selfTestTimeoutMs, log }))
 
   // Wired once every handle exists; each is read only after its component started.
   platform.attach({ postgres, bus, hub })

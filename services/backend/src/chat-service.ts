@@ -1,4 +1,4 @@
-import type { MessageAckFrame, MessagePage, PageQuery, Thread, ThreadPage } from '@tarmac/protocol'
+import type { MessagePage, PageQuery, RunEvent, Thread, ThreadPage } from '@tarmac/protocol'
 import type { AssistantProvider } from './assistant.js'
 import { randomUUID } from 'node:crypto'
 import { AssistantRunner, type RunHandle, type RunnerLog } from './assistant-runner.js'
@@ -13,6 +13,9 @@ import {
   type RunLeaseTimings,
 } from './run-lease-keeper.js'
 import { RunLeases, type RunLease } from './run-leases.js'
+
+/** One user following one thread, as a map key (ids hold no NUL). */
+const followKey = (userId: string, threadId: string): string => `${userId}\u0000${threadId}`
 
 export interface ChatServiceOptions {
   db: Queryable
@@ -32,38 +35,33 @@ export interface ChatServiceOptions {
   log?: (RunnerLog & { info(object: object, message: string): void }) | undefined
 }
 
-/** A user message to store and answer (a `message.send` frame's fields). */
-export interface OutgoingMessage {
+/** A user message the server received, to store and answer (a `message.send` frame's fields). */
+export interface InboundMessage {
   readonly threadId: string
   readonly clientMsgId: string
   readonly text: string
 }
 
-/** How the sender takes part in `sendMessage`. */
-export interface SendHooks {
-  /**
-   * Makes sure the sender follows the thread before anything is stored, so it sees the run's events; it checks
-   * the thread is the sender's (`openThread`). Without it, `sendMessage` checks ownership itself.
-   */
-  readonly follow?: () => Promise<void>
-  /** Called once the message is stored, before the run starts: the ack always precedes `run.started`. */
-  readonly ack?: (frame: MessageAckFrame) => void
-}
+/** Receives a followed thread's run events, in publish order (the same object for every follower). */
+export type RunEventListener = (event: RunEvent) => void
 
+/** What the sender is acknowledged with (`message.ack`), and the run its message started here, if any. */
 export interface SendResult {
   readonly messageId: string
+  /** A resend of a `clientMsgId` already stored. */
   readonly duplicate: boolean
   /**
    * The run this instance started on the message; undefined for a resend already answered, or being answered by
-   * a live run of any instance (the sender follows the thread, so that run's events reach it through the bus).
+   * a live run of any instance (a sender that follows the thread gets that run's events through `follow`).
    */
   readonly run: RunHandle | undefined
 }
 
 /**
- * The chat use cases of the `services` phase — open, list, read and delete threads, send a message and run the
- * assistant on it — over the thread store and the runner. Every call is scoped to a user: another user's thread
- * is `THREAD_NOT_FOUND`.
+ * The chat use cases of the `services` phase — create, list, read and delete threads, follow a thread's run
+ * events, send a message and run the assistant on it — over the thread store, the bus and the runner. Every call
+ * is scoped to a user: another user's thread is `THREAD_NOT_FOUND`. Transports (the WebSocket connection, the
+ * self-test) call it and are never called back, except through the listener they hand to `follow`.
  */
 export class ChatService {
   readonly runner: AssistantRunner
@@ -75,6 +73,8 @@ export class ChatService {
   readonly #historyMessages: number
   /** Threads with a send in progress on this instance (see `sendMessage`). */
   readonly #intake = new Map<string, { sends: number; overlapped: boolean }>()
+  /** Followers by user and thread (`followKey`): a thread a user follows was checked to be theirs. */
+  readonly #followers = new Map<string, number>()
   readonly #runCaps: CapCounter
   readonly #keeper: RunLeaseKeeper
   readonly #log: ChatServiceOptions['log']
@@ -123,9 +123,27 @@ export class ChatService {
     return this.#store.createThread(userId, title)
   }
 
-  /** The user's thread, or `THREAD_NOT_FOUND`: the ownership check before a socket follows it. */
-  openThread(userId: string, threadId: string): Promise<Thread> {
-    return this.#store.getThread(userId, threadId)
+  /**
+   * Follows the user's thread: `listener` gets every run event published on it from the moment the returned
+   * promise resolves (any instance's runs, through the bus) until the returned unsubscribe is called. Checks the
+   * thread is the user's first (`THREAD_NOT_FOUND`). Follow before `sendMessage` to see the run it starts.
+   */
+  async follow(userId: string, threadId: string, listener: RunEventListener): Promise<() => void> {
+    await this.#store.getThread(userId, threadId)
+    const unsubscribe = await this.#bus.subscribe(threadTopic(threadId), (event) => {
+      if (event.type !== 'self-test') listener(event)
+    })
+    const key = followKey(userId, threadId)
+    this.#followers.set(key, (this.#followers.get(key) ?? 0) + 1)
+    let followed = true
+    return () => {
+      if (!followed) return
+      followed = false
+      unsubscribe()
+      const left = (this.#followers.get(key) ?? 1) - 1
+      if (left === 0) this.#followers.delete(key)
+      else this.#followers.set(key, left)
+    }
   }
 
   /** Newest first. */
@@ -156,32 +174,34 @@ export class ChatService {
 
   /**
    * Sends a user message: claims one of the user's runs (`TOO_MANY_RUNS` before anything is stored), checks the
-   * thread is theirs, stores the message once per `clientMsgId`, takes the message's run lease, acknowledges it,
+   * thread is theirs, stores the message once per `clientMsgId`, takes the message's run lease,
    * then starts the run (queued behind the thread's others, `RUN_QUEUE_FULL` past the cap). A resend is
    * acknowledged as a duplicate and starts a run only when the message has no stored reply and no live run of
    * any instance holds its lease: that is how a client retries a send whose ack was lost or whose run failed.
-   * While a run is alive the resend attaches to it (the sender follows the thread; the events come on the bus).
+   * While a run is alive the resend attaches to it (a sender that follows the thread gets its events).
+   * The ownership check is skipped when the user follows the thread (`follow` made it). The run starts before
+   * this resolves, so its first events may reach followers before the caller resumes: a transport that
+   * acknowledges the send holds them until it has (see `WsConnection`).
    */
-  async sendMessage(userId: string, outgoing: OutgoingMessage, hooks: SendHooks = {}): Promise<SendResult> {
-    const { threadId, clientMsgId } = outgoing
+  async sendMessage(userId: string, inbound: InboundMessage): Promise<SendResult> {
+    const { threadId } = inbound
     const releaseRun = await this.#reserveRun(userId)
     let run: RunHandle | undefined
     const intake = this.#enterIntake(threadId)
     try {
-      if (hooks.follow) await hooks.follow()
-      else await this.#store.getThread(userId, threadId)
+      if (!this.#followers.has(followKey(userId, threadId))) await this.#store.getThread(userId, threadId)
       // The history read with the message is the run's context only if no run of this instance is on the thread
       // now and no other send to it overlaps this one: either may store what the read cannot see.
       const quiet = !this.runner.isBusy(threadId) && intake.sends === 1
       const runId = randomUUID()
-      const { message, duplicate, history } = await this.#persist(userId, outgoing, runId)
-      // The lease before the ack: an acknowledged message always has a durable run (or a reply), so an instance
-      // that dies right after the ack leaves a lease that another instance takes over. A new message's lease is
-      // written in its own statement; a resend's is taken only if no run is on it and no reply is stored.
+      const { message, duplicate, history } = await this.#persist(userId, inbound, runId)
+      // The lease before returning (the sender's ack): an acknowledged message always has a durable run (or a
+      // reply), so an instance that dies right after the ack leaves a lease that another instance takes over. A new
+      // message's lease is written in its own statement; a resend's is taken only if no run is on it and no reply
+      // is stored.
       const lease = duplicate
         ? await this.#leaseForResend(userId, threadId, message.id)
         : { messageId: message.id, threadId, userId, runId, attempts: 1 }
-      hooks.ack?.({ type: 'message.ack', threadId, clientMsgId, messageId: message.id, duplicate })
       if (lease) run = this.#startRun(lease, releaseRun, quiet && !intake.overlapped ? history : undefined)
       return { messageId: message.id, duplicate, run }
     } finally {
@@ -198,7 +218,7 @@ export class ChatService {
     return intake
   }
 
-  async #persist(userId: string, { threadId, clientMsgId, text }: OutgoingMessage, runId: string) {
+  async #persist(userId: string, { threadId, clientMsgId, text }: InboundMessage, runId: string) {
     try {
       const { message, created, history } = await this.#store.addUserMessage(threadId, clientMsgId, text, {
         lease: { userId, runId, ownerInstance: this.leases.instanceId, leaseMs: this.leases.leaseMs },

@@ -17,7 +17,6 @@ export interface Message {
   readonly metadata?: Record<string, unknown>
 }
 
-/** The pool, described structurally: `pg.Pool` fits, so does a client (and `boundedQueries`). */
 /** A query as pg takes it; `name` makes it a prepared statement of the connection (parsed and planned once). */
 export interface Query {
   readonly text: string
@@ -25,6 +24,7 @@ export interface Query {
   readonly name?: string
 }
 
+/** The pool, described structurally: `pg.Pool` fits, so does a client (and `boundedQueries`). */
 export interface Queryable {
   query<Row extends pg.QueryResultRow>(query: Query): Promise<pg.QueryResult<Row>>
 }

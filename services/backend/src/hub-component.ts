@@ -39,7 +39,6 @@ export function createHubComponent(
         {
           verifier: inputs.verifier.get(),
           chat: inputs.chat.get(),
-          bus,
           schema: clientFrameSchema(knobs.maxMessageChars),
           limits: knobs,
           log: inputs.log,

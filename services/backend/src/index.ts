@@ -7,7 +7,6 @@ export { BACKEND_ERROR_CODES, SHARED_ERROR_CODES_USED, BackendError } from './er
 export type { BackendErrorCode } from './errors.js'
 export { CLIENT_FRAME_TYPES, SERVER_FRAME_TYPES, SUBPROTOCOL, BEARER_PROTOCOL_PREFIX } from '@tarmac/protocol'
 export type { ClientFrameType, ServerFrameType } from '@tarmac/protocol'
-export { RUN_EVENT_TYPES } from './assistant-runner.js'
 export { PROVIDER_NAMES } from './assistant.js'
 export type { AssistantProvider, AssistantTurn, PlatformState, ProviderName } from './assistant.js'
 export { createInProcessBus, threadTopic } from './event-bus.js'

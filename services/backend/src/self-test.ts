@@ -1,9 +1,9 @@
 import { isTransientPostgresError } from '@tarmac/postgres'
 import type { Logger, ServingState } from '@tarmac/service'
+import type { RunEvent } from '@tarmac/protocol'
 import type { Component, ResourceHandle } from '@tarmac/startup'
 import type { ChatService } from './chat-service.js'
 import { BackendError } from './errors.js'
-import { threadTopic, type BusEvent, type EventBus } from './event-bus.js'
 
 /** The synthetic user who owns the self-test thread; its thread is deleted at the end either way. */
 export const SELF_TEST_USER_ID = '00000000-0000-4000-8000-000000000000'
@@ -22,17 +22,13 @@ const fail = (message: string, cause?: unknown): BackendError =>
  * assistant with its events going through the bus, read the reply back from the database, clean up. Only
  * when it passes is the backend ready: "the process is up" is not "chat works".
  */
-export async function chatRoundTrip(
-  chat: ChatService,
-  bus: EventBus,
-  signal: AbortSignal,
-): Promise<SelfTestResult> {
+export async function chatRoundTrip(chat: ChatService, signal: AbortSignal): Promise<SelfTestResult> {
   const startedMs = performance.now()
   const thread = await chat.createThread(SELF_TEST_USER_ID, 'startup self-test')
-  const events: BusEvent[] = []
+  const events: RunEvent[] = []
   let completedSeen: () => void = () => {}
   const completed = new Promise<void>((resolve) => (completedSeen = resolve))
-  const unsubscribe = await bus.subscribe(threadTopic(thread.id), (event) => {
+  const unsubscribe = await chat.follow(SELF_TEST_USER_ID, thread.id, (event) => {
     events.push(event)
     if (event.type === 'run.completed' || event.type === 'run.failed') completedSeen()
   })
@@ -73,7 +69,6 @@ export async function chatRoundTrip(
 /** What `finalize` reads, and the readiness gate it opens. */
 export interface SelfTestInputs {
   readonly chat: ResourceHandle<ChatService>
-  readonly bus: ResourceHandle<EventBus>
   readonly gate: { set(state: ServingState): void }
   readonly timeoutMs: number
   readonly log: Logger
@@ -88,7 +83,7 @@ export function createSelfTestComponent(inputs: SelfTestInputs): Component<SelfT
     // A database that is merely full or restarting (53300, 57P03, a reset) is retried under the deadline.
     retry: { baseMs: 250, capMs: 5_000, retryable: isTransientPostgresError },
     async start({ signal }) {
-      const result = await chatRoundTrip(inputs.chat.get(), inputs.bus.get(), signal)
+      const result = await chatRoundTrip(inputs.chat.get(), signal)
       inputs.log.info(result, 'chat round trip self-test passed')
       inputs.gate.set('serving')
       return result

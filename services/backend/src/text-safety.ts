@@ -2,9 +2,8 @@ import { UNSTORABLE_TEXT } from '@tarmac/protocol'
 
 /*
  * What Postgres cannot store in `text` (NUL, unpaired UTF-16 surrogates) is part of the protocol: client input
- * that holds either is refused there. Provider output is repaired instead, here.
+ * that holds either is refused there (`isStorableText`). Provider output is repaired instead, here.
  */
-export { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '@tarmac/protocol'
 
 const UNSTORABLE_ALL = new RegExp(UNSTORABLE_TEXT.source, 'g')
 

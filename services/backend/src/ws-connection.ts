@@ -4,13 +4,13 @@ import {
   errorFrame,
   type ClientFrame,
   type ClientFrameSchema,
+  type RunEvent,
   type ServerFrame,
 } from '@tarmac/protocol'
 import { TokenBucket } from '@tarmac/connector'
 import type { ChatService } from './chat-service.js'
 import { BackendError } from './errors.js'
 import { clientErrorOf } from './faults.js'
-import { threadTopic, type BusEvent, type EventBus } from './event-bus.js'
 import type { Identity, TokenVerifier } from './token-verifier.js'
 import { corkPerTick } from './socket-cork.js'
 import { parseClientFrame, refOfRefusedFrame } from './ws-protocol.js'
@@ -18,11 +18,18 @@ import { parseClientFrame, refOfRefusedFrame } from './ws-protocol.js'
 /** setTimeout's largest delay (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-/** What a connection needs from the hub; services are read late because sockets outlive no phase. */
+/** A run event goes to every socket following its thread as the same object: serialised once for all. */
+const encodedEvents = new WeakMap<RunEvent, string>()
+function encodeRunEvent(event: RunEvent): string {
+  let json = encodedEvents.get(event)
+  if (json === undefined) encodedEvents.set(event, (json = JSON.stringify(event)))
+  return json
+}
+
+/** What a connection needs from the hub: the services it calls, the frame schema, its limits and caps. */
 export interface ConnectionContext {
   readonly verifier: TokenVerifier
   readonly chat: ChatService
-  readonly bus: EventBus
   readonly schema: ClientFrameSchema
   readonly limits: {
     readonly authTimeoutMs: number
@@ -35,23 +42,25 @@ export interface ConnectionContext {
   /** Counts the socket against its user's cap once authenticated; false when the user is at the cap. */
   readonly claimUser: (userId: string) => Promise<boolean>
   readonly releaseUser: (userId: string) => void
-  /** Serialises an event once for all its subscribers. */
-  readonly encode: (event: BusEvent) => string
   readonly log: { warn(object: object, message: string): void; debug(object: object, message: string): void }
 }
 
 /**
- * One client socket: authentication (subprotocol or first frame), per-socket rate limit, frames handled one
- * at a time in arrival order (so acks keep the order of sends), thread subscriptions on the bus, and a send
- * path that disconnects a slow consumer instead of buffering without bound.
+ * One client socket, a transport only: it decodes frames, calls `ChatService` (which follows threads, checks
+ * ownership and runs the assistant), and encodes and writes what comes back. It owns what is the socket's:
+ * authentication (subprotocol or first frame) and token expiry, the per-socket rate limit and follow cap, frames
+ * handled one at a time in arrival order (so acks keep the order of sends, and precede their runs' events), and
+ * a send path that disconnects a slow consumer instead of buffering without bound.
  */
-export class ChatConnection {
+export class WsConnection {
   readonly #socket: WebSocket
   readonly #context: ConnectionContext
   readonly #bucket: TokenBucket
   /** One `writev` per tick for all the frames this socket is sent in it. */
   readonly #cork: () => void
   readonly #subscriptions = new Map<string, () => void>()
+  /** While a send awaits its ack: its thread, and that thread's run events meanwhile, written after the ack. */
+  #held: { readonly threadId: string; readonly frames: string[] } | undefined
   #identity: Identity | undefined
   #authenticating: Promise<void> | undefined
   #authTimer: NodeJS.Timeout | undefined
@@ -189,11 +198,20 @@ export class ChatConnection {
         return
       case 'message.send': {
         const { threadId, clientMsgId, text } = frame
-        await this.#context.chat.sendMessage(
-          identity.userId,
-          { threadId, clientMsgId, text },
-          { follow: () => this.#subscribe(identity, threadId), ack: (ack) => this.send(ack) },
-        )
+        // Followed before anything is stored, so the sender gets its run's events from the first.
+        await this.#subscribe(identity, threadId)
+        // The run starts before `sendMessage` resolves (the in-process bus may deliver its `run.started` before
+        // this resumes): the thread's events wait until the ack is written, then follow it in order.
+        const held = { threadId, frames: [] as string[] }
+        this.#held = held
+        try {
+          const sent = await this.#context.chat.sendMessage(identity.userId, { threadId, clientMsgId, text })
+          const { messageId, duplicate } = sent
+          this.send({ type: 'message.ack', threadId, clientMsgId, messageId, duplicate })
+        } finally {
+          this.#held = undefined
+          for (const encoded of held.frames) this.send(encoded)
+        }
         return
       }
       case 'ping':
@@ -210,10 +228,12 @@ export class ChatConnection {
         `a socket may follow at most ${this.#context.limits.maxSubscriptionsPerSocket} threads`,
       )
     }
-    await this.#context.chat.openThread(identity.userId, threadId)
-    const unsubscribe = await this.#context.bus.subscribe(threadTopic(threadId), (event) =>
-      this.send(this.#context.encode(event)),
-    )
+    const unsubscribe = await this.#context.chat.follow(identity.userId, threadId, (event) => {
+      const encoded = encodeRunEvent(event)
+      const held = this.#held
+      if (held?.threadId === threadId) held.frames.push(encoded)
+      else this.send(encoded)
+    })
     if (this.#socket.readyState !== this.#socket.OPEN) return unsubscribe()
     this.#subscriptions.set(threadId, unsubscribe)
   }

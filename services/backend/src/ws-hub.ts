@@ -5,8 +5,8 @@ import type { RawData, WebSocket } from 'ws'
 import { CLOSE_CODES } from '@tarmac/protocol'
 import { LocalCapCounter, type CapCounter } from './cap-counter.js'
 import { BackendError } from './errors.js'
-import type { BusEvent, EventBus } from './event-bus.js'
-import { ChatConnection, type ConnectionContext } from './ws-connection.js'
+import type { EventBus } from './event-bus.js'
+import { WsConnection, type ConnectionContext } from './ws-connection.js'
 import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL, errorFrame } from '@tarmac/protocol'
 
 /** Picks `tarmac.v1` from the offered subprotocols (the bearer token is read from the same header). */
@@ -39,7 +39,7 @@ export interface WebSocketHubOptions {
  * proves at startup that an event published on the bus reaches a subscriber.
  */
 export class WebSocketHub {
-  readonly #connections = new Set<ChatConnection>()
+  readonly #connections = new Set<WsConnection>()
   readonly #context: ConnectionContext
   readonly #heartbeat: NodeJS.Timeout
   readonly #sockets = new Set<WebSocket>()
@@ -48,23 +48,13 @@ export class WebSocketHub {
   readonly #maxSocketsPerIp: number
   readonly #clientAddress: (request: IncomingMessage) => string
 
-  constructor(
-    context: Omit<ConnectionContext, 'encode' | 'claimUser' | 'releaseUser'>,
-    options: WebSocketHubOptions,
-  ) {
-    const encoded = new WeakMap<BusEvent, string>()
-    const encode = (event: BusEvent): string => {
-      let json = encoded.get(event)
-      if (json === undefined) encoded.set(event, (json = JSON.stringify(event)))
-      return json
-    }
+  constructor(context: Omit<ConnectionContext, 'claimUser' | 'releaseUser'>, options: WebSocketHubOptions) {
     this.#perUser = options.socketCaps?.perUser ?? new LocalCapCounter()
     this.#perIp = options.socketCaps?.perIp ?? new LocalCapCounter()
     this.#maxSocketsPerIp = options.maxSocketsPerIp
     this.#clientAddress = options.clientAddress
     this.#context = {
       ...context,
-      encode,
       claimUser: (userId) => this.#perUser.claim(userId, options.maxSocketsPerUser),
       releaseUser: (userId) => this.#perUser.release(userId),
     }
@@ -93,7 +83,7 @@ export class WebSocketHub {
         if (!claimed) return this.#refuse(socket)
         if (closedEarly) return this.#perIp.release(ip)
         socket.once('close', () => this.#perIp.release(ip))
-        const connection = new ChatConnection(socket, this.#context, bearerFromProtocols(request))
+        const connection = new WsConnection(socket, this.#context, bearerFromProtocols(request))
         this.#connections.add(connection)
         this.#sockets.add(socket)
         socket.once('close', () => {

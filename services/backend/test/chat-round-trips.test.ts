@@ -69,13 +69,18 @@ describe('the round trips of one chat message', () => {
   it('a new message costs two: stored with its lease and the history, then the reply that ends the lease', async () => {
     const { db, provider, chat } = setUp()
     const thread = await chat.createThread('user-1', 'round trips')
+    // A follower's sends skip the ownership check: `follow` made it.
+    await chat.follow('user-1', thread.id, () => {})
     let acked = 0
-    const sent = (clientMsgId: string) =>
-      chat.sendMessage(
-        'user-1',
-        { threadId: thread.id, clientMsgId, text: `question ${clientMsgId}` },
-        { follow: async () => {}, ack: () => acked++ },
-      )
+    const sent = async (clientMsgId: string) => {
+      const result = await chat.sendMessage('user-1', {
+        threadId: thread.id,
+        clientMsgId,
+        text: `question ${clientMsgId}`,
+      })
+      acked++
+      return result
+    }
     await answered(provider, (await sent('first')).run?.done)
     db.texts.length = 0
     const second = await sent('second')
@@ -96,12 +101,9 @@ describe('the round trips of one chat message', () => {
   it('a message sent while a run is on its thread reads the history when its run starts', async () => {
     const { provider, chat } = setUp()
     const thread = await chat.createThread('user-2', 'queued')
+    await chat.follow('user-2', thread.id, () => {})
     const send = (clientMsgId: string) =>
-      chat.sendMessage(
-        'user-2',
-        { threadId: thread.id, clientMsgId, text: `question ${clientMsgId}` },
-        { follow: async () => {} },
-      )
+      chat.sendMessage('user-2', { threadId: thread.id, clientMsgId, text: `question ${clientMsgId}` })
     const first = await send('a')
     const second = await send('b')
     await answered(provider, first.run?.done)
@@ -118,12 +120,9 @@ describe('the round trips of one chat message', () => {
   it('a run that started and ended during the insert of another message on its thread is in that one’s history', async () => {
     const { db, provider, chat } = setUp()
     const thread = await chat.createThread('user-3', 'overlapping')
+    await chat.follow('user-3', thread.id, () => {})
     const send = (clientMsgId: string) =>
-      chat.sendMessage(
-        'user-3',
-        { threadId: thread.id, clientMsgId, text: `question ${clientMsgId}` },
-        { follow: async () => {} },
-      )
+      chat.sendMessage('user-3', { threadId: thread.id, clientMsgId, text: `question ${clientMsgId}` })
     // b's statement runs (its snapshot has neither a nor a's reply) but its result waits until a is answered.
     let releaseB!: () => void
     const bHeld = new Promise<void>((resolve) => (releaseB = resolve))

@@ -11,7 +11,7 @@ import { BackendError } from '../src/errors.js'
 import { createInProcessBus } from '../src/event-bus.js'
 import { MIGRATIONS_DIR } from '../src/index.js'
 import type { TokenVerifier } from '../src/token-verifier.js'
-import { ChatConnection, type ConnectionContext } from '../src/ws-connection.js'
+import { WsConnection, type ConnectionContext } from '../src/ws-connection.js'
 import { ScriptedProvider } from './support/scripted-provider.js'
 
 /**
@@ -97,7 +97,6 @@ function setUp(options: { maxRunsPerUser?: number; limits?: Partial<ConnectionCo
   const context: ConnectionContext = {
     verifier: standInVerifier,
     chat,
-    bus,
     schema: clientFrameSchema(100),
     limits: {
       authTimeoutMs: 60_000,
@@ -110,19 +109,18 @@ function setUp(options: { maxRunsPerUser?: number; limits?: Partial<ConnectionCo
     },
     claimUser: async () => true,
     releaseUser: () => {},
-    encode: (event) => JSON.stringify(event),
     log: { warn: () => {}, debug: () => {} },
   }
   const connect = (token?: string) => {
     const socket = new FakeSocket()
     sockets.push(socket)
-    new ChatConnection(socket as unknown as WebSocket, context, token)
+    new WsConnection(socket as unknown as WebSocket, context, token)
     return socket
   }
   return { chat, provider, connect }
 }
 
-describe('ChatConnection on a real ChatService (a scripted provider stands in for the LLM)', () => {
+describe('WsConnection on a real ChatService (a scripted provider stands in for the LLM)', () => {
   it('answers the offered token with auth.ok; a bad one with AUTH_FAILED and close 4401', async () => {
     const { connect } = setUp()
     const good = connect('user-a')

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ChatConnection, reconnectDelayMs } from '../app/chat/chat-connection.js'
+import { fullJitterDelayMs } from '@tarmac/startup/retry-policy'
+import { ChatConnection } from '../app/chat/chat-connection.js'
 import { FakeSocket } from './fake-socket.js'
 
 function setup(overrides: { refreshToken?: () => Promise<boolean> } = {}) {
@@ -130,10 +131,11 @@ describe('ChatConnection', () => {
     expect(sockets).toHaveLength(1)
   })
 
-  it('computes full-jitter delays within the capped window', () => {
-    expect(reconnectDelayMs(0, 500, 10_000, () => 0.999)).toBe(499)
-    expect(reconnectDelayMs(10, 500, 10_000, () => 0.5)).toBe(5_000)
-    expect(reconnectDelayMs(3, 500, 10_000, () => 0)).toBe(0)
+  it("computes full-jitter delays within the capped window (startup's policy, imported browser-safe)", () => {
+    const policy = { baseMs: 500, capMs: 10_000 }
+    expect(fullJitterDelayMs(0, policy, () => 0.999)).toBe(499)
+    expect(fullJitterDelayMs(10, policy, () => 0.5)).toBe(5_000)
+    expect(fullJitterDelayMs(3, policy, () => 0)).toBe(0)
   })
 
   it('after a reconnect, resends the messages the server rate-limited (by ref), later, until all are acked', async () => {

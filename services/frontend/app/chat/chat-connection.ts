@@ -5,6 +5,7 @@ import {
   type ClientFrameInput,
   type ServerFrame,
 } from '@tarmac/protocol'
+import { fullJitterDelayMs } from '@tarmac/startup/retry-policy'
 import type { ChatEvent, ChatState, StoredMessage } from './chat-machine.js'
 import { chatReducer, initialChatState, pendingSends } from './chat-machine.js'
 
@@ -51,11 +52,6 @@ export const SEND_DEFAULTS = Object.freeze({
 })
 
 const OPEN = 1
-
-/** Full jitter: a uniformly random sleep in [0, min(cap, base · 2^attempt)). */
-export function reconnectDelayMs(attempt: number, baseMs: number, capMs: number, random = Math.random) {
-  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** attempt))
-}
 
 /**
  * The chat WebSocket with its state machine: authenticates with the `bearer.<token>` subprotocol, follows one
@@ -181,13 +177,13 @@ export class ChatConnection {
         clearTimeout(timer)
         this.#retryTimers.delete(id)
       }
-    const { baseMs, capMs } = this.#options.retryBackoff ?? SEND_DEFAULTS.retryBackoff
+    const policy = this.#options.retryBackoff ?? SEND_DEFAULTS.retryBackoff
     for (const [id, message] of waiting) {
       if (this.#retryTimers.has(id)) continue
       // The answer to this send came; the next one goes out when the backoff ends, on whatever socket is open.
       this.#sentOnSocket.delete(id)
       this.#clearAckTimer(id)
-      const delayMs = reconnectDelayMs((message.attempts ?? 1) - 1, baseMs, capMs, this.#options.random)
+      const delayMs = fullJitterDelayMs((message.attempts ?? 1) - 1, policy, this.#options.random)
       this.#retryTimers.set(
         id,
         setTimeout(() => {
@@ -250,9 +246,9 @@ export class ChatConnection {
       this.#dispatch({ type: 'socket.closed', code, retryAtMs: null, unavailable: false })
       return
     }
-    const { baseMs, capMs } = this.#options.backoff ?? CONNECTION_DEFAULTS
+    const policy = this.#options.backoff ?? CONNECTION_DEFAULTS
     const threshold = this.#options.unavailableAfterFailures ?? CONNECTION_DEFAULTS.unavailableAfterFailures
-    const delayMs = reconnectDelayMs(this.#failures, baseMs, capMs, this.#options.random)
+    const delayMs = fullJitterDelayMs(this.#failures, policy, this.#options.random)
     this.#failures += 1
     const now = this.#options.now ?? Date.now
     this.#dispatch({

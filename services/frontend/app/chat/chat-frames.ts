@@ -2,16 +2,6 @@ import { isRetryableErrorCode, type RunEvent, type ServerFrame, type ServerFrame
 import type { ChatMessage, ChatState } from './chat-state.js'
 import { AUTO_RETRY_LIMIT, withoutRetry } from './chat-retry.js'
 
-/** The backend frame types the chat page acts on; anything else (auth.ok, thread.subscribed, pong…) is a no-op. */
-export const HANDLED_FRAME_TYPES = [
-  'message.ack',
-  'run.started',
-  'run.delta',
-  'run.completed',
-  'run.failed',
-  'error',
-] as const satisfies readonly ServerFrame['type'][]
-
 /** Applies one server frame. Duplicates (a second ack after a resend, a replayed run event) change nothing. */
 export function applyFrame(state: ChatState, frame: ServerFrame): ChatState {
   if ('threadId' in frame && state.threadId !== null && frame.threadId !== state.threadId) return state

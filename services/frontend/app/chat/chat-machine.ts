@@ -1,7 +1,7 @@
 /**
  * The chat state machine: a pure reducer from server frames and user actions to what the chat page shows.
- * No DOM, no sockets, no clocks: the socket driver (`chat-socket.ts`) feeds it events and reads `outbox` to know
- * what to (re)send, so every transition is testable in plain Node.
+ * No DOM, no sockets, no clocks: the socket driver (`chat-connection.ts`) feeds it events and reads `outbox` to
+ * know what to (re)send, so every transition is testable in plain Node.
  */
 import { isAuthClose, type MessageItem, type ServerFrame } from '@tarmac/protocol'
 import { applyFrame } from './chat-frames.js'
