@@ -89,6 +89,11 @@ export function registerColdStartRoutes(app: FastifyInstance, options: ColdStart
         const outcome = await intake
           .intake(typeof body === 'string' ? Buffer.from(body) : body, Date.now(), log.bounds.recordMaxBytes)
           .catch((error: unknown) => {
+            // The client gets the code; the log says why the thread stopped (it died, or did not answer).
+            request.log.warn(
+              { event: 'collector.intake', reason: error instanceof Error ? error.message : String(error) },
+              'report intake thread failed',
+            )
             throw new HttpError(
               'STARTUP_REPORT_INTAKE_UNAVAILABLE',
               'the collector cannot read reports now',
