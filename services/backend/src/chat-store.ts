@@ -164,12 +164,15 @@ export class ChatStore {
     throw new BackendError('THREAD_NOT_FOUND', 'no such thread')
   }
 
+  /** Deletes the thread, its messages (`on delete cascade`) and the run leases of its messages, in one statement. */
   async deleteThread(userId: string, threadId: string): Promise<void> {
     if (isUuid(threadId)) {
-      const { rowCount } = await this.#query('delete from chat_threads where id = $1 and user_id = $2', [
-        threadId,
-        userId,
-      ])
+      const { rowCount } = await this.#query(
+        `with deleted as (delete from chat_threads where id = $1 and user_id = $2 returning id),
+           leases as (delete from chat_run_leases where thread_id in (select id from deleted))
+         select id from deleted`,
+        [threadId, userId],
+      )
       if (rowCount === 1) return
     }
     throw new BackendError('THREAD_NOT_FOUND', 'no such thread')

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -112,6 +113,56 @@ describe('ChatStore.listMessages', () => {
         ['user', 'client-1'],
         ['assistant', undefined],
       ])
+    } finally {
+      await pool.end()
+    }
+  })
+})
+
+describe('ChatStore: what a message writes', () => {
+  const lease = { userId: 'user-lean', runId: randomUUID(), ownerInstance: 'test:1', leaseMs: 5_000 }
+
+  it('stores a reply and lets go of its lease without locking the user message (no foreign key check on it)', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 2, options: '-c lock_timeout=2000' })
+    const holder = new pg.Client({ connectionString: db.url })
+    await holder.connect()
+    try {
+      const store = new ChatStore(pool)
+      const thread = await store.createThread('user-lean', 'no row locks')
+      const { message } = await store.addUserMessage(thread.id, 'q', 'question', { lease, historyMessages: 20 })
+      // Another session holds the user message's row (an edit, a vacuum full, a slow transaction): a foreign key
+      // check on it (`for key share`) would wait behind it.
+      await holder.query('begin')
+      await holder.query('select 1 from chat_messages where id = $1 for update', [message.id])
+      const reply = await store.addAssistantMessage(thread.id, 'answer', { replyTo: message.id, runId: lease.runId })
+      expect(reply.text).toBe('answer')
+      const { rows } = await pool.query('select 1 from chat_run_leases where message_id = $1', [message.id])
+      expect(rows).toHaveLength(0)
+    } finally {
+      await holder.query('rollback').catch(() => {})
+      await holder.end()
+      await pool.end()
+    }
+  })
+
+  it('deleting a thread deletes the run leases of its messages in the same statement', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 })
+    try {
+      const store = new ChatStore(pool)
+      const thread = await store.createThread('user-lean', 'deleted with a live run')
+      const other = await store.createThread('user-lean', 'kept')
+      await store.addUserMessage(thread.id, 'q', 'question', { lease, historyMessages: 20 })
+      await store.addUserMessage(other.id, 'q', 'question', {
+        lease: { ...lease, runId: randomUUID() },
+        historyMessages: 20,
+      })
+      await store.deleteThread('user-lean', thread.id)
+      const { rows } = await pool.query<{ thread_id: string }>(
+        'select thread_id from chat_run_leases where thread_id = any($1::uuid[])',
+        [[thread.id, other.id]],
+      )
+      expect(rows.map((row) => row.thread_id)).toEqual([other.id])
+      await expect(store.deleteThread('user-lean', thread.id)).rejects.toMatchObject({ code: 'THREAD_NOT_FOUND' })
     } finally {
       await pool.end()
     }
