@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { StartupReport } from '@tarmac/startup'
 import type { PlatformState } from './assistant.js'
-import { describeStartup, localAnswer, topicOf } from './local-assistant.js'
+import { DeltaBatcher } from './delta-batcher.js'
+import { describeStartup, localAnswer, streamWords, topicOf } from './local-assistant.js'
 
 const report = {
   service: 'backend',
@@ -88,5 +89,25 @@ describe('the local assistant', () => {
     expect(localAnswer(turns, state)).toContain('Event bus: in-process. Open WebSocket connections: 2.')
     expect(localAnswer([{ role: 'user', text: 'database?' }], state)).toContain('serverVersion "15.4"')
     expect(localAnswer([{ role: 'user', text: 'a poem please' }], state)).toContain('not a language model')
+  })
+})
+
+describe('the local assistant on a busy event loop', () => {
+  it('streams its whole answer in two run.delta frames, not one per piece', async () => {
+    const answer = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ')
+    // Other work on the loop: each turn of it takes longer than the batcher's window.
+    let busyTurns = 0
+    const busy = () => {
+      const until = performance.now() + 30
+      while (performance.now() < until);
+      if (++busyTurns < 5) setImmediate(busy)
+    }
+    setImmediate(busy)
+    const frames: string[] = []
+    const deltas = new DeltaBatcher(25, async (delta) => void frames.push(delta))
+    for await (const piece of streamWords(answer, 4, new AbortController().signal)) await deltas.push(piece)
+    await deltas.flush()
+    expect(frames.join('')).toBe(answer)
+    expect(frames).toHaveLength(2)
   })
 })
