@@ -8,6 +8,7 @@
  *   npx tsx --conditions=@tarmac/source bench/chat/run.ts --mode open --clients 1000 --rate 300 --duration-s 30
  *   npx tsx --conditions=@tarmac/source bench/chat/run.ts --mode sweep --clients 1000 --rates 100,200,300,500,800
  *   … --cpu-prof /tmp/chat-prof   (the backend writes a .cpuprofile there when it stops)
+ *   … --backend-node-args=--max-semi-space-size=32   (Node flags for the backend process)
  *
  * Closed loop measures throughput (messages/s), then the same run's insert ceiling (`insert-ceiling.ts`: the same
  * closed loop straight through `pg`, two inserts per message) and Tarmac's share of it; open loop measures latency at an offered rate, from each
@@ -49,6 +50,7 @@ const { values: args } = parseArgs({
     'connect-batch': { type: 'string', default: '100' },
     'pool-max': { type: 'string', default: '10' },
     'cpu-prof': { type: 'string' },
+    'backend-node-args': { type: 'string', default: '' },
     from: { type: 'string', default: 'dist' },
     'backend-dist': { type: 'string', default: 'services/backend/dist' },
     text: { type: 'string', default: 'hello, what can you tell me?' },
@@ -112,7 +114,10 @@ async function main(): Promise<void> {
     from: args.from as 'dist' | 'source',
     distDir: args['backend-dist'],
     env: { DATABASE_URL: db.url, AUTH_URL: jwks.url, DB_POOL_MAX: args['pool-max'] },
-    ...(args['cpu-prof'] && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] }),
+    nodeArgs: [
+      ...args['backend-node-args'].split(' ').filter(Boolean),
+      ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []),
+    ],
   })
   try {
     const pid = backend.process.pid!

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { RunEvent } from '@tarmac/protocol'
 import { drain } from '@tarmac/startup'
-import type { AssistantProvider } from './assistant.js'
+import type { AssistantProvider, AssistantTurn } from './assistant.js'
 import type { ChatStore, Message } from './chat-store.js'
 import { DeltaBatcher } from './delta-batcher.js'
 import { codeOf } from './errors.js'
@@ -113,14 +113,14 @@ export class AssistantRunner {
   /**
    * Starts a run answering `replyTo` once the thread's previous runs are done; never rejects (a failure is an
    * outcome and a `run.failed` event). `runId` is the run lease's when the service holds one. `history` is the
-   * thread's recent messages read when `replyTo` was stored, while no run was on the thread: used only if the
+   * thread's recent turns read when `replyTo` was stored, while no run was on the thread: used only if the
    * run starts at once (a run that waits reads the history its predecessors wrote).
    */
   start(
     threadId: string,
     replyTo: string,
     runId: string = randomUUID(),
-    history?: readonly Message[],
+    history?: readonly AssistantTurn[],
   ): RunHandle {
     const controller = new AbortController()
     const queue = this.#queues.get(threadId)
@@ -162,7 +162,7 @@ export class AssistantRunner {
     threadId: string,
     replyTo: string,
     signal: AbortSignal,
-    prefetched: readonly Message[] | undefined,
+    prefetched: readonly AssistantTurn[] | undefined,
   ): Promise<RunOutcome> {
     const base = { runId, threadId }
     let index = 0
@@ -172,7 +172,7 @@ export class AssistantRunner {
     try {
       signal.throwIfAborted() // stopped while it waited behind another run of its thread
       await this.#publish(threadId, { type: 'run.started', ...base, replyTo })
-      const history = prefetched ?? (await this.#store.recentMessages(threadId, this.#historyMessages))
+      const history = prefetched ?? (await this.#store.recentTurns(threadId, this.#historyMessages))
       let text = ''
       for await (const raw of this.#provider.stream(history, signal)) {
         // Provider output is not ours to refuse: what Postgres cannot store becomes U+FFFD (NUL here; an

@@ -1,5 +1,5 @@
 import type { StartupReport } from '@tarmac/startup'
-import type { MessageRole } from './chat-store.js'
+import type { MessageRole } from '@tarmac/protocol'
 
 export const PROVIDER_NAMES = ['local', 'openai'] as const
 export type ProviderName = (typeof PROVIDER_NAMES)[number]

@@ -1,9 +1,9 @@
 import type { MessagePage, PageQuery, RunEvent, Thread, ThreadPage } from '@tarmac/protocol'
-import type { AssistantProvider } from './assistant.js'
+import type { AssistantProvider, AssistantTurn } from './assistant.js'
 import { randomUUID } from 'node:crypto'
 import { AssistantRunner, type RunHandle, type RunnerLog } from './assistant-runner.js'
 import { LocalCapCounter, type CapCounter } from './cap-counter.js'
-import { ChatStore, type Message, type Queryable } from './chat-store.js'
+import { ChatStore, type Queryable } from './chat-store.js'
 import { BackendError } from './errors.js'
 import { threadTopic, type EventBus } from './event-bus.js'
 import {
@@ -268,7 +268,7 @@ export class ChatService {
   }
 
   /** Runs a lease this instance holds; the lease is renewed while the run lives and let go when it ends. */
-  #startRun(lease: RunLease, release: () => void, history?: readonly Message[]): RunHandle {
+  #startRun(lease: RunLease, release: () => void, history?: readonly AssistantTurn[]): RunHandle {
     const handle = this.runner.start(lease.threadId, lease.messageId, lease.runId, history)
     this.#keeper.hold(lease, handle.done)
     void handle.done.finally(release)

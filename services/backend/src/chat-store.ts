@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type pg from 'pg'
 import type { MessageRole, Page, Thread } from '@tarmac/protocol'
+import type { AssistantTurn } from './assistant.js'
 import { BackendError } from './errors.js'
 
 export type { MessageRole, Page, Thread } from '@tarmac/protocol'
@@ -70,6 +71,7 @@ const toThread = (row: ThreadRow): Thread => ({
   title: row.title,
   createdAt: row.created_at.toISOString(),
 })
+const toTurn = (row: AssistantTurn): AssistantTurn => ({ role: row.role, text: row.text })
 const toMessage = (row: MessageRow): Message => ({
   id: row.id,
   threadId: row.thread_id,
@@ -89,9 +91,10 @@ export interface NewRunLease {
 }
 
 /**
- * A new user message, its run lease and the thread's recent history, in one statement. Every part of a
- * statement sees the same snapshot, taken before the insert: the earlier messages come from the table, the new
- * one from `returning`. On a resend (the insert does nothing) no lease is written and nothing is returned.
+ * A new user message, its run lease and the thread's recent turns, in one statement. Every part of a statement
+ * sees the same snapshot, taken before the insert: the earlier turns come from the table, the new message from
+ * `returning`. On a resend (the insert does nothing) no lease is written and nothing is returned. The earlier rows
+ * carry only what the assistant reads (role and text): no ids, timestamps or metadata to print and parse.
  */
 const INTAKE = `with added as (
     insert into chat_messages (id, thread_id, role, text, client_msg_id) values ($1, $2, 'user', $3, $4)
@@ -101,10 +104,10 @@ const INTAKE = `with added as (
     insert into chat_run_leases (message_id, thread_id, user_id, run_id, owner_instance, lease_expires_at)
     select id, thread_id, $5, $6, $7, now() + $8 * interval '1 millisecond' from added),
   earlier as (
-    select id, seq, thread_id, role, text, metadata, created_at from chat_messages
+    select seq, role, text from chat_messages
     where thread_id = $2 and exists (select 1 from added) order by seq desc limit $9)
-  select *, true as added from added
-  union all select *, false as added from earlier
+  select id, seq, thread_id, role, text, metadata, created_at, true as added from added
+  union all select null::uuid, seq, null::uuid, role, text, null::jsonb, null::timestamptz, false from earlier
   order by seq`
 
 /**
@@ -190,15 +193,15 @@ export class ChatStore {
     return page(rows, limit, toMessage)
   }
 
-  /** The last `count` messages, oldest first: the assistant's context. */
-  async recentMessages(threadId: string, count: number): Promise<Message[]> {
-    const { rows } = await this.#query<MessageRow>(
-      `select * from (select id, seq, thread_id, role, text, metadata, created_at from chat_messages
+  /** The last `count` turns (role and text), oldest first: the assistant's context. */
+  async recentTurns(threadId: string, count: number): Promise<AssistantTurn[]> {
+    const { rows } = await this.#query<AssistantTurn & { seq: string }>(
+      `select * from (select seq, role, text from chat_messages
        where thread_id = $1 order by seq desc limit $2) recent order by seq asc`,
       [threadId, count],
-      'chat_recent_messages',
+      'chat_recent_turns',
     )
-    return rows.map(toMessage)
+    return rows.map(toTurn)
   }
 
   /**
@@ -208,14 +211,14 @@ export class ChatStore {
    *
    * With `intake`, a new message is stored in one statement (one round trip, one commit) with its run lease
    * (`chat_run_leases`, attempts 1: a new message's lease is always free) and returns the thread's last
-   * `historyMessages` messages, itself included, oldest first: the assistant's context when its run starts at once.
+   * `historyMessages` turns, itself included, oldest first: the assistant's context when its run starts at once.
    */
   async addUserMessage(
     threadId: string,
     clientMsgId: string,
     text: string,
     intake?: { readonly lease: NewRunLease; readonly historyMessages: number },
-  ): Promise<{ message: Message; created: boolean; history?: Message[] }> {
+  ): Promise<{ message: Message; created: boolean; history?: AssistantTurn[] }> {
     const id = randomUUID()
     if (intake) {
       const { lease } = intake
@@ -237,7 +240,7 @@ export class ChatStore {
       // The statement's snapshot predates its own insert: the new row comes from `returning`, flagged `added`.
       const added = rows.find((row) => row.added)
       if (added) {
-        const history = rows.slice(Math.max(0, rows.length - intake.historyMessages)).map(toMessage)
+        const history = rows.slice(Math.max(0, rows.length - intake.historyMessages)).map(toTurn)
         return { message: toMessage(added), created: true, history }
       }
     } else {

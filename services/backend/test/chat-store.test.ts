@@ -25,8 +25,9 @@ async function onOneConnection(prepared: boolean) {
   const store = new ChatStore(client, { prepared })
   const thread = await store.createThread('user-1', 'prepared')
   for (const id of ['a', 'b']) await store.addUserMessage(thread.id, id, `message ${id}`)
-  const recent = await store.recentMessages(thread.id, 20)
-  await store.addAssistantMessage(thread.id, 'reply', { replyTo: recent[1]!.id })
+  const recent = await store.recentTurns(thread.id, 20)
+  const { items } = await store.listMessages(thread.id, {})
+  await store.addAssistantMessage(thread.id, 'reply', { replyTo: items[1]!.id })
   await store.getThread('user-1', thread.id)
   const { rows } = await client.query<{ name: string }>(
     'select name from pg_prepared_statements order by name',
@@ -42,7 +43,7 @@ describe('ChatStore', () => {
       'chat_add_assistant_message',
       'chat_add_user_message',
       'chat_get_thread',
-      'chat_recent_messages',
+      'chat_recent_turns',
     ])
     expect(prepared.recent.map((m) => m.text)).toEqual(['message a', 'message b'])
     const plain = await onOneConnection(false)
@@ -129,12 +130,18 @@ describe('ChatStore: what a message writes', () => {
     try {
       const store = new ChatStore(pool)
       const thread = await store.createThread('user-lean', 'no row locks')
-      const { message } = await store.addUserMessage(thread.id, 'q', 'question', { lease, historyMessages: 20 })
+      const { message } = await store.addUserMessage(thread.id, 'q', 'question', {
+        lease,
+        historyMessages: 20,
+      })
       // Another session holds the user message's row (an edit, a vacuum full, a slow transaction): a foreign key
       // check on it (`for key share`) would wait behind it.
       await holder.query('begin')
       await holder.query('select 1 from chat_messages where id = $1 for update', [message.id])
-      const reply = await store.addAssistantMessage(thread.id, 'answer', { replyTo: message.id, runId: lease.runId })
+      const reply = await store.addAssistantMessage(thread.id, 'answer', {
+        replyTo: message.id,
+        runId: lease.runId,
+      })
       expect(reply.text).toBe('answer')
       const { rows } = await pool.query('select 1 from chat_run_leases where message_id = $1', [message.id])
       expect(rows).toHaveLength(0)
@@ -162,7 +169,41 @@ describe('ChatStore: what a message writes', () => {
         [[thread.id, other.id]],
       )
       expect(rows.map((row) => row.thread_id)).toEqual([other.id])
-      await expect(store.deleteThread('user-lean', thread.id)).rejects.toMatchObject({ code: 'THREAD_NOT_FOUND' })
+      await expect(store.deleteThread('user-lean', thread.id)).rejects.toMatchObject({
+        code: 'THREAD_NOT_FOUND',
+      })
+    } finally {
+      await pool.end()
+    }
+  })
+})
+
+describe('ChatStore.addUserMessage with intake', () => {
+  it("returns the thread's last turns, itself included, as role and text only (the assistant's context)", async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 })
+    try {
+      const store = new ChatStore(pool)
+      const thread = await store.createThread('user-turns', 'turns')
+      const intake = (id: string, runId = randomUUID()) =>
+        store.addUserMessage(thread.id, id, `question ${id}`, {
+          lease: { userId: 'user-turns', runId, ownerInstance: 'test:1', leaseMs: 5_000 },
+          historyMessages: 3,
+        })
+      const first = await intake('1')
+      await store.addAssistantMessage(thread.id, 'answer 1', { replyTo: first.message.id })
+      await intake('2')
+      const third = await intake('3')
+      expect(third.created).toBe(true)
+      expect(third.message).toMatchObject({ role: 'user', text: 'question 3', threadId: thread.id })
+      expect(third.history).toEqual([
+        { role: 'assistant', text: 'answer 1' },
+        { role: 'user', text: 'question 2' },
+        { role: 'user', text: 'question 3' },
+      ])
+      expect(await store.recentTurns(thread.id, 3)).toEqual(third.history)
+      const resent = await intake('3')
+      expect(resent).toMatchObject({ created: false, message: { id: third.message.id } })
+      expect(resent.history).toBeUndefined()
     } finally {
       await pool.end()
     }
