@@ -287,18 +287,23 @@ export class ChatStore {
   ): Promise<Message> {
     const replyTo = typeof metadata.replyTo === 'string' && isUuid(metadata.replyTo) ? metadata.replyTo : null
     const runId = typeof metadata.runId === 'string' && isUuid(metadata.runId) ? metadata.runId : null
-    const { rows } = await this.#query<MessageRow>(
+    const id = randomUUID()
+    // Stored as given: only the time comes back, not the text and metadata this call just sent.
+    const { rows } = await this.#query<{ created_at: Date }>(
       `with reply as (
          insert into chat_messages (id, thread_id, role, text, metadata, reply_to)
          values ($1, $2, 'assistant', $3, $4, $5)
          on conflict (reply_to) do nothing
-         returning id, seq, thread_id, role, text, metadata, created_at),
+         returning created_at),
        released as (delete from chat_run_leases where message_id = $5 and run_id = $6)
-       select * from reply`,
-      [randomUUID(), threadId, text, JSON.stringify(metadata), replyTo, runId],
+       select created_at from reply`,
+      [id, threadId, text, JSON.stringify(metadata), replyTo, runId],
       'chat_add_assistant_message',
     )
-    if (rows[0]) return toMessage(rows[0])
+    if (rows[0]) {
+      const createdAt = rows[0].created_at.toISOString()
+      return { id, threadId, role: 'assistant', text, createdAt, metadata }
+    }
     const existing = await this.#query<MessageRow>(
       `select id, seq, thread_id, role, text, metadata, created_at from chat_messages where reply_to = $1`,
       [replyTo],
