@@ -91,6 +91,46 @@ describe('createPostgresAdmission (real Postgres, startup engine)', () => {
     await expect.poll(() => backendsOf(app), { timeout: 5000 }).toBe(0)
   })
 
+  it('on a migrated database, checks the migrations with one plain select: it takes no lock', async () => {
+    const fresh = await createTestDatabase('pg_admission_migrated')
+    const admit = async (deadlineMs: number) => {
+      const startup = createStartup({ name: 'svc', phases: ['database'], deadlineMs })
+      startup.add(
+        createPostgresAdmission({
+          url: fresh.url,
+          applicationName: 'admission_migrated',
+          migrations,
+          migrationLockName: 'admission-migrated',
+        }),
+      )
+      try {
+        await startup.run()
+        return startup.report().phases[0]!.components[0]!.details?.migrations
+      } finally {
+        await startup.shutdown('test over')
+      }
+    }
+    const holder = new pg.Client({ connectionString: fresh.url })
+    try {
+      expect(await admit(60_000)).toEqual({
+        path: 'admission connection (session lock)',
+        applied: 2,
+        skipped: 0,
+      })
+      // Another instance holds the migration lock (say, migrating a later release): this one need not wait for it.
+      await holder.connect()
+      await holder.query('select pg_advisory_lock($1::bigint)', [advisoryLockKey('admission-migrated')])
+      expect(await admit(3_000)).toEqual({
+        path: 'admission connection (nothing pending, no lock)',
+        applied: 0,
+        skipped: 2,
+      })
+    } finally {
+      await holder.end()
+      await fresh.drop()
+    }
+  })
+
   it('addPostgresDatabase with a url adds the admission alone and adopts the connection begun ahead', async () => {
     const app = 'admission_database'
     const ahead = connectAhead({ url: db.url, applicationName: app })!
@@ -200,7 +240,8 @@ describe('createPostgresAdmission (real Postgres, startup engine)', () => {
         createPostgresAdmission({
           url: db.url,
           applicationName: app,
-          migrations,
+          // A migration pending, so the admission needs the lock (with none pending it takes no lock).
+          migrations: [...migrations, { name: '0003_stuck.sql', sql: 'select 1' }],
           migrationLockName: 'stuck_lock',
           timeoutMs: 1000,
           retry: { maxAttempts: 2, baseMs: 1, capMs: 5 },
