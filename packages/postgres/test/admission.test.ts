@@ -69,6 +69,13 @@ describe('createPostgresAdmission (real Postgres, startup engine)', () => {
         budget: { size: 4, requestedMax: 4, fleetSize: 1, fits: true },
       })
 
+      // The first capacity read while starting is the admission's (no queries on the one connection); the
+      // next one asks the server.
+      expect(await handle.capacity()).toBe(handle.admission.capacity)
+      const reread = await handle.capacity()
+      expect(reread).not.toBe(handle.admission.capacity)
+      expect(reread.observedAtMs).toBeGreaterThanOrEqual(handle.admission.capacity.observedAtMs)
+
       // Concurrent work while starting queues on the one connection instead of opening more.
       await Promise.all([1, 2, 3].map(() => handle.pool.query('select pg_sleep(0.05)')))
       expect(handle.poolStats().total).toBe(1)
