@@ -1,7 +1,8 @@
 /**
  * Text patches esbuild applies to a few dependencies as it bundles them, where a check meant for another
- * runtime costs every cold start on Node. Each patch names the exact text it replaces: a dependency upgrade that
- * changes it fails the build (`BUNDLE_ERR_PATCH_STALE`) instead of silently shipping the slow path again.
+ * runtime, or code no service uses, costs every cold start on Node. Each patch names the exact text it replaces:
+ * a dependency upgrade that changes it fails the build (`BUNDLE_ERR_PATCH_STALE`) instead of silently shipping
+ * the slow path again.
  */
 import { readFile } from 'node:fs/promises'
 import type { Plugin } from 'esbuild'

@@ -37,10 +37,13 @@ export async function runAdmissionMigrations(
   client: Queryable,
   options: AdmissionMigrationOptions,
 ): Promise<{ result: MigrationResult; path: MigrationPath }> {
-  const { pooler, migrationUrl, applicationName, timeoutMs, ...common } = options
+  const { pooler, migrationUrl, applicationName, timeoutMs, ...given } = options
+  // Read (and checked) once: a directory is not read again by the steps below.
+  const list = await migrationsOf(given.migrations)
+  const common = { ...given, migrations: list }
   const pending = await pendingMigrations(client, common)
   if (pending.length === 0) {
-    const all = (await migrationsOf(common.migrations)).map((m) => m.name)
+    const all = list.map((m) => m.name)
     const path =
       migrationUrl === undefined
         ? 'admission connection (nothing pending, no lock)'
