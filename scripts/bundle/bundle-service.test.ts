@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -133,6 +142,34 @@ describe('the Node-only patches', () => {
     const run = spawnSync(process.execPath, [join(dir, 'dist/main.js')], { encoding: 'utf8' })
     expect(run.stderr).toBe('')
     expect(JSON.parse(run.stdout)).toEqual([])
+  })
+
+  it("leave zod's locales other than English out of a bundle, and its messages English", async () => {
+    const dir = fixture({
+      'src/main.ts': [
+        "import { z } from 'zod'",
+        'const parsed = z.object({ port: z.number() }).safeParse({ port: "x" })',
+        'console.log(JSON.stringify({ locales: Object.keys(z.locales), message: parsed.error?.issues[0]?.message }))',
+      ].join('\n'),
+    })
+    mkdirSync(join(dir, 'node_modules'))
+    symlinkSync(
+      fileURLToPath(new URL('../../node_modules/zod', import.meta.url)),
+      join(dir, 'node_modules/zod'),
+    )
+    await bundleService(dir, { external: [] })
+    const run = spawnSync(process.execPath, [join(dir, 'dist/main.js')], { encoding: 'utf8' })
+    expect(run.stderr).toBe('')
+    expect(JSON.parse(run.stdout)).toEqual({
+      locales: ['en'],
+      message: 'Invalid input: expected number, received string',
+    })
+    const bundled = readdirSync(join(dir, 'dist'))
+      .filter((name) => name.endsWith('.js'))
+      .map((name) => readFileSync(join(dir, 'dist', name), 'utf8'))
+      .join('\n')
+    // German's "invalid input" (esbuild writes ü as \\xFC): one of the ~50 locales a bundle no longer carries.
+    expect(bundled).not.toMatch(/Ung(\\xFC|\u00fc)ltige Eingabe/)
   })
 
   it('fail the build when a patched file no longer holds the text the patch replaces', async () => {

@@ -1,7 +1,8 @@
 /**
  * Text patches esbuild applies to a few dependencies as it bundles them, where a check meant for another
- * runtime costs every cold start on Node. Each patch names the exact text it replaces: a dependency upgrade that
- * changes it fails the build (`BUNDLE_ERR_PATCH_STALE`) instead of silently shipping the slow path again.
+ * runtime, or code no service uses, costs every cold start on Node. Each patch names the exact text it replaces:
+ * a dependency upgrade that changes it fails the build (`BUNDLE_ERR_PATCH_STALE`) instead of silently shipping
+ * the slow path again.
  */
 import { readFile } from 'node:fs/promises'
 import type { Plugin } from 'esbuild'
@@ -11,6 +12,8 @@ export interface SourcePatch {
   readonly file: RegExp
   readonly find: string
   readonly replace: string
+  /** Replace the whole file with `replace` (once `find` is found in it), not just the text `find`. */
+  readonly wholeFile?: boolean
   /** Why, for the build's error and the reader. */
   readonly why: string
 }
@@ -24,6 +27,17 @@ export const NODE_ONLY_PATCHES: readonly SourcePatch[] = [
     find: "if (typeof Response === 'function') {",
     replace: 'if (false) {',
     why: "pg's Cloudflare check loads Node's fetch (undici) on Node 20",
+  },
+  {
+    // zod re-exports every locale as a namespace (`z.locales`, `z.core.locales`), so a bundle carries all ~50
+    // of them: ~300 kB of a ~2.5 MB bundle that V8 compiles on every cold start. Zod's messages are English (its
+    // classic entry imports `locales/en.js` itself); our code never selects another locale. `z.locales` keeps
+    // only `en` in a bundle.
+    file: /\/node_modules\/zod\/v4\/locales\/index\.js$/,
+    find: 'export { default as en } from "./en.js";',
+    replace: 'export { default as en } from "./en.js";\n',
+    wholeFile: true,
+    why: "zod's locales other than English, which no service selects",
   },
 ]
 
@@ -43,7 +57,10 @@ export function sourcePatchPlugin(patches: readonly SourcePatch[] = NODE_ONLY_PA
             throw new PatchStaleError(
               `${path} no longer contains "${patch.find}" (${patch.why}): update scripts/bundle/node-only-patches.ts`,
             )
-          return { contents: text.replace(patch.find, patch.replace), loader: 'js' }
+          return {
+            contents: patch.wholeFile ? patch.replace : text.replace(patch.find, patch.replace),
+            loader: 'js',
+          }
         })
       }
     },

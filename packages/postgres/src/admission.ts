@@ -50,6 +50,9 @@ export interface PostgresAdmissionOptions {
   readonly migrationUrl?: string
 }
 
+/** How old the admission's capacity facts may be for the first `capacity()` read while starting to reuse them. */
+export const ADMISSION_CAPACITY_REUSE_MS = 1_000
+
 /** What the admission connection found, for the startup report and `/health/infrastructure`. */
 export interface AdmissionFacts {
   readonly timings: PostgresConnectTimings
@@ -68,7 +71,10 @@ export interface PostgresHandle {
   readonly poolStats: () => PoolStats
   /** Call once startup is done: the pool may then open connections up to `admission.budget.size`. */
   readonly growToBudget: () => void
-  /** Reads capacity facts now, through the pool. */
+  /**
+   * Reads capacity facts now, through the pool — except the first read before `growToBudget()`, which gets the
+   * admission's own facts if they are at most `ADMISSION_CAPACITY_REUSE_MS` old (their `observedAtMs` says when).
+   */
   readonly capacity: () => Promise<ServerCapacity>
   /** Ends the pool. Idempotent. */
   readonly close: () => Promise<void>
@@ -204,12 +210,24 @@ export function createPostgresAdmission(options: PostgresAdmissionOptions): Comp
       // The pool takes the admission connection now: counted, kept (`min`), and the only one while starting.
       ;(await pool.connect()).release()
       let ending: Promise<void> | undefined
+      // The first capacity read while starting (the health check's first run, which would queue two queries on
+      // the one connection in front of the service's own startup work) takes the facts the admission read on
+      // that connection moments ago, if they are that recent; every later read asks the server.
+      let admitted: ServerCapacity | undefined = facts.capacity
+      const takeAdmitted = (): ServerCapacity | undefined => {
+        const recent = admitted
+        admitted = undefined
+        return recent && Date.now() - recent.observedAtMs <= ADMISSION_CAPACITY_REUSE_MS ? recent : undefined
+      }
       return {
         pool,
         admission: facts,
         poolStats: stats,
-        growToBudget: () => resize(facts.budget.size),
-        capacity: () => capacity(pool),
+        growToBudget: () => {
+          admitted = undefined
+          resize(facts.budget.size)
+        },
+        capacity: async () => takeAdmitted() ?? capacity(pool),
         close: () => (ending ??= pool.end()),
       }
     },

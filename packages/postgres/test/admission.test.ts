@@ -69,6 +69,13 @@ describe('createPostgresAdmission (real Postgres, startup engine)', () => {
         budget: { size: 4, requestedMax: 4, fleetSize: 1, fits: true },
       })
 
+      // The first capacity read while starting is the admission's (no queries on the one connection); the
+      // next one asks the server.
+      expect(await handle.capacity()).toBe(handle.admission.capacity)
+      const reread = await handle.capacity()
+      expect(reread).not.toBe(handle.admission.capacity)
+      expect(reread.observedAtMs).toBeGreaterThanOrEqual(handle.admission.capacity.observedAtMs)
+
       // Concurrent work while starting queues on the one connection instead of opening more.
       await Promise.all([1, 2, 3].map(() => handle.pool.query('select pg_sleep(0.05)')))
       expect(handle.poolStats().total).toBe(1)
@@ -89,6 +96,46 @@ describe('createPostgresAdmission (real Postgres, startup engine)', () => {
       await startup.shutdown('test over')
     }
     await expect.poll(() => backendsOf(app), { timeout: 5000 }).toBe(0)
+  })
+
+  it('on a migrated database, checks the migrations with one plain select: it takes no lock', async () => {
+    const fresh = await createTestDatabase('pg_admission_migrated')
+    const admit = async (deadlineMs: number) => {
+      const startup = createStartup({ name: 'svc', phases: ['database'], deadlineMs })
+      startup.add(
+        createPostgresAdmission({
+          url: fresh.url,
+          applicationName: 'admission_migrated',
+          migrations,
+          migrationLockName: 'admission-migrated',
+        }),
+      )
+      try {
+        await startup.run()
+        return startup.report().phases[0]!.components[0]!.details?.migrations
+      } finally {
+        await startup.shutdown('test over')
+      }
+    }
+    const holder = new pg.Client({ connectionString: fresh.url })
+    try {
+      expect(await admit(60_000)).toEqual({
+        path: 'admission connection (session lock)',
+        applied: 2,
+        skipped: 0,
+      })
+      // Another instance holds the migration lock (say, migrating a later release): this one need not wait for it.
+      await holder.connect()
+      await holder.query('select pg_advisory_lock($1::bigint)', [advisoryLockKey('admission-migrated')])
+      expect(await admit(3_000)).toEqual({
+        path: 'admission connection (nothing pending, no lock)',
+        applied: 0,
+        skipped: 2,
+      })
+    } finally {
+      await holder.end()
+      await fresh.drop()
+    }
   })
 
   it('addPostgresDatabase with a url adds the admission alone and adopts the connection begun ahead', async () => {
@@ -200,7 +247,8 @@ describe('createPostgresAdmission (real Postgres, startup engine)', () => {
         createPostgresAdmission({
           url: db.url,
           applicationName: app,
-          migrations,
+          // A migration pending, so the admission needs the lock (with none pending it takes no lock).
+          migrations: [...migrations, { name: '0003_stuck.sql', sql: 'select 1' }],
           migrationLockName: 'stuck_lock',
           timeoutMs: 1000,
           retry: { maxAttempts: 2, baseMs: 1, capMs: 5 },
