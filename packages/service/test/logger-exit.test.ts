@@ -13,12 +13,13 @@ const LOGGER = new URL('../src/logger.ts', import.meta.url).href
 const CHILD = `
 const { createLogger } = await import(${JSON.stringify(LOGGER)})
 const logger = createLogger({ name: 'exit-test' })
-logger.info('started')
 process.on('SIGTERM', () => {
   // A shutdown's last lines, several in one tick, then exit: what a service does after SIGTERM.
   for (let i = 0; i < 20; i++) logger.info({ i }, 'component.stopped')
   process.exit(0)
 })
+// Only once the handler is in place: the test sends SIGTERM as soon as it reads this line.
+logger.info('started')
 setInterval(() => {}, 1_000)
 `
 
