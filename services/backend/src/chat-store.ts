@@ -3,6 +3,7 @@ import type pg from 'pg'
 import type { MessageRole, Page, Thread } from '@tarmac/protocol'
 import type { AssistantTurn } from './assistant.js'
 import { BackendError } from './errors.js'
+import { ReplyWriter } from './reply-writer.js'
 
 export type { MessageRole, Page, Thread } from '@tarmac/protocol'
 
@@ -118,6 +119,7 @@ const INTAKE = `with added as (
 export class ChatStore {
   readonly #db: Queryable
   readonly #prepared: boolean
+  readonly #replies: ReplyWriter
 
   /**
    * @param options.prepared run the chat's hot queries as named prepared statements: Postgres parses and plans
@@ -128,6 +130,7 @@ export class ChatStore {
   constructor(db: Queryable, options: { prepared?: boolean } = {}) {
     this.#db = db
     this.#prepared = options.prepared ?? false
+    this.#replies = new ReplyWriter(db, { prepared: this.#prepared })
   }
 
   #query<Row extends pg.QueryResultRow>(text: string, values: unknown[], name?: string) {
@@ -279,6 +282,7 @@ export class ChatStore {
    * instance's run on the same message got there first — that one is returned and nothing is added.
    * The same statement lets go of the run's lease (`metadata.runId`'s, if it still holds it): the reply and the
    * end of the run are one commit, so no instance ever sees a stored reply under a live lease, or the reverse.
+   * Replies that end in the same turn of the event loop share that statement (`ReplyWriter`).
    */
   async addAssistantMessage(
     threadId: string,
@@ -288,22 +292,17 @@ export class ChatStore {
     const replyTo = typeof metadata.replyTo === 'string' && isUuid(metadata.replyTo) ? metadata.replyTo : null
     const runId = typeof metadata.runId === 'string' && isUuid(metadata.runId) ? metadata.runId : null
     const id = randomUUID()
-    // Stored as given: only the time comes back, not the text and metadata this call just sent.
-    const { rows } = await this.#query<{ created_at: Date }>(
-      `with reply as (
-         insert into chat_messages (id, thread_id, role, text, metadata, reply_to)
-         values ($1, $2, 'assistant', $3, $4, $5)
-         on conflict (reply_to) do nothing
-         returning created_at),
-       released as (delete from chat_run_leases where message_id = $5 and run_id = $6)
-       select created_at from reply`,
-      [id, threadId, text, JSON.stringify(metadata), replyTo, runId],
-      'chat_add_assistant_message',
-    )
-    if (rows[0]) {
-      const createdAt = rows[0].created_at.toISOString()
-      return { id, threadId, role: 'assistant', text, createdAt, metadata }
-    }
+    // Stored as given, with the other replies of this turn: only the time comes back.
+    const createdAt = await this.#replies.write({
+      id,
+      threadId,
+      text,
+      metadata: JSON.stringify(metadata),
+      replyTo,
+      runId,
+    })
+    if (createdAt)
+      return { id, threadId, role: 'assistant', text, createdAt: createdAt.toISOString(), metadata }
     const existing = await this.#query<MessageRow>(
       `select id, seq, thread_id, role, text, metadata, created_at from chat_messages where reply_to = $1`,
       [replyTo],

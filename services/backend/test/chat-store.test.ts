@@ -40,10 +40,10 @@ describe('ChatStore', () => {
   it('runs the hot queries as named prepared statements when asked, with the same results', async () => {
     const prepared = await onOneConnection(true)
     expect(prepared.names).toEqual([
-      'chat_add_assistant_message',
       'chat_add_user_message',
       'chat_get_thread',
       'chat_recent_turns',
+      'chat_store_replies',
     ])
     expect(prepared.recent.map((m) => m.text)).toEqual(['message a', 'message b'])
     const plain = await onOneConnection(false)
@@ -204,6 +204,77 @@ describe('ChatStore.addUserMessage with intake', () => {
       const resent = await intake('3')
       expect(resent).toMatchObject({ created: false, message: { id: third.message.id } })
       expect(resent.history).toBeUndefined()
+    } finally {
+      await pool.end()
+    }
+  })
+})
+
+describe('ChatStore.addAssistantMessage: the replies that end in one turn', () => {
+  /** The pool, counting the statements that store replies. */
+  function counting(pool: pg.Pool) {
+    const statements: number[] = []
+    const db: Queryable = {
+      query<Row extends pg.QueryResultRow>(query: Query) {
+        if (query.text.includes('insert into chat_messages (id, thread_id, role, text, metadata, reply_to)'))
+          statements.push((query.values![0] as unknown[]).length)
+        return pool.query<Row>(query.text, query.values)
+      },
+    }
+    return { db, statements }
+  }
+
+  it('stores them in one statement, each lease let go of, each caller told its own reply', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 })
+    try {
+      const { db: counted, statements } = counting(pool)
+      const store = new ChatStore(counted)
+      const thread = await store.createThread('user-batch', 'five runs')
+      const runs = []
+      for (let i = 0; i < 5; i++) {
+        const runId = randomUUID()
+        const { message } = await store.addUserMessage(thread.id, `q${i}`, `question ${i}`, {
+          lease: { userId: 'user-batch', runId, ownerInstance: 'test:1', leaseMs: 5_000 },
+          historyMessages: 20,
+        })
+        runs.push({ runId, replyTo: message.id, text: `answer ${i}` })
+      }
+      const replies = await Promise.all(
+        runs.map(({ text, runId, replyTo }) =>
+          store.addAssistantMessage(thread.id, text, { runId, replyTo }),
+        ),
+      )
+      expect(statements).toEqual([5])
+      expect(replies.map((reply) => [reply.text, reply.metadata?.replyTo])).toEqual(
+        runs.map((run) => [run.text, run.replyTo]),
+      )
+      const { items } = await store.listMessages(thread.id, {})
+      expect(items.filter((m) => m.role === 'assistant').map((m) => m.id)).toEqual(replies.map((r) => r.id))
+      const { rows } = await pool.query('select 1 from chat_run_leases where thread_id = $1', [thread.id])
+      expect(rows).toHaveLength(0)
+    } finally {
+      await pool.end()
+    }
+  })
+
+  it('a reply whose thread was deleted under its run fails alone: the others of its turn are stored', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 })
+    try {
+      const { db: counted, statements } = counting(pool)
+      const store = new ChatStore(counted)
+      const kept = await store.createThread('user-batch', 'kept')
+      const gone = await store.createThread('user-batch', 'deleted mid-run')
+      const asked = await store.addUserMessage(kept.id, 'q', 'question')
+      const lost = await store.addUserMessage(gone.id, 'q', 'question')
+      await store.deleteThread('user-batch', gone.id)
+      const [stored, failed] = await Promise.allSettled([
+        store.addAssistantMessage(kept.id, 'answer', { replyTo: asked.message.id }),
+        store.addAssistantMessage(gone.id, 'answer', { replyTo: lost.message.id }),
+      ])
+      expect(stored).toMatchObject({ status: 'fulfilled', value: { text: 'answer' } })
+      expect(failed).toMatchObject({ status: 'rejected', reason: { code: '23503' } })
+      expect(statements).toEqual([2, 1, 1]) // the batch, then each reply alone
+      expect(await store.hasReply(kept.id, asked.message.id)).toBe(true)
     } finally {
       await pool.end()
     }
