@@ -1,6 +1,6 @@
 import { isTransientPostgresError, toPostgresError } from '@tarmac/postgres'
 import type pg from 'pg'
-import type { Query, Queryable } from './chat-store.js'
+import type { Query, Queryable } from './queryable.js'
 
 /** pg's own error when `query_timeout` passes: no SQLSTATE, no errno — only this message. */
 const CLIENT_QUERY_TIMEOUT = /^Query read timeout$/

@@ -3,9 +3,11 @@ import type pg from 'pg'
 import type { MessageRole, Page, Thread } from '@tarmac/protocol'
 import type { AssistantTurn } from './assistant.js'
 import { BackendError } from './errors.js'
+import type { Queryable } from './queryable.js'
 import { ReplyWriter } from './reply-writer.js'
 
 export type { MessageRole, Page, Thread } from '@tarmac/protocol'
+export type { Query, Queryable } from './queryable.js'
 
 export interface Message {
   readonly id: string
@@ -17,18 +19,6 @@ export interface Message {
   readonly clientMsgId?: string
   /** Assistant replies: which provider and model answered (the local one says it is offline). */
   readonly metadata?: Record<string, unknown>
-}
-
-/** A query as pg takes it; `name` makes it a prepared statement of the connection (parsed and planned once). */
-export interface Query {
-  readonly text: string
-  readonly values?: unknown[]
-  readonly name?: string
-}
-
-/** The pool, described structurally: `pg.Pool` fits, so does a client (and `boundedQueries`). */
-export interface Queryable {
-  query<Row extends pg.QueryResultRow>(query: Query): Promise<pg.QueryResult<Row>>
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

@@ -1,4 +1,4 @@
-import type { Queryable } from './chat-store.js'
+import type { Queryable } from './queryable.js'
 
 /** An assistant reply to store, as `ChatStore.addAssistantMessage` hands it over. */
 export interface ReplyRow {

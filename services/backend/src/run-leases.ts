@@ -1,4 +1,4 @@
-import type { Queryable } from './chat-store.js'
+import type { Queryable } from './queryable.js'
 
 /** A run lease this instance holds: the user message it answers and the run answering it. */
 export interface RunLease {
