@@ -3,6 +3,7 @@ import type pg from 'pg'
 import type { MessageRole, Page, Thread } from '@tarmac/protocol'
 import type { AssistantTurn } from './assistant.js'
 import { BackendError } from './errors.js'
+import { IntakeWriter } from './intake-writer.js'
 import type { Queryable } from './queryable.js'
 import { ReplyWriter } from './reply-writer.js'
 
@@ -82,26 +83,6 @@ export interface NewRunLease {
 }
 
 /**
- * A new user message, its run lease and the thread's recent turns, in one statement. Every part of a statement
- * sees the same snapshot, taken before the insert: the earlier turns come from the table, the new message from
- * `returning`. On a resend (the insert does nothing) no lease is written and nothing is returned. The earlier rows
- * carry only what the assistant reads (role and text): no ids, timestamps or metadata to print and parse.
- */
-const INTAKE = `with added as (
-    insert into chat_messages (id, thread_id, role, text, client_msg_id) values ($1, $2, 'user', $3, $4)
-    on conflict (thread_id, client_msg_id) do nothing
-    returning id, seq, thread_id, role, text, metadata, created_at),
-  leased as (
-    insert into chat_run_leases (message_id, thread_id, user_id, run_id, owner_instance, lease_expires_at)
-    select id, thread_id, $5, $6, $7, now() + $8 * interval '1 millisecond' from added),
-  earlier as (
-    select seq, role, text from chat_messages
-    where thread_id = $2 and exists (select 1 from added) order by seq desc limit $9)
-  select id, seq, thread_id, role, text, metadata, created_at, true as added from added
-  union all select null::uuid, seq, null::uuid, role, text, null::jsonb, null::timestamptz, false from earlier
-  order by seq`
-
-/**
  * Threads and messages in Postgres. Every thread query is scoped by owner, so one user never reads
  * another's thread: a foreign thread is simply not found. Single statements only (no transactions), which
  * keeps the embedded Postgres (one shared session) from serialising requests behind each other.
@@ -110,6 +91,7 @@ export class ChatStore {
   readonly #db: Queryable
   readonly #prepared: boolean
   readonly #replies: ReplyWriter
+  readonly #intake: IntakeWriter
 
   /**
    * @param options.prepared run the chat's hot queries as named prepared statements: Postgres parses and plans
@@ -121,6 +103,7 @@ export class ChatStore {
     this.#db = db
     this.#prepared = options.prepared ?? false
     this.#replies = new ReplyWriter(db, { prepared: this.#prepared })
+    this.#intake = new IntakeWriter(db, { prepared: this.#prepared })
   }
 
   #query<Row extends pg.QueryResultRow>(text: string, values: unknown[], name?: string) {
@@ -205,6 +188,7 @@ export class ChatStore {
    * With `intake`, a new message is stored in one statement (one round trip, one commit) with its run lease
    * (`chat_run_leases`, attempts 1: a new message's lease is always free) and returns the thread's last
    * `historyMessages` turns, itself included, oldest first: the assistant's context when its run starts at once.
+   * The new messages of one turn of the event loop share that statement and its commit (`IntakeWriter`).
    */
   async addUserMessage(
     threadId: string,
@@ -214,28 +198,12 @@ export class ChatStore {
   ): Promise<{ message: Message; created: boolean; history?: AssistantTurn[] }> {
     const id = randomUUID()
     if (intake) {
-      const { lease } = intake
-      const { rows } = await this.#query<MessageRow & { added: boolean }>(
-        INTAKE,
-        [
-          id,
-          threadId,
-          text,
-          clientMsgId,
-          lease.userId,
-          lease.runId,
-          lease.ownerInstance,
-          lease.leaseMs,
-          intake.historyMessages,
-        ],
-        'chat_add_user_message_intake',
+      const { lease, historyMessages } = intake
+      const outcome = await this.#intake.write(
+        { id, threadId, text, clientMsgId, userId: lease.userId, runId: lease.runId },
+        { ownerInstance: lease.ownerInstance, leaseMs: lease.leaseMs, historyMessages },
       )
-      // The statement's snapshot predates its own insert: the new row comes from `returning`, flagged `added`.
-      const added = rows.find((row) => row.added)
-      if (added) {
-        const history = rows.slice(Math.max(0, rows.length - intake.historyMessages)).map(toTurn)
-        return { message: toMessage(added), created: true, history }
-      }
+      if (outcome.added) return { message: toMessage(outcome.added), created: true, history: outcome.history }
     } else {
       const inserted = await this.#query<MessageRow>(
         `insert into chat_messages (id, thread_id, role, text, client_msg_id) values ($1, $2, 'user', $3, $4)

@@ -1,4 +1,5 @@
 import type { Queryable } from './queryable.js'
+import { TurnBatch } from './turn-batch.js'
 
 /** An assistant reply to store, as `ChatStore.addAssistantMessage` hands it over. */
 export interface ReplyRow {
@@ -32,61 +33,35 @@ const STORE_REPLIES = `with input as (
     where lease.message_id = any($5::uuid[]) and lease.message_id = input.reply_to and lease.run_id = input.run_id)
   select id, created_at from stored`
 
-interface Waiting {
-  readonly row: ReplyRow
-  readonly resolve: (createdAt: Date | null) => void
-  readonly reject: (error: unknown) => void
-}
-
 /**
- * Stores assistant replies in batches: the replies that finish in one turn of the event loop go to Postgres as one
- * statement (`setImmediate`: after the turn's I/O callbacks, where runs end). Under load that is one round trip,
- * one commit and one socket write for many runs instead of one each; alone, a reply waits for no one. Each caller
- * still learns its own outcome: its row's `created_at`, or null when its message had a reply already. A batch
- * that fails is retried row by row, so one bad reply (its thread deleted under its run) fails alone.
+ * Stores the assistant replies that end in one turn of the event loop as one statement (`TurnBatch`). Each caller
+ * learns its row's `created_at`, or null when its message had a reply already.
  */
 export class ReplyWriter {
-  readonly #db: Queryable
-  readonly #statementName: string | undefined
-  #waiting: Waiting[] = []
+  readonly #batch: TurnBatch<ReplyRow, Date | null>
 
   /** @param options.prepared run the batch as a named prepared statement (see `ChatStore`). */
   constructor(db: Queryable, options: { prepared: boolean }) {
-    this.#db = db
-    this.#statementName = options.prepared ? 'chat_store_replies' : undefined
+    this.#batch = new TurnBatch(async (rows) => {
+      const { rows: stored } = await db.query<{ id: string; created_at: Date }>({
+        text: STORE_REPLIES,
+        values: [
+          rows.map((row) => row.id),
+          rows.map((row) => row.threadId),
+          rows.map((row) => row.text),
+          rows.map((row) => row.metadata),
+          rows.map((row) => row.replyTo),
+          rows.map((row) => row.runId),
+        ],
+        ...(options.prepared && { name: 'chat_store_replies' }),
+      })
+      const createdAt = new Map(stored.map((row) => [row.id, row.created_at]))
+      return rows.map((row) => createdAt.get(row.id) ?? null)
+    })
   }
 
   /** Stores the reply with the others of this turn; resolves with its `created_at`, or null if none was added. */
   write(row: ReplyRow): Promise<Date | null> {
-    return new Promise((resolve, reject) => {
-      if (this.#waiting.push({ row, resolve, reject }) === 1) setImmediate(() => this.#flush())
-    })
-  }
-
-  #flush(): void {
-    const batch = this.#waiting
-    this.#waiting = []
-    this.#store(batch).catch((error: unknown) => {
-      if (batch.length === 1) return batch[0]!.reject(error)
-      for (const one of batch) this.#store([one]).catch((error: unknown) => one.reject(error))
-    })
-  }
-
-  async #store(batch: readonly Waiting[]): Promise<void> {
-    const rows = batch.map((waiting) => waiting.row)
-    const { rows: stored } = await this.#db.query<{ id: string; created_at: Date }>({
-      text: STORE_REPLIES,
-      values: [
-        rows.map((row) => row.id),
-        rows.map((row) => row.threadId),
-        rows.map((row) => row.text),
-        rows.map((row) => row.metadata),
-        rows.map((row) => row.replyTo),
-        rows.map((row) => row.runId),
-      ],
-      ...(this.#statementName && { name: this.#statementName }),
-    })
-    const createdAt = new Map(stored.map((row) => [row.id, row.created_at]))
-    for (const { row, resolve } of batch) resolve(createdAt.get(row.id) ?? null)
+    return this.#batch.add(row)
   }
 }

@@ -126,9 +126,11 @@ describe('the round trips of one chat message', () => {
     // b's statement runs (its snapshot has neither a nor a's reply) but its result waits until a is answered.
     let releaseB!: () => void
     const bHeld = new Promise<void>((resolve) => (releaseB = resolve))
-    db.holdResult = (query) => (query.values?.includes('question b') ? bHeld : undefined)
+    db.holdResult = (query) => (query.values?.flat().includes('question b') ? bHeld : undefined)
     const b = send('b')
-    while (!db.texts.some((text) => text.startsWith('with added'))) await new Promise((r) => setTimeout(r, 5))
+    const isIntake = (text: string) =>
+      text.includes('insert into chat_messages (id, thread_id, role, text, client_msg_id)')
+    while (!db.texts.some(isIntake)) await new Promise((r) => setTimeout(r, 5))
     const a = await send('a')
     await answered(provider, a.run?.done)
     releaseB()

@@ -280,3 +280,68 @@ describe('ChatStore.addAssistantMessage: the replies that end in one turn', () =
     }
   })
 })
+
+describe('ChatStore.addUserMessage with intake: the messages that arrive in one turn', () => {
+  const settings = (userId: string) => ({
+    lease: { userId, runId: randomUUID(), ownerInstance: 'test:1', leaseMs: 5_000 },
+    historyMessages: 2,
+  })
+
+  it('stores them, their leases and their contexts in one statement; a resend in the same turn is a duplicate', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 })
+    try {
+      const statements: unknown[] = []
+      const counted: Queryable = {
+        query<Row extends pg.QueryResultRow>(query: Query) {
+          if (query.text.includes('insert into chat_run_leases')) statements.push(query.values![0])
+          return pool.query<Row>(query.text, query.values)
+        },
+      }
+      const store = new ChatStore(counted)
+      const [one, two] = [
+        await store.createThread('user-turn', 'one'),
+        await store.createThread('user-turn', 'two'),
+      ]
+      await store.addUserMessage(one.id, 'old', 'an earlier question')
+      statements.length = 0
+      const [a, b, again] = await Promise.all([
+        store.addUserMessage(one.id, 'a', 'question a', settings('user-turn')),
+        store.addUserMessage(two.id, 'b', 'question b', settings('user-turn')),
+        store.addUserMessage(two.id, 'b', 'question b, sent again', settings('user-turn')),
+      ])
+      expect(statements).toHaveLength(1)
+      expect(a).toMatchObject({ created: true, message: { threadId: one.id, text: 'question a' } })
+      expect(a.history).toEqual([
+        { role: 'user', text: 'an earlier question' },
+        { role: 'user', text: 'question a' },
+      ])
+      expect(b).toMatchObject({ created: true, history: [{ role: 'user', text: 'question b' }] })
+      expect(again).toMatchObject({ created: false, message: { id: b.message.id, text: 'question b' } })
+      const { rows } = await pool.query<{ message_id: string }>(
+        'select message_id from chat_run_leases where thread_id = any($1::uuid[]) order by message_id',
+        [[one.id, two.id]],
+      )
+      expect(rows.map((row) => row.message_id)).toEqual([a.message.id, b.message.id].sort())
+    } finally {
+      await pool.end()
+    }
+  })
+
+  it('a message to a thread deleted before it fails alone (THREAD_NOT_FOUND at the service); the others are stored', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 })
+    try {
+      const store = new ChatStore(pool)
+      const kept = await store.createThread('user-turn', 'kept')
+      const gone = await store.createThread('user-turn', 'gone')
+      await store.deleteThread('user-turn', gone.id)
+      const [stored, failed] = await Promise.allSettled([
+        store.addUserMessage(kept.id, 'k', 'still here', settings('user-turn')),
+        store.addUserMessage(gone.id, 'g', 'too late', settings('user-turn')),
+      ])
+      expect(stored).toMatchObject({ status: 'fulfilled', value: { created: true } })
+      expect(failed).toMatchObject({ status: 'rejected', reason: { code: '23503' } })
+    } finally {
+      await pool.end()
+    }
+  })
+})
